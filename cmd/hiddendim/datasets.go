@@ -1,0 +1,8 @@
+package main
+
+import "github.com/hiddendim/hiddendim/generators"
+
+// datasets is every dataset the command line knows.
+func datasets() *generators.Registry {
+	return generators.NewRegistry(generators.Shapes{})
+}

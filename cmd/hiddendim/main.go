@@ -1,0 +1,104 @@
+// Command hiddendim generates synthetic datasets with full ground truth and
+// runs the benchmark suites that train reference models on them.
+//
+// Run `hiddendim help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `hiddendim: synthetic datasets with full ground truth, and reproducible benchmarks.
+
+Usage:
+  hiddendim generate DATASET --out DIR [--n N | --splits train=N,test=M] [--seed S]
+                     [--set key=value ...] [--holdout "red triangle,..."] [--shard K/N]
+                     [--workers W] [--format png|npz] [--overwrite]
+  hiddendim merge SHARD_DIR... --out DIR     join shards into the unsharded dataset
+  hiddendim list                             datasets and their versions
+  hiddendim describe DATASET                 features and config keys with defaults
+  hiddendim verify DIR                       check every file against the checksums
+  hiddendim show DIR --out grid.png [--n 64] [--split NAME] [--cols 8]
+
+Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
+`
+
+// command runs one subcommand.
+type command func(ctx context.Context, args []string) error
+
+func commands() map[string]command {
+	return map[string]command{
+		"generate": runGenerate,
+		"merge":    runMerge,
+		"list":     runList,
+		"describe": runDescribe,
+		"verify":   runVerify,
+		"show":     runShow,
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+// run executes args and maps the outcome to an exit code, in one place.
+func run(ctx context.Context, args []string) int {
+	err := dispatch(ctx, args)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, errHelp) {
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "hiddendim:", err)
+	var u usageError
+	switch {
+	case errors.As(err, &u):
+		return 2
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		fmt.Fprintln(os.Stderr, "hiddendim: interrupted; the output is incomplete and has no manifest")
+		return 130
+	}
+	return 1
+}
+
+var errHelp = errors.New("help shown")
+
+func dispatch(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return usageErrorf("no command given")
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		fmt.Print(usage)
+		return errHelp
+	}
+	cmd, ok := commands()[name]
+	if !ok {
+		return usageErrorf("unknown command %q; run `hiddendim help` for the list", name)
+	}
+	return cmd(ctx, args[1:])
+}
+
+// usageError marks an error as the user's: exit code 2.
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+func usageErrorf(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// asUsage marks err, if any, as a usage error.
+func asUsage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return usageError{err}
+}

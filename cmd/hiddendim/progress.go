@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// progress shows how far a long job is: a bar on a terminal, a plain line
+// every few seconds otherwise (logs, CI). The clock here only paces the
+// display; nothing it reads reaches data or weights.
+type progress struct {
+	bar   *progressbar.ProgressBar
+	w     io.Writer
+	what  string
+	unit  string
+	start time.Time
+	last  time.Time
+}
+
+func newProgress(what, unit string, total int) *progress {
+	p := &progress{w: os.Stderr, what: what, unit: unit, start: time.Now()}
+	p.last = p.start
+	if term.IsTerminal(int(os.Stderr.Fd())) {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(os.Stderr),
+			progressbar.OptionSetDescription(what),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString(unit),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return p
+}
+
+// Set reports done of total.
+func (p *progress) Set(done, total int) {
+	if p.bar != nil {
+		p.bar.Set(done)
+		return
+	}
+	if now := time.Now(); now.Sub(p.last) >= 2*time.Second {
+		p.last = now
+		fmt.Fprintf(p.w, "%s: %d/%d %s (%.0f%%), %.0f %s/s\n", p.what, done, total, p.unit,
+			100*float64(done)/float64(max(total, 1)), float64(done)/now.Sub(p.start).Seconds(), p.unit)
+	}
+}
+
+// Finish clears the bar.
+func (p *progress) Finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
+
+// Elapsed is the wall time since the start, for the closing summary.
+func (p *progress) Elapsed() time.Duration { return time.Since(p.start) }

@@ -1,0 +1,32 @@
+// Package generators holds what every hiddendim dataset shares, and the
+// shape-color figures dataset.
+//
+// A dataset is described by a Dataset (name, semantic version, config with
+// defaults and validation); a validated config yields a Sampler that declares
+// its features and hands out Renderers, one per worker. Sample i of split s
+// is a pure function of (config, version, seed, s, i): every random choice is
+// drawn from SampleRand, the one seed-derivation function, so the same bytes
+// come out whatever the worker count or sharding.
+//
+// Versions follow the dataset convention of tensorflow_datasets: PATCH keeps
+// every sample identical, MINOR adds fields and keeps old ones identical,
+// MAJOR changes samples.
+//
+// On disk (see Write, Open, Verify and Merge):
+//
+//	OUT/manifest.json          written last, only when every file is complete
+//	OUT/<split>/samples.jsonl  one JSON object per sample, in index order
+//	OUT/<split>/images/*.png   OUT/<split>/masks/*.png
+//	OUT/<split>/SHA256SUMS     sha256sum(1) lines for every file of the split
+//
+// or, with FormatNPZ, OUT/<split>/data.npz holding one array per feature.
+//
+// A short example:
+//
+//	ds := generators.Shapes{}
+//	cfg := ds.DefaultConfig()
+//	_ = generators.SetConfig(cfg, "colors", "red,green,blue,yellow")
+//	spec := generators.Spec{Dataset: ds, Seed: 7, Config: cfg,
+//		Splits: []generators.SplitSize{{Name: "train", Count: 1000}}}
+//	_, err := generators.Write(ctx, spec, generators.WriteOptions{Out: "data/shapes"})
+package generators

@@ -1,0 +1,375 @@
+package generators
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// The npz layout: data.npz holds "<feature>.npy" for every feature, each with
+// the sample axis first. Images are uint8 N×H×W×3, masks uint8 N×H×W, labels
+// int32 indices into the feature's vocab (recorded in the manifest), ints
+// int64, floats float64, bools bool, texts fixed-width unicode <U{MaxLen}.
+// Entries are stored uncompressed, as numpy.savez does.
+
+// npyDescr returns the numpy dtype of a feature and its element size.
+func npyDescr(f Feature) (string, int) {
+	switch f.Kind {
+	case ImageFeature, MaskFeature:
+		return "|u1", 1
+	case LabelFeature:
+		return "<i4", 4
+	case IntFeature:
+		return "<i8", 8
+	case FloatFeature:
+		return "<f8", 8
+	case BoolFeature:
+		return "|b1", 1
+	case TextFeature:
+		return "<U" + strconv.Itoa(f.MaxLen), 4 * f.MaxLen
+	}
+	panic("generators: no npy dtype for " + f.Kind.String())
+}
+
+// npyHeader returns a version 1.0 header for the dtype and shape.
+func npyHeader(descr string, shape []int) []byte {
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	tuple := strings.Join(dims, ", ")
+	if len(shape) == 1 {
+		tuple += ","
+	}
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, tuple)
+	total := 10 + len(dict) + 1
+	pad := (64 - total%64) % 64
+	dict += strings.Repeat(" ", pad) + "\n"
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	binary.Write(&b, binary.LittleEndian, uint16(len(dict)))
+	b.WriteString(dict)
+	return b.Bytes()
+}
+
+// NPYHeader is a parsed .npy header.
+type NPYHeader struct {
+	Descr string
+	Shape []int
+	// DataOffset is where the array data starts.
+	DataOffset int
+}
+
+// ParseNPYHeader parses the header at the start of a .npy file. It accepts
+// versions 1.0 to 3.0, C order only.
+func ParseNPYHeader(b []byte) (NPYHeader, error) {
+	bad := func(why string) (NPYHeader, error) { return NPYHeader{}, fmt.Errorf("generators: npy header: %s", why) }
+	if len(b) < 10 || string(b[:6]) != "\x93NUMPY" {
+		return bad("no \\x93NUMPY magic")
+	}
+	var hlen, start int
+	switch b[6] {
+	case 1:
+		hlen, start = int(binary.LittleEndian.Uint16(b[8:10])), 10
+	case 2, 3:
+		if len(b) < 12 {
+			return bad("truncated")
+		}
+		n := binary.LittleEndian.Uint32(b[8:12])
+		if n > 1<<20 {
+			return bad("header longer than 1 MiB")
+		}
+		hlen, start = int(n), 12
+	default:
+		return bad(fmt.Sprintf("version %d.%d", b[6], b[7]))
+	}
+	if start+hlen > len(b) {
+		return bad("truncated")
+	}
+	dict := strings.TrimSpace(string(b[start : start+hlen]))
+	descr, ok := pyField(dict, "descr")
+	if !ok || len(descr) < 3 || descr[0] != '\'' || descr[len(descr)-1] != '\'' {
+		return bad("no 'descr'")
+	}
+	if fo, ok := pyField(dict, "fortran_order"); !ok || fo != "False" {
+		return bad("want fortran_order False")
+	}
+	sh, ok := pyField(dict, "shape")
+	if !ok || len(sh) < 2 || sh[0] != '(' || sh[len(sh)-1] != ')' {
+		return bad("no 'shape' tuple")
+	}
+	var shape []int
+	for _, d := range strings.Split(sh[1:len(sh)-1], ",") {
+		d = strings.TrimSpace(d)
+		if d == "" {
+			continue
+		}
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 {
+			return bad("shape " + sh)
+		}
+		shape = append(shape, n)
+	}
+	return NPYHeader{Descr: descr[1 : len(descr)-1], Shape: shape, DataOffset: start + hlen}, nil
+}
+
+// pyField finds 'key': value in a Python dict literal of the npy kind.
+func pyField(dict, key string) (string, bool) {
+	i := strings.Index(dict, "'"+key+"':")
+	if i < 0 {
+		return "", false
+	}
+	rest := strings.TrimSpace(dict[i+len(key)+3:])
+	end := 0
+	switch {
+	case strings.HasPrefix(rest, "'"):
+		end = strings.Index(rest[1:], "'") + 2
+	case strings.HasPrefix(rest, "("):
+		end = strings.Index(rest, ")") + 1
+	default:
+		end = strings.IndexAny(rest, ",}")
+	}
+	if end <= 0 {
+		return "", false
+	}
+	return strings.TrimSpace(rest[:end]), true
+}
+
+// npyStream is one feature's array, written sample by sample to a temp file.
+type npyStream struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	name string
+}
+
+func newNPYStream(path string, feat Feature, n int) (*npyStream, error) {
+	descr, _ := npyDescr(feat)
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("generators: %w", err)
+	}
+	s := &npyStream{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16), name: feat.Name}
+	s.w.Write(npyHeader(descr, append([]int{n}, feat.Shape...)))
+	return s, nil
+}
+
+func (s *npyStream) append(b []byte) error {
+	if _, err := s.w.Write(b); err != nil {
+		return fmt.Errorf("generators: %w", err)
+	}
+	return nil
+}
+
+func (s *npyStream) Close() error {
+	if s.f == nil {
+		return nil
+	}
+	err := s.w.Flush()
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	s.f = nil
+	return err
+}
+
+// assembleNPZ closes the streams, stores them in a zip at path, removes them,
+// and returns the zip's sha256.
+func assembleNPZ(path string, streams []*npyStream) (string, error) {
+	out, err := os.Create(path)
+	if err != nil {
+		return "", fmt.Errorf("generators: %w", err)
+	}
+	defer out.Close()
+	h := sha256.New()
+	zw := zip.NewWriter(io.MultiWriter(out, h))
+	for _, s := range streams {
+		if err := s.Close(); err != nil {
+			return "", fmt.Errorf("generators: %w", err)
+		}
+		// A fixed date keeps the archive's bytes a function of its content.
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: s.name + ".npy", Method: zip.Store})
+		if err != nil {
+			return "", fmt.Errorf("generators: %w", err)
+		}
+		in, err := os.Open(s.path)
+		if err != nil {
+			return "", fmt.Errorf("generators: %w", err)
+		}
+		_, err = io.Copy(w, in)
+		in.Close()
+		if err != nil {
+			return "", fmt.Errorf("generators: %w", err)
+		}
+		os.Remove(s.path)
+	}
+	if err := zw.Close(); err != nil {
+		return "", fmt.Errorf("generators: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), out.Close()
+}
+
+// sampleArrays converts one sample (its JSON record and images) to one byte
+// slice per feature, in the npy element layout.
+func sampleArrays(features []Feature, record []byte, files []File) ([][]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(record, &fields); err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(features))
+	for k, f := range features {
+		var b []byte
+		var err error
+		switch f.Kind {
+		case ImageFeature, MaskFeature:
+			var img *File
+			for i := range files {
+				if files[i].Field == f.Name {
+					img = &files[i]
+				}
+			}
+			if img == nil {
+				return nil, fmt.Errorf("generators: sample has no image for feature %q", f.Name)
+			}
+			if f.Kind == ImageFeature {
+				b = rgbBytes(nil, img.Image)
+			} else {
+				b = grayBytes(nil, img.Image)
+			}
+		default:
+			b, err = encodeValue(f, fields[f.Name])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("generators: feature %q: %w", f.Name, err)
+		}
+		out[k] = b
+	}
+	return out, nil
+}
+
+func elements(f Feature) int {
+	n := 1
+	for _, d := range f.Shape {
+		n *= d
+	}
+	return n
+}
+
+func encodeValue(f Feature, raw json.RawMessage) ([]byte, error) {
+	if raw == nil {
+		return nil, fmt.Errorf("missing from the record")
+	}
+	n := elements(f)
+	switch f.Kind {
+	case LabelFeature:
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		for i, v := range f.Vocab {
+			if v == s {
+				return binary.LittleEndian.AppendUint32(nil, uint32(i)), nil
+			}
+		}
+		return nil, fmt.Errorf("%q is not in the vocabulary", s)
+	case IntFeature, FloatFeature:
+		vals := make([]float64, 0, n)
+		if len(f.Shape) == 0 {
+			var v float64
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, err
+			}
+			vals = append(vals, v)
+		} else if err := json.Unmarshal(raw, &vals); err != nil {
+			return nil, err
+		}
+		if len(vals) != n {
+			return nil, fmt.Errorf("want %d values, got %d", n, len(vals))
+		}
+		b := make([]byte, 0, 8*n)
+		for _, v := range vals {
+			if f.Kind == IntFeature {
+				b = binary.LittleEndian.AppendUint64(b, uint64(int64(v)))
+			} else {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+			}
+		}
+		return b, nil
+	case BoolFeature:
+		var v bool
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, err
+		}
+		if v {
+			return []byte{1}, nil
+		}
+		return []byte{0}, nil
+	case TextFeature:
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		if utf8.RuneCountInString(s) > f.MaxLen {
+			return nil, fmt.Errorf("%q is longer than %d", s, f.MaxLen)
+		}
+		b := make([]byte, 4*f.MaxLen)
+		i := 0
+		for _, r := range s {
+			binary.LittleEndian.PutUint32(b[4*i:], uint32(r))
+			i++
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("kind %s has no array form", f.Kind)
+}
+
+// decodeValue is encodeValue's inverse: element bytes to a JSON value.
+func decodeValue(f Feature, b []byte) (any, error) {
+	switch f.Kind {
+	case LabelFeature:
+		i := int(int32(binary.LittleEndian.Uint32(b)))
+		if i < 0 || i >= len(f.Vocab) {
+			return nil, fmt.Errorf("label %d outside the vocabulary of %d", i, len(f.Vocab))
+		}
+		return f.Vocab[i], nil
+	case IntFeature, FloatFeature:
+		n := elements(f)
+		vals := make([]any, n)
+		for i := range vals {
+			u := binary.LittleEndian.Uint64(b[8*i:])
+			if f.Kind == IntFeature {
+				vals[i] = int64(u)
+			} else {
+				vals[i] = math.Float64frombits(u)
+			}
+		}
+		if len(f.Shape) == 0 {
+			return vals[0], nil
+		}
+		return vals, nil
+	case BoolFeature:
+		return b[0] != 0, nil
+	case TextFeature:
+		var sb strings.Builder
+		for i := 0; i+4 <= len(b); i += 4 {
+			r := rune(binary.LittleEndian.Uint32(b[i:]))
+			if r == 0 {
+				break
+			}
+			sb.WriteRune(r)
+		}
+		return sb.String(), nil
+	}
+	return nil, fmt.Errorf("kind %s has no array form", f.Kind)
+}

@@ -1,0 +1,537 @@
+package generators
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"image"
+	"image/png"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+)
+
+// Spec is everything a dataset's samples depend on.
+type Spec struct {
+	Dataset Dataset
+	// Config is the dataset's config; nil means its defaults.
+	Config Config
+	Seed   uint64
+	// Splits is the split layout; nil means the dataset's default.
+	Splits []SplitSize
+}
+
+func (s *Spec) normalize() error {
+	if s.Dataset == nil {
+		return errors.New("generators: spec has no dataset")
+	}
+	if s.Config == nil {
+		s.Config = s.Dataset.DefaultConfig()
+	}
+	if s.Splits == nil {
+		s.Splits = s.Dataset.DefaultSplits()
+	}
+	seen := map[string]bool{}
+	for _, sp := range s.Splits {
+		if !validSplitName(sp.Name) || sp.Count < 0 || seen[sp.Name] {
+			return fmt.Errorf("generators: bad split %q (count %d)", sp.Name, sp.Count)
+		}
+		seen[sp.Name] = true
+	}
+	return nil
+}
+
+// WriteOptions say where and how Write writes.
+type WriteOptions struct {
+	// Out is the dataset folder.
+	Out string
+	// Format is FormatPNG ("" too) or FormatNPZ.
+	Format Format
+	// Workers render in parallel; 0 means GOMAXPROCS.
+	Workers int
+	// Shard limits the run to one contiguous part of each split; the zero
+	// value means the whole dataset.
+	Shard Shard
+	// Overwrite allows replacing a complete dataset already at Out.
+	Overwrite bool
+	// Progress, if set, is called from one goroutine after each sample
+	// with the number done and the number to do in this run.
+	Progress func(done, total int)
+}
+
+// Errors Write wraps, for callers that tell the user's mistakes from failures.
+var (
+	// ErrExists: Out already holds a complete dataset.
+	ErrExists = errors.New("already holds a complete dataset")
+	// ErrOutNotEmpty: Out holds files that are not a hiddendim dataset.
+	ErrOutNotEmpty = errors.New("is not empty and is not a hiddendim dataset")
+	// ErrNotFixedSize: the samples have no fixed size, so no npz.
+	ErrNotFixedSize = errors.New("samples have no fixed size (a list feature), so they cannot be written as npz; use --format png")
+)
+
+// Write renders spec into opts.Out and returns the manifest it wrote last.
+// Samples are rendered by opts.Workers workers and written in index order,
+// so the output is the same for any worker count. Memory stays flat as the
+// split sizes grow. If ctx is cancelled or anything fails, Write returns an
+// error and leaves no manifest, so the folder never looks complete.
+func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error) {
+	if err := spec.normalize(); err != nil {
+		return nil, err
+	}
+	if err := spec.Config.Validate(); err != nil {
+		return nil, err
+	}
+	sampler, err := spec.Dataset.New(spec.Config)
+	if err != nil {
+		return nil, err
+	}
+	format, err := ParseFormat(string(opts.Format))
+	if err != nil {
+		return nil, err
+	}
+	features := sampler.Features()
+	if format == FormatNPZ && !FixedSize(features) {
+		return nil, fmt.Errorf("generators: %s %w", spec.Dataset.Name(), ErrNotFixedSize)
+	}
+	if err := prepareOut(opts.Out, spec.Splits, opts.Overwrite); err != nil {
+		return nil, err
+	}
+	cfgJSON, err := json.Marshal(spec.Config)
+	if err != nil {
+		return nil, fmt.Errorf("generators: config: %w", err)
+	}
+	m := &Manifest{
+		Dataset: spec.Dataset.Name(), Version: spec.Dataset.Version().String(), Seed: spec.Seed,
+		Config: cfgJSON, ConfigSHA256: ConfigHash(spec.Config), Format: format, Features: features,
+		Splits: map[string]SplitInfo{},
+	}
+	if !opts.Shard.Whole() {
+		sh := opts.Shard
+		m.Shard = &sh
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	total := 0
+	for _, sp := range spec.Splits {
+		lo, hi := opts.Shard.Range(sp.Count)
+		total += hi - lo
+	}
+	done := 0
+	progress := func() {
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, total)
+		}
+	}
+	for _, sp := range spec.Splits {
+		lo, hi := opts.Shard.Range(sp.Count)
+		job := splitJob{
+			spec: spec, sampler: sampler, features: features, format: format, split: sp,
+			dir: filepath.Join(opts.Out, sp.Name), lo: lo, hi: hi, workers: workers, progress: progress,
+		}
+		sum, err := job.run(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m.SplitOrder = append(m.SplitOrder, sp.Name)
+		m.Splits[sp.Name] = SplitInfo{Count: hi - lo, First: lo, Total: sp.Count, SHA256: sum,
+			Checksums: sp.Name + "/" + SumsFile}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := writeManifest(opts.Out, m); err != nil {
+		return nil, fmt.Errorf("generators: writing manifest: %w", err)
+	}
+	return m, nil
+}
+
+// prepareOut makes out ready: it refuses to replace a complete dataset
+// unless overwrite is set, clears what an interrupted run left, and refuses
+// a folder that holds anything else.
+func prepareOut(out string, splits []SplitSize, overwrite bool) error {
+	if out == "" {
+		return errors.New("generators: no output folder given")
+	}
+	entries, err := os.ReadDir(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return os.MkdirAll(out, 0o755)
+	}
+	if err != nil {
+		return fmt.Errorf("generators: %w", err)
+	}
+	ours := map[string]bool{ManifestFile + ".tmp": true}
+	for _, sp := range splits {
+		ours[sp.Name] = true
+	}
+	if old, err := ReadManifest(out); err == nil {
+		if !overwrite {
+			return fmt.Errorf("generators: %s %w; pass --overwrite to replace it, or choose another --out", out, ErrExists)
+		}
+		// The manifest goes first, so that an interrupted overwrite never
+		// leaves the old manifest over new files.
+		if err := os.Remove(filepath.Join(out, ManifestFile)); err != nil {
+			return fmt.Errorf("generators: %w", err)
+		}
+		for _, s := range old.SplitOrder {
+			ours[s] = true
+		}
+	} else {
+		for _, e := range entries {
+			if !ours[e.Name()] {
+				return fmt.Errorf("generators: %s %w (it holds %q); choose an empty or new --out", out, ErrOutNotEmpty, e.Name())
+			}
+		}
+	}
+	for _, e := range entries {
+		if ours[e.Name()] {
+			if err := os.RemoveAll(filepath.Join(out, e.Name())); err != nil {
+				return fmt.Errorf("generators: clearing %s: %w", out, err)
+			}
+		}
+	}
+	return nil
+}
+
+type splitJob struct {
+	spec     Spec
+	sampler  Sampler
+	features []Feature
+	format   Format
+	split    SplitSize
+	dir      string
+	lo, hi   int
+	workers  int
+	progress func()
+}
+
+// rendered is one sample, encoded, waiting to be emitted in order.
+type rendered struct {
+	index  int
+	line   []byte      // the samples.jsonl line (png format)
+	sums   []fileSum   // files the worker wrote (png format)
+	arrays [][]byte    // one value per feature (npz format)
+	err    error
+}
+
+type fileSum struct{ path, sum string }
+
+func (j *splitJob) run(ctx context.Context) (string, error) {
+	if err := os.MkdirAll(j.dir, 0o755); err != nil {
+		return "", fmt.Errorf("generators: %w", err)
+	}
+	em, err := newEmitter(j)
+	if err != nil {
+		return "", err
+	}
+	defer em.abort()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	window := 8 * j.workers
+	tokens := make(chan struct{}, window)
+	jobs := make(chan int)
+	results := make(chan rendered, window)
+	dirs := &dirMaker{made: map[string]bool{}}
+
+	go func() { // feeder: at most window samples in flight or waiting
+		defer close(jobs)
+		for i := j.lo; i < j.hi; i++ {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < j.workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wk := j.newWorker(dirs)
+			for i := range jobs {
+				r := wk.do(i)
+				select {
+				case results <- r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	pending := map[int]rendered{}
+	next := j.lo
+	for next < j.hi {
+		var r rendered
+		var ok bool
+		select {
+		case r, ok = <-results:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+		if !ok {
+			if err := ctx.Err(); err != nil {
+				return "", err
+			}
+			return "", fmt.Errorf("generators: workers stopped at sample %d", next)
+		}
+		if r.err != nil {
+			return "", r.err
+		}
+		pending[r.index] = r
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			if err := em.emit(r); err != nil {
+				return "", err
+			}
+			<-tokens
+			next++
+			j.progress()
+		}
+	}
+	return em.finish()
+}
+
+// dirMaker creates each subfolder once.
+type dirMaker struct {
+	mu   sync.Mutex
+	made map[string]bool
+}
+
+func (d *dirMaker) ensure(dir string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.made[dir] {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	d.made[dir] = true
+	return nil
+}
+
+type worker struct {
+	j        *splitJob
+	renderer Renderer
+	src      rand.PCG
+	enc      png.Encoder
+	buf      bytes.Buffer
+	dirs     *dirMaker
+}
+
+func (j *splitJob) newWorker(dirs *dirMaker) *worker {
+	return &worker{
+		j: j, renderer: j.sampler.NewRenderer(), dirs: dirs,
+		enc: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderPool{}},
+	}
+}
+
+// encoderPool keeps one worker's PNG compressor between images.
+type encoderPool struct{ b *png.EncoderBuffer }
+
+func (p *encoderPool) Get() *png.EncoderBuffer   { return p.b }
+func (p *encoderPool) Put(b *png.EncoderBuffer) { p.b = b }
+
+func (w *worker) do(i int) rendered {
+	key := SampleKey{Seed: w.j.spec.Seed, Split: w.j.split.Name, Index: i, IDWidth: IDWidth(w.j.split.Count)}
+	rng := SampleRand(&w.src, key.Seed, key.Split, key.Index)
+	s, err := w.renderer.Render(key, rng)
+	if err != nil {
+		return rendered{index: i, err: err}
+	}
+	line, err := json.Marshal(s.Record)
+	if err != nil {
+		return rendered{index: i, err: fmt.Errorf("generators: sample %d: %w", i, err)}
+	}
+	r := rendered{index: i}
+	if w.j.format == FormatNPZ {
+		r.arrays, r.err = sampleArrays(w.j.features, line, s.Files)
+		return r
+	}
+	r.line = append(line, '\n')
+	r.sums = make([]fileSum, 0, len(s.Files))
+	for _, f := range s.Files {
+		w.buf.Reset()
+		if err := w.enc.Encode(&w.buf, f.Image); err != nil {
+			return rendered{index: i, err: fmt.Errorf("generators: encoding %s: %w", f.Path, err)}
+		}
+		path := filepath.Join(w.j.dir, filepath.FromSlash(f.Path))
+		if err := w.dirs.ensure(filepath.Dir(path)); err != nil {
+			return rendered{index: i, err: fmt.Errorf("generators: %w", err)}
+		}
+		if err := os.WriteFile(path, w.buf.Bytes(), 0o644); err != nil {
+			return rendered{index: i, err: fmt.Errorf("generators: %w", err)}
+		}
+		sum := sha256.Sum256(w.buf.Bytes())
+		r.sums = append(r.sums, fileSum{f.Path, hex.EncodeToString(sum[:])})
+	}
+	return r
+}
+
+// emitter writes, in index order, what must be in order: samples.jsonl and
+// SHA256SUMS for png, the npy streams for npz.
+type emitter struct {
+	j       *splitJob
+	sums    *os.File
+	sumsW   *bufio.Writer
+	sumsH   hash.Hash // of SHA256SUMS
+	jsonl   *os.File
+	jsonlW  *bufio.Writer
+	jsonlH  hash.Hash
+	npy     []*npyStream
+	closers []io.Closer
+}
+
+func newEmitter(j *splitJob) (*emitter, error) {
+	em := &emitter{j: j, sumsH: sha256.New()}
+	var err error
+	em.sums, err = os.Create(filepath.Join(j.dir, SumsFile))
+	if err != nil {
+		return nil, fmt.Errorf("generators: %w", err)
+	}
+	em.closers = append(em.closers, em.sums)
+	em.sumsW = bufio.NewWriter(io.MultiWriter(em.sums, em.sumsH))
+	n := j.hi - j.lo
+	switch j.format {
+	case FormatPNG:
+		em.jsonl, err = os.Create(filepath.Join(j.dir, "samples.jsonl"))
+		if err != nil {
+			em.abort()
+			return nil, fmt.Errorf("generators: %w", err)
+		}
+		em.closers = append(em.closers, em.jsonl)
+		em.jsonlH = sha256.New()
+		em.jsonlW = bufio.NewWriterSize(io.MultiWriter(em.jsonl, em.jsonlH), 1<<16)
+	case FormatNPZ:
+		for _, f := range j.features {
+			s, err := newNPYStream(filepath.Join(j.dir, f.Name+".npy.tmp"), f, n)
+			if err != nil {
+				em.abort()
+				return nil, err
+			}
+			em.npy = append(em.npy, s)
+			em.closers = append(em.closers, s)
+		}
+	}
+	return em, nil
+}
+
+func (em *emitter) emit(r rendered) error {
+	if em.j.format == FormatNPZ {
+		for k, s := range em.npy {
+			if err := s.append(r.arrays[k]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if _, err := em.jsonlW.Write(r.line); err != nil {
+		return fmt.Errorf("generators: %w", err)
+	}
+	for _, s := range r.sums {
+		fmt.Fprintf(em.sumsW, "%s  %s\n", s.sum, s.path)
+	}
+	return nil
+}
+
+// finish closes the split's files and returns the sha256 of SHA256SUMS.
+func (em *emitter) finish() (string, error) {
+	defer em.abort()
+	switch em.j.format {
+	case FormatPNG:
+		if err := em.jsonlW.Flush(); err != nil {
+			return "", fmt.Errorf("generators: %w", err)
+		}
+		fmt.Fprintf(em.sumsW, "%s  samples.jsonl\n", hex.EncodeToString(em.jsonlH.Sum(nil)))
+	case FormatNPZ:
+		sum, err := assembleNPZ(filepath.Join(em.j.dir, "data.npz"), em.npy)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(em.sumsW, "%s  data.npz\n", sum)
+	}
+	if err := em.sumsW.Flush(); err != nil {
+		return "", fmt.Errorf("generators: %w", err)
+	}
+	for _, c := range em.closers {
+		if err := c.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+			return "", fmt.Errorf("generators: %w", err)
+		}
+	}
+	em.closers = nil
+	return hex.EncodeToString(em.sumsH.Sum(nil)), nil
+}
+
+// abort closes whatever is still open; it is safe after finish.
+func (em *emitter) abort() {
+	for _, c := range em.closers {
+		c.Close()
+	}
+	em.closers = nil
+}
+
+// rgbBytes appends img's pixels as H×W×3 bytes.
+func rgbBytes(dst []byte, img image.Image) []byte {
+	switch m := img.(type) {
+	case *image.RGBA:
+		b := m.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, y):m.PixOffset(b.Max.X, y)]
+			for x := 0; x < len(row); x += 4 {
+				dst = append(dst, row[x], row[x+1], row[x+2])
+			}
+		}
+		return dst
+	}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			dst = append(dst, uint8(r>>8), uint8(g>>8), uint8(bl>>8))
+		}
+	}
+	return dst
+}
+
+// grayBytes appends img's pixels as H×W bytes.
+func grayBytes(dst []byte, img image.Image) []byte {
+	if m, ok := img.(*image.Gray); ok {
+		b := m.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			dst = append(dst, m.Pix[m.PixOffset(b.Min.X, y):m.PixOffset(b.Max.X, y)]...)
+		}
+		return dst
+	}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, _, _, _ := img.At(x, y).RGBA()
+			dst = append(dst, uint8(r>>8))
+		}
+	}
+	return dst
+}
