@@ -219,9 +219,9 @@ type splitJob struct {
 // rendered is one sample, encoded, waiting to be emitted in order.
 type rendered struct {
 	index  int
-	line   []byte      // the samples.jsonl line (png format)
-	sums   []fileSum   // files the worker wrote (png format)
-	arrays [][]byte    // one value per feature (npz format)
+	line   []byte    // the samples.jsonl line (png format)
+	sums   []fileSum // files the worker wrote (png format)
+	arrays [][]byte  // one value per feature (npz format)
 	err    error
 }
 
@@ -238,7 +238,9 @@ func (j *splitJob) run(ctx context.Context) (string, error) {
 	defer em.abort()
 
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var wg sync.WaitGroup
+	// No worker may still be writing files when run returns.
+	defer func() { cancel(); wg.Wait() }()
 	window := 8 * j.workers
 	tokens := make(chan struct{}, window)
 	jobs := make(chan int)
@@ -260,7 +262,6 @@ func (j *splitJob) run(ctx context.Context) (string, error) {
 			}
 		}
 	}()
-	var wg sync.WaitGroup
 	for w := 0; w < j.workers; w++ {
 		wg.Add(1)
 		go func() {
@@ -353,7 +354,7 @@ func (j *splitJob) newWorker(dirs *dirMaker) *worker {
 // encoderPool keeps one worker's PNG compressor between images.
 type encoderPool struct{ b *png.EncoderBuffer }
 
-func (p *encoderPool) Get() *png.EncoderBuffer   { return p.b }
+func (p *encoderPool) Get() *png.EncoderBuffer  { return p.b }
 func (p *encoderPool) Put(b *png.EncoderBuffer) { p.b = b }
 
 func (w *worker) do(i int) rendered {

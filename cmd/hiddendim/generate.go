@@ -105,4 +105,3 @@ func runGenerate(ctx context.Context, args []string) error {
 		total, m.Dataset, m.Version, m.Seed, m.Format, *out, secs, float64(total)/secs)
 	return nil
 }
-
