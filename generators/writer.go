@@ -227,6 +227,10 @@ type rendered struct {
 
 type fileSum struct{ path, sum string }
 
+// chunk is how many consecutive samples a worker takes at once: enough to
+// make the hand-offs between goroutines cheap, few enough to keep memory flat.
+const chunk = 16
+
 func (j *splitJob) run(ctx context.Context) (string, error) {
 	if err := os.MkdirAll(j.dir, 0o755); err != nil {
 		return "", fmt.Errorf("generators: %w", err)
@@ -241,15 +245,16 @@ func (j *splitJob) run(ctx context.Context) (string, error) {
 	var wg sync.WaitGroup
 	// No worker may still be writing files when run returns.
 	defer func() { cancel(); wg.Wait() }()
-	window := 8 * j.workers
+	window := 4 * j.workers // chunks in flight or waiting to be emitted
 	tokens := make(chan struct{}, window)
 	jobs := make(chan int)
-	results := make(chan rendered, window)
-	dirs := &dirMaker{made: map[string]bool{}}
+	results := make(chan []rendered, window)
+	files := newFileWriter()
+	defer files.Close()
 
-	go func() { // feeder: at most window samples in flight or waiting
+	go func() { // feeder: hands out chunk starts, at most window at a time
 		defer close(jobs)
-		for i := j.lo; i < j.hi; i++ {
+		for i := j.lo; i < j.hi; i += chunk {
 			select {
 			case tokens <- struct{}{}:
 			case <-ctx.Done():
@@ -266,11 +271,17 @@ func (j *splitJob) run(ctx context.Context) (string, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			wk := j.newWorker(dirs)
-			for i := range jobs {
-				r := wk.do(i)
+			wk := j.newWorker(files)
+			for start := range jobs {
+				rs := make([]rendered, 0, chunk)
+				for i := start; i < min(start+chunk, j.hi); i++ {
+					if ctx.Err() != nil {
+						return
+					}
+					rs = append(rs, wk.do(i))
+				}
 				select {
-				case results <- r:
+				case results <- rs:
 				case <-ctx.Done():
 					return
 				}
@@ -279,13 +290,13 @@ func (j *splitJob) run(ctx context.Context) (string, error) {
 	}
 	go func() { wg.Wait(); close(results) }()
 
-	pending := map[int]rendered{}
+	pending := map[int][]rendered{} // by chunk start
 	next := j.lo
 	for next < j.hi {
-		var r rendered
+		var rs []rendered
 		var ok bool
 		select {
-		case r, ok = <-results:
+		case rs, ok = <-results:
 		case <-ctx.Done():
 			return "", ctx.Err()
 		}
@@ -295,45 +306,30 @@ func (j *splitJob) run(ctx context.Context) (string, error) {
 			}
 			return "", fmt.Errorf("generators: workers stopped at sample %d", next)
 		}
-		if r.err != nil {
-			return "", r.err
-		}
-		pending[r.index] = r
+		pending[rs[0].index] = rs
 		for {
-			r, ok := pending[next]
+			rs, ok := pending[next]
 			if !ok {
 				break
 			}
 			delete(pending, next)
-			if err := em.emit(r); err != nil {
-				return "", err
+			for _, r := range rs {
+				if r.err != nil {
+					return "", r.err
+				}
+				if err := em.emit(r); err != nil {
+					return "", err
+				}
+				j.progress()
 			}
 			<-tokens
-			next++
-			j.progress()
+			next += len(rs)
 		}
 	}
 	return em.finish()
 }
 
-// dirMaker creates each subfolder once.
-type dirMaker struct {
-	mu   sync.Mutex
-	made map[string]bool
-}
-
-func (d *dirMaker) ensure(dir string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.made[dir] {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	d.made[dir] = true
-	return nil
-}
+func mkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }
 
 type worker struct {
 	j        *splitJob
@@ -341,12 +337,12 @@ type worker struct {
 	src      rand.PCG
 	enc      png.Encoder
 	buf      bytes.Buffer
-	dirs     *dirMaker
+	files    *fileWriter
 }
 
-func (j *splitJob) newWorker(dirs *dirMaker) *worker {
+func (j *splitJob) newWorker(files *fileWriter) *worker {
 	return &worker{
-		j: j, renderer: j.sampler.NewRenderer(), dirs: dirs,
+		j: j, renderer: j.sampler.NewRenderer(), files: files,
 		enc: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderPool{}},
 	}
 }
@@ -381,10 +377,7 @@ func (w *worker) do(i int) rendered {
 			return rendered{index: i, err: fmt.Errorf("generators: encoding %s: %w", f.Path, err)}
 		}
 		path := filepath.Join(w.j.dir, filepath.FromSlash(f.Path))
-		if err := w.dirs.ensure(filepath.Dir(path)); err != nil {
-			return rendered{index: i, err: fmt.Errorf("generators: %w", err)}
-		}
-		if err := os.WriteFile(path, w.buf.Bytes(), 0o644); err != nil {
+		if err := w.files.write(path, w.buf.Bytes()); err != nil {
 			return rendered{index: i, err: fmt.Errorf("generators: %w", err)}
 		}
 		sum := sha256.Sum256(w.buf.Bytes())
