@@ -1,0 +1,68 @@
+package models
+
+import (
+	"runtime"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
+)
+
+// float is the element type of every kernel: float32 for training,
+// float64 for finite-difference gradient checks.
+type float interface{ ~float32 | ~float64 }
+
+type gemmFunc[F float] func(tA, tB blas.Transpose, m, n, k int, alpha F, a []F, lda int, b []F, ldb int, beta F, c []F, ldc int)
+
+// gemm returns the general matrix product of the BLAS gorgonia uses
+// (gonum's by default, OpenBLAS under -tags openblas).
+func gemm[F float]() gemmFunc[F] {
+	var z F
+	b := G.WhichBLAS()
+	switch any(z).(type) {
+	case float32:
+		return any(gemmFunc[float32](b.Sgemm)).(gemmFunc[F])
+	default:
+		return any(gemmFunc[float64](b.Dgemm)).(gemmFunc[F])
+	}
+}
+
+// parts splits n items into a fixed number of contiguous parts that does not
+// depend on the machine, so that reductions over parts add in the same order
+// everywhere and results are bit-identical whatever the core count.
+func parts(n int) [][2]int {
+	const most = 8
+	k := min(n, most)
+	out := make([][2]int, k)
+	for i := range out {
+		out[i] = [2]int{n * i / k, n * (i + 1) / k}
+	}
+	return out
+}
+
+// forParts runs f on every part, on up to GOMAXPROCS goroutines.
+func forParts(ps [][2]int, f func(part int, lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), len(ps))
+	if workers <= 1 {
+		for i, p := range ps {
+			f(i, p[0], p[1])
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, len(ps))
+	for i := range ps {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i, ps[i][0], ps[i][1])
+			}
+		}()
+	}
+	wg.Wait()
+}

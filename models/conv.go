@@ -1,0 +1,316 @@
+package models
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+
+	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// convGeom is a 2-D convolution's geometry: square kernel, equal padding
+// and stride on both axes.
+type convGeom struct {
+	InC, H, W      int // input channels and size
+	OutC           int
+	K, Pad, Stride int
+}
+
+func (g convGeom) outH() int { return (g.H+2*g.Pad-g.K)/g.Stride + 1 }
+func (g convGeom) outW() int { return (g.W+2*g.Pad-g.K)/g.Stride + 1 }
+func (g convGeom) ckk() int  { return g.InC * g.K * g.K }
+func (g convGeom) hw() int   { return g.outH() * g.outW() }
+
+// im2col lays image x (InC×H×W) out as columns: row (c, ky, kx), column
+// (oy, ox), zero where the kernel reaches into the padding.
+func im2col[F float](g convGeom, x, col []F) {
+	oh, ow := g.outH(), g.outW()
+	for c := 0; c < g.InC; c++ {
+		for ky := 0; ky < g.K; ky++ {
+			for kx := 0; kx < g.K; kx++ {
+				row := col[((c*g.K+ky)*g.K+kx)*oh*ow:][:oh*ow]
+				for oy := 0; oy < oh; oy++ {
+					iy := oy*g.Stride - g.Pad + ky
+					dst := row[oy*ow : (oy+1)*ow]
+					if iy < 0 || iy >= g.H {
+						clear(dst)
+						continue
+					}
+					src := x[(c*g.H+iy)*g.W:][:g.W]
+					for ox := range dst {
+						ix := ox*g.Stride - g.Pad + kx
+						if ix < 0 || ix >= g.W {
+							dst[ox] = 0
+						} else {
+							dst[ox] = src[ix]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds columns back into image dx (InC×H×W), the adjoint of im2col.
+func col2im[F float](g convGeom, col, dx []F) {
+	oh, ow := g.outH(), g.outW()
+	for c := 0; c < g.InC; c++ {
+		for ky := 0; ky < g.K; ky++ {
+			for kx := 0; kx < g.K; kx++ {
+				row := col[((c*g.K+ky)*g.K+kx)*oh*ow:][:oh*ow]
+				for oy := 0; oy < oh; oy++ {
+					iy := oy*g.Stride - g.Pad + ky
+					if iy < 0 || iy >= g.H {
+						continue
+					}
+					dst := dx[(c*g.H+iy)*g.W:][:g.W]
+					for ox, v := range row[oy*ow : (oy+1)*ow] {
+						if ix := ox*g.Stride - g.Pad + kx; ix >= 0 && ix < g.W {
+							dst[ix] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// convForward computes y = conv(x, w) + b for a batch, one GEMM per image.
+func convForward[F float](g convGeom, batch int, x, w, b, y []F) {
+	ckk, hw := g.ckk(), g.hw()
+	mm := gemm[F]()
+	forParts(parts(batch), func(_ int, lo, hi int) {
+		col := make([]F, ckk*hw)
+		for n := lo; n < hi; n++ {
+			im2col(g, x[n*g.InC*g.H*g.W:][:g.InC*g.H*g.W], col)
+			out := y[n*g.OutC*hw:][:g.OutC*hw]
+			for o := 0; o < g.OutC; o++ {
+				bo := b[o]
+				row := out[o*hw : (o+1)*hw]
+				for i := range row {
+					row[i] = bo
+				}
+			}
+			mm(blas.NoTrans, blas.NoTrans, g.OutC, hw, ckk, 1, w, ckk, col, hw, 1, out, hw)
+		}
+	})
+}
+
+// convBackwardX computes dx = col2im(wᵀ·dy) per image.
+func convBackwardX[F float](g convGeom, batch int, w, dy, dx []F) {
+	ckk, hw := g.ckk(), g.hw()
+	mm := gemm[F]()
+	forParts(parts(batch), func(_ int, lo, hi int) {
+		dcol := make([]F, ckk*hw)
+		for n := lo; n < hi; n++ {
+			mm(blas.Trans, blas.NoTrans, ckk, hw, g.OutC, 1, w, ckk, dy[n*g.OutC*hw:], hw, 0, dcol, hw)
+			img := dx[n*g.InC*g.H*g.W:][:g.InC*g.H*g.W]
+			clear(img)
+			col2im(g, dcol, img)
+		}
+	})
+}
+
+// convBackwardW computes dw = Σₙ dyₙ·colₙᵀ and db = Σₙ Σ_pixels dyₙ. Each
+// part sums its own images; parts are then added in part order, so the
+// result does not depend on how parts were scheduled.
+func convBackwardW[F float](g convGeom, batch int, x, dy, dw, db []F) {
+	ckk, hw := g.ckk(), g.hw()
+	mm := gemm[F]()
+	ps := parts(batch)
+	dws := make([][]F, len(ps))
+	dbs := make([][]F, len(ps))
+	forParts(ps, func(p int, lo, hi int) {
+		col := make([]F, ckk*hw)
+		pw, pb := make([]F, g.OutC*ckk), make([]F, g.OutC)
+		for n := lo; n < hi; n++ {
+			im2col(g, x[n*g.InC*g.H*g.W:][:g.InC*g.H*g.W], col)
+			d := dy[n*g.OutC*hw:][:g.OutC*hw]
+			mm(blas.NoTrans, blas.Trans, g.OutC, ckk, hw, 1, d, hw, col, hw, 1, pw, ckk)
+			for o := 0; o < g.OutC; o++ {
+				var s F
+				for _, v := range d[o*hw : (o+1)*hw] {
+					s += v
+				}
+				pb[o] += s
+			}
+		}
+		dws[p], dbs[p] = pw, pb
+	})
+	clear(dw)
+	clear(db)
+	for p := range ps {
+		for i, v := range dws[p] {
+			dw[i] += v
+		}
+		for i, v := range dbs[p] {
+			db[i] += v
+		}
+	}
+}
+
+// convOp is a fused 2-D convolution with bias: inputs x (N×C×H×W),
+// w (OutC × C·K·K), b (OutC); output N×OutC×H'×W'.
+type convOp struct {
+	g convGeom
+	// needDx is false for a first layer, whose input needs no gradient.
+	needDx bool
+}
+
+// conv2d applies a convolution to x with weights w (OutC × InC·K·K) and bias b.
+func conv2d(x, w, b *G.Node, k, pad, stride int, needDx bool) (*G.Node, error) {
+	s := x.Shape()
+	if s.Dims() != 4 || w.Shape().Dims() != 2 || b.Shape().Dims() != 1 {
+		return nil, fmt.Errorf("models: conv2d wants x N×C×H×W, w 2-D, b 1-D; got %v %v %v", s, w.Shape(), b.Shape())
+	}
+	g := convGeom{InC: s[1], H: s[2], W: s[3], OutC: w.Shape()[0], K: k, Pad: pad, Stride: stride}
+	if w.Shape()[1] != g.ckk() || b.Shape()[0] != g.OutC {
+		return nil, fmt.Errorf("models: conv2d weights %v, bias %v do not fit %d input channels and a %d×%d kernel", w.Shape(), b.Shape(), g.InC, k, k)
+	}
+	return G.ApplyOp(&convOp{g: g, needDx: needDx}, x, w, b)
+}
+
+func tensorT(dims int) hm.Type { return &G.TensorType{Dims: dims, Of: hm.TypeVariable('a')} }
+
+func (op *convOp) Arity() int { return 3 }
+func (op *convOp) Type() hm.Type {
+	return hm.NewFnType(tensorT(4), tensorT(2), tensorT(1), tensorT(4))
+}
+func (op *convOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("models: conv2d: input shape unknown")
+	}
+	return tensor.Shape{s[0], op.g.OutC, op.g.outH(), op.g.outW()}, nil
+}
+func (op *convOp) Do(in ...G.Value) (G.Value, error) {
+	x := in[0].(*tensor.Dense)
+	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape()[0], op.g.OutC, op.g.outH(), op.g.outW()))
+	return op.UsePreallocDo(out, in...)
+}
+func (op *convOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	x, w, b, y := in[0].(*tensor.Dense), in[1].(*tensor.Dense), in[2].(*tensor.Dense), prealloc.(*tensor.Dense)
+	n := x.Shape()[0]
+	switch xs := x.Data().(type) {
+	case []float32:
+		convForward(op.g, n, xs, w.Data().([]float32), b.Data().([]float32), y.Data().([]float32))
+	case []float64:
+		convForward(op.g, n, xs, w.Data().([]float64), b.Data().([]float64), y.Data().([]float64))
+	default:
+		return nil, fmt.Errorf("models: conv2d: unsupported dtype %v", x.Dtype())
+	}
+	return y, nil
+}
+func (op *convOp) ReturnsPtr() bool      { return false }
+func (op *convOp) CallsExtern() bool     { return false }
+func (op *convOp) OverwritesInput() int  { return -1 }
+func (op *convOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op *convOp) Hashcode() uint32      { return hashOf(op) }
+func (op *convOp) String() string        { return fmt.Sprintf("Conv%+v", op.g) }
+func (op *convOp) DiffWRT(int) []bool    { return []bool{op.needDx, true, true} }
+func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	var dx *G.Node
+	var err error
+	if op.needDx {
+		if dx, err = G.ApplyOp(&convDxOp{op.g}, in[1], grad); err != nil {
+			return nil, err
+		}
+	}
+	dwb, err := G.ApplyOp(&convDwOp{op.g}, in[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	// dwb packs dw and db in one vector so the batch is walked once.
+	nw := op.g.OutC * op.g.ckk()
+	dw, err := G.Slice(dwb, G.S(0, nw))
+	if err != nil {
+		return nil, err
+	}
+	if dw, err = G.Reshape(dw, tensor.Shape{op.g.OutC, op.g.ckk()}); err != nil {
+		return nil, err
+	}
+	db, err := G.Slice(dwb, G.S(nw, nw+op.g.OutC))
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dw, db}, nil
+}
+
+// convDxOp computes the gradient wrt the input: inputs w, dy.
+type convDxOp struct{ g convGeom }
+
+func (op *convDxOp) Arity() int       { return 2 }
+func (op *convDxOp) Type() hm.Type    { return hm.NewFnType(tensorT(2), tensorT(4), tensorT(4)) }
+func (op *convDxOp) ReturnsPtr() bool { return false }
+func (op *convDxOp) CallsExtern() bool {
+	return false
+}
+func (op *convDxOp) OverwritesInput() int  { return -1 }
+func (op *convDxOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op *convDxOp) Hashcode() uint32      { return hashOf(op) }
+func (op *convDxOp) String() string        { return fmt.Sprintf("ConvDx%+v", op.g) }
+func (op *convDxOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[1].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("models: conv2d dx: shape unknown")
+	}
+	return tensor.Shape{s[0], op.g.InC, op.g.H, op.g.W}, nil
+}
+func (op *convDxOp) Do(in ...G.Value) (G.Value, error) {
+	dy := in[1].(*tensor.Dense)
+	out := tensor.New(tensor.Of(dy.Dtype()), tensor.WithShape(dy.Shape()[0], op.g.InC, op.g.H, op.g.W))
+	return op.UsePreallocDo(out, in...)
+}
+func (op *convDxOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	w, dy, dx := in[0].(*tensor.Dense), in[1].(*tensor.Dense), prealloc.(*tensor.Dense)
+	n := dy.Shape()[0]
+	switch ws := w.Data().(type) {
+	case []float32:
+		convBackwardX(op.g, n, ws, dy.Data().([]float32), dx.Data().([]float32))
+	case []float64:
+		convBackwardX(op.g, n, ws, dy.Data().([]float64), dx.Data().([]float64))
+	}
+	return dx, nil
+}
+
+// convDwOp computes the gradients wrt weights and bias, packed: inputs x, dy.
+type convDwOp struct{ g convGeom }
+
+func (op *convDwOp) Arity() int            { return 2 }
+func (op *convDwOp) Type() hm.Type         { return hm.NewFnType(tensorT(4), tensorT(4), tensorT(1)) }
+func (op *convDwOp) ReturnsPtr() bool      { return false }
+func (op *convDwOp) CallsExtern() bool     { return false }
+func (op *convDwOp) OverwritesInput() int  { return -1 }
+func (op *convDwOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op *convDwOp) Hashcode() uint32      { return hashOf(op) }
+func (op *convDwOp) String() string        { return fmt.Sprintf("ConvDw%+v", op.g) }
+func (op *convDwOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.g.OutC*op.g.ckk() + op.g.OutC}, nil
+}
+func (op *convDwOp) Do(in ...G.Value) (G.Value, error) {
+	x := in[0].(*tensor.Dense)
+	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(op.g.OutC*op.g.ckk()+op.g.OutC))
+	return op.UsePreallocDo(out, in...)
+}
+func (op *convDwOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	x, dy, out := in[0].(*tensor.Dense), in[1].(*tensor.Dense), prealloc.(*tensor.Dense)
+	n, nw := x.Shape()[0], op.g.OutC*op.g.ckk()
+	switch xs := x.Data().(type) {
+	case []float32:
+		o := out.Data().([]float32)
+		convBackwardW(op.g, n, xs, dy.Data().([]float32), o[:nw], o[nw:])
+	case []float64:
+		o := out.Data().([]float64)
+		convBackwardW(op.g, n, xs, dy.Data().([]float64), o[:nw], o[nw:])
+	}
+	return out, nil
+}
+
+func hashOf(s fmt.Stringer) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s.String()))
+	return h.Sum32()
+}
