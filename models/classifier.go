@@ -277,3 +277,23 @@ func argmax(v []float32) int {
 	}
 	return best
 }
+
+// Activations runs the inference graph on the examples idx and returns a
+// copy of every named activation (see Graph), each len(idx)×C×H×W.
+func (c *Classifier) Activations(ex *Examples, idx []int) (map[string]*tensor.Dense, error) {
+	gr, err := c.Graph(len(idx), false)
+	if err != nil {
+		return nil, err
+	}
+	in := c.Config.Input
+	x := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(len(idx), in[0], in[1], in[2]))
+	c.Feeder(ex)([]*tensor.Dense{x}, idx)
+	if err := gr.Run(x); err != nil {
+		return nil, err
+	}
+	out := map[string]*tensor.Dense{}
+	for name, n := range gr.Named {
+		out[name] = n.Value().(*tensor.Dense).Clone().(*tensor.Dense)
+	}
+	return out, nil
+}

@@ -25,6 +25,15 @@ Usage:
   hiddendim verify DIR                       check every file against the checksums
   hiddendim show DIR --out grid.png [--n 64] [--split NAME] [--cols 8]
 
+  hiddendim bench [--suite quick|standard|full] [--out FILE] [--cache DIR] [--verify]
+                  [--format table|markdown|csv|json]
+  hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
+  hiddendim train multilabel|combo|perlabel --data DIR --out DIR [--epochs N] [--seed S]
+                  [--batch 64] [--lr 0.002] [--labels shape,color] [--resume]
+  hiddendim eval CHECKPOINT --data DIR [--split test]
+  hiddendim inspect CHECKPOINT --data DIR --out DIR [--n 4] [--split test]
+                                             first-layer filters and activation maps as PNGs
+
 Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
 `
 
@@ -33,12 +42,17 @@ type command func(ctx context.Context, args []string) error
 
 func commands() map[string]command {
 	return map[string]command{
-		"generate": runGenerate,
-		"merge":    runMerge,
-		"list":     runList,
-		"describe": runDescribe,
-		"verify":   runVerify,
-		"show":     runShow,
+		"generate":    runGenerate,
+		"merge":       runMerge,
+		"list":        runList,
+		"describe":    runDescribe,
+		"verify":      runVerify,
+		"show":        runShow,
+		"bench":       runBench,
+		"leaderboard": runLeaderboard,
+		"train":       runTrain,
+		"eval":        runEval,
+		"inspect":     runInspect,
 	}
 }
 

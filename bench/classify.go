@@ -1,0 +1,181 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/models"
+)
+
+// ClassifierMeta is what a classifier checkpoint records besides the
+// weights: the model, the label names and vocabularies it predicts, and
+// the data it was trained on.
+type ClassifierMeta struct {
+	Model   models.ClassifierConfig `json:"model"`
+	Labels  []string                `json:"labels"`
+	Classes [][]string              `json:"classes"`
+	Dataset string                  `json:"dataset"` // generator@version
+	Budget  Budget                  `json:"budget"`
+}
+
+// TrainOptions configure TrainClassifier.
+type TrainOptions struct {
+	Data string // dataset folder
+	Out  string // folder for model.ckpt and metrics.json
+	// Arch is models.MultiLabel, Combo or PerLabel.
+	Arch string
+	// Labels to predict; nil means every label feature of the dataset.
+	Labels      []string
+	Train, Test string // split names; Test "" skips evaluation
+	Budget      Budget
+	Seed        uint64
+	// Resume continues from Out/model.ckpt when it exists.
+	Resume bool
+	// OnStep and OnEpoch report progress.
+	OnStep  func(step, total int, loss float64)
+	OnEpoch func(epoch int, loss float64)
+}
+
+// CheckpointFile is the checkpoint's name in a training folder.
+const CheckpointFile = "model.ckpt"
+
+// TrainClassifier trains one classifier outside the suites, saving a
+// checkpoint after every epoch (so an interrupted run loses at most one),
+// and scores it on the test split if there is one.
+func TrainClassifier(ctx context.Context, o TrainOptions) (map[string]Metric, error) {
+	r, err := generators.Open(o.Data)
+	if err != nil {
+		return nil, err
+	}
+	if o.Labels == nil {
+		for _, f := range r.Manifest.Features {
+			if f.Kind == generators.LabelFeature {
+				o.Labels = append(o.Labels, f.Name)
+			}
+		}
+	}
+	if len(o.Labels) == 0 {
+		return nil, fmt.Errorf("bench: %s has no label features to classify", o.Data)
+	}
+	train, err := LoadLabeledImages(o.Data, o.Train, o.Labels)
+	if err != nil {
+		return nil, err
+	}
+	var heads []int
+	for _, c := range train.Classes {
+		heads = append(heads, len(c))
+	}
+	meta := ClassifierMeta{
+		Model:  models.ClassifierConfig{Arch: o.Arch, Input: train.Examples.Shape, Heads: heads, Conv: reference.Conv, Hidden: reference.Hidden, Seed: o.Seed},
+		Labels: o.Labels, Classes: train.Classes, Dataset: r.Manifest.Dataset + "@" + r.Manifest.Version, Budget: o.Budget,
+	}
+	c, err := models.NewClassifier(meta.Model)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	ckpt := filepath.Join(o.Out, CheckpointFile)
+	var resume *models.State
+	if o.Resume {
+		if ck, err := models.LoadCheckpoint(ckpt); err == nil {
+			var old ClassifierMeta
+			if err := json.Unmarshal(ck.Config, &old); err != nil {
+				return nil, err
+			}
+			if hashJSON(old) != hashJSON(meta) {
+				return nil, fmt.Errorf("bench: %s was trained with another model, data or budget; remove it or drop --resume", ckpt)
+			}
+			if resume, err = ck.Restore(c.Params()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
+		OnEpoch: func(epoch int, st *models.State) error {
+			ck, err := models.NewCheckpoint("classifier", meta, c.Params(), st)
+			if err != nil {
+				return err
+			}
+			if o.OnEpoch != nil {
+				o.OnEpoch(epoch, st.Losses[len(st.Losses)-1])
+			}
+			return ck.Save(ckpt)
+		}}
+	start := time.Now()
+	if _, err := models.Train(ctx, c, train.Examples.Len(), c.Feeder(train.Examples), tc, resume); err != nil {
+		return nil, err
+	}
+	secs := time.Since(start).Seconds()
+	if o.Test == "" {
+		return nil, nil
+	}
+	scores, err := evaluate(c, meta, o.Data, o.Test, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.MarshalIndent(map[string]any{"metrics": scores, "train_seconds": secs, "split": o.Test, "model": meta}, "", "  ")
+	return scores, os.WriteFile(filepath.Join(o.Out, "metrics.json"), append(b, '\n'), 0o644)
+}
+
+// LoadClassifier rebuilds a classifier from its checkpoint.
+func LoadClassifier(path string) (*models.Classifier, ClassifierMeta, error) {
+	var meta ClassifierMeta
+	ck, err := models.LoadCheckpoint(path)
+	if err != nil {
+		return nil, meta, err
+	}
+	if ck.Kind != "classifier" {
+		return nil, meta, fmt.Errorf("bench: %s holds a %q, not a classifier", path, ck.Kind)
+	}
+	if err := json.Unmarshal(ck.Config, &meta); err != nil {
+		return nil, meta, fmt.Errorf("bench: %s: %w", path, err)
+	}
+	c, err := models.NewClassifier(meta.Model)
+	if err != nil {
+		return nil, meta, err
+	}
+	if _, err := ck.Restore(c.Params()); err != nil {
+		return nil, meta, err
+	}
+	return c, meta, nil
+}
+
+// EvaluateCheckpoint scores a classifier checkpoint on a split of a dataset.
+func EvaluateCheckpoint(path, data, split string) (map[string]Metric, error) {
+	c, meta, err := LoadClassifier(path)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return evaluate(c, meta, data, split, meta.Model.Seed)
+}
+
+func evaluate(c *models.Classifier, meta ClassifierMeta, data, split string, seed uint64) (map[string]Metric, error) {
+	test, err := LoadLabeledImages(data, split, meta.Labels)
+	if err != nil {
+		return nil, err
+	}
+	for h := range meta.Classes {
+		if hashJSON(test.Classes[h]) != hashJSON(meta.Classes[h]) {
+			return nil, fmt.Errorf("bench: label %s has values %v in %s, the model was trained on %v", meta.Labels[h], test.Classes[h], data, meta.Classes[h])
+		}
+	}
+	if test.Examples.Shape != meta.Model.Input {
+		return nil, fmt.Errorf("bench: %s images are %v, the model takes %v", data, test.Examples.Shape, meta.Model.Input)
+	}
+	pred, err := c.PredictLabels(test.Examples, 256)
+	if err != nil {
+		return nil, err
+	}
+	scores := ClassificationScores(meta.Labels, meta.Model.Heads, test.Examples.Labels, pred, test.Heldout, seed)
+	scores["params"] = exact(float64(models.Count(c.Params())))
+	return scores, nil
+}

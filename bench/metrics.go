@@ -1,0 +1,160 @@
+package bench
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Metric is a value with its 95% interval.
+type Metric struct {
+	Value float64 `json:"value"`
+	// CI95 is [lo, hi], or absent for exact quantities (a parameter count).
+	CI95 *[2]float64 `json:"ci95,omitempty"`
+}
+
+// z95 is the standard normal quantile for a two-sided 95% interval.
+const z95 = 1.959963984540054
+
+// Wilson returns k/n with Wilson's score interval, the interval for a
+// binomial proportion that stays inside [0, 1] and behaves at 0 and n.
+func Wilson(k, n int) Metric {
+	if n == 0 {
+		return Metric{Value: math.NaN()}
+	}
+	p, nf := float64(k)/float64(n), float64(n)
+	z2 := z95 * z95
+	center := (p + z2/(2*nf)) / (1 + z2/nf)
+	half := z95 / (1 + z2/nf) * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
+	return Metric{Value: p, CI95: &[2]float64{max(0, center-half), min(1, center+half)}}
+}
+
+// exact is a metric without an interval.
+func exact(v float64) Metric { return Metric{Value: v} }
+
+// MeanCI returns the mean of xs with a Student-t 95% interval; for a single
+// value the interval is absent.
+func MeanCI(xs []float64) Metric {
+	m := stat.Mean(xs, nil)
+	if len(xs) < 2 {
+		return Metric{Value: m}
+	}
+	se := stat.StdDev(xs, nil) / math.Sqrt(float64(len(xs)))
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(xs) - 1)}.Quantile(0.975)
+	return Metric{Value: m, CI95: &[2]float64{m - t*se, m + t*se}}
+}
+
+// MacroF1 is the unweighted mean over classes 0..k-1 of each class's F1; a
+// class that is neither present nor predicted is left out of the mean.
+func MacroF1(truth, pred []int, k int) float64 {
+	tp, fp, fn := make([]float64, k), make([]float64, k), make([]float64, k)
+	for i := range truth {
+		if truth[i] == pred[i] {
+			tp[truth[i]]++
+		} else {
+			fn[truth[i]]++
+			fp[pred[i]]++
+		}
+	}
+	var sum float64
+	n := 0
+	for c := 0; c < k; c++ {
+		if tp[c]+fp[c]+fn[c] == 0 {
+			continue
+		}
+		sum += 2 * tp[c] / (2*tp[c] + fp[c] + fn[c])
+		n++
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
+
+// bootstrapCI returns a 95% percentile interval of statistic over n
+// examples, resampled 1000 times with a generator seeded by seed.
+func bootstrapCI(n int, seed uint64, statistic func(idx []int) float64) *[2]float64 {
+	const rounds = 1000
+	rng := rand.New(rand.NewPCG(seed, 0xb007))
+	vals := make([]float64, rounds)
+	idx := make([]int, n)
+	for r := range vals {
+		for i := range idx {
+			idx[i] = rng.IntN(n)
+		}
+		vals[r] = statistic(idx)
+	}
+	slices.Sort(vals)
+	return &[2]float64{vals[int(0.025*rounds)], vals[int(0.975*rounds)-1]}
+}
+
+// ClassificationScores scores predicted labels against the truth: truth[i]
+// and pred[i] hold example i's value of every label; classes[h] is label
+// h's class count; heldout marks the examples of held-out combinations
+// (nil when there are none). Label names become metric names.
+func ClassificationScores(labels []string, classes []int, truth, pred [][]int, heldout []bool, seed uint64) map[string]Metric {
+	n, L := len(truth), len(labels)
+	out := map[string]Metric{}
+	subset, wrong := 0, 0
+	for i := range truth {
+		if slices.Equal(truth[i], pred[i]) {
+			subset++
+		}
+		for h := 0; h < L; h++ {
+			if truth[i][h] != pred[i][h] {
+				wrong++
+			}
+		}
+	}
+	out["subset_accuracy"] = Wilson(subset, n)
+	// Hamming loss is the share of wrong labels over all N·L label slots.
+	h := Wilson(wrong, n*L)
+	out["hamming_loss"] = h
+	col := func(h int, idx []int) ([]int, []int) {
+		t, p := make([]int, len(idx)), make([]int, len(idx))
+		for j, i := range idx {
+			t[j], p[j] = truth[i][h], pred[i][h]
+		}
+		return t, p
+	}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	macro := func(idx []int) float64 {
+		var s float64
+		for h := 0; h < L; h++ {
+			t, p := col(h, idx)
+			s += MacroF1(t, p, classes[h])
+		}
+		return s / float64(L)
+	}
+	out["macro_f1"] = Metric{Value: macro(all), CI95: bootstrapCI(n, seed, macro)}
+	for hd, name := range labels {
+		right := 0
+		for i := range truth {
+			if truth[i][hd] == pred[i][hd] {
+				right++
+			}
+		}
+		out[name+"_accuracy"] = Wilson(right, n)
+	}
+	if heldout != nil {
+		k, m := 0, 0
+		for i := range truth {
+			if heldout[i] {
+				m++
+				if slices.Equal(truth[i], pred[i]) {
+					k++
+				}
+			}
+		}
+		if m > 0 {
+			out["heldout_subset_accuracy"] = Wilson(k, m)
+		}
+	}
+	return out
+}

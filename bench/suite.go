@@ -1,0 +1,157 @@
+package bench
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hiddendim/hiddendim/generators"
+)
+
+// Suite is a fixed list of tasks: data, not code.
+type Suite struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Tasks       []Task `json:"tasks"`
+}
+
+// Task is one benchmark: a dataset, the models compared on it, their
+// training budget, the seeds, and how they are scored.
+type Task struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Kind selects the runner; "classification" is the one so far.
+	Kind    string      `json:"kind"`
+	Dataset DatasetSpec `json:"dataset"`
+	// Labels are the dataset's label features the models predict.
+	Labels []string    `json:"labels"`
+	Models []ModelSpec `json:"models"`
+	Budget Budget      `json:"budget"`
+	// Seeds are the training seeds: each drives initial weights and shuffles.
+	Seeds []uint64 `json:"seeds"`
+	// Metrics lists what the leaderboard shows, Primary what it ranks by.
+	Metrics []string `json:"metrics"`
+	Primary string   `json:"primary"`
+	// Expect are sanity targets: if a model misses one, the harness or the
+	// model is wrong, and the run fails.
+	Expect []Expectation `json:"expect,omitempty"`
+}
+
+// DatasetSpec names a dataset exactly: generating it twice gives the same bytes.
+type DatasetSpec struct {
+	Generator string `json:"generator"`
+	Version   string `json:"version"`
+	Seed      uint64 `json:"seed"`
+	// Settings are --set key=value pairs over the generator's defaults.
+	Settings map[string]string      `json:"settings,omitempty"`
+	Splits   []generators.SplitSize `json:"splits"`
+	// Train and Test name the splits the task trains and scores on.
+	Train string `json:"train"`
+	Test  string `json:"test"`
+}
+
+// ModelSpec is one model of a task.
+type ModelSpec struct {
+	Name string `json:"name"`
+	// Arch is the classifier architecture (models.MultiLabel, …).
+	Arch string `json:"arch"`
+	// Conv and Hidden size the CNN (see models.ClassifierConfig).
+	Conv   []int `json:"conv"`
+	Hidden int   `json:"hidden"`
+}
+
+// Budget is how long each model trains.
+type Budget struct {
+	Epochs int     `json:"epochs"`
+	Batch  int     `json:"batch"`
+	LR     float64 `json:"lr"`
+}
+
+// Expectation is a bound a model's metric must meet.
+type Expectation struct {
+	Model  string  `json:"model"`
+	Metric string  `json:"metric"`
+	Min    float64 `json:"min"`
+}
+
+// Hash is the sha256 of the spec's canonical JSON (settings sorted), the
+// key of the dataset cache.
+func (d DatasetSpec) Hash() string {
+	b, _ := json.Marshal(d) // map keys marshal sorted
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Lower-is-better metrics; every other metric is higher-is-better.
+var lowerIsBetter = map[string]bool{"hamming_loss": true, "params": true, "neg_elbo": true, "recon": true, "kl": true}
+
+// LowerIsBetter reports the metric's direction.
+func LowerIsBetter(metric string) bool { return lowerIsBetter[metric] }
+
+var reference = ModelSpec{Conv: []int{16, 32}, Hidden: 64}
+
+func classifiers() []ModelSpec {
+	var out []ModelSpec
+	for _, a := range []string{"multilabel", "combo", "perlabel"} {
+		m := reference
+		m.Name, m.Arch = a, a
+		out = append(out, m)
+	}
+	return out
+}
+
+var classificationMetrics = []string{"subset_accuracy", "shape_accuracy", "color_accuracy", "hamming_loss", "macro_f1", "params"}
+
+func shapesTask(name string, settings map[string]string, train, test int, budget Budget, seeds []uint64, expect []Expectation) Task {
+	metrics := classificationMetrics
+	if settings["holdout"] != "" {
+		metrics = append([]string{"heldout_subset_accuracy"}, metrics...)
+	}
+	return Task{
+		Name: name, Version: "1.0.0", Kind: "classification",
+		Dataset: DatasetSpec{Generator: "shapes", Version: "1.0.0", Seed: 7, Settings: settings,
+			Splits: []generators.SplitSize{{Name: "train", Count: train}, {Name: "test", Count: test}}, Train: "train", Test: "test"},
+		Labels: []string{"shape", "color"}, Models: classifiers(), Budget: budget, Seeds: seeds,
+		Metrics: metrics, Primary: metrics[0], Expect: expect,
+	}
+}
+
+// Suites returns the built-in suites by name.
+func Suites() map[string]Suite {
+	holdout := map[string]string{"holdout": "red triangle,blue circle"}
+	return map[string]Suite{
+		"quick": {Name: "quick", Description: "a first look and CI: small data, short budgets, one seed (about a minute here)",
+			Tasks: []Task{
+				shapesTask("shapes-multilabel", nil, 2000, 500, Budget{Epochs: 3, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
+			}},
+		"standard": {Name: "standard", Description: "the reference numbers: full shapes splits, three seeds (under 20 minutes here)",
+			Tasks: []Task{
+				shapesTask("shapes-multilabel", nil, 10000, 2000, Budget{Epochs: 6, Batch: 64, LR: 2e-3}, []uint64{1, 2, 3},
+					[]Expectation{{Model: "multilabel", Metric: "subset_accuracy", Min: 0.99}}),
+				shapesTask("shapes-holdout", holdout, 10000, 2000, Budget{Epochs: 6, Batch: 64, LR: 2e-3}, []uint64{1, 2}, nil),
+			}},
+		"full": {Name: "full", Description: "paper-grade: large splits, long budgets, five seeds (hours)",
+			Tasks: []Task{
+				shapesTask("shapes-multilabel", nil, 50000, 10000, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3, 4, 5},
+					[]Expectation{{Model: "multilabel", Metric: "subset_accuracy", Min: 0.99}}),
+				shapesTask("shapes-holdout", holdout, 50000, 10000, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3, 4, 5}, nil),
+			}},
+	}
+}
+
+// LookupSuite returns the named suite, or an error listing the known ones.
+func LookupSuite(name string) (Suite, error) {
+	all := Suites()
+	if s, ok := all[name]; ok {
+		return s, nil
+	}
+	names := make([]string, 0, len(all))
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return Suite{}, fmt.Errorf("bench: unknown suite %q; known: %s", name, strings.Join(names, ", "))
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hiddendim/hiddendim/bench"
+)
+
+func runBench(ctx context.Context, args []string) error {
+	fs := newFlags("bench")
+	suiteName := fs.String("suite", "quick", "suite: quick, standard or full")
+	out := fs.String("out", "", "JSONL file of records (default results/<suite>.jsonl)")
+	cache := fs.String("cache", "", "dataset cache folder (default: the user cache folder)")
+	verify := fs.Bool("verify", false, "run every task twice and fail if any score differs")
+	format := fs.String("format", "table", "leaderboard format: table, markdown, csv or json")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("bench takes no arguments, got %v; did you mean --suite %s?", pos, pos[0])
+	}
+	suite, err := bench.LookupSuite(*suiteName)
+	if err != nil {
+		return asUsage(err)
+	}
+	if !slices.Contains(bench.Formats, *format) {
+		return usageErrorf("bench: --format %q: want one of %s", *format, strings.Join(bench.Formats, ", "))
+	}
+	if *out == "" {
+		*out = filepath.Join("results", suite.Name+".jsonl")
+	}
+	fmt.Fprintf(os.Stderr, "suite %s: %s\nrecords: %s\n", suite.Name, suite.Description, *out)
+	var bar *progress
+	var barWhat string
+	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: blasName, Log: os.Stderr,
+		Progress: func(what string, done, total int) {
+			if bar == nil || what != barWhat {
+				if bar != nil {
+					bar.Finish()
+				}
+				bar, barWhat = newProgress(what, "steps", total), what
+				if strings.HasPrefix(what, "generate") {
+					bar.unit = "samples"
+				}
+			}
+			bar.Set(done, total)
+			if done == total {
+				bar.Finish()
+				bar = nil
+			}
+		}}
+	recs, err := bench.Run(ctx, suite, opts)
+	if bar != nil {
+		bar.Finish()
+	}
+	if len(recs) > 0 {
+		fmt.Println()
+		if werr := bench.WriteBoards(os.Stdout, bench.Aggregate(recs), *format); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if errors.Is(err, bench.ErrNotReproducible) {
+		return fmt.Errorf("VERIFY FAILED: %w", err)
+	}
+	return err
+}
+
+func runLeaderboard(ctx context.Context, args []string) error {
+	fs := newFlags("leaderboard")
+	format := fs.String("format", "table", "table, markdown, csv or json")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageErrorf("leaderboard: want one or more record files (JSONL written by `hiddendim bench`)")
+	}
+	if !slices.Contains(bench.Formats, *format) {
+		return usageErrorf("leaderboard: --format %q: want one of %s", *format, strings.Join(bench.Formats, ", "))
+	}
+	var sets [][]bench.Record
+	for _, p := range pos {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("leaderboard: %w", err)
+		}
+		recs, err := bench.ReadRecords(p)
+		if err != nil {
+			return err
+		}
+		sets = append(sets, recs)
+	}
+	if len(sets) == 1 {
+		return bench.WriteBoards(os.Stdout, bench.Aggregate(sets[0]), *format)
+	}
+	if *format != "table" && *format != "markdown" {
+		return usageErrorf("leaderboard: comparing files renders as table or markdown")
+	}
+	return bench.WriteComparison(os.Stdout, pos, sets, *format)
+}

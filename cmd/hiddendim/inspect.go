@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hiddendim/hiddendim/bench"
+)
+
+func runInspect(ctx context.Context, args []string) error {
+	fs := newFlags("inspect")
+	data := fs.String("data", "", "dataset folder (required)")
+	out := fs.String("out", "", "folder for the PNGs (required)")
+	split := fs.String("split", "test", "split to draw samples from")
+	n := fs.Int("n", 4, "samples to draw activation maps for")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := exactly(pos, 1, "one CHECKPOINT"); err != nil {
+		return err
+	}
+	if *data == "" || *out == "" || *n < 1 {
+		return usageErrorf("inspect: want CHECKPOINT --data DIR --out DIR, with --n at least 1")
+	}
+	files, err := bench.Inspect(bench.InspectOptions{Checkpoint: pos[0], Data: *data, Split: *split, Out: *out, N: *n})
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Println("wrote", f)
+	}
+	return nil
+}
