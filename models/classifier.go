@@ -121,8 +121,8 @@ func (c *Classifier) OutputSizes() []int {
 
 // Graph builds (and caches) the graph for batches of n. Inputs: the images
 // (n×C×H×W), then, when training, one one-hot target matrix per output.
-// Outputs: the logits of each output. Named: "t0.conv1" … activations after
-// each convolution's ReLU.
+// Outputs: the logits of each output. Named: "t0.conv1" … each
+// convolution's output before its ReLU.
 func (c *Classifier) Graph(n int, train bool) (*Graph, error) {
 	key := [2]int{n, 0}
 	if train {
@@ -147,11 +147,8 @@ func (c *Classifier) Graph(n int, train bool) (*Graph, error) {
 			if h, err = conv2d(h, node[cv[0]], node[cv[1]], 3, 1, 1, l > 0); err != nil {
 				return nil, err
 			}
-			if h, err = G.Rectify(h); err != nil {
-				return nil, err
-			}
-			gr.Named[fmt.Sprintf("t%d.conv%d", t, l+1)] = h
-			if h, err = maxPool2(h); err != nil {
+			gr.Named[fmt.Sprintf("t%d.conv%d", t, l+1)] = h // before the ReLU
+			if h, err = reluPool2(h); err != nil {
 				return nil, err
 			}
 		}

@@ -24,6 +24,22 @@ func (g convGeom) outW() int { return (g.W+2*g.Pad-g.K)/g.Stride + 1 }
 func (g convGeom) ckk() int  { return g.InC * g.K * g.K }
 func (g convGeom) hw() int   { return g.outH() * g.outW() }
 
+var (
+	scratch32 scratch[float32]
+	scratch64 scratch[float64]
+)
+
+// buffer lends a scratch slice of n elements of type F.
+func buffer[F float](n int) (*[]F, func()) {
+	var z F
+	if _, ok := any(z).(float32); ok {
+		b := scratch32.get(n)
+		return any(b).(*[]F), func() { scratch32.put(b) }
+	}
+	b := scratch64.get(n)
+	return any(b).(*[]F), func() { scratch64.put(b) }
+}
+
 // im2col lays image x (InC×H×W) out as columns: row (c, ky, kx), column
 // (oy, ox), zero where the kernel reaches into the padding.
 func im2col[F float](g convGeom, x, col []F) {
@@ -32,26 +48,43 @@ func im2col[F float](g convGeom, x, col []F) {
 		for ky := 0; ky < g.K; ky++ {
 			for kx := 0; kx < g.K; kx++ {
 				row := col[((c*g.K+ky)*g.K+kx)*oh*ow:][:oh*ow]
+				lo, hi := validOut(kx, g.Pad, g.Stride, g.W, ow)
 				for oy := 0; oy < oh; oy++ {
 					iy := oy*g.Stride - g.Pad + ky
 					dst := row[oy*ow : (oy+1)*ow]
-					if iy < 0 || iy >= g.H {
+					if iy < 0 || iy >= g.H || lo >= hi {
 						clear(dst)
 						continue
 					}
 					src := x[(c*g.H+iy)*g.W:][:g.W]
-					for ox := range dst {
-						ix := ox*g.Stride - g.Pad + kx
-						if ix < 0 || ix >= g.W {
-							dst[ox] = 0
-						} else {
-							dst[ox] = src[ix]
-						}
+					clear(dst[:lo])
+					clear(dst[hi:])
+					if g.Stride == 1 {
+						copy(dst[lo:hi], src[lo-g.Pad+kx:])
+						continue
+					}
+					for ox := lo; ox < hi; ox++ {
+						dst[ox] = src[ox*g.Stride-g.Pad+kx]
 					}
 				}
 			}
 		}
 	}
+}
+
+// validOut returns the output columns [lo, hi) whose input column
+// ox·stride − pad + kx lies inside [0, w).
+func validOut(kx, pad, stride, w, ow int) (lo, hi int) {
+	// ox·stride ≥ pad − kx, and ox·stride ≤ w − 1 + pad − kx.
+	lo = max(0, (pad-kx+stride-1)/stride)
+	if pad-kx <= 0 {
+		lo = 0
+	}
+	hi = min(ow, (w-1+pad-kx)/stride+1)
+	if w-1+pad-kx < 0 {
+		hi = 0
+	}
+	return lo, max(lo, hi)
 }
 
 // col2im adds columns back into image dx (InC×H×W), the adjoint of im2col.
@@ -61,16 +94,23 @@ func col2im[F float](g convGeom, col, dx []F) {
 		for ky := 0; ky < g.K; ky++ {
 			for kx := 0; kx < g.K; kx++ {
 				row := col[((c*g.K+ky)*g.K+kx)*oh*ow:][:oh*ow]
+				lo, hi := validOut(kx, g.Pad, g.Stride, g.W, ow)
 				for oy := 0; oy < oh; oy++ {
 					iy := oy*g.Stride - g.Pad + ky
-					if iy < 0 || iy >= g.H {
+					if iy < 0 || iy >= g.H || lo >= hi {
 						continue
 					}
 					dst := dx[(c*g.H+iy)*g.W:][:g.W]
-					for ox, v := range row[oy*ow : (oy+1)*ow] {
-						if ix := ox*g.Stride - g.Pad + kx; ix >= 0 && ix < g.W {
-							dst[ix] += v
+					src := row[oy*ow+lo : oy*ow+hi]
+					if g.Stride == 1 {
+						d := dst[lo-g.Pad+kx:][:len(src)]
+						for i, v := range src {
+							d[i] += v
 						}
+						continue
+					}
+					for i, v := range src {
+						dst[(lo+i)*g.Stride-g.Pad+kx] += v
 					}
 				}
 			}
@@ -83,7 +123,9 @@ func convForward[F float](g convGeom, batch int, x, w, b, y []F) {
 	ckk, hw := g.ckk(), g.hw()
 	mm := gemm[F]()
 	forParts(parts(batch), func(_ int, lo, hi int) {
-		col := make([]F, ckk*hw)
+		buf, done := buffer[F](ckk * hw)
+		defer done()
+		col := *buf
 		for n := lo; n < hi; n++ {
 			im2col(g, x[n*g.InC*g.H*g.W:][:g.InC*g.H*g.W], col)
 			out := y[n*g.OutC*hw:][:g.OutC*hw]
@@ -104,7 +146,9 @@ func convBackwardX[F float](g convGeom, batch int, w, dy, dx []F) {
 	ckk, hw := g.ckk(), g.hw()
 	mm := gemm[F]()
 	forParts(parts(batch), func(_ int, lo, hi int) {
-		dcol := make([]F, ckk*hw)
+		buf, done := buffer[F](ckk * hw)
+		defer done()
+		dcol := *buf
 		for n := lo; n < hi; n++ {
 			mm(blas.Trans, blas.NoTrans, ckk, hw, g.OutC, 1, w, ckk, dy[n*g.OutC*hw:], hw, 0, dcol, hw)
 			img := dx[n*g.InC*g.H*g.W:][:g.InC*g.H*g.W]
@@ -124,7 +168,9 @@ func convBackwardW[F float](g convGeom, batch int, x, dy, dw, db []F) {
 	dws := make([][]F, len(ps))
 	dbs := make([][]F, len(ps))
 	forParts(ps, func(p int, lo, hi int) {
-		col := make([]F, ckk*hw)
+		buf, done := buffer[F](ckk * hw)
+		defer done()
+		col := *buf
 		pw, pb := make([]F, g.OutC*ckk), make([]F, g.OutC)
 		for n := lo; n < hi; n++ {
 			im2col(g, x[n*g.InC*g.H*g.W:][:g.InC*g.H*g.W], col)

@@ -3,6 +3,7 @@ package models
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -129,5 +130,30 @@ func TestSoftmaxXentValue(t *testing.T) {
 	}
 	if got := xentLoss([]float64{1000, 0}, []float64{1, 0}, 1, 2); got != 0 {
 		t.Fatalf("loss of a confident right answer %v, want 0 (no overflow)", got)
+	}
+}
+
+func TestReluPoolGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
+		x := G.NewTensor(g, tensor.Float64, 4, G.WithValue(randTensor(rng, 2, 3, 4, 6)), G.WithName("x"))
+		y := G.Must(reluPool2(x))
+		proj := G.NewTensor(g, tensor.Float64, 4, G.WithValue(randTensor(rng, y.Shape()...)), G.WithName("proj"))
+		return G.Nodes{x}, G.Must(G.Sum(G.Must(G.HadamardProd(y, proj))))
+	})
+}
+
+func TestReluPoolValue(t *testing.T) {
+	// One 4×4 plane: windows hold {1,-2,3,0}, {-1,-5,-2,-3}, … by hand.
+	x := []float64{
+		1, -2, -1, -5,
+		3, 0, -2, -3,
+		0, 7, 4, 4,
+		2, 1, -1, 6,
+	}
+	y := make([]float64, 4)
+	reluPoolForward(x, y, 1, 4, 4)
+	if want := []float64{3, 0, 7, 6}; !slices.Equal(y, want) {
+		t.Fatalf("got %v, want %v", y, want)
 	}
 }

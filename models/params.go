@@ -145,8 +145,3 @@ func dense(x, w, b *G.Node) (*G.Node, error) {
 	}
 	return G.BroadcastAdd(xw, b, nil, []byte{0})
 }
-
-// maxPool2 halves height and width, keeping each 2×2 window's maximum.
-func maxPool2(x *G.Node) (*G.Node, error) {
-	return G.MaxPool2D(x, tensor.Shape{2, 2}, []int{0, 0}, []int{2, 2})
-}

@@ -1,0 +1,162 @@
+package models
+
+import (
+	"fmt"
+	"hash"
+	"sync"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// reluPool2 computes max(0, max over each 2×2 window) of x (N×C×H×W, H and
+// W even): a ReLU followed by 2×2 max pooling, fused so that the
+// activations are walked once instead of four times. The backward op finds
+// each window's maximum again from x, so the op keeps no state between the
+// two passes.
+func reluPool2(x *G.Node) (*G.Node, error) {
+	s := x.Shape()
+	if s.Dims() != 4 || s[2]%2 != 0 || s[3]%2 != 0 {
+		return nil, fmt.Errorf("models: reluPool2 wants N×C×H×W with even H and W, got %v", s)
+	}
+	return G.ApplyOp(reluPoolOp{}, x)
+}
+
+func reluPoolForward[F float](x, y []F, planes, h, w int) {
+	oh, ow := h/2, w/2
+	forParts(parts(planes), func(_ int, lo, hi int) {
+		for p := lo; p < hi; p++ {
+			in, out := x[p*h*w:(p+1)*h*w], y[p*oh*ow:(p+1)*oh*ow]
+			for oy := 0; oy < oh; oy++ {
+				r0, r1 := in[2*oy*w:(2*oy+1)*w], in[(2*oy+1)*w:(2*oy+2)*w]
+				o := out[oy*ow : (oy+1)*ow]
+				for ox := range o {
+					m := max(r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1])
+					o[ox] = max(m, 0)
+				}
+			}
+		}
+	})
+}
+
+// reluPoolBackward sends each window's gradient to the window's maximum
+// (the first in row order on ties), when that maximum is positive.
+func reluPoolBackward[F float](x, dy, dx []F, planes, h, w int) {
+	oh, ow := h/2, w/2
+	forParts(parts(planes), func(_ int, lo, hi int) {
+		for p := lo; p < hi; p++ {
+			in, d, g := x[p*h*w:(p+1)*h*w], dx[p*h*w:(p+1)*h*w], dy[p*oh*ow:(p+1)*oh*ow]
+			clear(d)
+			for oy := 0; oy < oh; oy++ {
+				r0, r1 := in[2*oy*w:(2*oy+1)*w], in[(2*oy+1)*w:(2*oy+2)*w]
+				d0, d1 := d[2*oy*w:(2*oy+1)*w], d[(2*oy+1)*w:(2*oy+2)*w]
+				gr := g[oy*ow : (oy+1)*ow]
+				for ox, gv := range gr {
+					a, b, c, e := r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1]
+					switch m := max(a, b, c, e); {
+					case m <= 0:
+					case a == m:
+						d0[2*ox] = gv
+					case b == m:
+						d0[2*ox+1] = gv
+					case c == m:
+						d1[2*ox] = gv
+					default:
+						d1[2*ox+1] = gv
+					}
+				}
+			}
+		}
+	})
+}
+
+type reluPoolOp struct{}
+
+func (reluPoolOp) Arity() int               { return 1 }
+func (reluPoolOp) Type() hm.Type            { return hm.NewFnType(tensorT(4), tensorT(4)) }
+func (reluPoolOp) ReturnsPtr() bool         { return false }
+func (reluPoolOp) CallsExtern() bool        { return false }
+func (reluPoolOp) OverwritesInput() int     { return -1 }
+func (op reluPoolOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op reluPoolOp) Hashcode() uint32      { return hashOf(op) }
+func (reluPoolOp) String() string           { return "ReluPool2" }
+func (reluPoolOp) DiffWRT(int) []bool       { return []bool{true} }
+func (reluPoolOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("models: reluPool2: shape unknown")
+	}
+	return tensor.Shape{s[0], s[1], s[2] / 2, s[3] / 2}, nil
+}
+func (op reluPoolOp) Do(in ...G.Value) (G.Value, error) {
+	x := in[0].(*tensor.Dense)
+	s := x.Shape()
+	return op.UsePreallocDo(tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(s[0], s[1], s[2]/2, s[3]/2)), in...)
+}
+func (reluPoolOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	x, y := in[0].(*tensor.Dense), prealloc.(*tensor.Dense)
+	s := x.Shape()
+	switch xs := x.Data().(type) {
+	case []float32:
+		reluPoolForward(xs, y.Data().([]float32), s[0]*s[1], s[2], s[3])
+	case []float64:
+		reluPoolForward(xs, y.Data().([]float64), s[0]*s[1], s[2], s[3])
+	default:
+		return nil, fmt.Errorf("models: reluPool2: unsupported dtype %v", x.Dtype())
+	}
+	return y, nil
+}
+func (reluPoolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	dx, err := G.ApplyOp(reluPoolGradOp{}, in[0], grad)
+	return G.Nodes{dx}, err
+}
+
+// reluPoolGradOp routes each window's gradient to its maximum: inputs x, dy.
+type reluPoolGradOp struct{}
+
+func (reluPoolGradOp) Arity() int               { return 2 }
+func (reluPoolGradOp) Type() hm.Type            { return hm.NewFnType(tensorT(4), tensorT(4), tensorT(4)) }
+func (reluPoolGradOp) ReturnsPtr() bool         { return false }
+func (reluPoolGradOp) CallsExtern() bool        { return false }
+func (reluPoolGradOp) OverwritesInput() int     { return -1 }
+func (op reluPoolGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op reluPoolGradOp) Hashcode() uint32      { return hashOf(op) }
+func (reluPoolGradOp) String() string           { return "ReluPool2Grad" }
+func (reluPoolGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("models: reluPool2 grad: shape unknown")
+	}
+	return s.Clone(), nil
+}
+func (op reluPoolGradOp) Do(in ...G.Value) (G.Value, error) {
+	x := in[0].(*tensor.Dense)
+	return op.UsePreallocDo(tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape()...)), in...)
+}
+func (reluPoolGradOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
+	x, dy, dx := in[0].(*tensor.Dense), in[1].(*tensor.Dense), prealloc.(*tensor.Dense)
+	s := x.Shape()
+	switch xs := x.Data().(type) {
+	case []float32:
+		reluPoolBackward(xs, dy.Data().([]float32), dx.Data().([]float32), s[0]*s[1], s[2], s[3])
+	case []float64:
+		reluPoolBackward(xs, dy.Data().([]float64), dx.Data().([]float64), s[0]*s[1], s[2], s[3])
+	}
+	return dx, nil
+}
+
+// scratch lends work buffers (im2col columns) so that each op call does
+// not allocate and clear megabytes; contents are undefined on loan.
+type scratch[F float] struct{ pool sync.Pool }
+
+func (s *scratch[F]) get(n int) *[]F {
+	if b, ok := s.pool.Get().(*[]F); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]F, n)
+	return &b
+}
+
+func (s *scratch[F]) put(b *[]F) { s.pool.Put(b) }
