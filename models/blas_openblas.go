@@ -1,0 +1,17 @@
+//go:build openblas
+
+package models
+
+import (
+	G "gorgonia.org/gorgonia"
+	"gonum.org/v1/netlib/blas/netlib"
+)
+
+// BLASName names the BLAS this build trains with.
+const BLASName = "openblas"
+
+// Under -tags openblas every matrix product, gorgonia's and the fused
+// ops', goes to OpenBLAS through cgo. Build with
+// CGO_LDFLAGS=-lopenblas (Debian: apt-get install libopenblas-dev), and
+// set OPENBLAS_NUM_THREADS=1: the ops already spread the batch over cores.
+func init() { G.Use(netlib.Implementation{}) }
