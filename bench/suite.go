@@ -123,15 +123,15 @@ func shapesTask(name string, settings map[string]string, train, test int, budget
 func Suites() map[string]Suite {
 	holdout := map[string]string{"holdout": "red triangle,blue circle"}
 	return map[string]Suite{
-		"quick": {Name: "quick", Description: "a first look and CI: small data, short budgets, one seed (about a minute here)",
+		"quick": {Name: "quick", Description: "a first look and CI: small data, short budgets, one seed (under a minute here)",
 			Tasks: []Task{
-				shapesTask("shapes-multilabel", nil, 2000, 500, Budget{Epochs: 3, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
+				shapesTask("shapes-multilabel", nil, 3000, 500, Budget{Epochs: 5, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
 			}},
 		"standard": {Name: "standard", Description: "the reference numbers: full shapes splits, three seeds (under 20 minutes here)",
 			Tasks: []Task{
-				shapesTask("shapes-multilabel", nil, 10000, 2000, Budget{Epochs: 6, Batch: 64, LR: 2e-3}, []uint64{1, 2, 3},
+				shapesTask("shapes-multilabel", nil, 10000, 2000, Budget{Epochs: 10, Batch: 64, LR: 2e-3}, []uint64{1, 2, 3},
 					[]Expectation{{Model: "multilabel", Metric: "subset_accuracy", Min: 0.99}}),
-				shapesTask("shapes-holdout", holdout, 10000, 2000, Budget{Epochs: 6, Batch: 64, LR: 2e-3}, []uint64{1, 2}, nil),
+				shapesTask("shapes-holdout", holdout, 10000, 2000, Budget{Epochs: 10, Batch: 64, LR: 2e-3}, []uint64{1, 2}, nil),
 			}},
 		"full": {Name: "full", Description: "paper-grade: large splits, long budgets, five seeds (hours)",
 			Tasks: []Task{
