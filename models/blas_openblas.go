@@ -3,8 +3,8 @@
 package models
 
 import (
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/netlib/blas/netlib"
+	G "gorgonia.org/gorgonia"
 )
 
 // BLASName names the BLAS this build trains with.
