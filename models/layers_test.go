@@ -15,7 +15,7 @@ func projectSum(g *G.ExprGraph, rng *rand.Rand, y *G.Node) *G.Node {
 
 func TestDeconvGradient(t *testing.T) {
 	tests := []struct {
-		name                         string
+		name                           string
 		n, c, h, w, o, k, p, s, oh, ow int
 	}{
 		{"doubling 4/1/2", 2, 3, 3, 4, 2, 4, 1, 2, 6, 8},
