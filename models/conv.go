@@ -201,6 +201,7 @@ func convBackwardW[F float](g convGeom, batch int, x, dy, dw, db []F) {
 // convOp is a fused 2-D convolution with bias: inputs x (N×C×H×W),
 // w (OutC × C·K·K), b (OutC); output N×OutC×H'×W'.
 type convOp struct {
+	opMeta
 	g convGeom
 	// needDx is false for a first layer, whose input needs no gradient.
 	needDx bool
@@ -216,7 +217,7 @@ func conv2d(x, w, b *G.Node, k, pad, stride int, needDx bool) (*G.Node, error) {
 	if w.Shape()[1] != g.ckk() || b.Shape()[0] != g.OutC {
 		return nil, fmt.Errorf("models: conv2d weights %v, bias %v do not fit %d input channels and a %d×%d kernel", w.Shape(), b.Shape(), g.InC, k, k)
 	}
-	return G.ApplyOp(&convOp{g: g, needDx: needDx}, x, w, b)
+	return G.ApplyOp(&convOp{opMeta: named("Conv%+v", g), g: g, needDx: needDx}, x, w, b)
 }
 
 func tensorT(dims int) hm.Type { return &G.TensorType{Dims: dims, Of: hm.TypeVariable('a')} }
@@ -250,22 +251,16 @@ func (op *convOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error
 	}
 	return y, nil
 }
-func (op *convOp) ReturnsPtr() bool      { return false }
-func (op *convOp) CallsExtern() bool     { return false }
-func (op *convOp) OverwritesInput() int  { return -1 }
-func (op *convOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op *convOp) Hashcode() uint32      { return hashOf(op) }
-func (op *convOp) String() string        { return fmt.Sprintf("Conv%+v", op.g) }
-func (op *convOp) DiffWRT(int) []bool    { return []bool{op.needDx, true, true} }
+func (op *convOp) DiffWRT(int) []bool { return []bool{op.needDx, true, true} }
 func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	var dx *G.Node
 	var err error
 	if op.needDx {
-		if dx, err = G.ApplyOp(&convDxOp{op.g}, in[1], grad); err != nil {
+		if dx, err = G.ApplyOp(&convDxOp{named("ConvDx%+v", op.g), op.g}, in[1], grad); err != nil {
 			return nil, err
 		}
 	}
-	dwb, err := G.ApplyOp(&convDwOp{op.g}, in[0], grad)
+	dwb, err := G.ApplyOp(&convDwOp{named("ConvDw%+v", op.g), op.g}, in[0], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -286,18 +281,13 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 }
 
 // convDxOp computes the gradient wrt the input: inputs w, dy.
-type convDxOp struct{ g convGeom }
-
-func (op *convDxOp) Arity() int       { return 2 }
-func (op *convDxOp) Type() hm.Type    { return hm.NewFnType(tensorT(2), tensorT(4), tensorT(4)) }
-func (op *convDxOp) ReturnsPtr() bool { return false }
-func (op *convDxOp) CallsExtern() bool {
-	return false
+type convDxOp struct {
+	opMeta
+	g convGeom
 }
-func (op *convDxOp) OverwritesInput() int  { return -1 }
-func (op *convDxOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op *convDxOp) Hashcode() uint32      { return hashOf(op) }
-func (op *convDxOp) String() string        { return fmt.Sprintf("ConvDx%+v", op.g) }
+
+func (op *convDxOp) Arity() int    { return 2 }
+func (op *convDxOp) Type() hm.Type { return hm.NewFnType(tensorT(2), tensorT(4), tensorT(4)) }
 func (op *convDxOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	s, ok := in[1].(tensor.Shape)
 	if !ok {
@@ -323,16 +313,13 @@ func (op *convDxOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, err
 }
 
 // convDwOp computes the gradients wrt weights and bias, packed: inputs x, dy.
-type convDwOp struct{ g convGeom }
+type convDwOp struct {
+	opMeta
+	g convGeom
+}
 
-func (op *convDwOp) Arity() int            { return 2 }
-func (op *convDwOp) Type() hm.Type         { return hm.NewFnType(tensorT(4), tensorT(4), tensorT(1)) }
-func (op *convDwOp) ReturnsPtr() bool      { return false }
-func (op *convDwOp) CallsExtern() bool     { return false }
-func (op *convDwOp) OverwritesInput() int  { return -1 }
-func (op *convDwOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op *convDwOp) Hashcode() uint32      { return hashOf(op) }
-func (op *convDwOp) String() string        { return fmt.Sprintf("ConvDw%+v", op.g) }
+func (op *convDwOp) Arity() int    { return 2 }
+func (op *convDwOp) Type() hm.Type { return hm.NewFnType(tensorT(4), tensorT(4), tensorT(1)) }
 func (op *convDwOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.g.OutC*op.g.ckk() + op.g.OutC}, nil
 }
@@ -355,8 +342,21 @@ func (op *convDwOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, err
 	return out, nil
 }
 
-func hashOf(s fmt.Stringer) uint32 {
+// opMeta is what every op here answers the same way: it returns a new
+// value (no pointer into its inputs), calls no external code, overwrites no
+// input, and is identified by its name, which includes its geometry, so
+// that gorgonia never merges two ops of different shapes.
+type opMeta struct{ name string }
+
+func named(format string, a ...any) opMeta { return opMeta{fmt.Sprintf(format, a...)} }
+
+func (m opMeta) ReturnsPtr() bool      { return false }
+func (m opMeta) CallsExtern() bool     { return false }
+func (m opMeta) OverwritesInput() int  { return -1 }
+func (m opMeta) String() string        { return m.name }
+func (m opMeta) WriteHash(h hash.Hash) { fmt.Fprint(h, m.name) }
+func (m opMeta) Hashcode() uint32 {
 	h := fnv.New32a()
-	h.Write([]byte(s.String()))
+	h.Write([]byte(m.name))
 	return h.Sum32()
 }

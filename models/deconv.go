@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -27,12 +26,15 @@ func deconv2d(x, w, b *G.Node, k, pad, stride, outH, outW int) (*G.Node, error) 
 	if w.Shape()[0] != s[1] || w.Shape()[1] != g.ckk() {
 		return nil, fmt.Errorf("models: deconv2d weights %v, want %d×%d", w.Shape(), s[1], g.ckk())
 	}
-	return G.ApplyOp(&deconvOp{g}, x, w, b)
+	return G.ApplyOp(&deconvOp{named("Deconv%+v", g), g}, x, w, b)
 }
 
 // deconvOp: y = convᵀ(x; w) + b, where conv has geometry g (g.OutC = the
 // input's channels, g.InC = the output's).
-type deconvOp struct{ g convGeom }
+type deconvOp struct {
+	opMeta
+	g convGeom
+}
 
 func (op *deconvOp) Arity() int { return 3 }
 func (op *deconvOp) Type() hm.Type {
@@ -75,22 +77,16 @@ func deconvForward[F float](g convGeom, n int, x, w, b, y []F) {
 	}
 }
 
-func (op *deconvOp) ReturnsPtr() bool      { return false }
-func (op *deconvOp) CallsExtern() bool     { return false }
-func (op *deconvOp) OverwritesInput() int  { return -1 }
-func (op *deconvOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op *deconvOp) Hashcode() uint32      { return hashOf(op) }
-func (op *deconvOp) String() string        { return fmt.Sprintf("Deconv%+v", op.g) }
-func (op *deconvOp) DiffWRT(int) []bool    { return []bool{true, true, true} }
+func (op *deconvOp) DiffWRT(int) []bool { return []bool{true, true, true} }
 
 // SymDiff: the input's gradient is the convolution of dy; the weights'
 // is conv's weight gradient with the roles of input and output swapped.
 func (op *deconvOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&convNoBiasOp{op.g}, grad, in[1])
+	dx, err := G.ApplyOp(&convNoBiasOp{named("ConvNoBias%+v", op.g), op.g}, grad, in[1])
 	if err != nil {
 		return nil, err
 	}
-	dwb, err := G.ApplyOp(&convDwOp{op.g}, grad, in[0])
+	dwb, err := G.ApplyOp(&convDwOp{named("ConvDw%+v", op.g), op.g}, grad, in[0])
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +98,7 @@ func (op *deconvOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if dw, err = G.Reshape(dw, tensor.Shape{op.g.OutC, op.g.ckk()}); err != nil {
 		return nil, err
 	}
-	db, err := G.ApplyOp(planeSumOp{}, grad)
+	db, err := G.ApplyOp(planeSumOp{named("PlaneSum")}, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -110,16 +106,13 @@ func (op *deconvOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 }
 
 // convNoBiasOp is conv(x; w) with no bias: inputs x, w.
-type convNoBiasOp struct{ g convGeom }
+type convNoBiasOp struct {
+	opMeta
+	g convGeom
+}
 
-func (op *convNoBiasOp) Arity() int            { return 2 }
-func (op *convNoBiasOp) Type() hm.Type         { return hm.NewFnType(tensorT(4), tensorT(2), tensorT(4)) }
-func (op *convNoBiasOp) ReturnsPtr() bool      { return false }
-func (op *convNoBiasOp) CallsExtern() bool     { return false }
-func (op *convNoBiasOp) OverwritesInput() int  { return -1 }
-func (op *convNoBiasOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op *convNoBiasOp) Hashcode() uint32      { return hashOf(op) }
-func (op *convNoBiasOp) String() string        { return fmt.Sprintf("ConvNoBias%+v", op.g) }
+func (op *convNoBiasOp) Arity() int    { return 2 }
+func (op *convNoBiasOp) Type() hm.Type { return hm.NewFnType(tensorT(4), tensorT(2), tensorT(4)) }
 func (op *convNoBiasOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	s, ok := in[0].(tensor.Shape)
 	if !ok {
@@ -141,16 +134,10 @@ func (op *convNoBiasOp) Do(in ...G.Value) (G.Value, error) {
 }
 
 // planeSumOp sums N×C×H×W over all but the channel axis, giving C.
-type planeSumOp struct{}
+type planeSumOp struct{ opMeta }
 
-func (planeSumOp) Arity() int               { return 1 }
-func (planeSumOp) Type() hm.Type            { return hm.NewFnType(tensorT(4), tensorT(1)) }
-func (planeSumOp) ReturnsPtr() bool         { return false }
-func (planeSumOp) CallsExtern() bool        { return false }
-func (planeSumOp) OverwritesInput() int     { return -1 }
-func (op planeSumOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op planeSumOp) Hashcode() uint32      { return hashOf(op) }
-func (planeSumOp) String() string           { return "PlaneSum" }
+func (planeSumOp) Arity() int    { return 1 }
+func (planeSumOp) Type() hm.Type { return hm.NewFnType(tensorT(4), tensorT(1)) }
 func (planeSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	s, ok := in[0].(tensor.Shape)
 	if !ok {

@@ -92,10 +92,7 @@ func TestConvGradient(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				// A fixed random projection makes every output element matter.
-				proj := G.NewTensor(g, tensor.Float64, 4, G.WithValue(randTensor(rng, y.Shape()...)), G.WithName("proj"))
-				cost := G.Must(G.Sum(G.Must(G.HadamardProd(y, proj))))
-				return G.Nodes{x, w, b}, cost
+				return G.Nodes{x, w, b}, projectSum(g, rng, y)
 			})
 		})
 	}
@@ -137,9 +134,7 @@ func TestReluPoolGradient(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
 		x := G.NewTensor(g, tensor.Float64, 4, G.WithValue(randTensor(rng, 2, 3, 4, 6)), G.WithName("x"))
-		y := G.Must(reluPool2(x))
-		proj := G.NewTensor(g, tensor.Float64, 4, G.WithValue(randTensor(rng, y.Shape()...)), G.WithName("proj"))
-		return G.Nodes{x}, G.Must(G.Sum(G.Must(G.HadamardProd(y, proj))))
+		return G.Nodes{x}, projectSum(g, rng, G.Must(reluPool2(x)))
 	})
 }
 

@@ -8,6 +8,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
+// projectSum is ⟨y, P⟩ for a fixed random P: a scalar to which every
+// element of y contributes, so a gradient check covers all of them.
 func projectSum(g *G.ExprGraph, rng *rand.Rand, y *G.Node) *G.Node {
 	proj := G.NewTensor(g, tensor.Float64, y.Shape().Dims(), G.WithValue(randTensor(rng, y.Shape()...)))
 	return G.Must(G.Sum(G.Must(G.HadamardProd(y, proj))))

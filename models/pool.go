@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"hash"
 	"sync"
 
 	"github.com/chewxy/hm"
@@ -20,7 +19,7 @@ func reluPool2(x *G.Node) (*G.Node, error) {
 	if s.Dims() != 4 || s[2]%2 != 0 || s[3]%2 != 0 {
 		return nil, fmt.Errorf("models: reluPool2 wants N×C×H×W with even H and W, got %v", s)
 	}
-	return G.ApplyOp(reluPoolOp{}, x)
+	return G.ApplyOp(reluPoolOp{named("ReluPool2")}, x)
 }
 
 func reluPoolForward[F float](x, y []F, planes, h, w int) {
@@ -71,17 +70,11 @@ func reluPoolBackward[F float](x, dy, dx []F, planes, h, w int) {
 	})
 }
 
-type reluPoolOp struct{}
+type reluPoolOp struct{ opMeta }
 
-func (reluPoolOp) Arity() int               { return 1 }
-func (reluPoolOp) Type() hm.Type            { return hm.NewFnType(tensorT(4), tensorT(4)) }
-func (reluPoolOp) ReturnsPtr() bool         { return false }
-func (reluPoolOp) CallsExtern() bool        { return false }
-func (reluPoolOp) OverwritesInput() int     { return -1 }
-func (op reluPoolOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op reluPoolOp) Hashcode() uint32      { return hashOf(op) }
-func (reluPoolOp) String() string           { return "ReluPool2" }
-func (reluPoolOp) DiffWRT(int) []bool       { return []bool{true} }
+func (reluPoolOp) Arity() int         { return 1 }
+func (reluPoolOp) Type() hm.Type      { return hm.NewFnType(tensorT(4), tensorT(4)) }
+func (reluPoolOp) DiffWRT(int) []bool { return []bool{true} }
 func (reluPoolOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	s, ok := in[0].(tensor.Shape)
 	if !ok {
@@ -108,21 +101,15 @@ func (reluPoolOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error
 	return y, nil
 }
 func (reluPoolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(reluPoolGradOp{}, in[0], grad)
+	dx, err := G.ApplyOp(reluPoolGradOp{named("ReluPool2Grad")}, in[0], grad)
 	return G.Nodes{dx}, err
 }
 
 // reluPoolGradOp routes each window's gradient to its maximum: inputs x, dy.
-type reluPoolGradOp struct{}
+type reluPoolGradOp struct{ opMeta }
 
-func (reluPoolGradOp) Arity() int               { return 2 }
-func (reluPoolGradOp) Type() hm.Type            { return hm.NewFnType(tensorT(4), tensorT(4), tensorT(4)) }
-func (reluPoolGradOp) ReturnsPtr() bool         { return false }
-func (reluPoolGradOp) CallsExtern() bool        { return false }
-func (reluPoolGradOp) OverwritesInput() int     { return -1 }
-func (op reluPoolGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op reluPoolGradOp) Hashcode() uint32      { return hashOf(op) }
-func (reluPoolGradOp) String() string           { return "ReluPool2Grad" }
+func (reluPoolGradOp) Arity() int    { return 2 }
+func (reluPoolGradOp) Type() hm.Type { return hm.NewFnType(tensorT(4), tensorT(4), tensorT(4)) }
 func (reluPoolGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	s, ok := in[0].(tensor.Shape)
 	if !ok {

@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -17,10 +16,10 @@ func embed(table, ids *G.Node) (*G.Node, error) {
 	if table.Shape().Dims() != 2 || ids.Shape().Dims() != 1 {
 		return nil, fmt.Errorf("models: embed wants a V×D table and N ids, got %v and %v", table.Shape(), ids.Shape())
 	}
-	return G.ApplyOp(embedOp{}, table, ids)
+	return G.ApplyOp(embedOp{named("Embed")}, table, ids)
 }
 
-type embedOp struct{}
+type embedOp struct{ opMeta }
 
 func (embedOp) Arity() int { return 2 }
 func (embedOp) Type() hm.Type {
@@ -34,13 +33,7 @@ func (embedOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return tensor.Shape{ids[0], t[1]}, nil
 }
-func (embedOp) ReturnsPtr() bool         { return false }
-func (embedOp) CallsExtern() bool        { return false }
-func (embedOp) OverwritesInput() int     { return -1 }
-func (op embedOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op embedOp) Hashcode() uint32      { return hashOf(op) }
-func (embedOp) String() string           { return "Embed" }
-func (embedOp) DiffWRT(int) []bool       { return []bool{true, false} }
+func (embedOp) DiffWRT(int) []bool { return []bool{true, false} }
 func (embedOp) Do(in ...G.Value) (G.Value, error) {
 	t, ids := in[0].(*tensor.Dense), in[1].(*tensor.Dense)
 	v, d, n := t.Shape()[0], t.Shape()[1], ids.Shape()[0]
@@ -67,21 +60,18 @@ func gather[F float](table, ids, out []F, v, d int) error {
 }
 
 func (embedOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dt, err := G.ApplyOp(embedGradOp{v: in[0].Shape()[0]}, in[1], grad)
+	dt, err := G.ApplyOp(embedGradOp{named("EmbedGrad{%d}", in[0].Shape()[0]), in[0].Shape()[0]}, in[1], grad)
 	return G.Nodes{dt, nil}, err
 }
 
 // embedGradOp scatters dy (N×D) into a V×D gradient by id: inputs ids, dy.
-type embedGradOp struct{ v int }
+type embedGradOp struct {
+	opMeta
+	v int
+}
 
-func (embedGradOp) Arity() int               { return 2 }
-func (embedGradOp) Type() hm.Type            { return hm.NewFnType(tensorT(1), tensorT(2), tensorT(2)) }
-func (embedGradOp) ReturnsPtr() bool         { return false }
-func (embedGradOp) CallsExtern() bool        { return false }
-func (embedGradOp) OverwritesInput() int     { return -1 }
-func (op embedGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op embedGradOp) Hashcode() uint32      { return hashOf(op) }
-func (op embedGradOp) String() string        { return fmt.Sprintf("EmbedGrad{%d}", op.v) }
+func (embedGradOp) Arity() int    { return 2 }
+func (embedGradOp) Type() hm.Type { return hm.NewFnType(tensorT(1), tensorT(2), tensorT(2)) }
 func (op embedGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	s, ok := in[1].(tensor.Shape)
 	if !ok {

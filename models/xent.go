@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"hash"
 	"math"
 
 	"github.com/chewxy/hm"
@@ -17,10 +16,10 @@ func softmaxXent(logits, y *G.Node) (*G.Node, error) {
 	if !logits.Shape().Eq(y.Shape()) || logits.Shape().Dims() != 2 {
 		return nil, fmt.Errorf("models: softmaxXent wants two N×K matrices, got %v and %v", logits.Shape(), y.Shape())
 	}
-	return G.ApplyOp(xentOp{}, logits, y)
+	return G.ApplyOp(xentOp{named("SoftmaxXent")}, logits, y)
 }
 
-type xentOp struct{}
+type xentOp struct{ opMeta }
 
 func (xentOp) Arity() int { return 2 }
 func (xentOp) Type() hm.Type {
@@ -29,12 +28,6 @@ func (xentOp) Type() hm.Type {
 	return hm.NewFnType(t, t, a)
 }
 func (xentOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return tensor.ScalarShape(), nil }
-func (xentOp) ReturnsPtr() bool                               { return false }
-func (xentOp) CallsExtern() bool                              { return false }
-func (xentOp) OverwritesInput() int                           { return -1 }
-func (op xentOp) WriteHash(h hash.Hash)                       { fmt.Fprint(h, op.String()) }
-func (op xentOp) Hashcode() uint32                            { return hashOf(op) }
-func (xentOp) String() string                                 { return "SoftmaxXent" }
 func (xentOp) DiffWRT(int) []bool                             { return []bool{true, false} }
 
 func (xentOp) Do(in ...G.Value) (G.Value, error) {
@@ -77,12 +70,12 @@ func logSumExp[F float](row []F) float64 {
 }
 
 func (xentOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dl, err := G.ApplyOp(xentGradOp{}, in[0], in[1], grad)
+	dl, err := G.ApplyOp(xentGradOp{named("SoftmaxXentGrad")}, in[0], in[1], grad)
 	return G.Nodes{dl, nil}, err
 }
 
 // xentGradOp is d loss / d logits = (softmax(logits) − y)·g/N.
-type xentGradOp struct{}
+type xentGradOp struct{ opMeta }
 
 func (xentGradOp) Arity() int { return 3 }
 func (xentGradOp) Type() hm.Type {
@@ -97,12 +90,6 @@ func (xentGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return s.Clone(), nil
 }
-func (xentGradOp) ReturnsPtr() bool         { return false }
-func (xentGradOp) CallsExtern() bool        { return false }
-func (xentGradOp) OverwritesInput() int     { return -1 }
-func (op xentGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
-func (op xentGradOp) Hashcode() uint32      { return hashOf(op) }
-func (xentGradOp) String() string           { return "SoftmaxXentGrad" }
 func (xentGradOp) Do(in ...G.Value) (G.Value, error) {
 	l, y := in[0].(*tensor.Dense), in[1].(*tensor.Dense)
 	g, err := scalarOf(in[2])
