@@ -10,11 +10,12 @@ import (
 
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/models"
+	"github.com/hiddendim/hiddendim/scenes"
 )
 
 // Datasets is every dataset hiddendim can generate.
 func Datasets() *generators.Registry {
-	return generators.NewRegistry(generators.Shapes{})
+	return generators.NewRegistry(generators.Shapes{}, scenes.Relations{})
 }
 
 // Spec resolves a DatasetSpec against the registry into a generator spec,

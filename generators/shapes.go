@@ -3,6 +3,8 @@ package generators
 import (
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -281,17 +283,41 @@ func (r *shapesRenderer) Render(key SampleKey, rng *rand.Rand) (Sample, error) {
 
 func (p *shapesPlan) figure(cb combo, rng *rand.Rand) Figure {
 	c := p.cfg
-	size := c.SizeMin + (c.SizeMax-c.SizeMin)*rng.Float64()
-	half := float64(c.ImageSize) / 2
-	room := half - size/2 // how far the center may go from the image center
-	cx := half + c.Jitter*room*(2*rng.Float64()-1)
-	cy := half + c.Jitter*room*(2*rng.Float64()-1)
+	cell := image.Rect(0, 0, c.ImageSize, c.ImageSize)
+	return FigureStyle{SizeMin: c.SizeMin, SizeMax: c.SizeMax, Jitter: c.Jitter, Rotation: c.Rotation}.
+		Sample(rng, p.shapes[cb.shape], p.colors[cb.color].RGB, cell)
+}
+
+// FigureStyle is how shape-color figures are drawn inside a cell: the
+// shapes dataset's image is one cell, and the scenes datasets lay several
+// cells side by side.
+type FigureStyle struct {
+	// SizeMin and SizeMax bound the figure's size: the diameter in pixels
+	// of the circle it is inscribed in.
+	SizeMin, SizeMax float64
+	// Jitter is how far the center may move from the cell's center, as a
+	// fraction (0 to 1) of the room the figure leaves.
+	Jitter float64
+	// Rotation turns figures uniformly over their symmetry period.
+	Rotation bool
+}
+
+// Sample draws a figure of the given shape and color wholly inside cell.
+// It makes four draws from rng, in order: size, center x, center y,
+// rotation (drawn even when unused, so the sequence never shifts).
+func (st FigureStyle) Sample(rng *rand.Rand, shape Shape, col color.RGBA, cell image.Rectangle) Figure {
+	size := st.SizeMin + (st.SizeMax-st.SizeMin)*rng.Float64()
+	half := size / 2
+	cx0, cy0 := float64(cell.Min.X+cell.Max.X)/2, float64(cell.Min.Y+cell.Max.Y)/2
+	roomX := float64(cell.Dx())/2 - half
+	roomY := float64(cell.Dy())/2 - half
+	cx := cx0 + st.Jitter*roomX*(2*rng.Float64()-1)
+	cy := cy0 + st.Jitter*roomY*(2*rng.Float64()-1)
 	rot := rng.Float64()
-	shape := p.shapes[cb.shape]
-	if !c.Rotation || shape.Symmetry() == 0 {
+	if !st.Rotation || shape.Symmetry() == 0 {
 		rot = 0
 	} else {
 		rot *= 360 / float64(shape.Symmetry())
 	}
-	return Figure{Shape: shape, Color: p.colors[cb.color].RGB, CenterX: cx, CenterY: cy, SizePx: size, RotationDeg: rot}
+	return Figure{Shape: shape, Color: col, CenterX: cx, CenterY: cy, SizePx: size, RotationDeg: rot}
 }
