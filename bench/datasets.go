@@ -15,7 +15,7 @@ import (
 
 // Datasets is every dataset hiddendim can generate.
 func Datasets() *generators.Registry {
-	return generators.NewRegistry(generators.Shapes{}, scenes.Relations{})
+	return generators.NewRegistry(generators.Shapes{}, scenes.Relations{}, scenes.Counting{})
 }
 
 // Spec resolves a DatasetSpec against the registry into a generator spec,
