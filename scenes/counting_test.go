@@ -1,6 +1,7 @@
 package scenes
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -196,4 +197,18 @@ func TestCountingGolden(t *testing.T) {
 			t.Errorf("%s: samples changed: a MAJOR version bump, or -update if intended", name)
 		}
 	}
+}
+
+func BenchmarkCounting(b *testing.B) {
+	const n = 10000
+	i := 0
+	for b.Loop() {
+		out := filepath.Join(b.TempDir(), string(rune('a'+i%26)))
+		i++
+		spec := generators.Spec{Dataset: Counting{}, Seed: 1, Splits: []generators.SplitSize{{Name: "train", Count: n}}}
+		if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
 }

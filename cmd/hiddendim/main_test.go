@@ -22,7 +22,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"no command", nil, 2, "no command"},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{"unknown dataset", []string{"generate", "shape", "--out", filepath.Join(dir, "x")}, 2, `unknown dataset "shape"; known: shapes`},
+		{"unknown dataset", []string{"generate", "shape", "--out", filepath.Join(dir, "x")}, 2, `unknown dataset "shape"; known: counting, relations, shapes`},
 		{"negative n", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--n", "-5"}, 2, "want a whole number >= 0"},
 		{"n and splits", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--n", "5", "--splits", "train=5"}, 2, "not both"},
 		{"bad shard", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--shard", "4/4"}, 2, "0 <= K < N"},
@@ -34,7 +34,7 @@ func TestExitCodes(t *testing.T) {
 		{"exists", []string{"generate", "shapes", "--out", good, "--n", "3"}, 2, "--overwrite"},
 		{"verify ok", []string{"verify", good}, 0, ""},
 		{"verify missing", []string{"verify", filepath.Join(dir, "nothing")}, 1, "has no manifest.json"},
-		{"describe unknown", []string{"describe", "nope"}, 2, "known: shapes"},
+		{"describe unknown", []string{"describe", "nope"}, 2, "known: counting, relations, shapes"},
 		{"show bad split", []string{"show", good, "--out", filepath.Join(dir, "g.png"), "--split", "val"}, 2, `no split "val"`},
 		{"merge no shards", []string{"merge", "--out", filepath.Join(dir, "m")}, 2, "SHARD_DIR"},
 	}
@@ -70,6 +70,36 @@ func TestTamperedVerifyFails(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"verify", dir}); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
+	}
+}
+
+func TestScenesFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"generate", "relations", "--splits", "train=30,test=10", "--set", "parts=true", "--holdout", "red square above blue circle", "--out", filepath.Join(dir, "rel")},
+		{"generate", "counting", "--n", "30", "--out", filepath.Join(dir, "cnt")},
+		{"verify", filepath.Join(dir, "rel")},
+		{"show", filepath.Join(dir, "cnt"), "--out", filepath.Join(dir, "cnt.png")},
+	} {
+		if code := run(context.Background(), args); code != 0 {
+			t.Fatalf("%v: exit %d", args, code)
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"generate", "counting", "--n", "3", "--set", "max_objects=40", "--out", filepath.Join(dir, "x")}, "do not fit"},
+		{[]string{"generate", "counting", "--n", "3", "--holdout", "red square", "--out", filepath.Join(dir, "x")}, "no held-out combinations"},
+		{[]string{"generate", "relations", "--n", "3", "--format", "npz", "--out", filepath.Join(dir, "y")}, "cannot be written as npz"},
+	} {
+		err := dispatch(context.Background(), tt.args)
+		if err == nil || !strings.Contains(err.Error(), tt.msg) {
+			t.Fatalf("%v: %v, want %q", tt.args, err, tt.msg)
+		}
+		if code := run(context.Background(), tt.args); code != 2 {
+			t.Fatalf("%v: exit %d, want 2", tt.args, code)
+		}
 	}
 }
 
@@ -114,7 +144,7 @@ func TestShardMergeShowFromTheCommandLine(t *testing.T) {
 	if st, err := os.Stat(png); err != nil || st.Size() < 1000 {
 		t.Fatalf("grid.png: %v", err)
 	}
-	for _, args := range [][]string{{"list"}, {"describe", "shapes"}} {
+	for _, args := range [][]string{{"list"}, {"describe", "shapes"}, {"describe", "relations"}, {"describe", "counting"}} {
 		if run(context.Background(), args) != 0 {
 			t.Fatal(args)
 		}
