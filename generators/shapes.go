@@ -118,45 +118,11 @@ func (c *ShapesConfig) resolve() (*shapesPlan, error) {
 		bad("jitter %g: want 0 to 1", c.Jitter)
 	}
 	p := &shapesPlan{cfg: *c, heldout: map[combo]bool{}}
-	bg, err := ParseColor(c.Background)
+	pal, err := ParsePalette(c.Background, c.Shapes, c.Colors, false)
 	if err != nil {
-		bad("background: %v", err)
+		errs = append(errs, err)
 	}
-	p.bg = bg
-	seen := map[string]bool{}
-	for _, s := range c.Shapes {
-		sh, err := ParseShape(s)
-		if err != nil {
-			bad("shapes: %v", err)
-			continue
-		}
-		if seen["s"+s] {
-			bad("shapes: %q twice", s)
-		}
-		seen["s"+s] = true
-		p.shapes = append(p.shapes, sh)
-	}
-	for _, s := range c.Colors {
-		col, err := ParseColor(s)
-		if err != nil {
-			bad("colors: %v", err)
-			continue
-		}
-		if seen["c"+s] {
-			bad("colors: %q twice", s)
-		}
-		seen["c"+s] = true
-		if col.RGB == bg.RGB {
-			bad("colors: %q is the background color; figures would be invisible", s)
-		}
-		p.colors = append(p.colors, col)
-	}
-	if len(c.Shapes) == 0 {
-		bad("shapes: want at least one")
-	}
-	if len(c.Colors) == 0 {
-		bad("colors: want at least one")
-	}
+	p.bg, p.shapes, p.colors = pal.Background, pal.Shapes, pal.Colors
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("shapes config: %w", errors.Join(errs...))
 	}

@@ -264,20 +264,25 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if err != nil {
 		return nil, err
 	}
-	// dwb packs dw and db in one vector so the batch is walked once.
-	nw := op.g.OutC * op.g.ckk()
-	dw, err := G.Slice(dwb, G.S(0, nw))
-	if err != nil {
-		return nil, err
-	}
-	if dw, err = G.Reshape(dw, tensor.Shape{op.g.OutC, op.g.ckk()}); err != nil {
-		return nil, err
-	}
-	db, err := G.Slice(dwb, G.S(nw, nw+op.g.OutC))
+	dw, db, err := splitDW(dwb, op.g)
 	if err != nil {
 		return nil, err
 	}
 	return G.Nodes{dx, dw, db}, nil
+}
+
+// splitDW unpacks convDwOp's output, which packs dw (OutC × C·K·K) and db
+// (OutC) in one vector so that the batch is walked once for both.
+func splitDW(dwb *G.Node, g convGeom) (dw, db *G.Node, err error) {
+	nw := g.OutC * g.ckk()
+	if dw, err = G.Slice(dwb, G.S(0, nw)); err != nil {
+		return nil, nil, err
+	}
+	if dw, err = G.Reshape(dw, tensor.Shape{g.OutC, g.ckk()}); err != nil {
+		return nil, nil, err
+	}
+	db, err = G.Slice(dwb, G.S(nw, nw+g.OutC))
+	return dw, db, err
 }
 
 // convDxOp computes the gradient wrt the input: inputs w, dy.

@@ -90,12 +90,8 @@ func (op *deconvOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if err != nil {
 		return nil, err
 	}
-	nw := op.g.OutC * op.g.ckk()
-	dw, err := G.Slice(dwb, G.S(0, nw))
+	dw, _, err := splitDW(dwb, op.g)
 	if err != nil {
-		return nil, err
-	}
-	if dw, err = G.Reshape(dw, tensor.Shape{op.g.OutC, op.g.ckk()}); err != nil {
 		return nil, err
 	}
 	db, err := G.ApplyOp(planeSumOp{named("PlaneSum")}, grad)

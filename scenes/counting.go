@@ -85,9 +85,7 @@ func (c *CountingConfig) Validate() error {
 
 type countingPlan struct {
 	cfg    CountingConfig
-	bg     generators.NamedColor
-	shape  map[string]generators.Shape
-	color  map[string]generators.NamedColor
+	pal    generators.Palette
 	grid   int // cells per side
 	cellPx float64
 }
@@ -95,7 +93,7 @@ type countingPlan struct {
 func (c *CountingConfig) resolve() (*countingPlan, error) {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	p := &countingPlan{cfg: *c, shape: map[string]generators.Shape{}, color: map[string]generators.NamedColor{}}
+	p := &countingPlan{cfg: *c}
 	if c.ImageSize < 16 || c.ImageSize > 4096 {
 		bad("image_size %d: want 16 to 4096", c.ImageSize)
 	}
@@ -111,29 +109,13 @@ func (c *CountingConfig) resolve() (*countingPlan, error) {
 		bad("max_objects %d large figures of %g px (cells of %g px) do not fit a %d px canvas: it holds a %d×%d grid; lower max_objects or large_size, or raise image_size",
 			c.MaxObjects, c.LargeSize, p.cellPx, c.ImageSize, p.grid, p.grid)
 	}
-	var err error
-	if p.bg, err = generators.ParseColor(c.Background); err != nil {
-		bad("background: %v", err)
+	pal, err := generators.ParsePalette(c.Background, c.Shapes, c.Colors, true)
+	if err != nil {
+		errs = append(errs, err)
 	}
-	for _, s := range c.Shapes {
-		if p.shape[s], err = generators.ParseShape(s); err != nil {
-			bad("shapes: %v", err)
-		}
-	}
-	for _, s := range c.Colors {
-		col, err := generators.ParseColor(s)
-		switch {
-		case err != nil:
-			bad("colors: %v", err)
-		case col.RGB == p.bg.RGB:
-			bad("colors: %q is the background color", s)
-		case strings.HasPrefix(s, "#"):
-			bad("colors: %q: captions need color names", s)
-		}
-		p.color[s] = col
-	}
-	if len(c.Shapes) == 0 || len(c.Colors) == 0 || len(c.Families) == 0 {
-		bad("want at least one shape, color and family")
+	p.pal = pal
+	if len(c.Families) == 0 {
+		bad("families: want at least one")
 	}
 	for _, f := range c.Families {
 		if !slices.Contains(Families(), f) {
@@ -205,7 +187,7 @@ func (r *countingRenderer) Render(key generators.SampleKey, rng *rand.Rand) (gen
 	if ex.Relations == nil {
 		ex.Relations = []Relation{}
 	}
-	r.canvas.Clear(p.bg.RGB)
+	r.canvas.Clear(p.pal.Background.RGB)
 	for i, o := range objs {
 		size := p.cfg.SmallSize
 		if o.obj.Size == "large" {
@@ -217,7 +199,9 @@ func (r *countingRenderer) Render(key generators.SampleKey, rng *rand.Rand) (gen
 		if family == Stacking {
 			style.Jitter = 0 // a column stands straight
 		}
-		fig := style.Sample(rng, p.shape[o.obj.Shape], p.color[o.obj.Color].RGB, cell)
+		sh, _ := p.pal.Shape(o.obj.Shape)
+		col, _ := p.pal.Color(o.obj.Color)
+		fig := style.Sample(rng, sh, col.RGB, cell)
 		box := r.canvas.Paint(fig, uint8(i+1))
 		if box.Empty() {
 			return generators.Sample{}, fmt.Errorf("scenes: counting sample %s/%d: figure %d drew no pixels", key.Split, key.Index, i)

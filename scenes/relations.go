@@ -98,10 +98,8 @@ func (c *RelationsConfig) Validate() error {
 type relationsPlan struct {
 	cfg     RelationsConfig
 	style   generators.FigureStyle
-	bg      generators.NamedColor
+	pal     generators.Palette
 	figs    []Figure
-	shape   map[string]generators.Shape
-	color   map[string]generators.NamedColor
 	pairs   []Caption // every (A, rel, B) class
 	seen    []Caption // pairs minus the held out
 	heldout func(Caption) bool
@@ -123,38 +121,15 @@ func (c *RelationsConfig) resolve() (*relationsPlan, error) {
 	if c.SingleFraction < 0 || c.SingleFraction >= 1 || math.IsNaN(c.SingleFraction) {
 		bad("single_fraction %g: want at least 0 and below 1", c.SingleFraction)
 	}
-	p := &relationsPlan{cfg: *c, shape: map[string]generators.Shape{}, color: map[string]generators.NamedColor{},
+	p := &relationsPlan{cfg: *c,
 		style: generators.FigureStyle{SizeMin: c.SizeMin, SizeMax: c.SizeMax, Jitter: c.Jitter, Rotation: c.Rotation}}
-	var err error
-	if p.bg, err = generators.ParseColor(c.Background); err != nil {
-		bad("background: %v", err)
+	pal, err := generators.ParsePalette(c.Background, c.Shapes, c.Colors, true)
+	if err != nil {
+		errs = append(errs, err)
 	}
-	for _, s := range c.Shapes {
-		sh, err := generators.ParseShape(s)
-		if err != nil {
-			bad("shapes: %v", err)
-		} else if _, dup := p.shape[s]; dup {
-			bad("shapes: %q twice", s)
-		}
-		p.shape[s] = sh
-	}
-	for _, s := range c.Colors {
-		col, err := generators.ParseColor(s)
-		switch {
-		case err != nil:
-			bad("colors: %v", err)
-		case col.RGB == p.bg.RGB:
-			bad("colors: %q is the background color", s)
-		case strings.HasPrefix(s, "#"):
-			bad("colors: %q: captions need color names", s)
-		}
-		if _, dup := p.color[s]; dup {
-			bad("colors: %q twice", s)
-		}
-		p.color[s] = col
-	}
-	if len(c.Shapes) == 0 || len(c.Colors) == 0 || len(c.Relations) == 0 {
-		bad("want at least one shape, color and relation")
+	p.pal = pal
+	if len(c.Relations) == 0 {
+		bad("relations: want at least one")
 	}
 	for _, r := range c.Relations {
 		if !slices.Contains(relationNames, r) {
@@ -308,10 +283,12 @@ func (r *relationsRenderer) Render(key generators.SampleKey, rng *rand.Rand) (ge
 	}
 	ex := &RelationsExample{ID: key.ID(), Image: key.Path("images", "png"), Mask: key.Path("masks", "png"),
 		Caption: cp.String(), Relations: []Relation{}, Heldout: !single && p.heldout(cp)}
-	r.canvas.Clear(p.bg.RGB)
+	r.canvas.Clear(p.pal.Background.RGB)
 	files := []generators.File{{Field: "image", Path: ex.Image, Image: r.canvas.Image}, {Field: "mask", Path: ex.Mask, Image: r.canvas.Mask}}
 	for i, fg := range figs {
-		fig := p.style.Sample(rng, p.shape[fg.Shape], p.color[fg.Color].RGB, cellRect(cells[i]))
+		sh, _ := p.pal.Shape(fg.Shape)
+		col, _ := p.pal.Color(fg.Color)
+		fig := p.style.Sample(rng, sh, col.RGB, cellRect(cells[i]))
 		box := r.canvas.Paint(fig, uint8(i+1))
 		if box.Empty() {
 			return generators.Sample{}, fmt.Errorf("scenes: relations sample %s/%d: figure %d drew no pixels", key.Split, key.Index, i)
@@ -320,7 +297,7 @@ func (r *relationsRenderer) Render(key generators.SampleKey, rng *rand.Rand) (ge
 			Center: [2]float64{fig.CenterX, fig.CenterY}, Size: fig.SizePx, Rotation: fig.RotationDeg})
 		if p.cfg.Parts {
 			part := r.parts[i]
-			part.Clear(p.bg.RGB)
+			part.Clear(p.pal.Background.RGB)
 			part.Paint(fig, uint8(i+1))
 			path := fmt.Sprintf("parts/%s_%d.png", ex.ID, i)
 			ex.Parts = append(ex.Parts, path)

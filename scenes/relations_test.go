@@ -108,11 +108,11 @@ func TestRelationsMasksAndParts(t *testing.T) {
 				if m > len(ex.Objects) {
 					t.Fatalf("sample %d: mask value %d with %d objects", i, m, len(ex.Objects))
 				}
-				if m == 0 && p != plan.bg.RGB {
+				if m == 0 && p != plan.pal.Background.RGB {
 					t.Fatalf("sample %d: background pixel (%d,%d) is %v", i, x, y, p)
 				}
 				if m > 0 {
-					if want := plan.color[ex.Objects[m-1].Color].RGB; p != want {
+					if want, _ := plan.pal.Color(ex.Objects[m-1].Color); p != want.RGB {
 						t.Fatalf("sample %d: pixel (%d,%d) of object %d is %v, want %v", i, x, y, m-1, p, want)
 					}
 					boxes[m-1] = boxes[m-1].Union(image.Rect(x, y, x+1, y+1))
@@ -120,7 +120,7 @@ func TestRelationsMasksAndParts(t *testing.T) {
 				// The composite is the parts laid over each other, pixel for pixel.
 				for k, part := range parts {
 					pp := part.Image.(*image.RGBA).RGBAAt(x, y)
-					if m == k+1 && pp != p || m != k+1 && pp != plan.bg.RGB {
+					if m == k+1 && pp != p || m != k+1 && pp != plan.pal.Background.RGB {
 						t.Fatalf("sample %d: part %d at (%d,%d) is %v, composite %v, mask %d", i, k, x, y, pp, p, m)
 					}
 				}
