@@ -84,7 +84,7 @@ func Aggregate(recs []Record) []Board {
 				case len(rs) == 1:
 					e.Metrics[m] = rs[0].Metrics[m]
 				default:
-					e.Metrics[m] = MeanCI(vals)
+					e.Metrics[m] = clampCI(m, MeanCI(vals))
 				}
 			}
 			b.Primary = e.Primary
@@ -107,6 +107,16 @@ func Aggregate(recs []Record) []Board {
 		boards = append(boards, b)
 	}
 	return boards
+}
+
+// clampCI keeps the interval of a proportion inside [0, 1]: a Student-t
+// interval over a few seeds can reach past either end.
+func clampCI(metric string, m Metric) Metric {
+	if metric == "params" || m.CI95 == nil {
+		return m
+	}
+	m.CI95 = &[2]float64{max(0, m.CI95[0]), min(1, m.CI95[1])}
+	return m
 }
 
 // orderMetrics puts the primary first and params last.

@@ -129,6 +129,11 @@ func TestLeaderboardRanksByDirection(t *testing.T) {
 	if a := e[1].Metrics["hamming_loss"]; a.Value != 0.25 || a.CI95 == nil {
 		t.Fatalf("mean over seeds %+v", a)
 	}
+	// Two seeds, 0.2 and 0.3: 0.25 ± t(0.975, 1)·0.05 = 0.25 ± 0.6353, whose
+	// lower end is clamped to a proportion's range.
+	if a := e[1].Metrics["hamming_loss"].CI95; a[0] != 0 || !near(a[1], 0.25+12.7062047*0.05, 1e-6) {
+		t.Fatalf("interval %v, want [0, 0.8853]", *a)
+	}
 	for _, f := range Formats {
 		var buf bytes.Buffer
 		if err := WriteBoards(&buf, boards, f); err != nil || !strings.Contains(buf.String(), "hamming_loss") {
