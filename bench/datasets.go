@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hiddendim/hiddendim/clevrlite"
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/models"
 	"github.com/hiddendim/hiddendim/scenes"
@@ -15,7 +16,7 @@ import (
 
 // Datasets is every dataset hiddendim can generate.
 func Datasets() *generators.Registry {
-	return generators.NewRegistry(generators.Shapes{}, scenes.Relations{}, scenes.Counting{})
+	return generators.NewRegistry(generators.Shapes{}, scenes.Relations{}, scenes.Counting{}, clevrlite.SortOfCLEVR{})
 }
 
 // Spec resolves a DatasetSpec against the registry into a generator spec,

@@ -1,0 +1,248 @@
+package clevrlite
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/hiddendim/hiddendim/generators"
+)
+
+// handScene: six objects placed by hand (x, y):
+//
+//	0 red    square (10, 10)    1 green  circle (60, 10)
+//	2 blue   square (30, 30)    3 orange circle (50, 50)
+//	4 gray   square (12, 60)    5 yellow circle (65, 65)
+func handScene() *Scene {
+	at := func(c, sh string, x, y float64) Object { return Object{Color: c, Shape: sh, Center: [2]float64{x, y}} }
+	return &Scene{Width: 75, Height: 75, Objects: []Object{
+		at("red", "square", 10, 10), at("green", "circle", 60, 10), at("blue", "square", 30, 30),
+		at("orange", "circle", 50, 50), at("gray", "square", 12, 60), at("yellow", "circle", 65, 65),
+	}}
+}
+
+func TestExecuteEveryFunction(t *testing.T) {
+	tests := []struct{ prog, want string }{
+		{"count(scene())", "6"},
+		{"count(filter_shape[circle](scene()))", "3"},
+		{"query_shape(unique(filter_color[blue](scene())))", "square"},
+		{"query_color(unique(filter_color[gray](scene())))", "gray"},
+		{"count(relate[left](unique(filter_color[blue](scene()))))", "2"},    // red, gray
+		{"count(relate[right](unique(filter_color[blue](scene()))))", "3"},   // green, orange, yellow
+		{"count(relate[above](unique(filter_color[orange](scene()))))", "3"}, // red, green, blue
+		{"count(relate[below](unique(filter_color[orange](scene()))))", "2"}, // gray, yellow
+		// closest to red (10,10): blue at √800 ≈ 28.3 beats green at 50.
+		{"query_color(closest(unique(filter_color[red](scene()))))", "blue"},
+		// furthest from red: yellow at √6050 ≈ 77.8.
+		{"query_color(furthest(unique(filter_color[red](scene()))))", "yellow"},
+		{"count(same_shape(unique(filter_color[red](scene()))))", "3"}, // itself, blue, gray
+		{"count(same_color(unique(filter_color[red](scene()))))", "1"},
+		{"exist(filter_color[red](scene()))", "yes"},
+		{"is_left(unique(filter_color[green](scene())))", "no"},
+		{"is_top(unique(filter_color[green](scene())))", "yes"},
+		{"equal_int(count(filter_shape[square](scene())), count(filter_shape[circle](scene())))", "yes"},
+		{"less_than(count(filter_color[red](scene())), count(scene()))", "yes"},
+		{"greater_than(count(filter_color[red](scene())), count(scene()))", "no"},
+		{"equal_shape(query_shape(unique(filter_color[red](scene()))), query_shape(unique(filter_color[gray](scene()))))", "yes"},
+		{"equal_color(query_color(unique(filter_color[red](scene()))), query_color(unique(filter_color[gray](scene()))))", "no"},
+		{"and(exist(filter_color[red](scene())), is_left(unique(filter_color[green](scene()))))", "no"},
+		{"or(exist(filter_color[red](scene())), is_left(unique(filter_color[green](scene()))))", "yes"},
+		{"count(union(filter_shape[circle](scene()), filter_color[red](scene())))", "4"},
+		{"count(intersect(filter_shape[circle](scene()), filter_color[red](scene())))", "0"},
+		// The closed box from red (10,10) to yellow (65,65) holds blue,
+		// orange, gray (12,60) and green (60,10), on its top edge.
+		{"count(between(unique(filter_color[red](scene())), unique(filter_color[yellow](scene()))))", "4"},
+		// Line red→yellow: y = x·(55/55) + 0: blue (30,30) and orange (50,50) lie on it.
+		{"count(on_line(unique(filter_color[red](scene())), unique(filter_color[yellow](scene()))))", "2"},
+		// With red (10,10) and green (60,10): blue (30,30) has an angle of
+		// acos(−200/(√800·√1300)) ≈ 101.3° at blue, yellow (65,65) one of
+		// acos(−250/(50·√3050)) ≈ 95.2° at green; orange and gray make
+		// only acute triangles.
+		{"count(obtuse(unique(filter_color[red](scene())), unique(filter_color[green](scene()))))", "2"},
+	}
+	s := handScene()
+	for _, tt := range tests {
+		p, err := Parse(tt.prog)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.prog, err)
+		}
+		v, err := Execute(p, s)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.prog, err)
+		}
+		if v.Text() != tt.want {
+			t.Errorf("%s = %s, want %s", tt.prog, v.Text(), tt.want)
+		}
+	}
+	p, _ := Parse("unique(filter_shape[circle](scene()))")
+	var ee *ExecError
+	if _, err := Execute(p, s); !errors.As(err, &ee) {
+		t.Errorf("unique of three objects: %v, want an ExecError", err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tt := range []struct {
+		in  string
+		pos int
+	}{
+		{"count(scen())", 6},
+		{"count(scene()", 13},
+		{"filter_color(scene())", 12},
+		{"filter_color[purple](scene())", 13},
+		{"count(unique(scene()))", 6},
+		{"count(scene())x", 14},
+		{"equal_int(count(scene()),count(scene()))", 25},
+	} {
+		_, err := Parse(tt.in)
+		var pe *ProgramError
+		if !errors.As(err, &pe) || pe.Pos != tt.pos {
+			t.Errorf("Parse(%q) = %v, want an error at byte %d", tt.in, err, tt.pos)
+		}
+	}
+}
+
+func FuzzProgramRoundTrip(f *testing.F) {
+	for _, s := range []string{"count(scene())", "query_shape(closest(unique(filter_color[red](scene()))))",
+		"count(between(unique(filter_color[red](scene())), unique(filter_color[blue](scene()))))", "x("} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := Parse(s)
+		if err != nil {
+			var pe *ProgramError
+			if !errors.As(err, &pe) || pe.Pos < 0 || pe.Pos > len(s) {
+				t.Fatalf("error %v has no position inside the input", err)
+			}
+			return
+		}
+		if p.String() != s {
+			t.Fatalf("%q printed back as %q", s, p.String())
+		}
+		Execute(p, handScene()) // must not panic
+	})
+}
+
+func render(t testing.TB, cfg *Config, n int, visit func(i int, ex *Example)) {
+	t.Helper()
+	smp, err := SortOfCLEVR{}.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := smp.NewRenderer()
+	for i := 0; i < n; i++ {
+		key := generators.SampleKey{Seed: 2, Split: "train", Index: i, IDWidth: 6}
+		s, err := r.Render(key, generators.NewSampleRand(key.Seed, key.Split, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		visit(i, s.Record.(*Example))
+	}
+}
+
+func TestQuestionsAreAnsweredByTheirPrograms(t *testing.T) {
+	cfg := SortOfCLEVR{}.DefaultConfig().(*Config)
+	counts := map[string]map[int]int{}
+	render(t, cfg, 1500, func(i int, ex *Example) {
+		s := &Scene{Width: 75, Height: 75, Objects: ex.Objects}
+		// The reference scene: one object per color in order, squares and
+		// circles 11 px across, centers in [5, 70) at least 10 px apart.
+		for k, o := range ex.Objects {
+			if o.Color != colorNames[k] || o.BBox[2]-o.BBox[0] != 11 || o.BBox[3]-o.BBox[1] != 11 {
+				t.Fatalf("sample %d object %d: %+v", i, k, o)
+			}
+			if o.Center[0] < 5 || o.Center[0] >= 70 || o.Center[1] < 5 || o.Center[1] >= 70 {
+				t.Fatalf("sample %d: center %v", i, o.Center)
+			}
+			for j := 0; j < k; j++ {
+				if math.Hypot(o.Center[0]-ex.Objects[j].Center[0], o.Center[1]-ex.Objects[j].Center[1]) < 10 {
+					t.Fatalf("sample %d: objects %d and %d closer than 10", i, j, k)
+				}
+			}
+		}
+		if len(ex.Questions) != 30 {
+			t.Fatalf("sample %d: %d questions", i, len(ex.Questions))
+		}
+		for qi, q := range ex.Questions {
+			p, err := Parse(q.Program)
+			if err != nil {
+				t.Fatalf("sample %d question %d: %v", i, qi, err)
+			}
+			v, err := Execute(p, s)
+			if err != nil || v.Text() != q.Answer {
+				t.Fatalf("sample %d: %s = %v (%v), stored %q", i, q.Program, v.Text(), err, q.Answer)
+			}
+			if want := groups[qi/10]; q.Type != want {
+				t.Fatalf("sample %d question %d: type %s, want %s", i, qi, q.Type, want)
+			}
+			// The encoding decodes to the question: colors, type, subtype.
+			fam := families[slicesIndex(FamilyNames(), q.Family)]
+			if q.Encoding[12+fam.group] != 1 || q.Encoding[15+fam.subtype] != 1 {
+				t.Fatalf("sample %d: encoding %v for %s", i, q.Encoding, q.Family)
+			}
+			for c, name := range colorNames {
+				named := containsWord(q.Text, name)
+				if (q.Encoding[c] == 1 || q.Encoding[6+c] == 1) != named {
+					t.Fatalf("sample %d: encoding %v does not match %q", i, q.Encoding, q.Text)
+				}
+			}
+			if AnswerVocab[q.AnswerIndex] != q.Answer && q.Answer != "square" && !(fam.group > 0 && q.Answer != "yes" && q.Answer != "no") {
+				t.Fatalf("sample %d: answer %q at index %d", i, q.Answer, q.AnswerIndex)
+			}
+			if counts[q.Family] == nil {
+				counts[q.Family] = map[int]int{}
+			}
+			counts[q.Family][q.AnswerIndex]++
+		}
+	})
+	// The bar: within each family the most common answer is at most 3× as
+	// common as the least.
+	for fam, c := range counts {
+		lo, hi := math.MaxInt, 0
+		for _, n := range c {
+			lo, hi = min(lo, n), max(hi, n)
+		}
+		if hi > 3*lo {
+			t.Errorf("family %s answers %v: most common %d > 3 × least %d", fam, c, hi, lo)
+		}
+	}
+	if len(counts) != len(families) {
+		t.Errorf("only %d of %d families were asked: %v", len(counts), len(families), counts)
+	}
+}
+
+func slicesIndex(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func containsWord(text, w string) bool {
+	for _, f := range splitWords(text) {
+		if f == w {
+			return true
+		}
+	}
+	return false
+}
+
+func splitWords(s string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= 'a' && s[i] <= 'z' {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			out = append(out, s[start:i])
+			start = -1
+		}
+	}
+	return out
+}

@@ -1,0 +1,20 @@
+// Package clevrlite renders sort-of-CLEVR scenes with questions whose
+// answers are computed by executing functional programs on the scene, in
+// the manner of CLEVR.
+//
+// A Program is a tree of functions over the scene (scene, filter_color,
+// unique, closest, count, between, …). It has a compact text form,
+// "query_shape(closest(unique(filter_color[red](scene()))))", which Parse
+// reads (reporting the byte where it breaks) and String prints; Execute
+// runs it on a Scene. Every answer in the dataset is the result of
+// executing its stored program: none is written separately.
+//
+// The default config, sortofclevr, matches the reference Sort-of-CLEVR
+// generator: 75×75 white images of six objects, one per color, squares of
+// 11×11 or circles of radius 5, centers at least 10 px apart; per image 10
+// non-relational, 10 binary and 10 ternary questions with the reference's
+// 18-element question encoding and 10-answer vocabulary. Unlike the
+// reference, answers are balanced within each question family, ternary
+// questions may name any color, and every sample keeps its scene and an
+// instance mask.
+package clevrlite
