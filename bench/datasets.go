@@ -30,12 +30,11 @@ func (d DatasetSpec) Spec() (generators.Spec, error) {
 		return generators.Spec{}, fmt.Errorf("bench: the suite wants %s %s, this build renders %s", d.Generator, d.Version, v)
 	}
 	cfg := ds.DefaultConfig()
+	var sets []string
 	for _, k := range sortedKeys(d.Settings) {
-		if err := generators.SetConfig(cfg, k, d.Settings[k]); err != nil {
-			return generators.Spec{}, err
-		}
+		sets = append(sets, k+"="+d.Settings[k])
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := generators.ApplySettings(cfg, sets...); err != nil {
 		return generators.Spec{}, err
 	}
 	return generators.Spec{Dataset: ds, Config: cfg, Seed: d.Seed, Splits: d.Splits}, nil

@@ -181,3 +181,25 @@ func parseInto(v reflect.Value, s string) error {
 	}
 	return nil
 }
+
+// SetAll sets each "key=value" in order, without validating the result.
+func SetAll(cfg Config, settings ...string) error {
+	for _, s := range settings {
+		k, v, err := ParseSetting(s)
+		if err != nil {
+			return err
+		}
+		if err := SetConfig(cfg, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ApplySettings sets each "key=value" in order, then validates cfg.
+func ApplySettings(cfg Config, settings ...string) error {
+	if err := SetAll(cfg, settings...); err != nil {
+		return err
+	}
+	return cfg.Validate()
+}

@@ -36,14 +36,8 @@ func renderN(t testing.TB, cfg Config, seed uint64, split string, n int, visit f
 func shapesConfig(t testing.TB, sets ...string) *ShapesConfig {
 	t.Helper()
 	cfg := Shapes{}.DefaultConfig()
-	for _, s := range sets {
-		k, v, err := ParseSetting(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := SetConfig(cfg, k, v); err != nil {
-			t.Fatal(err)
-		}
+	if err := SetAll(cfg, sets...); err != nil {
+		t.Fatal(err)
 	}
 	return cfg.(*ShapesConfig)
 }

@@ -18,14 +18,8 @@ import (
 func countConfig(t testing.TB, sets ...string) *CountingConfig {
 	t.Helper()
 	cfg := Counting{}.DefaultConfig()
-	for _, s := range sets {
-		k, v, err := generators.ParseSetting(s)
-		if err == nil {
-			err = generators.SetConfig(cfg, k, v)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := generators.SetAll(cfg, sets...); err != nil {
+		t.Fatal(err)
 	}
 	return cfg.(*CountingConfig)
 }

@@ -20,14 +20,8 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 func relConfig(t testing.TB, sets ...string) *RelationsConfig {
 	t.Helper()
 	cfg := Relations{}.DefaultConfig()
-	for _, s := range sets {
-		k, v, err := generators.ParseSetting(s)
-		if err == nil {
-			err = generators.SetConfig(cfg, k, v)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := generators.SetAll(cfg, sets...); err != nil {
+		t.Fatal(err)
 	}
 	return cfg.(*RelationsConfig)
 }

@@ -58,16 +58,7 @@ func runGenerate(ctx context.Context, args []string) error {
 			return usageErrorf("generate: dataset %s has no held-out combinations (no holdout key)", ds.Name())
 		}
 	}
-	for _, s := range sets {
-		k, v, err := generators.ParseSetting(s)
-		if err == nil {
-			err = generators.SetConfig(spec.Config, k, v)
-		}
-		if err != nil {
-			return asUsage(err)
-		}
-	}
-	if err := spec.Config.Validate(); err != nil {
+	if err := generators.ApplySettings(spec.Config, sets...); err != nil {
 		return asUsage(err)
 	}
 	opts := generators.WriteOptions{Out: *out, Workers: *workers, Overwrite: *overwrite}
