@@ -1,8 +1,10 @@
 package clevrlite
 
 import (
+	"context"
 	"errors"
 	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/hiddendim/hiddendim/generators"
@@ -245,4 +247,57 @@ func splitWords(s string) []string {
 		}
 	}
 	return out
+}
+
+func TestNPZMatchesTheRecords(t *testing.T) {
+	dir := t.TempDir()
+	spec := generators.Spec{Dataset: SortOfCLEVR{}, Seed: 5, Splits: []generators.SplitSize{{Name: "test", Count: 40}}}
+	for _, f := range []generators.Format{generators.FormatPNG, generators.FormatNPZ} {
+		if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: filepath.Join(dir, string(f)), Format: f}); err != nil {
+			t.Fatal(err)
+		}
+		if err := generators.Verify(filepath.Join(dir, string(f))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func(f string) *generators.SplitReader {
+		r, err := generators.Open(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sr, err := r.Split("test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sr
+	}
+	pngs, npzs := open("png"), open("npz")
+	defer pngs.Close()
+	defer npzs.Close()
+	for pngs.Next() && npzs.Next() {
+		var ex Example
+		var arr struct {
+			Answers   []int        `json:"answers"`
+			Encodings [][18]uint8  `json:"question_encodings"`
+			Shapes    []int        `json:"object_shapes"`
+			Centers   [][2]float64 `json:"object_centers"`
+		}
+		pngs.Record().Decode(&ex)
+		if err := npzs.Record().Decode(&arr); err != nil {
+			t.Fatal(err)
+		}
+		for i, q := range ex.Questions {
+			if arr.Answers[i] != q.AnswerIndex || arr.Encodings[i] != q.Encoding {
+				t.Fatalf("sample %d question %d: npz %d %v, record %d %v", pngs.Record().Index, i, arr.Answers[i], arr.Encodings[i], q.AnswerIndex, q.Encoding)
+			}
+		}
+		for k, o := range ex.Objects {
+			if (arr.Shapes[k] == 1) != (o.Shape == "circle") || arr.Centers[k] != o.Center {
+				t.Fatalf("sample %d object %d: npz %d %v, record %+v", pngs.Record().Index, k, arr.Shapes[k], arr.Centers[k], o)
+			}
+		}
+	}
+	if pngs.Err() != nil || npzs.Err() != nil {
+		t.Fatal(pngs.Err(), npzs.Err())
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"github.com/hiddendim/hiddendim/generators"
 )
@@ -124,12 +126,20 @@ type plan struct {
 
 // Features declares the clevrlite sample fields.
 func (p *plan) Features() []generators.Feature {
-	n := p.cfg.ImageSize
+	n, q := p.cfg.ImageSize, 3*p.cfg.PerGroup
 	return []generators.Feature{
 		{Name: "image", Kind: generators.ImageFeature, Shape: []int{n, n, 3}, Doc: "the scene on white"},
 		{Name: "mask", Kind: generators.MaskFeature, Shape: []int{n, n}, Doc: "instance mask: object index + 1"},
-		{Name: "objects", Kind: generators.ListFeature, Doc: "the scene: color, shape, center, bbox, size"},
-		{Name: "questions", Kind: generators.ListFeature, Doc: "family, type, text, program, answer, answer_index, encoding"},
+		{Name: "objects", Kind: generators.ListFeature, NPZ: "omit", Doc: "the scene: color, shape, center, bbox, size"},
+		{Name: "questions", Kind: generators.ListFeature, NPZ: "omit", Doc: "family, type, text, program, answer, answer_index, encoding"},
+		// The npz arrays: objects are in the fixed color order, questions
+		// in group order (non-relational, binary, ternary).
+		{Name: "object_shapes", Kind: generators.IntFeature, Shape: []int{6}, NPZ: "only", Doc: "per object, in color order: 0 square, 1 circle"},
+		{Name: "object_centers", Kind: generators.FloatFeature, Shape: []int{6, 2}, NPZ: "only", Doc: "per object, in color order: center [x, y]"},
+		{Name: "question_encodings", Kind: generators.IntFeature, Shape: []int{q, 18}, NPZ: "only", Doc: "the reference's 18-element question vectors"},
+		{Name: "answers", Kind: generators.IntFeature, Shape: []int{q}, NPZ: "only", Doc: "answer indices into the reference vocabulary (yes, no, rectangle, circle, 1–6)"},
+		{Name: "question_types", Kind: generators.IntFeature, Shape: []int{q}, NPZ: "only", Doc: "0 non-relational, 1 binary, 2 ternary"},
+		{Name: "question_families", Kind: generators.IntFeature, Shape: []int{q}, NPZ: "only", Doc: "index into: " + strings.Join(FamilyNames(), ", ")},
 	}
 }
 
@@ -212,6 +222,27 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 			ex.Questions = append(ex.Questions, question)
 		}
 	}
-	return generators.Sample{Record: ex, Files: []generators.File{
+	return generators.Sample{Record: ex, Arrays: arrays(ex), Files: []generators.File{
 		{Field: "image", Path: ex.Image, Image: r.canvas.Image}, {Field: "mask", Path: ex.Mask, Image: r.canvas.Mask}}}, nil
+}
+
+// arrays is the npz form of a sample's scene and questions.
+func arrays(ex *Example) map[string]any {
+	shapes := make([]int, len(ex.Objects))
+	centers := make([][2]float64, len(ex.Objects))
+	for i, o := range ex.Objects {
+		if o.Shape == "circle" {
+			shapes[i] = 1
+		}
+		centers[i] = o.Center
+	}
+	n := len(ex.Questions)
+	enc, ans, typ, fam := make([][18]uint8, n), make([]int, n), make([]int, n), make([]int, n)
+	for i, q := range ex.Questions {
+		enc[i], ans[i] = q.Encoding, q.AnswerIndex
+		typ[i] = slices.Index(groups, q.Type)
+		fam[i] = slices.Index(FamilyNames(), q.Family)
+	}
+	return map[string]any{"object_shapes": shapes, "object_centers": centers, "question_encodings": enc,
+		"answers": ans, "question_types": typ, "question_families": fam}
 }

@@ -94,18 +94,29 @@ type Feature struct {
 	// MaxLen bounds a text feature's length in runes.
 	MaxLen int    `json:"max_len,omitempty"`
 	Doc    string `json:"doc"`
+	// NPZ says where the feature is stored: "" in both formats; "only" in
+	// npz alone, its values taken from Sample.Arrays (an array form of what
+	// a list feature holds); "omit" not in npz (a list whose content the
+	// "only" features carry).
+	NPZ string `json:"npz,omitempty"`
 }
 
-// FixedSize reports whether every feature has a fixed size, which is what
-// the npz format needs.
+// FixedSize reports whether every feature stored in npz has a fixed size,
+// which is what the npz format needs.
 func FixedSize(fs []Feature) bool {
 	for _, f := range fs {
+		if f.NPZ == "omit" {
+			continue
+		}
 		if f.Kind == ListFeature || (f.Kind == TextFeature && f.MaxLen <= 0) {
 			return false
 		}
 	}
 	return true
 }
+
+// inNPZ says whether npz stores the feature.
+func inNPZ(f Feature) bool { return f.NPZ != "omit" }
 
 // SplitSize names a split and its sample count.
 type SplitSize struct {
@@ -186,6 +197,8 @@ type Sample struct {
 	Record any
 	// Files are the images the sample writes, paths relative to the split folder.
 	Files []File
+	// Arrays holds the values of the sampler's npz-only features, by name.
+	Arrays map[string]any
 }
 
 // File is an image a sample writes.

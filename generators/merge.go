@@ -94,7 +94,7 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		var sum string
 		var err error
 		if first.Format == FormatNPZ {
-			sum, err = mergeNPZSplit(dirs, dst, first.Features, total)
+			sum, err = mergeNPZSplit(dirs, dst, npzFeatures(first.Features), total)
 		} else {
 			sum, err = mergePNGSplit(dirs, dst)
 		}

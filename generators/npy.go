@@ -222,10 +222,17 @@ func assembleNPZ(path string, streams []*npyStream) (string, error) {
 
 // sampleArrays converts one sample (its JSON record and images) to one byte
 // slice per feature, in the npy element layout.
-func sampleArrays(features []Feature, record []byte, files []File) ([][]byte, error) {
+func sampleArrays(features []Feature, record []byte, files []File, arrays map[string]any) ([][]byte, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(record, &fields); err != nil {
 		return nil, err
+	}
+	for name, v := range arrays {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		fields[name] = b
 	}
 	out := make([][]byte, len(features))
 	for k, f := range features {
@@ -284,14 +291,12 @@ func encodeValue(f Feature, raw json.RawMessage) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("%q is not in the vocabulary", s)
 	case IntFeature, FloatFeature:
-		vals := make([]float64, 0, n)
-		if len(f.Shape) == 0 {
-			var v float64
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return nil, err
-			}
-			vals = append(vals, v)
-		} else if err := json.Unmarshal(raw, &vals); err != nil {
+		var tree any
+		if err := json.Unmarshal(raw, &tree); err != nil {
+			return nil, err
+		}
+		vals, err := flatten(tree, make([]float64, 0, n))
+		if err != nil {
 			return nil, err
 		}
 		if len(vals) != n {
@@ -334,6 +339,37 @@ func encodeValue(f Feature, raw json.RawMessage) ([]byte, error) {
 	return nil, fmt.Errorf("kind %s has no array form", f.Kind)
 }
 
+// flatten appends the numbers of a JSON value (a number, or arrays of
+// arrays of numbers) in row-major order.
+func flatten(v any, dst []float64) ([]float64, error) {
+	switch x := v.(type) {
+	case float64:
+		return append(dst, x), nil
+	case []any:
+		for _, e := range x {
+			var err error
+			if dst, err = flatten(e, dst); err != nil {
+				return nil, err
+			}
+		}
+		return dst, nil
+	}
+	return nil, fmt.Errorf("want numbers, got %T", v)
+}
+
+// nest shapes flat row-major values as nested lists, as records hold them.
+func nest(vals []any, shape []int) any {
+	if len(shape) <= 1 {
+		return vals
+	}
+	step := len(vals) / shape[0]
+	out := make([]any, shape[0])
+	for i := range out {
+		out[i] = nest(vals[i*step:(i+1)*step], shape[1:])
+	}
+	return out
+}
+
 // decodeValue is encodeValue's inverse: element bytes to a JSON value.
 func decodeValue(f Feature, b []byte) (any, error) {
 	switch f.Kind {
@@ -357,7 +393,7 @@ func decodeValue(f Feature, b []byte) (any, error) {
 		if len(f.Shape) == 0 {
 			return vals[0], nil
 		}
-		return vals, nil
+		return nest(vals, f.Shape), nil
 	case BoolFeature:
 		return b[0] != 0, nil
 	case TextFeature:

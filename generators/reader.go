@@ -91,7 +91,7 @@ func (r *Reader) Split(name string) (*SplitReader, error) {
 			return nil, err
 		}
 		s.close = func() error { data.Close(); return zr.Close() }
-		for _, f := range r.Manifest.Features {
+		for _, f := range npzFeatures(r.Manifest.Features) {
 			a, ok := s.arrays[f.Name]
 			if !ok {
 				zr.Close()
@@ -131,7 +131,7 @@ func (s *SplitReader) Next() bool {
 		s.cur = Record{Index: idx, JSON: append(json.RawMessage(nil), s.sc.Bytes()...), split: s}
 	} else {
 		obj := map[string]any{}
-		for _, f := range s.r.Manifest.Features {
+		for _, f := range npzFeatures(s.r.Manifest.Features) {
 			if f.Kind == ImageFeature || f.Kind == MaskFeature {
 				continue
 			}

@@ -137,7 +137,7 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 	for _, sp := range spec.Splits {
 		lo, hi := opts.Shard.Range(sp.Count)
 		job := splitJob{
-			spec: spec, sampler: sampler, features: features, format: format, split: sp,
+			spec: spec, sampler: sampler, features: features, npz: npzFeatures(features), format: format, split: sp,
 			dir: filepath.Join(opts.Out, sp.Name), lo: lo, hi: hi, workers: workers, progress: progress,
 		}
 		sum, err := job.run(ctx)
@@ -208,6 +208,8 @@ type splitJob struct {
 	spec     Spec
 	sampler  Sampler
 	features []Feature
+	// npz holds the features stored in npz, in order (see Feature.NPZ).
+	npz      []Feature
 	format   Format
 	split    SplitSize
 	dir      string
@@ -329,6 +331,17 @@ func (j *splitJob) run(ctx context.Context) (string, error) {
 	return em.finish()
 }
 
+// npzFeatures lists the features stored in npz, in order.
+func npzFeatures(fs []Feature) []Feature {
+	var out []Feature
+	for _, f := range fs {
+		if inNPZ(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func mkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }
 
 type worker struct {
@@ -366,7 +379,7 @@ func (w *worker) do(i int) rendered {
 	}
 	r := rendered{index: i}
 	if w.j.format == FormatNPZ {
-		r.arrays, r.err = sampleArrays(w.j.features, line, s.Files)
+		r.arrays, r.err = sampleArrays(w.j.npz, line, s.Files, s.Arrays)
 		return r
 	}
 	r.line = append(line, '\n')
@@ -421,7 +434,7 @@ func newEmitter(j *splitJob) (*emitter, error) {
 		em.jsonlH = sha256.New()
 		em.jsonlW = bufio.NewWriterSize(io.MultiWriter(em.jsonl, em.jsonlH), 1<<16)
 	case FormatNPZ:
-		for _, f := range j.features {
+		for _, f := range j.npz {
 			s, err := newNPYStream(filepath.Join(j.dir, f.Name+".npy.tmp"), f, n)
 			if err != nil {
 				em.abort()
