@@ -3,6 +3,7 @@ package clevrlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"testing"
@@ -61,6 +62,15 @@ func TestExecuteEveryFunction(t *testing.T) {
 		// acos(−250/(50·√3050)) ≈ 95.2° at green; orange and gray make
 		// only acute triangles.
 		{"count(obtuse(unique(filter_color[red](scene())), unique(filter_color[green](scene()))))", "2"},
+		// Left to right: red (10), gray (12), blue (30), orange (50), green (60), yellow (65).
+		{"query_color(position[3](scene()))", "blue"},
+		{"query_color(position[2](filter_shape[circle](scene())))", "green"},
+		{"position_of(unique(filter_color[green](scene())))", "5"},
+		{"not(exist(filter_color[red](scene())))", "no"},
+		// Swapping 1 and 6 puts red at yellow's place, last.
+		{"with_swap[1,6](query_color(position[6](scene())))", "red"},
+		{"with_swap[2,3](position_of(unique(filter_color[gray](scene()))))", "3"},
+		{"not(equal_shape(query_shape(position[6](scene())), with_swap[1,6](query_shape(position[6](scene())))))", "yes"},
 	}
 	s := handScene()
 	for _, tt := range tests {
@@ -95,6 +105,9 @@ func TestParseErrors(t *testing.T) {
 		{"count(unique(scene()))", 6},
 		{"count(scene())x", 14},
 		{"equal_int(count(scene()),count(scene()))", 25},
+		{"query_color(position[0](scene()))", 21},
+		{"with_swap[3,2](count(scene()))", 10},
+		{"position(scene())", 8},
 	} {
 		_, err := Parse(tt.in)
 		var pe *ProgramError
@@ -106,7 +119,8 @@ func TestParseErrors(t *testing.T) {
 
 func FuzzProgramRoundTrip(f *testing.F) {
 	for _, s := range []string{"count(scene())", "query_shape(closest(unique(filter_color[red](scene()))))",
-		"count(between(unique(filter_color[red](scene())), unique(filter_color[blue](scene()))))", "x("} {
+		"count(between(unique(filter_color[red](scene())), unique(filter_color[blue](scene()))))", "x(",
+		"with_swap[1,6](query_color(position[6](scene())))"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -143,8 +157,25 @@ func render(t testing.TB, cfg *Config, n int, visit func(i int, ex *Example)) {
 }
 
 func TestQuestionsAreAnsweredByTheirPrograms(t *testing.T) {
-	cfg := SortOfCLEVR{}.DefaultConfig().(*Config)
-	counts := map[string]map[int]int{}
+	for _, tt := range []struct {
+		name     string
+		sequence bool
+		families int
+	}{{"sortofclevr", false, 9}, {"with sequence and causal groups", true, 14}} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := SortOfCLEVR{}.DefaultConfig().(*Config)
+			cfg.Sequence = tt.sequence
+			checkQuestions(t, cfg, tt.families)
+		})
+	}
+}
+
+func checkQuestions(t *testing.T, cfg *Config, nFamilies int) {
+	counts := map[string]map[string]int{}
+	nGroups := 3
+	if cfg.Sequence {
+		nGroups = 5
+	}
 	render(t, cfg, 1500, func(i int, ex *Example) {
 		s := &Scene{Width: 75, Height: 75, Objects: ex.Objects}
 		// The reference scene: one object per color in order, squares and
@@ -162,7 +193,7 @@ func TestQuestionsAreAnsweredByTheirPrograms(t *testing.T) {
 				}
 			}
 		}
-		if len(ex.Questions) != 30 {
+		if len(ex.Questions) != 10*nGroups {
 			t.Fatalf("sample %d: %d questions", i, len(ex.Questions))
 		}
 		for qi, q := range ex.Questions {
@@ -177,24 +208,50 @@ func TestQuestionsAreAnsweredByTheirPrograms(t *testing.T) {
 			if want := groups[qi/10]; q.Type != want {
 				t.Fatalf("sample %d question %d: type %s, want %s", i, qi, q.Type, want)
 			}
-			// The encoding decodes to the question: colors, type, subtype.
 			fam := families[slicesIndex(FamilyNames(), q.Family)]
-			if q.Encoding[12+fam.group] != 1 || q.Encoding[15+fam.subtype] != 1 {
-				t.Fatalf("sample %d: encoding %v for %s", i, q.Encoding, q.Family)
-			}
-			for c, name := range colorNames {
-				named := containsWord(q.Text, name)
-				if (q.Encoding[c] == 1 || q.Encoding[6+c] == 1) != named {
-					t.Fatalf("sample %d: encoding %v does not match %q", i, q.Encoding, q.Text)
+			if fam.group >= referenceGroups {
+				if q.Encoding != ([18]uint8{}) {
+					t.Fatalf("sample %d: %s has a reference encoding %v", i, q.Family, q.Encoding)
+				}
+			} else {
+				// The encoding decodes to the question: colors, type, subtype.
+				if q.Encoding[12+fam.group] != 1 || q.Encoding[15+fam.subtype] != 1 {
+					t.Fatalf("sample %d: encoding %v for %s", i, q.Encoding, q.Family)
+				}
+				for c, name := range colorNames {
+					if (q.Encoding[c] == 1 || q.Encoding[6+c] == 1) != containsWord(q.Text, name) {
+						t.Fatalf("sample %d: encoding %v does not match %q", i, q.Encoding, q.Text)
+					}
 				}
 			}
-			if AnswerVocab[q.AnswerIndex] != q.Answer && q.Answer != "square" && !(fam.group > 0 && q.Answer != "yes" && q.Answer != "no") {
-				t.Fatalf("sample %d: answer %q at index %d", i, q.Answer, q.AnswerIndex)
+			// The answer's vocabulary index reads as the answer (squares are
+			// the reference's "rectangle"; its between and obtuse counts
+			// start at index 4 for 0).
+			if q.AnswerIndex >= 0 {
+				word := AnswerVocab[q.AnswerIndex]
+				switch {
+				case q.Family == "count_between" || q.Family == "count_obtuse":
+					word = strconvItoa(q.AnswerIndex - 4)
+				case q.Answer == "square":
+					word = map[string]string{"rectangle": "square"}[word]
+				}
+				if word != q.Answer {
+					t.Fatalf("sample %d: %s answer %q at vocabulary index %d", i, q.Family, q.Answer, q.AnswerIndex)
+				}
+			} else if !containsWord(q.Answer, q.Answer) || slicesIndex(colorNames[:], q.Answer) < 0 {
+				t.Fatalf("sample %d: %s answer %q has no vocabulary index", i, q.Family, q.Answer)
+			}
+			// An intervention always changes the answer: its swap is a step.
+			if q.Family == "intervention" {
+				before, _ := Execute(p.Inputs[0], s)
+				if before == v {
+					t.Fatalf("sample %d: degenerate intervention %s", i, q.Program)
+				}
 			}
 			if counts[q.Family] == nil {
-				counts[q.Family] = map[int]int{}
+				counts[q.Family] = map[string]int{}
 			}
-			counts[q.Family][q.AnswerIndex]++
+			counts[q.Family][q.Answer]++
 		}
 	})
 	// The bar: within each family the most common answer is at most 3× as
@@ -208,10 +265,12 @@ func TestQuestionsAreAnsweredByTheirPrograms(t *testing.T) {
 			t.Errorf("family %s answers %v: most common %d > 3 × least %d", fam, c, hi, lo)
 		}
 	}
-	if len(counts) != len(families) {
-		t.Errorf("only %d of %d families were asked: %v", len(counts), len(families), counts)
+	if len(counts) != nFamilies {
+		t.Errorf("%d of %d families were asked: %v", len(counts), nFamilies, counts)
 	}
 }
+
+func strconvItoa(n int) string { return fmt.Sprint(n) }
 
 func slicesIndex(list []string, s string) int {
 	for i, x := range list {

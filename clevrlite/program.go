@@ -3,6 +3,7 @@ package clevrlite
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -24,9 +25,10 @@ const (
 	kInt
 	kShape
 	kColor
+	kAny // with_swap's input and result: any kind, the same
 )
 
-var kindNames = [...]string{"set", "object", "bool", "int", "shape", "color"}
+var kindNames = [...]string{"set", "object", "bool", "int", "shape", "color", "any"}
 
 func (k kind) String() string { return kindNames[k] }
 
@@ -68,6 +70,13 @@ var functions = map[string]signature{
 	"obtuse":       {"", []kind{kObj, kObj}, kSet},
 	"and":          {"", []kind{kBool, kBool}, kBool},
 	"or":           {"", []kind{kBool, kBool}, kBool},
+	"not":          {"", []kind{kBool}, kBool},
+	// Sequences: objects ordered left to right (ties top to bottom), 1-based.
+	"position":    {"position", []kind{kSet}, kObj},
+	"position_of": {"", []kind{kObj}, kInt},
+	// with_swap[i,j](X) is X evaluated in the scene where the objects at
+	// positions i and j have traded places: an intervention.
+	"with_swap": {"pair", []kind{kAny}, kAny},
 }
 
 // Directions are relate's parameters.
@@ -159,6 +168,14 @@ func (p *progParser) ident() string {
 	return p.in[start:p.pos]
 }
 
+func (p *progParser) paramToken() string {
+	start := p.pos
+	for p.pos < len(p.in) && (p.in[p.pos] >= 'a' && p.in[p.pos] <= 'z' || p.in[p.pos] >= '0' && p.in[p.pos] <= '9' || p.in[p.pos] == '_' || p.in[p.pos] == ',') {
+		p.pos++
+	}
+	return p.in[start:p.pos]
+}
+
 // node parses one call; depth bounds nesting so that hostile input cannot
 // exhaust the stack.
 func (p *progParser) node(depth int) (*Program, kind, error) {
@@ -175,7 +192,7 @@ func (p *progParser) node(depth int) (*Program, kind, error) {
 	if p.pos < len(p.in) && p.in[p.pos] == '[' {
 		p.pos++
 		at := p.pos
-		prog.Param = p.ident()
+		prog.Param = p.paramToken()
 		if err := p.expect(']'); err != nil {
 			return nil, 0, err
 		}
@@ -202,7 +219,7 @@ func (p *progParser) node(depth int) (*Program, kind, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		if k != sig.inputs[i] {
+		if sig.inputs[i] != kAny && k != sig.inputs[i] {
 			return nil, 0, p.errf(at, "%s input %d wants a %s, %s gives a %s", name, i+1, sig.inputs[i], in.Fn, k)
 		}
 		prog.Inputs = append(prog.Inputs, in)
@@ -210,7 +227,19 @@ func (p *progParser) node(depth int) (*Program, kind, error) {
 	if err := p.expect(')'); err != nil {
 		return nil, 0, err
 	}
-	return prog, sig.out, nil
+	out := sig.out
+	if out == kAny {
+		out = kindOf(prog.Inputs[0])
+	}
+	return prog, out, nil
+}
+
+// kindOf is the result kind of a type-checked program.
+func kindOf(p *Program) kind {
+	if out := functions[p.Fn].out; out != kAny {
+		return out
+	}
+	return kindOf(p.Inputs[0])
 }
 
 func checkParam(want, got string) error {
@@ -218,6 +247,19 @@ func checkParam(want, got string) error {
 	switch want {
 	case "":
 		return fmt.Errorf("takes no parameter")
+	case "position":
+		if n, err := strconv.Atoi(got); err != nil || n < 1 || n > 64 || strconv.Itoa(n) != got {
+			return fmt.Errorf("want a position 1 to 64, got %q", got)
+		}
+		return nil
+	case "pair":
+		a, b, ok := strings.Cut(got, ",")
+		i, err1 := strconv.Atoi(a)
+		j, err2 := strconv.Atoi(b)
+		if !ok || err1 != nil || err2 != nil || i < 1 || j <= i || j > 64 || fmt.Sprintf("%d,%d", i, j) != got {
+			return fmt.Errorf("want two positions i,j with 1 <= i < j <= 64, got %q", got)
+		}
+		return nil
 	case "color":
 		known = allColorNames()
 	case "shape":

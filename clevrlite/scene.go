@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // The sortofclevr shapes and colors, in the reference generator's order.
@@ -76,6 +78,16 @@ func Execute(prog *Program, s *Scene) (Value, error) {
 }
 
 func exec(prog *Program, s *Scene) (Value, error) {
+	if prog.Fn == "with_swap" {
+		a, b, _ := strings.Cut(prog.Param, ",")
+		i, _ := strconv.Atoi(a)
+		j, _ := strconv.Atoi(b)
+		swapped, err := swap(s, i, j)
+		if err != nil {
+			return Value{}, err
+		}
+		return exec(prog.Inputs[0], swapped)
+	}
 	var in [2]Value
 	for i, p := range prog.Inputs {
 		v, err := exec(p, s)
@@ -176,11 +188,64 @@ func exec(prog *Program, s *Scene) (Value, error) {
 		return set(in[0].Set | in[1].Set)
 	case "intersect":
 		return set(in[0].Set & in[1].Set)
+	case "not":
+		return Value{Kind: kBool, Bool: !in[0].Bool}, nil
+	case "position":
+		k, _ := strconv.Atoi(prog.Param)
+		order := leftToRight(s, in[0].Set)
+		if k > len(order) {
+			return Value{}, &ExecError{fmt.Sprintf("position %d of a set of %d objects", k, len(order))}
+		}
+		return Value{Kind: kObj, Obj: order[k-1]}, nil
+	case "position_of":
+		return Value{Kind: kInt, Int: slices.Index(leftToRight(s, all), in[0].Obj) + 1}, nil
 	case "between", "on_line", "obtuse":
 		a, b := obj(in[0]), obj(in[1])
 		return set(where(all&^(1<<in[0].Obj|1<<in[1].Obj), func(c *Object) bool { return ternary(prog.Fn, *a, *b, *c) }))
 	}
 	return Value{}, &ExecError{fmt.Sprintf("unknown function %q", prog.Fn)}
+}
+
+// leftToRight lists the objects of a set by x, then y, then index.
+func leftToRight(s *Scene, set uint64) []int {
+	var out []int
+	for i := range s.Objects {
+		if set&(1<<i) != 0 {
+			out = append(out, i)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b int) int {
+		pa, pb := s.Objects[a].Center, s.Objects[b].Center
+		if pa[0] != pb[0] {
+			return cmpFloat(pa[0], pb[0])
+		}
+		return cmpFloat(pa[1], pb[1])
+	})
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// swap returns a copy of the scene in which the objects at positions i and
+// j (1-based, left to right) have traded places.
+func swap(s *Scene, i, j int) (*Scene, error) {
+	order := leftToRight(s, uint64(1)<<len(s.Objects)-1)
+	if j > len(order) {
+		return nil, &ExecError{fmt.Sprintf("swap of position %d in a scene of %d objects", j, len(order))}
+	}
+	c := &Scene{Width: s.Width, Height: s.Height, Objects: slices.Clone(s.Objects)}
+	a, b := &c.Objects[order[i-1]], &c.Objects[order[j-1]]
+	a.Center, b.Center = b.Center, a.Center
+	a.BBox, b.BBox = b.BBox, a.BBox
+	return c, nil
 }
 
 // ternary holds the reference generator's three ternary relations of a

@@ -26,6 +26,8 @@ type Config struct {
 	// Balance chooses what each question asks about so that answers are
 	// balanced within each family; false asks uniformly, as the reference.
 	Balance bool `json:"balance" help:"balance answers within each question family"`
+	// Sequence adds the research notes' sequence and causal groups.
+	Sequence bool `json:"sequence" help:"also ask questions_per_group sequence questions (positions counted from the left) and causal ones (intervention, counterfactual)"`
 }
 
 // The reference colors, as RGB.
@@ -43,9 +45,10 @@ type Question struct {
 	Program string `json:"program"`
 	Answer  string `json:"answer"`
 	// AnswerIndex is the answer in the reference's 10-word vocabulary (see
-	// AnswerVocab).
+	// AnswerVocab), or −1 for an answer it lacks (a color).
 	AnswerIndex int `json:"answer_index"`
-	// Encoding is the reference's 18-element question vector.
+	// Encoding is the reference's 18-element question vector; all zeros
+	// for the sequence and causal groups, which it cannot express.
 	Encoding [18]uint8 `json:"encoding"`
 }
 
@@ -112,7 +115,11 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("clevrlite config: %w", err)
 	}
-	p := &plan{cfg: *c, cands: allCandidates()}
+	used := referenceGroups
+	if c.Sequence {
+		used = len(groups)
+	}
+	p := &plan{cfg: *c, cands: allCandidates(used), groups: used}
 	p.calibrate()
 	return p, nil
 }
@@ -122,11 +129,12 @@ type plan struct {
 	// accept[f][a] is the chance to keep a drawn target answer a of family f.
 	accept []map[int]float64
 	cands  [][]candidate
+	groups int // how many of groups are asked
 }
 
 // Features declares the clevrlite sample fields.
 func (p *plan) Features() []generators.Feature {
-	n, q := p.cfg.ImageSize, 3*p.cfg.PerGroup
+	n, q := p.cfg.ImageSize, p.groups*p.cfg.PerGroup
 	return []generators.Feature{
 		{Name: "image", Kind: generators.ImageFeature, Shape: []int{n, n, 3}, Doc: "the scene on white"},
 		{Name: "mask", Kind: generators.MaskFeature, Shape: []int{n, n}, Doc: "instance mask: object index + 1"},
@@ -213,7 +221,7 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 		r.table = p.answers(s, r.table)
 		t = r.table
 	}
-	for g := range groups {
+	for g := 0; g < p.groups; g++ {
 		for q := 0; q < p.cfg.PerGroup; q++ {
 			question, err := p.ask(g, s, t, rng)
 			if err != nil {
