@@ -101,7 +101,7 @@ func TestParseErrors(t *testing.T) {
 		{"count(scen())", 6},
 		{"count(scene()", 13},
 		{"filter_color(scene())", 12},
-		{"filter_color[purple](scene())", 13},
+		{"filter_color[mauve](scene())", 13},
 		{"count(unique(scene()))", 6},
 		{"count(scene())x", 14},
 		{"equal_int(count(scene()),count(scene()))", 25},
@@ -172,9 +172,15 @@ func TestQuestionsAreAnsweredByTheirPrograms(t *testing.T) {
 
 func checkQuestions(t *testing.T, cfg *Config, nFamilies int) {
 	counts := map[string]map[string]int{}
-	nGroups := 3
-	if cfg.Sequence {
-		nGroups = 5
+	smp, err := SortOfCLEVR{}.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := smp.(*plan)
+	nGroups := len(pl.groups)
+	famByName := map[string]*family{}
+	for i := range pl.fams {
+		famByName[pl.fams[i].name] = &pl.fams[i]
 	}
 	render(t, cfg, 1500, func(i int, ex *Example) {
 		s := &Scene{Width: 75, Height: 75, Objects: ex.Objects}
@@ -205,17 +211,17 @@ func checkQuestions(t *testing.T, cfg *Config, nFamilies int) {
 			if err != nil || v.Text() != q.Answer {
 				t.Fatalf("sample %d: %s = %v (%v), stored %q", i, q.Program, v.Text(), err, q.Answer)
 			}
-			if want := groups[qi/10]; q.Type != want {
+			if want := pl.groups[qi/10]; q.Type != want {
 				t.Fatalf("sample %d question %d: type %s, want %s", i, qi, q.Type, want)
 			}
-			fam := families[slicesIndex(FamilyNames(), q.Family)]
-			if fam.group >= referenceGroups {
+			fam := famByName[q.Family]
+			if g := slicesIndex(referenceGroups, fam.group); g < 0 {
 				if q.Encoding != ([18]uint8{}) {
 					t.Fatalf("sample %d: %s has a reference encoding %v", i, q.Family, q.Encoding)
 				}
 			} else {
 				// The encoding decodes to the question: colors, type, subtype.
-				if q.Encoding[12+fam.group] != 1 || q.Encoding[15+fam.subtype] != 1 {
+				if q.Encoding[12+g] != 1 || q.Encoding[15+fam.subtype] != 1 {
 					t.Fatalf("sample %d: encoding %v for %s", i, q.Encoding, q.Family)
 				}
 				for c, name := range colorNames {
@@ -358,5 +364,81 @@ func TestNPZMatchesTheRecords(t *testing.T) {
 	}
 	if pngs.Err() != nil || npzs.Err() != nil {
 		t.Fatal(pngs.Err(), npzs.Err())
+	}
+}
+
+func TestProgramsConfig(t *testing.T) {
+	cfg := SortOfCLEVR{}.DefaultConfig().(*Config)
+	if err := generators.SetAll(cfg, "questions=programs", "questions_per_group=6"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]map[string]int{}
+	sizes := map[int]int{}
+	render(t, cfg, 1000, func(i int, ex *Example) {
+		n := len(ex.Objects)
+		sizes[n]++
+		if n < 3 || n > 10 {
+			t.Fatalf("sample %d: %d objects", i, n)
+		}
+		for a := range ex.Objects {
+			for b := 0; b < a; b++ {
+				oa, ob := ex.Objects[a], ex.Objects[b]
+				if math.Hypot(oa.Center[0]-ob.Center[0], oa.Center[1]-ob.Center[1]) < (oa.Size+ob.Size)/2+2 {
+					t.Fatalf("sample %d: objects %d and %d overlap", i, a, b)
+				}
+			}
+		}
+		s := &Scene{Width: 128, Height: 128, Objects: ex.Objects}
+		if len(ex.Questions) != 5*6 {
+			t.Fatalf("sample %d: %d questions", i, len(ex.Questions))
+		}
+		for qi, q := range ex.Questions {
+			if q.Type != programGroups[qi/6] {
+				t.Fatalf("sample %d: question %d of type %s", i, qi, q.Type)
+			}
+			p, err := Parse(q.Program)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := Execute(p, s)
+			if err != nil || v.Text() != q.Answer {
+				t.Fatalf("sample %d: %s = %v (%v), stored %q", i, q.Program, v.Text(), err, q.Answer)
+			}
+			// No degenerate question, by its family's rule (for counting and
+			// logic: every filter step changes the answer).
+			for _, f := range programFamilies {
+				if f.name == q.Family && f.degenerate != nil && f.degenerate(p, s) {
+					t.Fatalf("sample %d: degenerate %s", i, q.Program)
+				}
+			}
+			if counts[q.Family] == nil {
+				counts[q.Family] = map[string]int{}
+			}
+			counts[q.Family][q.Answer]++
+		}
+	})
+	for fam, c := range counts {
+		lo, hi := math.MaxInt, 0
+		for _, n := range c {
+			lo, hi = min(lo, n), max(hi, n)
+		}
+		if hi > 3*lo {
+			t.Errorf("family %s answers %v: most common %d > 3 × least %d", fam, c, hi, lo)
+		}
+	}
+	if len(counts) != len(programFamilies) {
+		t.Errorf("%d of %d families asked: %v", len(counts), len(programFamilies), counts)
+	}
+	if len(sizes) < 8 {
+		t.Errorf("object counts %v: want 3 to 10 all seen", sizes)
+	}
+	for _, bad := range [][]string{{"questions=clevr"}, {"questions=programs", "max_objects=60"}, {"questions=programs", "sequence=true"}, {"questions=programs", "colors=red,#00ff00"}} {
+		c := SortOfCLEVR{}.DefaultConfig()
+		if err := generators.ApplySettings(c, bad...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }

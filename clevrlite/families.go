@@ -5,32 +5,41 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"strings"
 )
 
-// groups are the reference's three question types, in encoding order,
-// then the sequence and causal groups of the research notes, which the
-// reference's encoding cannot express.
-var groups = []string{"non_relational", "binary", "ternary", "sequence", "causal"}
+// The reference's three question types, in encoding order, then the
+// research notes' sequence and causal groups, which its encoding cannot
+// express; and the CLEVR-style groups of the programs config.
+var (
+	referenceGroups = []string{"non_relational", "binary", "ternary"}
+	sequenceGroups  = []string{"sequence", "causal"}
+	programGroups   = []string{"attribute", "counting", "comparison", "spatial", "logical"}
+)
 
-// referenceGroups is how many groups the reference's encoding covers.
-const referenceGroups = 3
+// vocab is what a config's scenes are made of.
+type vocab struct {
+	colors, shapes []string
+	objects        int // the most objects a scene holds
+}
 
-// family is a question template: text with color slots, the program that
+// family is a question template: text with slots, the program that
 // answers it, and how its answer is encoded.
 type family struct {
-	name    string
-	group   int // index into groups
-	subtype int // 0–2, the encoding's subtype
-	text    string
-	program func(a, b string) *Program
-	// index is the answer's place in AnswerVocab, or -1 if it has none.
+	name  string
+	group string
+	// subtype is the reference encoding's subtype, for reference families.
+	subtype int
+	// text has one %s per slot (or %[n]s to reuse one).
+	text string
+	// slots lists every tuple of slot values the family can ask about.
+	slots   func(v vocab) [][]string
+	program func(x []string) *Program
+	// index is the answer's place in AnswerVocab, or −1 if it has none.
 	index func(v Value) int
-	// slots says what fills the text's slots: "color" (one color),
-	// "colors" (two distinct), "position" (1 to 5), "pair" (i < j).
-	slots string
 	// degenerate, if set, rejects a question whose step changes nothing.
 	degenerate func(p *Program, s *Scene) bool
+	// encode, if set, writes the reference's 18-element encoding.
+	encode func(x []string, q *Question)
 }
 
 func call(fn, param string, in ...*Program) *Program {
@@ -38,7 +47,12 @@ func call(fn, param string, in ...*Program) *Program {
 }
 
 // object is "the <color> object": unique(filter_color[c](scene())).
-func object(c string) *Program { return call("unique", "", call("filter_color", c, call("scene", ""))) }
+func object(c string) *Program  { return call("unique", "", byColor(c)) }
+func byColor(c string) *Program { return call("filter_color", c, call("scene", "")) }
+func byShape(s string) *Program { return call("filter_shape", s, call("scene", "")) }
+
+// at is "the object at position i": position[i](scene()).
+func at(i string) *Program { return call("position", i, call("scene", "")) }
 
 func yesNo(v Value) int {
 	if v.Bool {
@@ -48,57 +62,196 @@ func yesNo(v Value) int {
 }
 
 func shapeIndex(v Value) int {
-	if v.Str == "square" {
+	switch v.Str {
+	case "square":
 		return 2
+	case "circle":
+		return 3
 	}
-	return 3
+	return -1
 }
 
-// families lists the sortofclevr families in encoding order.
-var families = []family{
-	{name: "shape", group: 0, subtype: 0, slots: "color", text: "What is the shape of the %s object?",
-		program: func(a, _ string) *Program { return call("query_shape", "", object(a)) }, index: shapeIndex},
-	{name: "is_left", group: 0, subtype: 1, slots: "color", text: "Is the %s object on the left?",
-		program: func(a, _ string) *Program { return call("is_left", "", object(a)) }, index: yesNo},
-	{name: "is_top", group: 0, subtype: 2, slots: "color", text: "Is the %s object on the top?",
-		program: func(a, _ string) *Program { return call("is_top", "", object(a)) }, index: yesNo},
-	{name: "closest_shape", group: 1, subtype: 0, slots: "color", text: "What is the shape of the object closest to the %s object?",
-		program: func(a, _ string) *Program { return call("query_shape", "", call("closest", "", object(a))) }, index: shapeIndex},
-	{name: "furthest_shape", group: 1, subtype: 1, slots: "color", text: "What is the shape of the object furthest from the %s object?",
-		program: func(a, _ string) *Program { return call("query_shape", "", call("furthest", "", object(a))) }, index: shapeIndex},
-	{name: "count_same_shape", group: 1, subtype: 2, slots: "color", text: "How many objects have the same shape as the %s object?",
-		program: func(a, _ string) *Program { return call("count", "", call("same_shape", "", object(a))) }, index: func(v Value) int { return v.Int + 3 }},
-	{name: "count_between", group: 2, subtype: 0, slots: "colors", text: "How many objects are between the %s object and the %s object?",
-		program: func(a, b string) *Program { return call("count", "", call("between", "", object(a), object(b))) }, index: func(v Value) int { return v.Int + 4 }},
-	{name: "on_line", group: 2, subtype: 1, slots: "colors", text: "Is there an object on the line through the %s object and the %s object?",
-		program: func(a, b string) *Program { return call("exist", "", call("on_line", "", object(a), object(b))) }, index: yesNo},
-	{name: "count_obtuse", group: 2, subtype: 2, slots: "colors", text: "How many objects form an obtuse triangle with the %s object and the %s object?",
-		program: func(a, b string) *Program { return call("count", "", call("obtuse", "", object(a), object(b))) }, index: func(v Value) int { return v.Int + 4 }},
+func none(Value) int { return -1 }
+
+// Slot enumerations.
+func oneColor(v vocab) [][]string { return each(v.colors) }
+func oneShape(v vocab) [][]string { return each(v.shapes) }
+func each(xs []string) [][]string {
+	out := make([][]string, len(xs))
+	for i, x := range xs {
+		out[i] = []string{x}
+	}
+	return out
+}
+func twoOf(xs []string) [][]string {
+	var out [][]string
+	for _, a := range xs {
+		for _, b := range xs {
+			if a != b {
+				out = append(out, []string{a, b})
+			}
+		}
+	}
+	return out
+}
+func colorPairs(v vocab) [][]string { return twoOf(v.colors) }
+func shapePairs(v vocab) [][]string { return twoOf(v.shapes) }
+func colorShape(v vocab) [][]string {
+	var out [][]string
+	for _, c := range v.colors {
+		for _, s := range v.shapes {
+			out = append(out, []string{c, s})
+		}
+	}
+	return out
+}
+func nextPositions(v vocab) [][]string {
+	var out [][]string
+	for i := 1; i < v.objects; i++ {
+		out = append(out, []string{strconv.Itoa(i), strconv.Itoa(i + 1)})
+	}
+	return out
+}
+func positionPairs(v vocab) [][]string {
+	var out [][]string
+	for i := 1; i <= v.objects; i++ {
+		for j := i + 1; j <= v.objects; j++ {
+			out = append(out, []string{strconv.Itoa(i), strconv.Itoa(j)})
+		}
+	}
+	return out
+}
+
+// refEncoding writes the reference's encoding: color one-hots, type, subtype.
+func refEncoding(group, subtype int) func(x []string, q *Question) {
+	return func(x []string, q *Question) {
+		for k, c := range x {
+			q.Encoding[6*k+slices.Index(colorNames[:], c)] = 1
+		}
+		q.Encoding[12+group] = 1
+		q.Encoding[15+subtype] = 1
+	}
+}
+
+// sortOfCLEVRFamilies are the reference's nine families, then the
+// sequence and causal families.
+var sortOfCLEVRFamilies = []family{
+	{name: "shape", group: "non_relational", subtype: 0, text: "What is the shape of the %s object?", slots: oneColor,
+		program: func(x []string) *Program { return call("query_shape", "", object(x[0])) }, index: shapeIndex, encode: refEncoding(0, 0)},
+	{name: "is_left", group: "non_relational", subtype: 1, text: "Is the %s object on the left?", slots: oneColor,
+		program: func(x []string) *Program { return call("is_left", "", object(x[0])) }, index: yesNo, encode: refEncoding(0, 1)},
+	{name: "is_top", group: "non_relational", subtype: 2, text: "Is the %s object on the top?", slots: oneColor,
+		program: func(x []string) *Program { return call("is_top", "", object(x[0])) }, index: yesNo, encode: refEncoding(0, 2)},
+	{name: "closest_shape", group: "binary", subtype: 0, text: "What is the shape of the object closest to the %s object?", slots: oneColor,
+		program: func(x []string) *Program { return call("query_shape", "", call("closest", "", object(x[0]))) }, index: shapeIndex, encode: refEncoding(1, 0)},
+	{name: "furthest_shape", group: "binary", subtype: 1, text: "What is the shape of the object furthest from the %s object?", slots: oneColor,
+		program: func(x []string) *Program { return call("query_shape", "", call("furthest", "", object(x[0]))) }, index: shapeIndex, encode: refEncoding(1, 1)},
+	{name: "count_same_shape", group: "binary", subtype: 2, text: "How many objects have the same shape as the %s object?", slots: oneColor,
+		program: func(x []string) *Program { return call("count", "", call("same_shape", "", object(x[0]))) },
+		index:   func(v Value) int { return v.Int + 3 }, encode: refEncoding(1, 2)},
+	{name: "count_between", group: "ternary", subtype: 0, text: "How many objects are between the %s object and the %s object?", slots: colorPairs,
+		program: func(x []string) *Program { return call("count", "", call("between", "", object(x[0]), object(x[1]))) },
+		index:   func(v Value) int { return v.Int + 4 }, encode: refEncoding(2, 0)},
+	{name: "on_line", group: "ternary", subtype: 1, text: "Is there an object on the line through the %s object and the %s object?", slots: colorPairs,
+		program: func(x []string) *Program { return call("exist", "", call("on_line", "", object(x[0]), object(x[1]))) }, index: yesNo, encode: refEncoding(2, 1)},
+	{name: "count_obtuse", group: "ternary", subtype: 2, text: "How many objects form an obtuse triangle with the %s object and the %s object?", slots: colorPairs,
+		program: func(x []string) *Program { return call("count", "", call("obtuse", "", object(x[0]), object(x[1]))) },
+		index:   func(v Value) int { return v.Int + 4 }, encode: refEncoding(2, 2)},
 
 	// Sequences, objects counted from the left.
-	{name: "seq_same_shape", group: 3, slots: "position", text: "Does the object at position %s have the same shape as the one at position %s?",
-		program: func(i, j string) *Program {
-			return call("equal_shape", "", call("query_shape", "", at(i)), call("query_shape", "", at(j)))
+	{name: "seq_same_shape", group: "sequence", text: "Does the object at position %s have the same shape as the one at position %s?", slots: nextPositions,
+		program: func(x []string) *Program {
+			return call("equal_shape", "", call("query_shape", "", at(x[0])), call("query_shape", "", at(x[1])))
 		}, index: yesNo},
-	{name: "seq_position_of", group: 3, slots: "color", text: "At which position, counting from the left, is the %s object?",
-		program: func(a, _ string) *Program { return call("position_of", "", object(a)) }, index: func(v Value) int { return v.Int + 3 }},
-	{name: "seq_color_at", group: 3, slots: "position", text: "What color is the object at position %s?",
-		program: func(i, _ string) *Program { return call("query_color", "", at(i)) }, index: func(Value) int { return -1 }},
+	{name: "seq_position_of", group: "sequence", text: "At which position, counting from the left, is the %s object?", slots: oneColor,
+		program: func(x []string) *Program { return call("position_of", "", object(x[0])) }, index: func(v Value) int { return v.Int + 3 }},
+	{name: "seq_color_at", group: "sequence", text: "What color is the object at position %s?",
+		slots:   func(v vocab) [][]string { return each(firstOf(nextPositions(v))) },
+		program: func(x []string) *Program { return call("query_color", "", at(x[0])) }, index: none},
 
 	// The ladder of causation: intervention and counterfactual.
-	{name: "intervention", group: 4, slots: "pair", text: "If the objects at positions %s and %s are swapped, what shape is at position %[2]s?",
-		program: func(i, j string) *Program {
-			return call("with_swap", i+","+j, call("query_shape", "", at(j)))
+	{name: "intervention", group: "causal", text: "If the objects at positions %s and %s are swapped, what shape is at position %[2]s?", slots: positionPairs,
+		program: func(x []string) *Program {
+			return call("with_swap", x[0]+","+x[1], call("query_shape", "", at(x[1])))
 		}, index: shapeIndex, degenerate: swapChangesNothing},
-	{name: "counterfactual", group: 4, slots: "pair", text: "Would the shape at position %[2]s be different if the objects at positions %[1]s and %[2]s were swapped?",
-		program: func(i, j string) *Program {
-			q := call("query_shape", "", at(j))
-			return call("not", "", call("equal_shape", "", q, call("with_swap", i+","+j, q)))
+	{name: "counterfactual", group: "causal", text: "Would the shape at position %[2]s be different if the objects at positions %[1]s and %[2]s were swapped?", slots: positionPairs,
+		program: func(x []string) *Program {
+			q := call("query_shape", "", at(x[1]))
+			return call("not", "", call("equal_shape", "", q, call("with_swap", x[0]+","+x[1], q)))
 		}, index: yesNo},
 }
 
-// at is "the object at position i": position[i](scene()).
-func at(i string) *Program { return call("position", i, call("scene", "")) }
+func firstOf(xs [][]string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = x[0]
+	}
+	return out
+}
+
+// dirWords phrases relate's directions.
+var dirWords = map[string]string{"left": "left of", "right": "right of", "above": "above", "below": "below"}
+
+// programFamilies are the CLEVR-style templates of the programs config:
+// the research notes' attribute identification, counting, comparison,
+// spatial relationships and logical operations.
+var programFamilies = []family{
+	{name: "color_of_shape", group: "attribute", text: "What color is the %s?", slots: oneShape,
+		program: func(x []string) *Program { return call("query_color", "", call("unique", "", byShape(x[0]))) }, index: none},
+	{name: "shape_of_color", group: "attribute", text: "What shape is the %s object?", slots: oneColor,
+		program: func(x []string) *Program { return call("query_shape", "", object(x[0])) }, index: none},
+	// "The leftmost X" names an object in any scene that has an X.
+	{name: "color_of_leftmost", group: "attribute", text: "What color is the leftmost %s?", slots: oneShape,
+		program: func(x []string) *Program { return call("query_color", "", call("position", "1", byShape(x[0]))) }, index: none},
+	{name: "shape_of_leftmost", group: "attribute", text: "What shape is the leftmost %s object?", slots: oneColor,
+		program: func(x []string) *Program { return call("query_shape", "", call("position", "1", byColor(x[0]))) }, index: none},
+	{name: "count_color", group: "counting", text: "How many %s objects are there?", slots: oneColor,
+		program: func(x []string) *Program { return call("count", "", byColor(x[0])) }, index: none, degenerate: filterChangesNothing},
+	{name: "count_shape", group: "counting", text: "How many %ss are there?", slots: oneShape,
+		program: func(x []string) *Program { return call("count", "", byShape(x[0])) }, index: none, degenerate: filterChangesNothing},
+	{name: "count_color_shape", group: "counting", text: "How many %s %ss are there?", slots: colorShape,
+		program: func(x []string) *Program {
+			return call("count", "", call("filter_shape", x[1], byColor(x[0])))
+		}, index: none, degenerate: filterChangesNothing},
+	{name: "more_color", group: "comparison", text: "Are there more %s objects than %s objects?", slots: colorPairs,
+		program: func(x []string) *Program {
+			return call("greater_than", "", call("count", "", byColor(x[0])), call("count", "", byColor(x[1])))
+		}, index: yesNo},
+	{name: "as_many_shapes", group: "comparison", text: "Are there as many %ss as %ss?", slots: shapePairs,
+		program: func(x []string) *Program {
+			return call("equal_int", "", call("count", "", byShape(x[0])), call("count", "", byShape(x[1])))
+		}, index: yesNo},
+	{name: "same_shape_as", group: "comparison", text: "Is the %s object the same shape as the %s object?", slots: colorPairs,
+		program: func(x []string) *Program {
+			return call("equal_shape", "", call("query_shape", "", object(x[0])), call("query_shape", "", object(x[1])))
+		}, index: yesNo},
+	{name: "count_relate", group: "spatial", text: "How many objects are %s the %s object?",
+		slots: func(v vocab) [][]string {
+			var out [][]string
+			for _, d := range directions {
+				for _, c := range v.colors {
+					out = append(out, []string{d, c})
+				}
+			}
+			return out
+		},
+		program: func(x []string) *Program { return call("count", "", call("relate", x[0], object(x[1]))) }, index: none},
+	{name: "closest_color", group: "spatial", text: "What color is the object closest to the %s?", slots: oneShape,
+		program: func(x []string) *Program {
+			return call("query_color", "", call("closest", "", call("unique", "", byShape(x[0]))))
+		}, index: none},
+	{name: "count_above_leftmost", group: "spatial", text: "How many objects are above the leftmost %s?", slots: oneShape,
+		program: func(x []string) *Program {
+			return call("count", "", call("relate", "above", call("position", "1", byShape(x[0]))))
+		}, index: none},
+	{name: "count_or", group: "logical", text: "How many objects are %s or %ss?", slots: colorShape,
+		program: func(x []string) *Program { return call("count", "", call("union", "", byColor(x[0]), byShape(x[1]))) },
+		index:   none, degenerate: filterChangesNothing},
+	{name: "exist_and", group: "logical", text: "Is there a %s %s?", slots: colorShape,
+		program: func(x []string) *Program {
+			return call("exist", "", call("intersect", "", byColor(x[0]), byShape(x[1])))
+		}, index: yesNo},
+}
 
 // swapChangesNothing rejects an intervention whose answer is the answer
 // without it: the swap would be a step that changes nothing.
@@ -106,6 +259,34 @@ func swapChangesNothing(p *Program, s *Scene) bool {
 	after, err1 := Execute(p, s)
 	before, err2 := Execute(p.Inputs[0], s)
 	return err1 != nil || err2 != nil || after == before
+}
+
+// filterChangesNothing rejects a question with a filter step that could be
+// dropped without changing the answer, in the manner of CLEVR's generator:
+// "how many red squares" of a scene whose red objects are all squares.
+func filterChangesNothing(p *Program, s *Scene) bool {
+	want, err := Execute(p, s)
+	if err != nil {
+		return true
+	}
+	var check func(n *Program) bool
+	check = func(n *Program) bool {
+		for i, in := range n.Inputs {
+			if in.Fn == "filter_color" || in.Fn == "filter_shape" {
+				n.Inputs[i] = in.Inputs[0]
+				v, err := Execute(p, s)
+				n.Inputs[i] = in
+				if err == nil && v == want {
+					return true
+				}
+			}
+			if check(in) {
+				return true
+			}
+		}
+		return false
+	}
+	return check(p)
 }
 
 // answerKey identifies an answer for balancing, whatever its kind.
@@ -117,11 +298,11 @@ func answerKey(v Value) int {
 		}
 		return 1
 	case kShape:
-		return 2 + slices.Index(shapeNames[:], v.Str)
+		return 10 + slices.Index(allShapeNames(), v.Str)
 	case kInt:
 		return 100 + v.Int
 	case kColor:
-		return 200 + slices.Index(colorNames[:], v.Str)
+		return 200 + slices.Index(allColorNames(), v.Str)
 	}
 	return -1
 }
@@ -129,70 +310,31 @@ func answerKey(v Value) int {
 // candidate is one concrete question a family can ask, prepared once:
 // its program, text and encoding; only its answer depends on the scene.
 type candidate struct {
-	fam  int
+	fam  *family
 	prog *Program
 	q    Question // without the answer
 }
 
-// allCandidates lists, per family, every question it can ask of scenes of
-// n objects: one per color, per ordered pair of distinct colors, per
-// position (1 to n−1), or per pair of positions, as the family's slots say.
-func allCandidates(groupsUsed int) [][]candidate {
-	out := make([][]candidate, len(families))
-	n := len(colorNames)
-	for fi, f := range families {
-		if f.group >= groupsUsed {
-			continue
-		}
-		add := func(slotA, slotB string, enc func(q *Question)) {
-			q := Question{Family: f.name, Type: groups[f.group]}
-			if slotB != "" && strings.Count(f.text, "%") == 1 {
-				q.Text = fmt.Sprintf(f.text, slotA)
-			} else if slotB != "" || strings.Count(f.text, "%") > 1 {
-				q.Text = fmt.Sprintf(f.text, slotA, slotB)
-			} else {
-				q.Text = fmt.Sprintf(f.text, slotA)
+// candidates lists, per family, every question it can ask.
+func candidates(fams []family, v vocab) [][]candidate {
+	out := make([][]candidate, len(fams))
+	for fi := range fams {
+		f := &fams[fi]
+		for _, x := range f.slots(v) {
+			args := make([]any, len(x))
+			for i, s := range x {
+				args[i] = s
+				if d, ok := dirWords[s]; ok && f.name == "count_relate" {
+					args[i] = d
+				}
 			}
-			if enc != nil {
-				enc(&q)
+			q := Question{Family: f.name, Type: f.group, Text: fmt.Sprintf(f.text, args...)}
+			if f.encode != nil {
+				f.encode(x, &q)
 			}
-			prog := f.program(slotA, slotB)
+			prog := f.program(x)
 			q.Program = prog.String()
-			out[fi] = append(out[fi], candidate{fi, prog, q})
-		}
-		switch f.slots {
-		case "color":
-			for a := range colorNames {
-				add(colorNames[a], "", func(q *Question) {
-					if f.group < referenceGroups {
-						q.Encoding[a] = 1
-						q.Encoding[12+f.group] = 1
-						q.Encoding[15+f.subtype] = 1
-					}
-				})
-			}
-		case "colors":
-			for a := range colorNames {
-				for b := range colorNames {
-					if a != b {
-						add(colorNames[a], colorNames[b], func(q *Question) {
-							q.Encoding[a], q.Encoding[6+b] = 1, 1
-							q.Encoding[12+f.group] = 1
-							q.Encoding[15+f.subtype] = 1
-						})
-					}
-				}
-			}
-		case "position":
-			for i := 1; i < n; i++ {
-				add(strconv.Itoa(i), strconv.Itoa(i+1), nil)
-			}
-		case "pair":
-			for i := 1; i <= n; i++ {
-				for j := i + 1; j <= n; j++ {
-					add(strconv.Itoa(i), strconv.Itoa(j), nil)
-				}
-			}
+			out[fi] = append(out[fi], candidate{f, prog, q})
 		}
 	}
 	return out
@@ -205,15 +347,14 @@ func build(c candidate, s *Scene) (Question, error) {
 		return Question{}, err
 	}
 	q := c.q
-	q.Answer, q.AnswerIndex = v.Text(), families[c.fam].index(v)
+	q.Answer, q.AnswerIndex = v.Text(), c.fam.index(v)
 	return q, nil
 }
 
 // key is a candidate's answer key on the scene, or −1 if it cannot be
 // asked (its program fails, or the question is degenerate).
 func key(c candidate, s *Scene) int {
-	f := families[c.fam]
-	if f.degenerate != nil && f.degenerate(c.prog, s) {
+	if c.fam.degenerate != nil && c.fam.degenerate(c.prog, s) {
 		return -1
 	}
 	v, err := Execute(c.prog, s)
@@ -230,7 +371,7 @@ type table [][]int
 
 func (p *plan) answers(s *Scene, t table) table {
 	if t == nil {
-		t = make(table, len(families))
+		t = make(table, len(p.fams))
 	}
 	for fi, cs := range p.cands {
 		if len(t[fi]) != len(cs) {
@@ -255,14 +396,14 @@ func (p *plan) answers(s *Scene, t table) table {
 func (p *plan) calibrate() {
 	const scenes = 2000
 	rng := rand.New(rand.NewPCG(0xca11b, 0))
-	achievable := make([]map[int]int, len(families))
-	for fi := range families {
+	achievable := make([]map[int]int, len(p.fams))
+	for fi := range p.fams {
 		achievable[fi] = map[int]int{}
 	}
 	var t table
 	for range scenes {
 		t = p.answers(p.scene(rng), t)
-		for fi := range families {
+		for fi := range p.fams {
 			seen := map[int]bool{}
 			for _, a := range t[fi] {
 				if a >= 0 && !seen[a] {
@@ -272,8 +413,8 @@ func (p *plan) calibrate() {
 			}
 		}
 	}
-	p.accept = make([]map[int]float64, len(families))
-	for fi := range families {
+	p.accept = make([]map[int]float64, len(p.fams))
+	for fi := range p.fams {
 		pmin := 1.0
 		for _, n := range achievable[fi] {
 			if q := float64(n) / scenes; q >= 0.05 {
@@ -290,16 +431,16 @@ func (p *plan) calibrate() {
 }
 
 // ask poses one question of group g. Unbalanced, it picks a family and its
-// colors uniformly, as the reference. Balanced, it draws a family and a
+// slots uniformly, as the reference. Balanced, it draws a family and a
 // target answer, keeps the target with its acceptance chance, and asks a
 // question of that family with that answer if the scene has one — else it
 // draws again (so a scene that cannot yield a rare answer is asked another
 // question of the same group). After 64 draws it asks any question of the
 // group whose answer is one its family may ask. The chosen question is
 // built, and its answer computed, by executing its program.
-func (p *plan) ask(g int, s *Scene, t table, rng *rand.Rand) (Question, error) {
+func (p *plan) ask(g string, s *Scene, t table, rng *rand.Rand) (Question, error) {
 	var fams []int
-	for fi, f := range families {
+	for fi, f := range p.fams {
 		if f.group == g {
 			fams = append(fams, fi)
 		}
@@ -312,7 +453,7 @@ func (p *plan) ask(g int, s *Scene, t table, rng *rand.Rand) (Question, error) {
 				return build(c, s)
 			}
 		}
-		return Question{}, fmt.Errorf("no %s question can be asked of this scene", groups[g])
+		return Question{}, fmt.Errorf("no %s question can be asked of this scene", g)
 	}
 	match := make([]candidate, 0, 32)
 	for range 64 {
@@ -344,7 +485,7 @@ func (p *plan) ask(g int, s *Scene, t table, rng *rand.Rand) (Question, error) {
 		}
 	}
 	if len(match) == 0 {
-		return Question{}, fmt.Errorf("no %s question has an answer its family asks", groups[g])
+		return Question{}, fmt.Errorf("no %s question has an answer its family asks", g)
 	}
 	return build(match[rng.IntN(len(match))], s)
 }
@@ -358,11 +499,14 @@ func sortedKeys(m map[int]float64) []int {
 	return keys
 }
 
-// FamilyNames lists the sortofclevr question families.
+// FamilyNames lists the question families: the reference's and the
+// sequence and causal ones, then the programs config's.
 func FamilyNames() []string {
-	out := make([]string, len(families))
-	for i, f := range families {
-		out[i] = f.name
+	var out []string
+	for _, fs := range [][]family{sortOfCLEVRFamilies, programFamilies} {
+		for _, f := range fs {
+			out = append(out, f.name)
+		}
 	}
 	return out
 }

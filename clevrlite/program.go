@@ -263,7 +263,7 @@ func checkParam(want, got string) error {
 	case "color":
 		known = allColorNames()
 	case "shape":
-		known = shapeNames[:]
+		known = allShapeNames()
 	case "direction":
 		known = directions
 	}

@@ -2,6 +2,8 @@ package clevrlite
 
 import (
 	"fmt"
+
+	"github.com/hiddendim/hiddendim/generators"
 	"math"
 	"math/bits"
 	"slices"
@@ -15,7 +17,9 @@ var (
 	colorNames = [...]string{"red", "green", "blue", "orange", "gray", "yellow"}
 )
 
-func allColorNames() []string { return colorNames[:] }
+// allColorNames and allShapeNames are every name a program may use.
+func allColorNames() []string { return generators.ColorNames() }
+func allShapeNames() []string { return generators.ShapeNames() }
 
 // Object is one object of a scene.
 type Object struct {
@@ -27,6 +31,8 @@ type Object struct {
 	BBox [4]int `json:"bbox"`
 	// Size is the square's side or the circle's diameter, in pixels.
 	Size float64 `json:"size"`
+	// SizeClass is "small" or "large" in the programs mode.
+	SizeClass string `json:"size_class,omitempty"`
 }
 
 // Scene is what programs run on.

@@ -15,19 +15,28 @@ import (
 // SortOfCLEVR is the sort-of-CLEVR dataset ("clevrlite").
 type SortOfCLEVR struct{}
 
-// Config configures SortOfCLEVR; start from DefaultConfig.
+// Config configures SortOfCLEVR; start from DefaultConfig. Zero sizes
+// mean the mode's default.
 type Config struct {
-	ImageSize int `json:"image_size" help:"width and height in pixels (the reference: 75)"`
+	// Questions is "sortofclevr" (the reference's scenes and question
+	// groups) or "programs" (CLEVR-style scenes and templated families).
+	Questions string `json:"questions" help:"sortofclevr (the reference's scenes and questions) or programs (CLEVR-style scenes and families)"`
+	ImageSize int    `json:"image_size" help:"width and height in pixels; 0: 75 for sortofclevr, 128 for programs"`
 	// HalfSize is the reference's "size": squares span center±HalfSize,
-	// circles have radius HalfSize; centers keep 2·HalfSize apart.
-	HalfSize int `json:"half_size" help:"squares span center ± half_size, circles have radius half_size (the reference: 5)"`
+	// circles have radius HalfSize; centers keep 2·HalfSize apart. In the
+	// programs mode small objects have this radius and large ones twice it.
+	HalfSize int `json:"half_size" help:"object half-width in pixels; 0: 5 for sortofclevr, 6 for programs (large objects twice that)"`
 	// PerGroup is the number of questions of each group per image.
-	PerGroup int `json:"questions_per_group" help:"questions per group (non-relational, binary, ternary) per image (the reference: 10)"`
+	PerGroup int `json:"questions_per_group" help:"questions per group per image (the reference: 10)"`
 	// Balance chooses what each question asks about so that answers are
 	// balanced within each family; false asks uniformly, as the reference.
 	Balance bool `json:"balance" help:"balance answers within each question family"`
 	// Sequence adds the research notes' sequence and causal groups.
-	Sequence bool `json:"sequence" help:"also ask questions_per_group sequence questions (positions counted from the left) and causal ones (intervention, counterfactual)"`
+	Sequence   bool     `json:"sequence" help:"sortofclevr: also ask sequence questions (positions counted from the left) and causal ones (intervention, counterfactual)"`
+	MinObjects int      `json:"min_objects" help:"programs: fewest objects in a scene"`
+	MaxObjects int      `json:"max_objects" help:"programs: most objects in a scene"`
+	Shapes     []string `json:"shapes" help:"programs: shape vocabulary"`
+	Colors     []string `json:"colors" help:"programs: color vocabulary"`
 }
 
 // The reference colors, as RGB.
@@ -86,22 +95,58 @@ func (SortOfCLEVR) DefaultSplits() []generators.SplitSize {
 
 // DefaultConfig is the sortofclevr config.
 func (SortOfCLEVR) DefaultConfig() generators.Config {
-	return &Config{ImageSize: 75, HalfSize: 5, PerGroup: 10, Balance: true}
+	return &Config{Questions: "sortofclevr", PerGroup: 10, Balance: true, MinObjects: 3, MaxObjects: 10,
+		Shapes: []string{"square", "circle", "triangle"}, Colors: []string{"red", "green", "blue", "yellow", "gray", "purple", "cyan", "orange"}}
 }
 
-// Validate checks that six objects fit.
+// resolved fills the mode's defaults into a copy.
+func (c Config) resolved() Config {
+	programs := c.Questions == "programs"
+	if c.ImageSize == 0 {
+		c.ImageSize = map[bool]int{false: 75, true: 128}[programs]
+	}
+	if c.HalfSize == 0 {
+		c.HalfSize = map[bool]int{false: 5, true: 6}[programs]
+	}
+	return c
+}
+
+// Validate checks the config and that its objects fit, so that scene
+// sampling never loops.
 func (c *Config) Validate() error {
+	r := c.resolved()
 	var errs []error
-	if c.HalfSize < 2 || c.HalfSize > 50 {
-		errs = append(errs, fmt.Errorf("half_size %d: want 2 to 50", c.HalfSize))
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if r.HalfSize < 2 || r.HalfSize > 50 {
+		bad("half_size %d: want 2 to 50", r.HalfSize)
 	}
-	// Six centers 2·h apart inside [h, n−h): a generous bound keeps the
-	// rejection sampling quick; below it, say so rather than loop.
-	if free := c.ImageSize - 2*c.HalfSize; free < 6*c.HalfSize {
-		errs = append(errs, fmt.Errorf("image_size %d is too small for six objects of half_size %d: want at least %d", c.ImageSize, c.HalfSize, 8*c.HalfSize))
+	if r.PerGroup < 1 || r.PerGroup > 100 {
+		bad("questions_per_group %d: want 1 to 100", r.PerGroup)
 	}
-	if c.PerGroup < 1 || c.PerGroup > 100 {
-		errs = append(errs, fmt.Errorf("questions_per_group %d: want 1 to 100", c.PerGroup))
+	switch r.Questions {
+	case "sortofclevr":
+		// Six centers 2·h apart inside [h, n−h): a generous bound keeps the
+		// rejection sampling quick; below it, say so rather than loop.
+		if free := r.ImageSize - 2*r.HalfSize; free < 6*r.HalfSize {
+			bad("image_size %d is too small for six objects of half_size %d: want at least %d", r.ImageSize, r.HalfSize, 8*r.HalfSize)
+		}
+	case "programs":
+		if r.MinObjects < 1 || r.MaxObjects < r.MinObjects || r.MaxObjects > 64 {
+			bad("min_objects %d, max_objects %d: want 1 <= min_objects <= max_objects <= 64", r.MinObjects, r.MaxObjects)
+		}
+		// Large discs (radius 2h, plus a 2 px gap) may cover at most a
+		// third of the canvas, which rejection sampling fills quickly.
+		if disc := math.Pi * math.Pow(float64(2*r.HalfSize+1), 2); float64(r.MaxObjects)*disc > float64(r.ImageSize*r.ImageSize)/3 {
+			bad("max_objects %d large objects of half_size %d crowd a %d px canvas; lower them or raise image_size", r.MaxObjects, r.HalfSize, r.ImageSize)
+		}
+		if r.Sequence {
+			bad("sequence: the sequence and causal groups belong to the sortofclevr questions")
+		}
+		if _, err := generators.ParsePalette("white", r.Shapes, r.Colors, true); err != nil {
+			errs = append(errs, err)
+		}
+	default:
+		bad("questions %q: want sortofclevr or programs", r.Questions)
 	}
 	return errors.Join(errs...)
 }
@@ -115,11 +160,20 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("clevrlite config: %w", err)
 	}
-	used := referenceGroups
-	if c.Sequence {
-		used = len(groups)
+	p := &plan{cfg: c.resolved()}
+	switch p.cfg.Questions {
+	case "programs":
+		p.fams, p.groups = programFamilies, programGroups
+		p.vocab = vocab{colors: p.cfg.Colors, shapes: p.cfg.Shapes, objects: p.cfg.MaxObjects}
+		p.pal, _ = generators.ParsePalette("white", p.cfg.Shapes, p.cfg.Colors, true)
+	default:
+		p.fams, p.groups = sortOfCLEVRFamilies[:9], referenceGroups
+		if p.cfg.Sequence {
+			p.fams, p.groups = sortOfCLEVRFamilies, append(slices.Clone(referenceGroups), sequenceGroups...)
+		}
+		p.vocab = vocab{colors: colorNames[:], shapes: shapeNames[:], objects: len(colorNames)}
 	}
-	p := &plan{cfg: *c, cands: allCandidates(used), groups: used}
+	p.cands = candidates(p.fams, p.vocab)
 	p.calibrate()
 	return p, nil
 }
@@ -128,13 +182,25 @@ type plan struct {
 	cfg Config
 	// accept[f][a] is the chance to keep a drawn target answer a of family f.
 	accept []map[int]float64
+	fams   []family
 	cands  [][]candidate
-	groups int // how many of groups are asked
+	groups []string // the groups asked, in order
+	vocab  vocab
+	pal    generators.Palette // programs mode
 }
 
 // Features declares the clevrlite sample fields.
 func (p *plan) Features() []generators.Feature {
-	n, q := p.cfg.ImageSize, p.groups*p.cfg.PerGroup
+	n, q := p.cfg.ImageSize, len(p.groups)*p.cfg.PerGroup
+	if p.cfg.Questions == "programs" {
+		// Scenes vary in size: no npz form.
+		return []generators.Feature{
+			{Name: "image", Kind: generators.ImageFeature, Shape: []int{n, n, 3}, Doc: "the scene on white"},
+			{Name: "mask", Kind: generators.MaskFeature, Shape: []int{n, n}, Doc: "instance mask: object index + 1"},
+			{Name: "objects", Kind: generators.ListFeature, Doc: "the scene: color, shape, size class, center, bbox, size"},
+			{Name: "questions", Kind: generators.ListFeature, Doc: "family, type, text, program, answer"},
+		}
+	}
 	return []generators.Feature{
 		{Name: "image", Kind: generators.ImageFeature, Shape: []int{n, n, 3}, Doc: "the scene on white"},
 		{Name: "mask", Kind: generators.MaskFeature, Shape: []int{n, n}, Doc: "instance mask: object index + 1"},
@@ -166,6 +232,9 @@ type renderer struct {
 // order, a center uniform on [h, n−h) in whole pixels, redrawn while it is
 // closer than 2h to an earlier one, and a square or a circle, 50/50.
 func (p *plan) scene(rng *rand.Rand) *Scene {
+	if p.cfg.Questions == "programs" {
+		return p.programScene(rng)
+	}
 	h, n := p.cfg.HalfSize, p.cfg.ImageSize
 	s := &Scene{Width: n, Height: n}
 	for _, c := range colorNames {
@@ -192,18 +261,61 @@ func (p *plan) scene(rng *rand.Rand) *Scene {
 	return s
 }
 
+// programScene draws a CLEVR-style scene: min to max objects of any color,
+// shape and size class (small: radius h; large: 2h), centers uniform where
+// the object fits, redrawn while it would come within 2 px of another;
+// after 200 redraws of one object the whole scene is drawn again.
+func (p *plan) programScene(rng *rand.Rand) *Scene {
+	c, n := p.cfg, p.cfg.ImageSize
+	for {
+		s := &Scene{Width: n, Height: n}
+		count := c.MinObjects + rng.IntN(c.MaxObjects-c.MinObjects+1)
+		ok := true
+		for k := 0; k < count && ok; k++ {
+			o := Object{Color: c.Colors[rng.IntN(len(c.Colors))], Shape: c.Shapes[rng.IntN(len(c.Shapes))], SizeClass: "small"}
+			r := c.HalfSize
+			if rng.IntN(2) == 1 {
+				o.SizeClass, r = "large", 2*c.HalfSize
+			}
+			o.Size = float64(2*r + 1)
+			ok = false
+			for range 200 {
+				x, y := r+rng.IntN(n-2*r), r+rng.IntN(n-2*r)
+				clear := true
+				for _, q := range s.Objects {
+					if math.Hypot(float64(x)-q.Center[0], float64(y)-q.Center[1]) < (o.Size+q.Size)/2+2 {
+						clear = false
+						break
+					}
+				}
+				if clear {
+					o.Center = [2]float64{float64(x), float64(y)}
+					s.Objects = append(s.Objects, o)
+					ok = true
+					break
+				}
+			}
+		}
+		if ok {
+			return s
+		}
+	}
+}
+
 // paint draws a scene: a square covers pixels center±h, a circle the
 // pixels within h of the center, as the reference's OpenCV calls do.
 func (p *plan) paint(c *generators.Canvas, s *Scene) {
 	c.Clear(color.RGBA{255, 255, 255, 255})
-	h := float64(p.cfg.HalfSize)
 	for i := range s.Objects {
 		o := &s.Objects[i]
-		fig := generators.Figure{Color: colorRGB[o.Color], CenterX: o.Center[0] + 0.5, CenterY: o.Center[1] + 0.5}
+		fig := generators.Figure{Color: colorRGB[o.Color], CenterX: o.Center[0] + 0.5, CenterY: o.Center[1] + 0.5, SizePx: o.Size}
+		if p.cfg.Questions == "programs" {
+			col, _ := p.pal.Color(o.Color)
+			fig.Color = col.RGB
+		}
+		fig.Shape, _ = generators.ParseShape(o.Shape)
 		if o.Shape == "square" {
-			fig.Shape, fig.SizePx = generators.Square, (2*h+1)*math.Sqrt2
-		} else {
-			fig.Shape, fig.SizePx = generators.Circle, 2*h+1
+			fig.SizePx = o.Size * math.Sqrt2 // the square's side, not its circumcircle, spans the size
 		}
 		box := c.Paint(fig, uint8(i+1))
 		o.BBox = [4]int{box.Min.X, box.Min.Y, box.Max.X, box.Max.Y}
@@ -221,7 +333,7 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 		r.table = p.answers(s, r.table)
 		t = r.table
 	}
-	for g := 0; g < p.groups; g++ {
+	for _, g := range p.groups {
 		for q := 0; q < p.cfg.PerGroup; q++ {
 			question, err := p.ask(g, s, t, rng)
 			if err != nil {
@@ -230,12 +342,16 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 			ex.Questions = append(ex.Questions, question)
 		}
 	}
-	return generators.Sample{Record: ex, Arrays: arrays(ex), Files: []generators.File{
+	var arr map[string]any
+	if p.cfg.Questions != "programs" {
+		arr = p.arrays(ex)
+	}
+	return generators.Sample{Record: ex, Arrays: arr, Files: []generators.File{
 		{Field: "image", Path: ex.Image, Image: r.canvas.Image}, {Field: "mask", Path: ex.Mask, Image: r.canvas.Mask}}}, nil
 }
 
 // arrays is the npz form of a sample's scene and questions.
-func arrays(ex *Example) map[string]any {
+func (p *plan) arrays(ex *Example) map[string]any {
 	shapes := make([]int, len(ex.Objects))
 	centers := make([][2]float64, len(ex.Objects))
 	for i, o := range ex.Objects {
@@ -248,7 +364,7 @@ func arrays(ex *Example) map[string]any {
 	enc, ans, typ, fam := make([][18]uint8, n), make([]int, n), make([]int, n), make([]int, n)
 	for i, q := range ex.Questions {
 		enc[i], ans[i] = q.Encoding, q.AnswerIndex
-		typ[i] = slices.Index(groups, q.Type)
+		typ[i] = slices.Index(p.groups, q.Type)
 		fam[i] = slices.Index(FamilyNames(), q.Family)
 	}
 	return map[string]any{"object_shapes": shapes, "object_centers": centers, "question_encodings": enc,
