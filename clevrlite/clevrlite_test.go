@@ -202,6 +202,13 @@ func checkQuestions(t *testing.T, cfg *Config, nFamilies int) {
 		if len(ex.Questions) != 10*nGroups {
 			t.Fatalf("sample %d: %d questions", i, len(ex.Questions))
 		}
+		seen := map[string]bool{}
+		for _, q := range ex.Questions {
+			if seen[q.Text] {
+				t.Fatalf("sample %d asks %q twice", i, q.Text)
+			}
+			seen[q.Text] = true
+		}
 		for qi, q := range ex.Questions {
 			p, err := Parse(q.Program)
 			if err != nil {

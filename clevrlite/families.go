@@ -2,6 +2,7 @@ package clevrlite
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -347,7 +348,7 @@ func build(c candidate, s *Scene) (Question, error) {
 		return Question{}, err
 	}
 	q := c.q
-	q.Answer, q.AnswerIndex = v.Text(), c.fam.index(v)
+	q.Answer, q.AnswerIndex, q.key = v.Text(), c.fam.index(v), answerKey(v)
 	return q, nil
 }
 
@@ -384,21 +385,27 @@ func (p *plan) answers(s *Scene, t table) table {
 	return t
 }
 
-// calibrate measures, on scenes drawn from a fixed generator (so the
-// result depends on the config only), how often each answer of each
-// family can be asked at all, and sets the chance of keeping a drawn
-// target answer to accept = p_min / p, which would balance answers exactly
-// if scenes were independent of what else they can be asked; they are not
-// (a scene with no obtuse triangle also offers many other answers), so the
-// result is balanced within the 3× bar rather than exactly. Answers that
-// fewer than 5% of scenes can yield are not asked (they would make a
-// family almost never asked).
+// calibrate sets, per family, the chance of keeping each drawn target
+// answer, on scenes drawn from a fixed generator (so the result depends on
+// the config only). It starts from how often each answer can be asked at
+// all (accept = p_min / p; answers fewer than minReach of scenes can yield
+// are never asked), then runs the
+// real asking procedure on calibration scenes and corrects each answer's
+// chance by how often it came out, a few rounds, since what a scene can be
+// asked, and what earlier questions of the image used up, are not
+// independent of its answers.
+// minReach is the share of scenes that must be able to yield an answer for
+// it to be asked at all (or half the family's most reachable answer's
+// share, if that is lower): rarer answers could only be balanced by
+// asking their family almost never.
+const minReach = 0.15
+
 func (p *plan) calibrate() {
-	const scenes = 2000
 	rng := rand.New(rand.NewPCG(0xca11b, 0))
-	achievable := make([]map[int]int, len(p.fams))
+	const scenes = 1000
+	reach := make([]map[int]int, len(p.fams))
 	for fi := range p.fams {
-		achievable[fi] = map[int]int{}
+		reach[fi] = map[int]int{}
 	}
 	var t table
 	for range scenes {
@@ -408,23 +415,72 @@ func (p *plan) calibrate() {
 			for _, a := range t[fi] {
 				if a >= 0 && !seen[a] {
 					seen[a] = true
-					achievable[fi][a]++
+					reach[fi][a]++
 				}
 			}
 		}
 	}
 	p.accept = make([]map[int]float64, len(p.fams))
 	for fi := range p.fams {
+		// A family whose answers are all rare (a color among eight) keeps
+		// those within half of its most reachable one.
+		most := 0
+		for _, n := range reach[fi] {
+			most = max(most, n)
+		}
+		threshold := min(minReach, float64(most)/scenes/2)
 		pmin := 1.0
-		for _, n := range achievable[fi] {
-			if q := float64(n) / scenes; q >= 0.05 {
+		for _, n := range reach[fi] {
+			if q := float64(n) / scenes; q >= threshold {
 				pmin = min(pmin, q)
 			}
 		}
 		p.accept[fi] = map[int]float64{}
-		for a, n := range achievable[fi] {
-			if q := float64(n) / scenes; q >= 0.05 {
+		for a, n := range reach[fi] {
+			if q := float64(n) / scenes; q >= threshold {
 				p.accept[fi][a] = pmin / q
+			}
+		}
+	}
+	for range 6 {
+		asked := make([]map[int]int, len(p.fams))
+		for fi := range p.fams {
+			asked[fi] = map[int]int{}
+		}
+		for range 300 {
+			s := p.scene(rng)
+			t = p.answers(s, t)
+			seen := map[*Program]bool{}
+			for _, g := range p.groups {
+				for range p.cfg.PerGroup {
+					q, err := p.ask(g, s, t, seen, rng)
+					if err != nil {
+						continue
+					}
+					for fi, f := range p.fams {
+						if f.name == q.Family {
+							asked[fi][q.key]++
+						}
+					}
+				}
+			}
+		}
+		for fi := range p.fams {
+			least := math.Inf(1)
+			for a := range p.accept[fi] {
+				if n := asked[fi][a]; n > 0 {
+					least = min(least, float64(n))
+				}
+			}
+			top := 0.0
+			for a := range p.accept[fi] {
+				if n := asked[fi][a]; n > 0 {
+					p.accept[fi][a] *= math.Sqrt(least / float64(n)) // damped: a full step overshoots
+				}
+				top = max(top, p.accept[fi][a])
+			}
+			for a := range p.accept[fi] {
+				p.accept[fi][a] /= top
 			}
 		}
 	}
@@ -435,10 +491,12 @@ func (p *plan) calibrate() {
 // target answer, keeps the target with its acceptance chance, and asks a
 // question of that family with that answer if the scene has one — else it
 // draws again (so a scene that cannot yield a rare answer is asked another
-// question of the same group). After 64 draws it asks any question of the
+// question of the same group). After 512 draws it asks any question of the
 // group whose answer is one its family may ask. The chosen question is
 // built, and its answer computed, by executing its program.
-func (p *plan) ask(g string, s *Scene, t table, rng *rand.Rand) (Question, error) {
+// Questions already asked of the image (in asked) are not asked again
+// while the group has others.
+func (p *plan) ask(g string, s *Scene, t table, asked map[*Program]bool, rng *rand.Rand) (Question, error) {
 	var fams []int
 	for fi, f := range p.fams {
 		if f.group == g {
@@ -449,14 +507,15 @@ func (p *plan) ask(g string, s *Scene, t table, rng *rand.Rand) (Question, error
 		for range 64 {
 			fi := fams[rng.IntN(len(fams))]
 			cs := p.cands[fi]
-			if c := cs[rng.IntN(len(cs))]; key(c, s) >= 0 {
+			if c := cs[rng.IntN(len(cs))]; !asked[c.prog] && key(c, s) >= 0 {
+				asked[c.prog] = true
 				return build(c, s)
 			}
 		}
 		return Question{}, fmt.Errorf("no %s question can be asked of this scene", g)
 	}
 	match := make([]candidate, 0, 32)
-	for range 64 {
+	for range 512 {
 		fi := fams[rng.IntN(len(fams))]
 		targets := sortedKeys(p.accept[fi])
 		if len(targets) == 0 {
@@ -468,26 +527,32 @@ func (p *plan) ask(g string, s *Scene, t table, rng *rand.Rand) (Question, error
 		}
 		match = match[:0]
 		for ci, c := range p.cands[fi] {
-			if t[fi][ci] == a {
+			if t[fi][ci] == a && !asked[c.prog] {
 				match = append(match, c)
 			}
 		}
 		if len(match) > 0 {
-			return build(match[rng.IntN(len(match))], s)
+			c := match[rng.IntN(len(match))]
+			asked[c.prog] = true
+			return build(c, s)
 		}
 	}
-	match = match[:0]
-	for _, fi := range fams {
-		for ci, c := range p.cands[fi] {
-			if _, ok := p.accept[fi][t[fi][ci]]; ok {
-				match = append(match, c)
+	for _, repeat := range []bool{false, true} {
+		match = match[:0]
+		for _, fi := range fams {
+			for ci, c := range p.cands[fi] {
+				if _, ok := p.accept[fi][t[fi][ci]]; ok && (repeat || !asked[c.prog]) {
+					match = append(match, c)
+				}
 			}
 		}
+		if len(match) > 0 {
+			c := match[rng.IntN(len(match))]
+			asked[c.prog] = true
+			return build(c, s)
+		}
 	}
-	if len(match) == 0 {
-		return Question{}, fmt.Errorf("no %s question has an answer its family asks", g)
-	}
-	return build(match[rng.IntN(len(match))], s)
+	return Question{}, fmt.Errorf("no %s question has an answer its family asks", g)
 }
 
 func sortedKeys(m map[int]float64) []int {

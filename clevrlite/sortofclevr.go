@@ -59,6 +59,7 @@ type Question struct {
 	// Encoding is the reference's 18-element question vector; all zeros
 	// for the sequence and causal groups, which it cannot express.
 	Encoding [18]uint8 `json:"encoding"`
+	key      int       // the answer's balancing key
 }
 
 // Example is one sample's samples.jsonl record.
@@ -333,9 +334,10 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 		r.table = p.answers(s, r.table)
 		t = r.table
 	}
+	asked := map[*Program]bool{}
 	for _, g := range p.groups {
 		for q := 0; q < p.cfg.PerGroup; q++ {
-			question, err := p.ask(g, s, t, rng)
+			question, err := p.ask(g, s, t, asked, rng)
 			if err != nil {
 				return generators.Sample{}, fmt.Errorf("clevrlite: sample %s/%d: %w", key.Split, key.Index, err)
 			}
