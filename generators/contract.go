@@ -1,6 +1,9 @@
 package generators
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -243,4 +246,31 @@ func (r *Registry) Lookup(name string) (Dataset, error) {
 		return d, nil
 	}
 	return nil, fmt.Errorf("generators: %w %q; known: %s", ErrUnknownDataset, name, strings.Join(r.Names(), ", "))
+}
+
+// ContentHash is the sha256 of a sample's canonical JSON record and the
+// decoded pixels of its images: what golden tests pin, independent of how
+// PNG encoding may change between Go versions.
+func ContentHash(s Sample) string {
+	h := sha256.New()
+	rec, _ := json.Marshal(s.Record)
+	h.Write(rec)
+	for _, f := range s.Files {
+		h.Write([]byte(f.Field))
+		switch m := f.Image.(type) {
+		case *image.RGBA:
+			h.Write(m.Pix)
+		case *image.Gray:
+			h.Write(m.Pix)
+		default:
+			b := f.Image.Bounds()
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					r, g, bl, a := f.Image.At(x, y).RGBA()
+					h.Write([]byte{byte(r >> 8), byte(g >> 8), byte(bl >> 8), byte(a >> 8)})
+				}
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

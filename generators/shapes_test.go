@@ -1,16 +1,14 @@
 package generators
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"image"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hiddendim/hiddendim/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -42,23 +40,6 @@ func shapesConfig(t testing.TB, sets ...string) *ShapesConfig {
 	return cfg.(*ShapesConfig)
 }
 
-// contentHash hashes decoded pixels and canonical JSON, never encoded bytes.
-func contentHash(s Sample) string {
-	h := sha256.New()
-	rec, _ := json.Marshal(s.Record)
-	h.Write(rec)
-	for _, f := range s.Files {
-		h.Write([]byte(f.Field))
-		switch m := f.Image.(type) {
-		case *image.RGBA:
-			h.Write(m.Pix)
-		case *image.Gray:
-			h.Write(m.Pix)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // namedConfigs are the configs whose first samples are pinned by golden hashes.
 var namedConfigs = map[string][]string{
 	"default":     nil,
@@ -68,40 +49,15 @@ var namedConfigs = map[string][]string{
 }
 
 func TestShapesGolden(t *testing.T) {
-	golden := filepath.Join("testdata", "shapes_golden.json")
 	got := map[string][]string{}
 	for name, sets := range namedConfigs {
 		for _, split := range []string{"train", "test"} {
 			renderN(t, shapesConfig(t, sets...), 7, split, 8, func(i int, s Sample) {
-				got[name+"/"+split] = append(got[name+"/"+split], contentHash(s))
+				got[name+"/"+split] = append(got[name+"/"+split], ContentHash(s))
 			})
 		}
 	}
-	if *update {
-		b, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	b, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	var want map[string][]string
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
-	for key, hashes := range want {
-		for i, h := range hashes {
-			if got[key][i] != h {
-				t.Errorf("%s sample %d: content hash %s, golden %s: samples changed, which needs a MAJOR version bump (or -update if intended)", key, i, got[key][i][:12], h[:12])
-			}
-		}
-	}
-	if len(want) != len(got) {
-		t.Errorf("golden has %d configs, test renders %d; run -update", len(want), len(got))
-	}
+	golden.Hashes(t, filepath.Join("testdata", "shapes_golden.json"), got, *update)
 }
 
 func TestShapesMaskAgreesWithImage(t *testing.T) {

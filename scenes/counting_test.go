@@ -2,17 +2,13 @@ package scenes
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"image"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/internal/golden"
 )
 
 func countConfig(t testing.TB, sets ...string) *CountingConfig {
@@ -164,33 +160,10 @@ func TestCountingGolden(t *testing.T) {
 	got := map[string][]string{}
 	for name, sets := range map[string][]string{"default": nil, "big": {"image_size=128", "max_objects=20", "shapes=square,circle,triangle,star", "colors=red,green,blue,yellow"}} {
 		renderCount(t, countConfig(t, sets...), 6, func(i int, ex *CountingExample, s generators.Sample) {
-			h := sha256.New()
-			b, _ := json.Marshal(ex)
-			h.Write(b)
-			h.Write(s.Files[0].Image.(*image.RGBA).Pix)
-			h.Write(s.Files[1].Image.(*image.Gray).Pix)
-			got[name] = append(got[name], hex.EncodeToString(h.Sum(nil)))
+			got[name] = append(got[name], generators.ContentHash(s))
 		})
 	}
-	path := filepath.Join("testdata", "counting_golden.json")
-	if *update {
-		b, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	var want map[string][]string
-	json.Unmarshal(b, &want)
-	for name, hs := range want {
-		if !slices.Equal(got[name], hs) {
-			t.Errorf("%s: samples changed: a MAJOR version bump, or -update if intended", name)
-		}
-	}
+	golden.Hashes(t, filepath.Join("testdata", "counting_golden.json"), got, *update)
 }
 
 func BenchmarkCounting(b *testing.B) {

@@ -2,17 +2,14 @@ package scenes
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"image"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -183,42 +180,10 @@ func TestRelationsGolden(t *testing.T) {
 	got := map[string][]string{}
 	for name, sets := range configs {
 		renderRel(t, relConfig(t, sets...), "train", 6, func(i int, ex *RelationsExample, s generators.Sample) {
-			h := sha256.New()
-			b, _ := json.Marshal(ex)
-			h.Write(b)
-			for _, f := range s.Files {
-				switch m := f.Image.(type) {
-				case *image.RGBA:
-					h.Write(m.Pix)
-				case *image.Gray:
-					h.Write(m.Pix)
-				}
-			}
-			got[name] = append(got[name], hex.EncodeToString(h.Sum(nil)))
+			got[name] = append(got[name], generators.ContentHash(s))
 		})
 	}
-	path := filepath.Join("testdata", "relations_golden.json")
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		b, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	var want map[string][]string
-	json.Unmarshal(b, &want)
-	for name, hs := range want {
-		for i, h := range hs {
-			if got[name][i] != h {
-				t.Errorf("%s sample %d changed: a MAJOR version bump, or -update if intended", name, i)
-			}
-		}
-	}
+	golden.Hashes(t, filepath.Join("testdata", "relations_golden.json"), got, *update)
 }
 
 func TestRelationsConfigErrors(t *testing.T) {
