@@ -442,6 +442,10 @@ func (p *plan) calibrate() {
 			}
 		}
 	}
+	p.targets = make([][]int, len(p.fams))
+	for fi := range p.fams {
+		p.targets[fi] = sortedKeys(p.accept[fi])
+	}
 	for range 6 {
 		asked := make([]map[int]int, len(p.fams))
 		for fi := range p.fams {
@@ -497,12 +501,7 @@ func (p *plan) calibrate() {
 // Questions already asked of the image (in asked) are not asked again
 // while the group has others.
 func (p *plan) ask(g string, s *Scene, t table, asked map[*Program]bool, rng *rand.Rand) (Question, error) {
-	var fams []int
-	for fi, f := range p.fams {
-		if f.group == g {
-			fams = append(fams, fi)
-		}
-	}
+	fams := p.byGroup[g]
 	if !p.cfg.Balance {
 		for range 64 {
 			fi := fams[rng.IntN(len(fams))]
@@ -517,7 +516,7 @@ func (p *plan) ask(g string, s *Scene, t table, asked map[*Program]bool, rng *ra
 	match := make([]candidate, 0, 32)
 	for range 512 {
 		fi := fams[rng.IntN(len(fams))]
-		targets := sortedKeys(p.accept[fi])
+		targets := p.targets[fi]
 		if len(targets) == 0 {
 			continue
 		}

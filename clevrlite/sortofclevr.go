@@ -175,6 +175,10 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 		p.vocab = vocab{colors: colorNames[:], shapes: shapeNames[:], objects: len(colorNames)}
 	}
 	p.cands = candidates(p.fams, p.vocab)
+	p.byGroup = map[string][]int{}
+	for fi, f := range p.fams {
+		p.byGroup[f.group] = append(p.byGroup[f.group], fi)
+	}
 	p.calibrate()
 	return p, nil
 }
@@ -186,8 +190,12 @@ type plan struct {
 	fams   []family
 	cands  [][]candidate
 	groups []string // the groups asked, in order
-	vocab  vocab
-	pal    generators.Palette // programs mode
+	// byGroup lists each group's families; targets each family's askable
+	// answers, sorted (the keys of accept, fixed once calibrated).
+	byGroup map[string][]int
+	targets [][]int
+	vocab   vocab
+	pal     generators.Palette // programs mode
 }
 
 // Features declares the clevrlite sample fields.

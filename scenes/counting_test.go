@@ -1,7 +1,6 @@
 package scenes
 
 import (
-	"context"
 	"image"
 	"path/filepath"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/internal/golden"
+	"github.com/hiddendim/hiddendim/internal/writebench"
 )
 
 func countConfig(t testing.TB, sets ...string) *CountingConfig {
@@ -166,16 +166,4 @@ func TestCountingGolden(t *testing.T) {
 	golden.Hashes(t, filepath.Join("testdata", "counting_golden.json"), got, *update)
 }
 
-func BenchmarkCounting(b *testing.B) {
-	const n = 10000
-	i := 0
-	for b.Loop() {
-		out := filepath.Join(b.TempDir(), string(rune('a'+i%26)))
-		i++
-		spec := generators.Spec{Dataset: Counting{}, Seed: 1, Splits: []generators.SplitSize{{Name: "train", Count: n}}}
-		if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
-}
+func BenchmarkCounting(b *testing.B) { writebench.Run(b, Counting{}, 10000, "samples") }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/internal/golden"
+	"github.com/hiddendim/hiddendim/internal/writebench"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -229,16 +230,4 @@ func TestRelationsOnDiskDeterminism(t *testing.T) {
 	}
 }
 
-func BenchmarkRelations(b *testing.B) {
-	const n = 10000
-	i := 0
-	for b.Loop() {
-		out := filepath.Join(b.TempDir(), string(rune('a'+i%26)))
-		i++
-		spec := generators.Spec{Dataset: Relations{}, Seed: 1, Splits: []generators.SplitSize{{Name: "train", Count: n}}}
-		if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
-}
+func BenchmarkRelations(b *testing.B) { writebench.Run(b, Relations{}, 10000, "samples") }

@@ -1,0 +1,28 @@
+// Package writebench measures generators.Write end to end: render, encode,
+// write files, on all cores.
+package writebench
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/hiddendim/hiddendim/generators"
+)
+
+// Run writes n samples of ds (its default config) into a fresh folder per
+// iteration and reports the rate as unit/s (samples/s, images/s).
+func Run(b *testing.B, ds generators.Dataset, n int, unit string) {
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		out := filepath.Join(b.TempDir(), strconv.Itoa(i))
+		i++
+		spec := generators.Spec{Dataset: ds, Seed: 1, Splits: []generators.SplitSize{{Name: "train", Count: n}}}
+		if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), unit+"/s")
+}
