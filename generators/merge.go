@@ -187,20 +187,18 @@ func mergeNPZSplit(srcs []string, dst string, features []Feature, total int) (st
 		streams = append(streams, s)
 	}
 	for _, src := range srcs {
-		r := &Reader{Dir: filepath.Dir(src), Manifest: &Manifest{Format: FormatNPZ, Features: features,
-			Splits: map[string]SplitInfo{filepath.Base(src): {}}}}
-		sr, err := r.Split(filepath.Base(src))
+		arrays, closeNPZ, err := openNPZ(filepath.Join(src, "data.npz"), features)
 		if err != nil {
 			return "", err
 		}
 		for k, f := range features {
-			a := sr.arrays[f.Name]
+			a := arrays[f.Name]
 			if _, err := io.Copy(streams[k].w, io.NewSectionReader(a.ra, a.offset, int64(a.shape[0])*int64(a.elem))); err != nil {
-				sr.Close()
+				closeNPZ()
 				return "", fmt.Errorf("generators: %w", err)
 			}
 		}
-		sr.Close()
+		closeNPZ()
 	}
 	sum, err := assembleNPZ(filepath.Join(dst, "data.npz"), streams)
 	if err != nil {

@@ -80,24 +80,9 @@ func (r *Reader) Split(name string) (*SplitReader, error) {
 	dir := filepath.Join(r.Dir, name)
 	switch r.Manifest.Format {
 	case FormatNPZ:
-		zr, err := zip.OpenReader(filepath.Join(dir, "data.npz"))
-		if err != nil {
-			return nil, fmt.Errorf("generators: %w", err)
-		}
-		var data *os.File
-		s.arrays, data, err = npzArrays(zr.File, filepath.Join(dir, "data.npz"))
-		if err != nil {
-			zr.Close()
+		var err error
+		if s.arrays, s.close, err = openNPZ(filepath.Join(dir, "data.npz"), npzFeatures(r.Manifest.Features)); err != nil {
 			return nil, err
-		}
-		s.close = func() error { data.Close(); return zr.Close() }
-		for _, f := range npzFeatures(r.Manifest.Features) {
-			a, ok := s.arrays[f.Name]
-			if !ok {
-				zr.Close()
-				return nil, fmt.Errorf("generators: %s/data.npz lacks %s.npy", dir, f.Name)
-			}
-			a.feature = f
 		}
 	default:
 		f, err := os.Open(filepath.Join(dir, "samples.jsonl"))
@@ -228,6 +213,30 @@ func (a *npzArray) element(i int) ([]byte, error) {
 		return nil, fmt.Errorf("generators: npz: %w", err)
 	}
 	return b, nil
+}
+
+// openNPZ opens an npz archive and indexes its arrays, checking that every
+// feature has one. The returned function closes it.
+func openNPZ(path string, features []Feature) (map[string]*npzArray, func() error, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generators: %w", err)
+	}
+	arrays, data, err := npzArrays(zr.File, path)
+	if err != nil {
+		zr.Close()
+		return nil, nil, err
+	}
+	closeAll := func() error { data.Close(); return zr.Close() }
+	for _, f := range features {
+		a, ok := arrays[f.Name]
+		if !ok {
+			closeAll()
+			return nil, nil, fmt.Errorf("generators: %s lacks %s.npy", path, f.Name)
+		}
+		a.feature = f
+	}
+	return arrays, closeAll, nil
 }
 
 // npzArrays indexes the stored members of an npz archive by array name.
