@@ -1,0 +1,155 @@
+package latent
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// Factors are the generator's known factors of variation, each
+// discretised to class indices (disentanglement_lib's metrics need
+// discrete factors): Values[j][i] is factor j's class for row i.
+type Factors struct {
+	Names  []string
+	Values [][]int
+}
+
+// Discretize maps continuous values to bins equal-width bins over their
+// range (0 … bins−1), as disentanglement_lib's histogram discretizer does.
+func Discretize(v []float64, bins int) []int {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, x := range v {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	out := make([]int, len(v))
+	if hi <= lo {
+		return out
+	}
+	for i, x := range v {
+		out[i] = min(int(float64(bins)*(x-lo)/(hi-lo)), bins-1)
+	}
+	return out
+}
+
+// MIG is the mutual information gap (Chen et al. 2018) as
+// disentanglement_lib computes it: each code dimension is discretised into
+// 20 equal-width bins; for each factor, the gap between the two code
+// dimensions sharing most information with it, over the factor's entropy;
+// averaged over factors. It also returns each factor's gap.
+func MIG(codes [][]float64, f Factors) (float64, []float64) {
+	d := len(codes[0])
+	binned := make([][]int, d)
+	for i := range d {
+		col := make([]float64, len(codes))
+		for r, c := range codes {
+			col[r] = c[i]
+		}
+		binned[i] = Discretize(col, 20)
+	}
+	gaps := make([]float64, len(f.Values))
+	var sum float64
+	for j, fac := range f.Values {
+		h := entropyOf(marginal(contingency(fac, fac), true))
+		mi := make([]float64, d)
+		for i := range d {
+			mi[i] = mutualInfo(contingency(fac, binned[i]))
+		}
+		sort.Sort(sort.Reverse(sort.Float64Slice(mi)))
+		if h > 0 && d > 1 {
+			gaps[j] = (mi[0] - mi[1]) / h
+		}
+		sum += gaps[j]
+	}
+	return sum / float64(len(f.Values)), gaps
+}
+
+// DCI holds Eastwood and Williams' (2018) scores as disentanglement_lib
+// defines them: Importance[i][j] is code i's importance for predicting
+// factor j (from gradient-boosted trees); Disentanglement and Completeness
+// are the importance-weighted 1 − entropy scores; Informativeness is the
+// predictors' mean test accuracy.
+type DCI struct {
+	Importance                                     [][]float64
+	Disentanglement, Completeness, Informativeness float64
+	TrainAccuracy                                  float64
+}
+
+// ComputeDCI fits one boosted-tree classifier per factor on the training
+// codes, reads the importance matrix off the trees and scores the test
+// codes.
+func ComputeDCI(train [][]float64, trainF Factors, test [][]float64, testF Factors, gb GBConfig) (*DCI, error) {
+	if len(trainF.Values) == 0 || len(train) == 0 || len(test) == 0 {
+		return nil, fmt.Errorf("latent: DCI needs codes and factors")
+	}
+	d, k := len(train[0]), len(trainF.Values)
+	out := &DCI{Importance: make([][]float64, d)}
+	for i := range out.Importance {
+		out.Importance[i] = make([]float64, k)
+	}
+	for j := range trainF.Values {
+		m := FitGB(train, trainF.Values[j], gb)
+		for i, v := range m.Importances {
+			out.Importance[i][j] = math.Abs(v)
+		}
+		out.TrainAccuracy += accuracy(m.Predict(train), trainF.Values[j]) / float64(k)
+		out.Informativeness += accuracy(m.Predict(test), testF.Values[j]) / float64(k)
+	}
+	out.Disentanglement = dciScore(out.Importance)
+	out.Completeness = dciScore(transpose(out.Importance))
+	return out, nil
+}
+
+// dciScore is Σ_i ρ_i·(1 − H_K(P_i)) over the rows of R, with P_i row i
+// normalised, H_K the entropy in base K = the number of columns, and ρ_i
+// row i's share of the total importance.
+func dciScore(r [][]float64) float64 {
+	var total float64
+	for _, row := range r {
+		for _, v := range row {
+			total += v
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	var s float64
+	for _, row := range r {
+		var rs float64
+		for _, v := range row {
+			rs += v
+		}
+		if rs == 0 {
+			continue
+		}
+		h := 0.0
+		if len(row) > 1 {
+			h = entropyOf(row) / math.Log(float64(len(row)))
+		}
+		s += rs / total * (1 - h)
+	}
+	return s
+}
+
+func transpose(r [][]float64) [][]float64 {
+	if len(r) == 0 {
+		return nil
+	}
+	out := make([][]float64, len(r[0]))
+	for j := range out {
+		out[j] = make([]float64, len(r))
+		for i := range r {
+			out[j][i] = r[i][j]
+		}
+	}
+	return out
+}
+
+func accuracy(pred, truth []int) float64 {
+	right := 0
+	for i := range pred {
+		if pred[i] == truth[i] {
+			right++
+		}
+	}
+	return float64(right) / float64(max(len(pred), 1))
+}
