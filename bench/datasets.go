@@ -175,6 +175,17 @@ func appendCHW(dst []float32, img image.Image) []float32 {
 	start := len(dst)
 	dst = append(dst, make([]float32, 3*n)...)
 	planes := dst[start:]
+	if rgba, ok := img.(*image.RGBA); ok { // what PNG decoding gives for our images: no per-pixel interface calls
+		i := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := rgba.Pix[rgba.PixOffset(b.Min.X, y):]
+			for x := 0; x < b.Dx(); x++ {
+				planes[i], planes[n+i], planes[2*n+i] = float32(row[4*x])/255, float32(row[4*x+1])/255, float32(row[4*x+2])/255
+				i++
+			}
+		}
+		return dst
+	}
 	i := 0
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {

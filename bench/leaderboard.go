@@ -109,14 +109,27 @@ func Aggregate(recs []Record) []Board {
 	return boards
 }
 
-// clampCI keeps the interval of a proportion inside [0, 1]: a Student-t
+// clampCI keeps an interval inside the metric's range: a Student-t
 // interval over a few seeds can reach past either end.
 func clampCI(metric string, m Metric) Metric {
-	if metric == "params" || m.CI95 == nil {
+	if m.CI95 == nil {
 		return m
 	}
-	m.CI95 = &[2]float64{max(0, m.CI95[0]), min(1, m.CI95[1])}
+	lo, hi := metricRange(metric)
+	m.CI95 = &[2]float64{max(lo, m.CI95[0]), min(hi, m.CI95[1])}
 	return m
+}
+
+// metricRange is the range of a metric's values: [0, 1] for proportions
+// and normalised scores, [0, ∞) for counts, nats and errors.
+func metricRange(metric string) (lo, hi float64) {
+	switch metric {
+	case "params", "neg_elbo", "recon", "kl", "som_qe", "arithmetic_pixel_mse", "arithmetic_pixel_mse_add":
+		return 0, math.Inf(1)
+	case "silhouette":
+		return -1, 1
+	}
+	return 0, 1
 }
 
 // orderMetrics puts the primary first and params last.
@@ -188,6 +201,12 @@ func WriteBoards(w io.Writer, boards []Board, format string) error {
 				fmt.Fprintln(w)
 			}
 			fmt.Fprintf(w, "%s — ranked by %s; value [95%% interval]: over seeds a Student-t interval of the mean, for one seed the run's own (Wilson for accuracies)\n", b.Task, arrow(b.Primary))
+			if len(b.Metrics) > wideBoard {
+				if err := writeTransposed(w, b, format); err != nil {
+					return err
+				}
+				continue
+			}
 			t := newTable(w, format)
 			header := []any{"rank", "model", "seeds"}
 			for _, m := range b.Metrics {
@@ -211,6 +230,37 @@ func WriteBoards(w io.Writer, boards []Board, format string) error {
 		return nil
 	}
 	return fmt.Errorf("bench: unknown format %q; want %s", format, strings.Join(Formats, ", "))
+}
+
+// wideBoard is the most metrics a board shows as columns; a board with
+// more shows one row per metric and one column per model.
+const wideBoard = 8
+
+func writeTransposed(w io.Writer, b Board, format string) error {
+	t := newTable(w, format)
+	header := []any{"metric"}
+	for _, e := range b.Entries {
+		seeds := "1 seed"
+		if len(e.Seeds) != 1 {
+			seeds = fmt.Sprintf("%d seeds", len(e.Seeds))
+		}
+		header = append(header, fmt.Sprintf("#%d %s (%s)", e.Rank, e.Model, seeds))
+	}
+	t.Header(header...)
+	for _, m := range b.Metrics {
+		row := []any{arrow(m)}
+		for _, e := range b.Entries {
+			v, ok := e.Metrics[m]
+			row = append(row, cell(v, ok, m))
+		}
+		t.Append(row...)
+	}
+	row := []any{"train s"}
+	for _, e := range b.Entries {
+		row = append(row, fmt.Sprintf("%.1f", e.TrainSeconds))
+	}
+	t.Append(row...)
+	return t.Render()
 }
 
 // newTable keeps header text as given: metric names are identifiers.

@@ -67,7 +67,8 @@ func Run(ctx context.Context, s Suite, opt Options) ([]Record, error) {
 	cache := &Cache{Dir: opt.CacheDir, Progress: opt.Progress}
 	var out []Record
 	for _, task := range s.Tasks {
-		if task.Kind != "classification" {
+		run, ok := runners[task.Kind]
+		if !ok {
 			return out, fmt.Errorf("bench: task %s: unknown kind %q", task.Name, task.Kind)
 		}
 		var data *taskData
@@ -84,12 +85,12 @@ func Run(ctx context.Context, s Suite, opt Options) ([]Record, error) {
 						return out, err
 					}
 				}
-				rec, err := runClassification(ctx, s.Name, task, m, seed, data, opt)
+				rec, err := run(ctx, s.Name, task, m, seed, data, opt)
 				if err != nil {
 					return out, err
 				}
 				if opt.Verify {
-					again, err := runClassification(ctx, s.Name, task, m, seed, data, opt)
+					again, err := run(ctx, s.Name, task, m, seed, data, opt)
 					if err != nil {
 						return out, err
 					}
@@ -121,15 +122,24 @@ func runKey(t Task, m ModelSpec, seed uint64) string {
 	}{HarnessVersion, t.Name, t.Version, t.Dataset.Hash(), t.Labels, m, t.Budget, seed})
 }
 
+// runner trains and scores one (task, model, seed).
+type runner func(ctx context.Context, suite string, t Task, m ModelSpec, seed uint64, d *taskData, opt Options) (Record, error)
+
+var runners = map[string]runner{"classification": runClassification, "vae": runVAE}
+
 type taskData struct {
-	train, test *LabeledImages
-	dataset     DatasetRecord
+	train, test       *LabeledImages
+	vaeTrain, vaeTest *VAEData
+	dataset           DatasetRecord
 }
 
 func loadTask(ctx context.Context, cache *Cache, t Task) (*taskData, error) {
 	dir, err := cache.Dataset(ctx, t.Dataset)
 	if err != nil {
 		return nil, fmt.Errorf("bench: task %s: %w", t.Name, err)
+	}
+	if t.Kind == "vae" {
+		return loadVAETask(dir, t)
 	}
 	train, err := LoadLabeledImages(dir, t.Dataset.Train, t.Labels)
 	if err != nil {

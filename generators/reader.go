@@ -180,8 +180,19 @@ func (s *SplitReader) image(r Record, field string) (image.Image, error) {
 	if err := json.Unmarshal(fields[field], &rel); err != nil || rel == "" {
 		return nil, fmt.Errorf("generators: sample %d has no image field %q", r.Index, field)
 	}
+	return s.file(r, rel)
+}
+
+// File decodes the PNG at rel, a path in the sample's fields relative to
+// its split folder (a list feature's entry, such as a relations part).
+func (r Record) File(rel string) (image.Image, error) { return r.split.file(r, rel) }
+
+func (s *SplitReader) file(r Record, rel string) (image.Image, error) {
+	if s.arrays != nil {
+		return nil, fmt.Errorf("generators: sample %d: %q: an npz dataset holds no separate files", r.Index, rel)
+	}
 	if !filepath.IsLocal(filepath.FromSlash(rel)) {
-		return nil, fmt.Errorf("generators: sample %d: %s path %q leaves the split folder", r.Index, field, rel)
+		return nil, fmt.Errorf("generators: sample %d: path %q leaves the split folder", r.Index, rel)
 	}
 	f, err := os.Open(filepath.Join(s.r.Dir, s.name, filepath.FromSlash(rel)))
 	if err != nil {

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/hiddendim/hiddendim/bench"
 	"github.com/hiddendim/hiddendim/models"
 )
 
-var trainModels = []string{models.MultiLabel, models.Combo, models.PerLabel}
+var trainModels = []string{models.MultiLabel, models.Combo, models.PerLabel, bench.VAEKind}
 
 func runTrain(ctx context.Context, args []string) error {
 	fs := newFlags("train")
@@ -24,6 +25,9 @@ func runTrain(ctx context.Context, args []string) error {
 	trainSplit := fs.String("train-split", "train", "split to train on")
 	testSplit := fs.String("test-split", "test", "split to score on (\"\" for none)")
 	resume := fs.Bool("resume", false, "continue from --out/model.ckpt")
+	latentSize := fs.Int("latent", 0, "vae: size of z (default 10)")
+	beta := fs.Float64("beta", 0, "vae: weight of the KL term (default 1)")
+	likelihood := fs.String("likelihood", "", "vae: observation model, bernoulli (default) or gaussian (σ = 0.1)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -40,6 +44,17 @@ func runTrain(ctx context.Context, args []string) error {
 	}
 	if *epochs < 1 || *batch < 1 || *lr <= 0 {
 		return usageErrorf("train: want --epochs and --batch at least 1 and --lr above 0")
+	}
+	if arch == bench.VAEKind {
+		if *likelihood != "" && *likelihood != models.Bernoulli && *likelihood != models.Gaussian {
+			return usageErrorf("train: --likelihood %q: want %s or %s", *likelihood, models.Bernoulli, models.Gaussian)
+		}
+		if *latentSize < 0 || *beta < 0 {
+			return usageErrorf("train: want --latent and --beta at least 0")
+		}
+		return trainVAE(ctx, bench.VAETrainOptions{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
+			Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed, Resume: *resume,
+			Latent: *latentSize, Beta: *beta, Likelihood: *likelihood})
 	}
 	o := bench.TrainOptions{Data: *data, Out: *out, Arch: arch, Train: *trainSplit, Test: *testSplit,
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed, Resume: *resume}
@@ -107,4 +122,43 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func trainVAE(ctx context.Context, o bench.VAETrainOptions) error {
+	var bar *progress
+	o.OnStep = func(step, total int, loss float64) {
+		if bar == nil {
+			bar = newProgress("train vae", "steps", total)
+		}
+		bar.Set(step, total)
+	}
+	o.OnEpoch = func(epoch int, loss float64) {
+		if bar != nil {
+			bar.Finish()
+			bar = nil
+		}
+		fmt.Fprintf(os.Stderr, "epoch %d: mean loss %.2f nats per image, checkpoint saved\n", epoch, loss)
+	}
+	scores, err := bench.TrainVAE(ctx, o)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil || scores == nil {
+		return err
+	}
+	fmt.Printf("vae on %s/%s:\n", o.Data, o.Test)
+	return printPlain(scores)
+}
+
+// printPlain prints named scores, one per line, in name order.
+func printPlain(scores map[string]float64) error {
+	names := make([]string, 0, len(scores))
+	for k := range scores {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Printf("  %-28s %.4f\n", k, scores[k])
+	}
+	return nil
 }

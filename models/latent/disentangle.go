@@ -3,7 +3,9 @@ package latent
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // Factors are the generator's known factors of variation, each
@@ -35,7 +37,8 @@ func Discretize(v []float64, bins int) []int {
 // disentanglement_lib computes it: each code dimension is discretised into
 // 20 equal-width bins; for each factor, the gap between the two code
 // dimensions sharing most information with it, over the factor's entropy;
-// averaged over factors. It also returns each factor's gap.
+// averaged over the factors that vary (a constant factor's gap is NaN and
+// left out). It also returns each factor's gap.
 func MIG(codes [][]float64, f Factors) (float64, []float64) {
 	d := len(codes[0])
 	binned := make([][]int, d)
@@ -48,6 +51,7 @@ func MIG(codes [][]float64, f Factors) (float64, []float64) {
 	}
 	gaps := make([]float64, len(f.Values))
 	var sum float64
+	used := 0
 	for j, fac := range f.Values {
 		h := entropyOf(marginal(contingency(fac, fac), true))
 		mi := make([]float64, d)
@@ -55,12 +59,20 @@ func MIG(codes [][]float64, f Factors) (float64, []float64) {
 			mi[i] = mutualInfo(contingency(fac, binned[i]))
 		}
 		sort.Sort(sort.Reverse(sort.Float64Slice(mi)))
-		if h > 0 && d > 1 {
+		if h == 0 {
+			gaps[j] = math.NaN() // a constant factor has no gap to measure
+			continue
+		}
+		if d > 1 {
 			gaps[j] = (mi[0] - mi[1]) / h
 		}
 		sum += gaps[j]
+		used++
 	}
-	return sum / float64(len(f.Values)), gaps
+	if used == 0 {
+		return math.NaN(), gaps
+	}
+	return sum / float64(used), gaps
 }
 
 // DCI holds Eastwood and Williams' (2018) scores as disentanglement_lib
@@ -86,13 +98,28 @@ func ComputeDCI(train [][]float64, trainF Factors, test [][]float64, testF Facto
 	for i := range out.Importance {
 		out.Importance[i] = make([]float64, k)
 	}
+	// The factors' predictors are independent: fit them in parallel, then
+	// sum in factor order so the result does not depend on scheduling.
+	trainAcc, testAcc := make([]float64, k), make([]float64, k)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for j := range trainF.Values {
-		m := FitGB(train, trainF.Values[j], gb)
-		for i, v := range m.Importances {
-			out.Importance[i][j] = math.Abs(v)
-		}
-		out.TrainAccuracy += accuracy(m.Predict(train), trainF.Values[j]) / float64(k)
-		out.Informativeness += accuracy(m.Predict(test), testF.Values[j]) / float64(k)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			m := FitGB(train, trainF.Values[j], gb)
+			for i, v := range m.Importances {
+				out.Importance[i][j] = math.Abs(v)
+			}
+			trainAcc[j] = accuracy(m.Predict(train), trainF.Values[j])
+			testAcc[j] = accuracy(m.Predict(test), testF.Values[j])
+		}()
+	}
+	wg.Wait()
+	for j := range k {
+		out.TrainAccuracy += trainAcc[j] / float64(k)
+		out.Informativeness += testAcc[j] / float64(k)
 	}
 	out.Disentanglement = dciScore(out.Importance)
 	out.Completeness = dciScore(transpose(out.Importance))

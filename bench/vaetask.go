@@ -1,0 +1,99 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/models"
+)
+
+// vaeMetrics are the VAE boards' columns, in the plain names.
+var vaeMetrics = []string{"neg_elbo", "recon", "kl", "kmeans_v_measure", "kmeans_ari", "silhouette", "som_qe", "som_te",
+	"mig", "dci_disentanglement", "fewshot_k10"}
+
+func vaeTask(name string, gen string, settings map[string]string, train, test int, models []ModelSpec, budget Budget, seeds []uint64, expect []Expectation) Task {
+	metrics := vaeMetrics
+	if settings["parts"] == "true" {
+		metrics = append(append([]string{}, metrics...), "arithmetic_retrieval", "arithmetic_retrieval_add", "arithmetic_pixel_mse")
+	}
+	return Task{
+		Name: name, Version: "1.0.0", Kind: "vae",
+		Dataset: DatasetSpec{Generator: gen, Version: "1.0.0", Seed: 7, Settings: settings,
+			Splits: []generators.SplitSize{{Name: "train", Count: train}, {Name: "test", Count: test}}, Train: "train", Test: "test"},
+		Models: models, Budget: budget, Seeds: seeds, Metrics: metrics, Primary: "neg_elbo", Expect: expect,
+	}
+}
+
+func vaeModel(name string, beta float64) ModelSpec {
+	return ModelSpec{Name: name, Arch: "vae", Latent: 10, Beta: beta}
+}
+
+func loadVAETask(dir string, t Task) (*taskData, error) {
+	train, err := LoadVAEData(dir, t.Dataset.Train)
+	if err != nil {
+		return nil, err
+	}
+	test, err := LoadVAEData(dir, t.Dataset.Test)
+	if err != nil {
+		return nil, err
+	}
+	gs, _ := t.Dataset.Spec()
+	return &taskData{vaeTrain: train, vaeTest: test, dataset: DatasetRecord{
+		Generator: t.Dataset.Generator, Version: t.Dataset.Version, SpecSHA256: t.Dataset.Hash(),
+		ConfigSHA256: generators.ConfigHash(gs.Config), Splits: map[string]string{t.Dataset.Train: train.SplitSHA256, t.Dataset.Test: test.SplitSHA256}}}, nil
+}
+
+// runVAE trains the reference VAE with the model's latent size and β and
+// records every score AnalyzeVAE computes (the board shows the task's
+// Metrics; the record keeps them all).
+func runVAE(ctx context.Context, suite string, t Task, m ModelSpec, seed uint64, d *taskData, opt Options) (Record, error) {
+	cfg := models.ReferenceVAE(d.vaeTrain.Images.Shape, seed)
+	if m.Latent > 0 {
+		cfg.Latent = m.Latent
+	}
+	cfg.Beta = m.Beta
+	v, err := models.NewVAE(cfg)
+	if err != nil {
+		return Record{}, err
+	}
+	defer v.Close()
+	n := d.vaeTrain.Images.Len()
+	tc := models.TrainConfig{Epochs: t.Budget.Epochs, Batch: t.Budget.Batch, LR: t.Budget.LR, Seed: seed}
+	what := fmt.Sprintf("%s %s seed %d", t.Name, m.Name, seed)
+	if opt.Progress != nil {
+		tc.OnStep = func(step, total int, _ float64) { opt.Progress(what, step, total) }
+	}
+	start := time.Now()
+	st, err := models.Train(ctx, v, n, v.Feeder(d.vaeTrain.Images, seed, 0), tc, nil)
+	if err != nil {
+		return Record{}, fmt.Errorf("bench: %s: %w", what, err)
+	}
+	trainSecs := time.Since(start).Seconds()
+	start = time.Now()
+	an, err := AnalyzeVAE(v, d.vaeTrain, d.vaeTest, AnalyzeOptions{Seed: seed})
+	if err != nil {
+		return Record{}, fmt.Errorf("bench: %s: %w", what, err)
+	}
+	evalSecs := time.Since(start).Seconds()
+	scores := map[string]Metric{}
+	for k, x := range an.Metrics {
+		scores[k] = exact(x)
+	}
+	params := models.Count(v.Params())
+	scores["params"] = exact(float64(params))
+	cfgJSON, _ := json.Marshal(cfg)
+	rec := Record{
+		RunKey: runKey(t, m, seed), Suite: suite, Task: t.Name, TaskVersion: t.Version, Model: m.Name, Seed: seed,
+		Seeds:   Seeds{Dataset: t.Dataset.Seed, Init: seed, Shuffle: seed},
+		Dataset: d.dataset, ModelConfig: cfgJSON, ModelSHA256: hashJSON(cfg), Params: params, Budget: t.Budget,
+		Primary: t.Primary, Metrics: scores,
+		Timings: Timings{TrainSeconds: trainSecs, EvalSeconds: evalSecs,
+			TrainSamplesPerSec: float64(st.Step*t.Budget.Batch) / trainSecs},
+		Env: CurrentEnv(opt.BLAS),
+	}
+	rec.seal()
+	return rec, nil
+}

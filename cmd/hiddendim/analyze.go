@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hiddendim/hiddendim/bench"
+)
+
+func runAnalyze(ctx context.Context, args []string) error {
+	fs := newFlags("analyze")
+	data := fs.String("data", "", "shapes or relations dataset folder (required)")
+	out := fs.String("out", "", "folder for the pictures and summary.json (required)")
+	split := fs.String("split", "test", "split to analyse")
+	trainSplit := fs.String("train-split", "train", "split the few-shot landmarks, DCI and the arithmetic operator are fitted on")
+	seed := fs.Uint64("seed", 1, "seed of the ELBO's noise, k-means, the SOM and few-shot draws")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := exactly(pos, 1, "one CHECKPOINT (a VAE's model.ckpt)"); err != nil {
+		return err
+	}
+	if *data == "" || *out == "" {
+		return usageErrorf("analyze: want CHECKPOINT --data DIR --out DIR")
+	}
+	files, scores, err := bench.AnalyzeCheckpoint(bench.AnalyzeCheckpointOptions{Checkpoint: pos[0], Data: *data, Out: *out,
+		Train: *trainSplit, Test: *split, Seed: *seed})
+	for _, f := range files {
+		fmt.Println("wrote", f)
+	}
+	if err != nil {
+		return err
+	}
+	return printPlain(scores)
+}
