@@ -125,12 +125,17 @@ func runKey(t Task, m ModelSpec, seed uint64) string {
 // runner trains and scores one (task, model, seed).
 type runner func(ctx context.Context, suite string, t Task, m ModelSpec, seed uint64, d *taskData, opt Options) (Record, error)
 
-var runners = map[string]runner{"classification": runClassification, "vae": runVAE}
+var runners = map[string]runner{"classification": runClassification, "vae": runVAE, "captioning": runCaptioning}
 
 type taskData struct {
 	train, test       *LabeledImages
 	vaeTrain, vaeTest *VAEData
-	dataset           DatasetRecord
+	capTrain, capTest *CaptionSet
+	// trained holds captioners shared between decodings; passes counts
+	// each (model, seed)'s runs (see runCaptioning).
+	trained map[string]*trainedCaptioner
+	passes  map[string]int
+	dataset DatasetRecord
 }
 
 func loadTask(ctx context.Context, cache *Cache, t Task) (*taskData, error) {
@@ -138,8 +143,11 @@ func loadTask(ctx context.Context, cache *Cache, t Task) (*taskData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: task %s: %w", t.Name, err)
 	}
-	if t.Kind == "vae" {
+	switch t.Kind {
+	case "vae":
 		return loadVAETask(dir, t)
+	case "captioning":
+		return loadCaptionTask(dir, t)
 	}
 	train, err := LoadLabeledImages(dir, t.Dataset.Train, t.Labels)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,6 +66,8 @@ type ModelSpec struct {
 	// reference VAE's (models.ReferenceVAE).
 	Latent int     `json:"latent,omitempty"`
 	Beta   float64 `json:"beta,omitempty"`
+	// Beam is a captioner's beam width (1: greedy decoding).
+	Beam int `json:"beam,omitempty"`
 }
 
 // Budget is how long each model trains.
@@ -167,6 +170,28 @@ func Suites() map[string]Suite {
 				vaeTask("vae-relations", "relations", relationParts, 20000, 2000, vae, Budget{Epochs: 20, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, nil),
 			}},
 	}
+}
+
+// Only returns the suite with just the named tasks, in the suite's order;
+// an unknown name is an error that lists the suite's tasks.
+func (s Suite) Only(names []string) (Suite, error) {
+	var known []string
+	for _, t := range s.Tasks {
+		known = append(known, t.Name)
+	}
+	out := s
+	out.Tasks = nil
+	for _, n := range names {
+		if !slices.Contains(known, strings.TrimSpace(n)) {
+			return Suite{}, fmt.Errorf("bench: suite %s has no task %q; its tasks: %s", s.Name, n, strings.Join(known, ", "))
+		}
+	}
+	for _, t := range s.Tasks {
+		if slices.ContainsFunc(names, func(n string) bool { return strings.TrimSpace(n) == t.Name }) {
+			out.Tasks = append(out.Tasks, t)
+		}
+	}
+	return out, nil
 }
 
 // LookupSuite returns the named suite, or an error listing the known ones.

@@ -27,6 +27,35 @@ func gemm[F float]() gemmFunc[F] {
 	}
 }
 
+// serialGemm wraps a gemm so that each call stays on its goroutine. gonum's
+// Sgemm spreads any product of four or more 64×64 blocks of C over every
+// core; inside our batch-parallel loops that only adds goroutines and
+// synchronisation per image. Tiles of C of at most 64×192 are below the
+// threshold, and each tile still sums over all of k, so results stay
+// deterministic.
+func serialGemm[F float](mm gemmFunc[F]) gemmFunc[F] {
+	const tm, tn = 64, 192
+	return func(tA, tB blas.Transpose, m, n, k int, alpha F, a []F, lda int, b []F, ldb int, beta F, c []F, ldc int) {
+		for i := 0; i < m; i += tm {
+			var ai []F
+			if tA == blas.NoTrans {
+				ai = a[i*lda:]
+			} else {
+				ai = a[i:] // Aᵀ is stored k×m: rows of A are its columns
+			}
+			for j := 0; j < n; j += tn {
+				var bj []F
+				if tB == blas.NoTrans {
+					bj = b[j:]
+				} else {
+					bj = b[j*ldb:] // Bᵀ is stored n×k
+				}
+				mm(tA, tB, min(tm, m-i), min(tn, n-j), k, alpha, ai, lda, bj, ldb, beta, c[i*ldc+j:], ldc)
+			}
+		}
+	}
+}
+
 // parts splits n items into a fixed number of contiguous parts that does not
 // depend on the machine, so that reductions over parts add in the same order
 // everywhere and results are bit-identical whatever the core count.

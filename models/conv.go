@@ -121,7 +121,7 @@ func col2im[F float](g convGeom, col, dx []F) {
 // convForward computes y = conv(x, w) + b for a batch, one GEMM per image.
 func convForward[F float](g convGeom, batch int, x, w, b, y []F) {
 	ckk, hw := g.ckk(), g.hw()
-	mm := gemm[F]()
+	mm := serialGemm(gemm[F]())
 	forParts(parts(batch), func(_ int, lo, hi int) {
 		buf, done := buffer[F](ckk * hw)
 		defer done()
@@ -144,7 +144,7 @@ func convForward[F float](g convGeom, batch int, x, w, b, y []F) {
 // convBackwardX computes dx = col2im(wᵀ·dy) per image.
 func convBackwardX[F float](g convGeom, batch int, w, dy, dx []F) {
 	ckk, hw := g.ckk(), g.hw()
-	mm := gemm[F]()
+	mm := serialGemm(gemm[F]())
 	forParts(parts(batch), func(_ int, lo, hi int) {
 		buf, done := buffer[F](ckk * hw)
 		defer done()
@@ -163,7 +163,7 @@ func convBackwardX[F float](g convGeom, batch int, w, dy, dx []F) {
 // result does not depend on how parts were scheduled.
 func convBackwardW[F float](g convGeom, batch int, x, dy, dw, db []F) {
 	ckk, hw := g.ckk(), g.hw()
-	mm := gemm[F]()
+	mm := serialGemm(gemm[F]())
 	ps := parts(batch)
 	dws := make([][]F, len(ps))
 	dbs := make([][]F, len(ps))

@@ -20,6 +20,7 @@ func runBench(ctx context.Context, args []string) error {
 	cache := fs.String("cache", "", "dataset cache folder (default: the user cache folder)")
 	verify := fs.Bool("verify", false, "run every task twice and fail if any score differs")
 	format := fs.String("format", "table", "leaderboard format: table, markdown, csv or json")
+	tasks := fs.String("tasks", "", "run only these tasks of the suite, comma-separated (default: all)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -30,6 +31,11 @@ func runBench(ctx context.Context, args []string) error {
 	suite, err := bench.LookupSuite(*suiteName)
 	if err != nil {
 		return asUsage(err)
+	}
+	if *tasks != "" {
+		if suite, err = suite.Only(strings.Split(*tasks, ",")); err != nil {
+			return asUsage(err)
+		}
 	}
 	if !slices.Contains(bench.Formats, *format) {
 		return usageErrorf("bench: --format %q: want one of %s", *format, strings.Join(bench.Formats, ", "))

@@ -28,14 +28,17 @@ Usage:
   hiddendim bench [--suite quick|standard|full] [--out FILE] [--cache DIR] [--verify]
                   [--format table|markdown|csv|json]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
-  hiddendim train multilabel|combo|perlabel|vae --data DIR --out DIR [--epochs N] [--seed S]
-                  [--batch 64] [--lr 0.002] [--labels shape,color] [--resume]
+  hiddendim train multilabel|combo|perlabel|vae|attention|no-attention --data DIR --out DIR
+                  [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--labels shape,color] [--resume]
                   [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)
+                  [--beam 1]                                                   (captioners)
   hiddendim eval CHECKPOINT --data DIR [--split test]
   hiddendim inspect CHECKPOINT --data DIR --out DIR [--n 4] [--split test]
                                              first-layer filters and activation maps as PNGs
   hiddendim analyze CHECKPOINT --data DIR --out DIR [--split test] [--train-split train]
                                              a VAE's latent space: scores, plots, strips
+  hiddendim caption CHECKPOINT --data DIR --out DIR [--n 8] [--beam 1] [--split test]
+                                             captions with one attention overlay per word
 
 Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
 `
@@ -57,6 +60,7 @@ func commands() map[string]command {
 		"eval":        runEval,
 		"inspect":     runInspect,
 		"analyze":     runAnalyze,
+		"caption":     runCaption,
 	}
 }
 

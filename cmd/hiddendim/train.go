@@ -11,7 +11,7 @@ import (
 	"github.com/hiddendim/hiddendim/models"
 )
 
-var trainModels = []string{models.MultiLabel, models.Combo, models.PerLabel, bench.VAEKind}
+var trainModels = []string{models.MultiLabel, models.Combo, models.PerLabel, bench.VAEKind, bench.AttentionArch, bench.NoAttentionArch}
 
 func runTrain(ctx context.Context, args []string) error {
 	fs := newFlags("train")
@@ -28,6 +28,7 @@ func runTrain(ctx context.Context, args []string) error {
 	latentSize := fs.Int("latent", 0, "vae: size of z (default 10)")
 	beta := fs.Float64("beta", 0, "vae: weight of the KL term (default 1)")
 	likelihood := fs.String("likelihood", "", "vae: observation model, bernoulli (default) or gaussian (σ = 0.1)")
+	beam := fs.Int("beam", 1, "attention, no-attention: beam width the test split is scored with (1: greedy)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -44,6 +45,16 @@ func runTrain(ctx context.Context, args []string) error {
 	}
 	if *epochs < 1 || *batch < 1 || *lr <= 0 {
 		return usageErrorf("train: want --epochs and --batch at least 1 and --lr above 0")
+	}
+	if arch == bench.AttentionArch || arch == bench.NoAttentionArch {
+		if *beam < 1 {
+			return usageErrorf("train: --beam %d: want at least 1", *beam)
+		}
+		if *resume {
+			return usageErrorf("train: --resume is not supported for captioners yet; train from the start")
+		}
+		return trainCaptioner(ctx, bench.CaptionTrainOptions{Data: *data, Out: *out, Arch: arch, Train: *trainSplit, Test: *testSplit,
+			Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed, Beam: *beam})
 	}
 	if arch == bench.VAEKind {
 		if *likelihood != "" && *likelihood != models.Bernoulli && *likelihood != models.Gaussian {
@@ -161,4 +172,30 @@ func printPlain(scores map[string]float64) error {
 		fmt.Printf("  %-28s %.4f\n", k, scores[k])
 	}
 	return nil
+}
+
+func trainCaptioner(ctx context.Context, o bench.CaptionTrainOptions) error {
+	var bar *progress
+	o.OnStep = func(step, total int, loss float64) {
+		if bar == nil {
+			bar = newProgress("train "+o.Arch, "steps", total)
+		}
+		bar.Set(step, total)
+	}
+	o.OnEpoch = func(epoch int, loss float64) {
+		if bar != nil {
+			bar.Finish()
+			bar = nil
+		}
+		fmt.Fprintf(os.Stderr, "epoch %d: mean loss %.4f, checkpoint saved\n", epoch, loss)
+	}
+	scores, err := bench.TrainCaptioner(ctx, o)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil || scores == nil {
+		return err
+	}
+	fmt.Printf("%s (beam %d) on %s/%s:\n", o.Arch, o.Beam, o.Data, o.Test)
+	return printPlain(scores)
 }

@@ -1,0 +1,187 @@
+package bench
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/hiddendim/hiddendim/scenes"
+)
+
+// Generated is one generated caption with, per word, the attention over
+// the encoder's grid when the word was emitted (nil without attention).
+type Generated struct {
+	Words  []string
+	Alphas [][]float32
+}
+
+// CaptionScores scores generated captions against a split's truth. Every
+// metric is a share in [0, 1]:
+//
+//   - exact_match: the caption is the true one, word for word;
+//   - parse_rate: the caption parses in the dataset's caption grammar;
+//   - canonical_exact_match: it says the same as the true one (equivalent
+//     wordings count as equal, through the parser's canonical form);
+//   - slot_accuracy: relations — the color and shape of each figure and the
+//     relation, compared slot by slot in canonical form; counting — the
+//     share of true groups (count, size, color, shape) the caption names;
+//     an unparsable caption gets no slot;
+//   - relation_accuracy_given_objects (relations): among two-figure scenes
+//     whose two figures the caption names right, the share it relates right;
+//   - bleu1…bleu4: corpus BLEU (see BLEU);
+//   - attention_correctness: when the decoder emits a color or shape word
+//     of a figure in the scene, the share of its attention mass that falls
+//     on the instance masks of the figures that word names (each grid
+//     cell's weight spread evenly over its pixels).
+func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[string]float64 {
+	n := len(gen)
+	m := map[string]float64{}
+	var refs, cands [][]string
+	var exact, parsed, canon, slotsRight, slots, relRight, relTotal float64
+	for i, g := range gen {
+		truth := set.Captions[i]
+		pred := Detokenize(g.Words)
+		refs, cands = append(refs, Tokenize(truth)), append(cands, g.Words)
+		if pred == truth {
+			exact++
+		}
+		switch set.Kind {
+		case "relations":
+			t, err := scenes.ParseCaption(truth)
+			if err != nil {
+				continue // the generator's own captions always parse
+			}
+			p, perr := scenes.ParseCaption(pred)
+			tc := t.Canonical()
+			ts := relationSlots(tc)
+			slots += float64(len(ts))
+			if perr != nil {
+				continue
+			}
+			parsed++
+			pc := p.Canonical()
+			if pc == tc {
+				canon++
+			}
+			ps := relationSlots(pc)
+			for k := range ts {
+				if k < len(ps) && ps[k] == ts[k] {
+					slotsRight++
+				}
+			}
+			if !t.Single() {
+				if !p.Single() && sameFigures(t, p) {
+					relTotal++
+					if pc == tc {
+						relRight++
+					}
+				}
+			}
+		case "counting":
+			t, err := scenes.ParseCountCaption(truth)
+			if err != nil {
+				continue
+			}
+			slots += float64(len(t.Groups))
+			p, perr := scenes.ParseCountCaption(pred)
+			if perr != nil {
+				continue
+			}
+			parsed++
+			if p.Equal(t) {
+				canon++
+			}
+			for _, tg := range t.Groups {
+				if slices.Contains(p.Groups, tg) {
+					slotsRight++
+				}
+			}
+		}
+	}
+	m["exact_match"] = exact / float64(n)
+	m["parse_rate"] = parsed / float64(n)
+	m["canonical_exact_match"] = canon / float64(n)
+	if slots > 0 {
+		m["slot_accuracy"] = slotsRight / slots
+	}
+	if set.Kind == "relations" && relTotal > 0 {
+		m["relation_accuracy_given_objects"] = relRight / relTotal
+	}
+	for k := 1; k <= 4; k++ {
+		m[fmt.Sprintf("bleu%d", k)] = BLEU(refs, cands, k)
+	}
+	if ac, ok := attentionCorrectness(set, gen, gridH, gridW); ok {
+		m["attention_correctness"] = ac
+	}
+	return m
+}
+
+func relationSlots(c scenes.Caption) []string {
+	s := []string{c.A.Color, c.A.Shape}
+	if !c.Single() {
+		s = append(s, c.Rel, c.B.Color, c.B.Shape)
+	}
+	return s
+}
+
+func sameFigures(a, b scenes.Caption) bool {
+	return (a.A == b.A && a.B == b.B) || (a.A == b.B && a.B == b.A)
+}
+
+// attentionCorrectness averages, over every emitted word that names the
+// color or shape of some figure in the scene, the attention mass on those
+// figures' masks. ok is false without attention maps or such words.
+func attentionCorrectness(set *CaptionSet, gen []Generated, gridH, gridW int) (float64, bool) {
+	H, W := set.Images.Shape[1], set.Images.Shape[2]
+	var sum float64
+	count := 0
+	for i, g := range gen {
+		if g.Alphas == nil {
+			return 0, false
+		}
+		for k, w := range g.Words {
+			if k >= len(g.Alphas) {
+				break
+			}
+			var ids []uint8
+			for o, obj := range set.Objects[i] {
+				if w == obj.Color || w == obj.Shape || w == obj.Shape+"s" { // counting captions pluralise with "s"
+					ids = append(ids, uint8(o+1))
+				}
+			}
+			if len(ids) == 0 {
+				continue
+			}
+			sum += maskMass(g.Alphas[k], set.Masks[i], ids, gridH, gridW, H, W)
+			count++
+		}
+	}
+	if count == 0 {
+		return 0, false
+	}
+	return sum / float64(count), true
+}
+
+// maskMass is Σ_cells α_cell · (share of the cell's pixels whose mask id
+// is one of ids).
+func maskMass(alpha []float32, mask []uint8, ids []uint8, gh, gw, H, W int) float64 {
+	var mass float64
+	for cy := range gh {
+		for cx := range gw {
+			y0, y1 := cy*H/gh, (cy+1)*H/gh
+			x0, x1 := cx*W/gw, (cx+1)*W/gw
+			in, all := 0, 0
+			for y := y0; y < y1; y++ {
+				for x := x0; x < x1; x++ {
+					all++
+					if slices.Contains(ids, mask[y*W+x]) {
+						in++
+					}
+				}
+			}
+			if all > 0 {
+				mass += float64(alpha[cy*gw+cx]) * float64(in) / float64(all)
+			}
+		}
+	}
+	return mass
+}

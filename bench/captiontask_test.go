@@ -1,0 +1,81 @@
+package bench
+
+import (
+	"context"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hiddendim/hiddendim/generators"
+)
+
+func tinyCaptionSuite() Suite {
+	settings := map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"}
+	t := captionTask("tiny-captions", "relations", settings, 128, 40, Budget{Epochs: 1, Batch: 32, LR: 2e-3}, []uint64{1}, nil)
+	return Suite{Name: "tiny", Tasks: []Task{t}}
+}
+
+func TestCaptioningTask(t *testing.T) {
+	dir := t.TempDir()
+	recs, err := Run(context.Background(), tinyCaptionSuite(), Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true})
+	if err != nil {
+		t.Fatal(err) // with Verify each entry was trained and decoded twice, identically
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want attention/no-attention × greedy/beam", len(recs))
+	}
+	for _, r := range recs {
+		for _, name := range []string{"canonical_exact_match", "exact_match", "parse_rate", "slot_accuracy", "bleu1", "bleu4", "params"} {
+			if v, ok := r.Metrics[name]; !ok || math.IsNaN(v.Value) {
+				t.Errorf("%s: metric %s missing", r.Model, name)
+			}
+		}
+		_, hasAtt := r.Metrics["attention_correctness"]
+		if hasAtt != (r.Model == "attention-greedy" || r.Model == "attention-beam3") {
+			t.Errorf("%s: attention_correctness present = %v", r.Model, hasAtt)
+		}
+	}
+	// The greedy and beam entries of one architecture share one training.
+	if recs[0].Timings.TrainSeconds != recs[1].Timings.TrainSeconds || recs[0].Params != recs[1].Params {
+		t.Errorf("greedy and beam entries trained separately: %v vs %v", recs[0].Timings, recs[1].Timings)
+	}
+}
+
+func TestTrainCaptionerAndPictures(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "rel")
+	spec, err := DatasetSpec{Generator: "relations", Version: "1.0.0", Settings: map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"},
+		Splits: []generators.SplitSize{{Name: "train", Count: 96}, {Name: "test", Count: 20}}}.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: data}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run")
+	scores, err := TrainCaptioner(context.Background(), CaptionTrainOptions{Data: data, Out: out, Arch: AttentionArch, Train: "train", Test: "test",
+		Budget: Budget{Epochs: 1, Batch: 32, LR: 2e-3}, Seed: 2, Beam: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := scores["bleu4"]; !ok {
+		t.Errorf("no BLEU in %v", scores)
+	}
+	files, _, err := CaptionPictures(filepath.Join(out, CheckpointFile), data, "test", filepath.Join(dir, "pics"), 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 3 {
+		t.Fatalf("wrote %v", files)
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 48 {
+		t.Errorf("not a strip: %v", err)
+	}
+}

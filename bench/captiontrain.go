@@ -1,0 +1,197 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fogleman/gg"
+	"golang.org/x/image/font/basicfont"
+
+	"github.com/hiddendim/hiddendim/models"
+)
+
+// CaptionerKind is the checkpoint kind of captioners.
+const CaptionerKind = "captioner"
+
+// CaptionTrainOptions configure TrainCaptioner.
+type CaptionTrainOptions struct {
+	Data, Out   string
+	Arch        string // AttentionArch or NoAttentionArch
+	Train, Test string // split names; Test "" skips scoring
+	Budget      Budget
+	Seed        uint64
+	// Beam is the beam width the test split is scored with (1: greedy).
+	Beam    int
+	OnStep  func(step, total int, loss float64)
+	OnEpoch func(epoch int, loss float64)
+}
+
+// TrainCaptioner trains a captioner on a relations or counting dataset,
+// saving a checkpoint (weights, config, vocabulary) after every epoch, and
+// scores it on the test split (metrics.json) if there is one.
+func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]float64, error) {
+	train, err := LoadCaptionSet(o.Data, o.Train)
+	if err != nil {
+		return nil, err
+	}
+	c, vocab, err := NewCaptionerFor(train, o.Arch, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	train.Encode(vocab, c.Config.Steps)
+	meta := CaptionerMeta{Model: c.Config, Words: vocab.Words, Dataset: train.Kind, Budget: o.Budget}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	ckpt := filepath.Join(o.Out, CheckpointFile)
+	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
+		OnEpoch: func(epoch int, st *models.State) error {
+			ck, err := models.NewCheckpoint(CaptionerKind, meta, c.Params(), st)
+			if err != nil {
+				return err
+			}
+			if o.OnEpoch != nil {
+				o.OnEpoch(epoch, st.Losses[len(st.Losses)-1])
+			}
+			return ck.Save(ckpt)
+		}}
+	start := time.Now()
+	if _, err := models.Train(ctx, c, train.Len(), c.Feeder(train.Images), tc, nil); err != nil {
+		return nil, err
+	}
+	secs := time.Since(start).Seconds()
+	if o.Test == "" {
+		return nil, nil
+	}
+	test, err := LoadCaptionSet(o.Data, o.Test)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := GenerateCaptions(c, vocab, test, nil, max(o.Beam, 1))
+	if err != nil {
+		return nil, err
+	}
+	gh, gw := c.Grid()
+	scores := CaptionScores(test, gen, gh, gw)
+	b, _ := json.MarshalIndent(map[string]any{"metrics": scores, "beam": max(o.Beam, 1), "train_seconds": secs, "split": o.Test, "model": meta}, "", "  ")
+	return scores, os.WriteFile(filepath.Join(o.Out, "metrics.json"), append(b, '\n'), 0o644)
+}
+
+// LoadCaptioner rebuilds a captioner and its vocabulary from a checkpoint.
+func LoadCaptioner(path string) (*models.Captioner, *Vocab, error) {
+	ck, err := models.LoadCheckpoint(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ck.Kind != CaptionerKind {
+		return nil, nil, fmt.Errorf("bench: %s holds a %q, not a captioner", path, ck.Kind)
+	}
+	var meta CaptionerMeta
+	if err := json.Unmarshal(ck.Config, &meta); err != nil {
+		return nil, nil, fmt.Errorf("bench: %s: %w", path, err)
+	}
+	c, err := models.NewCaptioner(meta.Model)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := ck.Restore(c.Params()); err != nil {
+		return nil, nil, err
+	}
+	return c, NewVocab(meta.Words), nil
+}
+
+// CaptionPictures writes, for the first n samples of a split, one strip
+// per sample (caption_<i>.png): the image with the true and generated
+// captions, then one attention overlay per generated word (the grid's
+// weights upsampled over the image as a red heat map). It returns the
+// files written and the scores over those n samples.
+func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string, map[string]float64, error) {
+	c, vocab, err := LoadCaptioner(checkpoint)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.Close()
+	set, err := LoadCaptionSet(data, split)
+	if err != nil {
+		return nil, nil, err
+	}
+	n = min(n, set.Len())
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	gen, err := GenerateCaptions(c, vocab, set, idx, beam)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("bench: %w", err)
+	}
+	gh, gw := c.Grid()
+	var files []string
+	for i, g := range gen {
+		p := filepath.Join(out, fmt.Sprintf("caption_%d.png", i))
+		if err := captionStrip(p, set, i, g, gh, gw); err != nil {
+			return files, nil, err
+		}
+		files = append(files, p)
+	}
+	sub := &CaptionSet{Kind: set.Kind, Images: set.Images, Captions: set.Captions[:n], Masks: set.Masks[:n], Objects: set.Objects[:n]}
+	return files, CaptionScores(sub, gen, gh, gw), nil
+}
+
+func captionStrip(path string, set *CaptionSet, i int, g Generated, gh, gw int) error {
+	const scale, pad, text = 3, 6, 16
+	shape := set.Images.Shape
+	w, h := shape[2]*scale, shape[1]*scale
+	cols := 1 + len(g.Words)
+	dc := gg.NewContext(pad+cols*(w+pad), pad+2*text+h+text+pad)
+	dc.SetRGB(0.12, 0.12, 0.12)
+	dc.Clear()
+	dc.SetFontFace(basicfont.Face7x13)
+	dc.SetColor(color.White)
+	dc.DrawString("truth:     "+set.Captions[i], pad, pad+11)
+	dc.DrawString("generated: "+Detokenize(g.Words), pad, pad+text+11)
+	y := pad + 2*text
+	base := chwImage(set.Images.Image(i), shape)
+	dc.DrawImage(upscale(base, scale), pad, y)
+	dc.DrawString("image", pad, float64(y+h+12))
+	for k, word := range g.Words {
+		x := pad + (k+1)*(w+pad)
+		if k < len(g.Alphas) {
+			dc.DrawImage(upscale(overlay(base, g.Alphas[k], gh, gw), scale), x, y)
+		} else {
+			dc.DrawImage(upscale(base, scale), x, y)
+		}
+		dc.DrawString(word, float64(x), float64(y+h+12))
+	}
+	return dc.SavePNG(path)
+}
+
+// overlay darkens the image where attention is low and tints it red where
+// it is high: each pixel takes its grid cell's weight, scaled by the
+// largest weight.
+func overlay(img image.Image, alpha []float32, gh, gw int) image.Image {
+	b := img.Bounds()
+	var peak float32
+	for _, a := range alpha {
+		peak = max(peak, a)
+	}
+	out := image.NewRGBA(b)
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			a := alpha[(y*gh/b.Dy())*gw+x*gw/b.Dx()] / max(peak, 1e-9)
+			r, g, bl, _ := img.At(x, y).RGBA()
+			f := 0.25 + 0.75*float64(a)
+			out.Set(x, y, color.RGBA{uint8(min(255, f*float64(r>>8)+float64(a)*120)), uint8(f * float64(g>>8)), uint8(f * float64(bl>>8)), 255})
+		}
+	}
+	return out
+}

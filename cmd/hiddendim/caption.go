@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hiddendim/hiddendim/bench"
+)
+
+func runCaption(ctx context.Context, args []string) error {
+	fs := newFlags("caption")
+	data := fs.String("data", "", "relations or counting dataset folder (required)")
+	out := fs.String("out", "", "folder for the PNG strips (required)")
+	split := fs.String("split", "test", "split to caption")
+	n := fs.Int("n", 8, "samples to caption")
+	beam := fs.Int("beam", 1, "beam width (1: greedy)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := exactly(pos, 1, "one CHECKPOINT (a captioner's model.ckpt)"); err != nil {
+		return err
+	}
+	if *data == "" || *out == "" || *n < 1 || *beam < 1 {
+		return usageErrorf("caption: want CHECKPOINT --data DIR --out DIR, with --n and --beam at least 1")
+	}
+	files, scores, err := bench.CaptionPictures(pos[0], *data, *split, *out, *n, *beam)
+	for _, f := range files {
+		fmt.Println("wrote", f)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("scores over these %d samples:\n", len(files))
+	return printPlain(scores)
+}

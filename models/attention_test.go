@@ -1,0 +1,47 @@
+package models
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+func TestAttendGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 1))
+	gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
+		f := G.NewTensor(g, tensor.Float64, 3, G.WithValue(randTensor(rng, 2, 3, 4)), G.WithName("f"))
+		pf := G.NewTensor(g, tensor.Float64, 3, G.WithValue(randTensor(rng, 2, 3, 5)), G.WithName("pf"))
+		hp := G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, 2, 5)), G.WithName("hp"))
+		v := G.NewVector(g, tensor.Float64, G.WithValue(randTensor(rng, 5)), G.WithName("v"))
+		out := G.Must(attend(f, pf, hp, v))
+		return G.Nodes{f, pf, hp, v}, projectSum(g, rng, out)
+	})
+}
+
+// The fused op against the formulas computed by hand on one example.
+func TestAttendValues(t *testing.T) {
+	g := G.NewGraph()
+	fv := []float64{1, 0, 0, 2} // L = 2 locations, D = 2
+	f := G.NewTensor(g, tensor.Float64, 3, G.WithValue(tensor.New(tensor.WithShape(1, 2, 2), tensor.WithBacking(fv))), G.WithName("f"))
+	pf := G.NewTensor(g, tensor.Float64, 3, G.WithValue(tensor.New(tensor.WithShape(1, 2, 1), tensor.WithBacking([]float64{0.5, -0.5}))), G.WithName("pf"))
+	hp := G.NewMatrix(g, tensor.Float64, G.WithValue(tensor.New(tensor.WithShape(1, 1), tensor.WithBacking([]float64{0.25}))), G.WithName("hp"))
+	v := G.NewVector(g, tensor.Float64, G.WithValue(tensor.New(tensor.WithShape(1), tensor.WithBacking([]float64{2}))), G.WithName("v"))
+	out := G.Must(attend(f, pf, hp, v))
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	e0, e1 := 2*math.Tanh(0.75), 2*math.Tanh(-0.25)
+	a0 := math.Exp(e0) / (math.Exp(e0) + math.Exp(e1))
+	want := []float64{a0 * 1, (1 - a0) * 2, a0, 1 - a0}
+	got := out.Value().Data().([]float64)
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-12 {
+			t.Fatalf("attend = %v, want %v", got, want)
+		}
+	}
+}

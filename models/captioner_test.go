@@ -1,0 +1,124 @@
+package models
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// toyCaptions are 8×8 images with one lit 4×4 quadrant in one of three
+// channels, captioned "<channel> <quadrant>" (ids 4–6 and 7–10).
+func toyCaptions(n int, seed uint64) *CaptionData {
+	rng := rand.New(rand.NewPCG(seed, 4))
+	d := &CaptionData{Shape: [3]int{3, 8, 8}, X: make([]float32, n*192)}
+	for i := range n {
+		ch, q := rng.IntN(3), rng.IntN(4)
+		img := d.Image(i)
+		oy, ox := (q/2)*4, (q%2)*4
+		for y := oy; y < oy+4; y++ {
+			for x := ox; x < ox+4; x++ {
+				img[ch*64+y*8+x] = 1
+			}
+		}
+		d.Tokens = append(d.Tokens, []int{StartID, 4 + ch, 7 + q, EndID})
+	}
+	return d
+}
+
+func toyCaptioner(t testing.TB, attention bool) *Captioner {
+	c, err := NewCaptioner(CaptionerConfig{Input: [3]int{3, 8, 8}, Conv: []int{8, 16}, Vocab: 11, Embed: 8, Hidden: 32, Att: 16,
+		Steps: 3, Attention: attention, Lambda: 1, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCaptionerLearns(t *testing.T) {
+	train, test := toyCaptions(384, 1), toyCaptions(60, 2)
+	for _, attention := range []bool{true, false} {
+		c := toyCaptioner(t, attention)
+		st, err := Train(context.Background(), c, train.Len(), c.Feeder(train), TrainConfig{Epochs: 12, Batch: 32, LR: 1e-2, Seed: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx := make([]int, test.Len())
+		for i := range idx {
+			idx[i] = i
+		}
+		for _, beam := range []int{1, 3} {
+			out, err := c.Decode(test, idx, beam)
+			if err != nil {
+				t.Fatal(err)
+			}
+			right := 0
+			for i, d := range out {
+				if slices.Equal(d.Tokens, test.Tokens[i][1:3]) {
+					right++
+				}
+				if attention && len(d.Alphas) != len(d.Tokens) {
+					t.Fatalf("%d attention maps for %d tokens", len(d.Alphas), len(d.Tokens))
+				}
+				if !attention && d.Alphas != nil {
+					t.Fatal("attention maps from the no-attention baseline")
+				}
+			}
+			if right < 57 {
+				t.Errorf("attention %v, beam %d: %d of 60 captions right (losses %v)", attention, beam, right, st.Losses)
+			}
+		}
+	}
+}
+
+func TestCaptionerIsDeterministic(t *testing.T) {
+	train := toyCaptions(128, 1)
+	var losses [][]float64
+	for range 2 {
+		c := toyCaptioner(t, true)
+		st, err := Train(context.Background(), c, train.Len(), c.Feeder(train), TrainConfig{Epochs: 2, Batch: 32, LR: 1e-2, Seed: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses = append(losses, st.Losses)
+	}
+	if !slices.Equal(losses[0], losses[1]) {
+		t.Errorf("two runs differ: %v", losses)
+	}
+}
+
+// BenchmarkCaptioner trains the captioner net of
+// shared/peers/torch_reference.py: 56×56 inputs, a 7×7×64 grid, hidden
+// 128, attention 64, vocabulary 16, captions of 6 tokens after <start>,
+// batch 64, 16 distinct batches cycled as the script does.
+func BenchmarkCaptioner(b *testing.B) {
+	const nb, batch, steps = 16, 64, 6
+	c, err := NewCaptioner(ReferenceCaptioner(16, steps, true, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	d := &CaptionData{Shape: [3]int{3, 56, 56}, X: make([]float32, nb*batch*3*56*56)}
+	for i := range d.X {
+		d.X[i] = rng.Float32()
+	}
+	for range nb * batch {
+		tok := []int{StartID}
+		for range steps {
+			tok = append(tok, rng.IntN(16))
+		}
+		d.Tokens = append(d.Tokens, tok)
+	}
+	feed := c.Feeder(d)
+	if _, err := Train(context.Background(), c, d.Len(), feed, TrainConfig{Steps: 10, Batch: batch, LR: 1e-3}, nil); err != nil {
+		b.Fatal(err)
+	}
+	steps2 := 0
+	for b.Loop() {
+		if _, err := Train(context.Background(), c, d.Len(), feed, TrainConfig{Steps: 30, Batch: batch, LR: 1e-3, Seed: uint64(steps2)}, nil); err != nil {
+			b.Fatal(err)
+		}
+		steps2 += 30
+	}
+	b.ReportMetric(float64(steps2*batch)/b.Elapsed().Seconds(), "captions/s")
+}
