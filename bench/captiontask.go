@@ -53,14 +53,18 @@ type CaptionerMeta struct {
 }
 
 // NewCaptionerFor sizes a reference captioner for a training split: the
-// vocabulary from its captions, the steps from its longest caption.
-func NewCaptionerFor(train *CaptionSet, arch string, seed uint64) (*models.Captioner, *Vocab, error) {
+// vocabulary from its captions, the steps from its longest caption. A
+// negative lambda keeps the reference λ.
+func NewCaptionerFor(train *CaptionSet, arch string, seed uint64, lambda float64) (*models.Captioner, *Vocab, error) {
 	if arch != AttentionArch && arch != NoAttentionArch {
 		return nil, nil, fmt.Errorf("bench: unknown captioner %q; want %s or %s", arch, AttentionArch, NoAttentionArch)
 	}
 	vocab := BuildVocab(train.Captions)
 	cfg := models.ReferenceCaptioner(len(vocab.Words), train.MaxWords()+1, arch == AttentionArch, seed)
 	cfg.Input = train.Images.Shape
+	if lambda >= 0 {
+		cfg.Lambda = lambda
+	}
 	c, err := models.NewCaptioner(cfg)
 	return c, vocab, err
 }
@@ -101,7 +105,7 @@ func runCaptioning(ctx context.Context, suite string, t Task, m ModelSpec, seed 
 	what := fmt.Sprintf("%s %s seed %d", t.Name, m.Name, seed)
 	tr, ok := d.trained[key]
 	if !ok {
-		c, vocab, err := NewCaptionerFor(d.capTrain, m.Arch, seed)
+		c, vocab, err := NewCaptionerFor(d.capTrain, m.Arch, seed, -1)
 		if err != nil {
 			return Record{}, err
 		}

@@ -27,7 +27,10 @@ type CaptionTrainOptions struct {
 	Budget      Budget
 	Seed        uint64
 	// Beam is the beam width the test split is scored with (1: greedy).
-	Beam    int
+	Beam int
+	// Lambda, when not negative, replaces the reference λ of the doubly
+	// stochastic attention penalty.
+	Lambda  float64
 	OnStep  func(step, total int, loss float64)
 	OnEpoch func(epoch int, loss float64)
 }
@@ -40,7 +43,7 @@ func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]floa
 	if err != nil {
 		return nil, err
 	}
-	c, vocab, err := NewCaptionerFor(train, o.Arch, o.Seed)
+	c, vocab, err := NewCaptionerFor(train, o.Arch, o.Seed, o.Lambda)
 	if err != nil {
 		return nil, err
 	}

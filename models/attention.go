@@ -16,7 +16,8 @@ import (
 //
 //	e_l = v·tanh(pf_l + hp),  α = softmax(e),  ctx = Σ_l α_l f_l.
 //
-// It returns ctx and α side by side, N×(D+L); slice them apart.
+// It returns ctx (N×D) then α (N×L), packed in one vector of N·(D+L):
+// slice them apart (never by column: see lstmCell).
 func attend(f, pf, hp, v *G.Node) (*G.Node, error) {
 	fs, ps, hs := f.Shape(), pf.Shape(), hp.Shape()
 	if fs.Dims() != 3 || ps.Dims() != 3 || hs.Dims() != 2 || v.Shape().Dims() != 1 ||
@@ -36,16 +37,16 @@ type attendOp struct {
 
 func (attendOp) Arity() int { return 4 }
 func (attendOp) Type() hm.Type {
-	return hm.NewFnType(tensorT(3), tensorT(3), tensorT(2), tensorT(1), tensorT(2))
+	return hm.NewFnType(tensorT(3), tensorT(3), tensorT(2), tensorT(1), tensorT(1))
 }
 func (op attendOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{op.g.N, op.g.D + op.g.L}, nil
+	return tensor.Shape{op.g.N * (op.g.D + op.g.L)}, nil
 }
 func (attendOp) DiffWRT(int) []bool { return []bool{true, true, true, true} }
 
 func (op attendOp) Do(in ...G.Value) (G.Value, error) {
 	f := in[0].(*tensor.Dense)
-	out := tensor.New(tensor.Of(f.Dtype()), tensor.WithShape(op.g.N, op.g.D+op.g.L))
+	out := tensor.New(tensor.Of(f.Dtype()), tensor.WithShape(op.g.N*(op.g.D+op.g.L)))
 	switch fs := f.Data().(type) {
 	case []float32:
 		attendForward(op.g, fs, data32(in[1]), data32(in[2]), data32(in[3]), out.Data().([]float32))
@@ -95,15 +96,14 @@ func attendForward[F float](g attGeom, f, pf, hp, v, out []F) {
 		alpha := make([]float64, g.L)
 		for n := lo; n < hi; n++ {
 			scores(g, n, pf, hp, v, alpha, nil)
-			row := out[n*(g.D+g.L) : (n+1)*(g.D+g.L)]
-			ctx := row[:g.D]
+			ctx := out[n*g.D : (n+1)*g.D]
 			clear(ctx)
 			for l, a := range alpha {
 				fl := f[(n*g.L+l)*g.D : (n*g.L+l+1)*g.D]
 				for d := range ctx {
 					ctx[d] += F(a) * fl[d]
 				}
-				row[g.D+l] = F(a)
+				out[g.N*g.D+n*g.L+l] = F(a)
 			}
 		}
 	})
@@ -122,14 +122,9 @@ func (op attendOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	var grads G.Nodes
 	at := 0
 	for k, size := range sizes {
-		s, err := G.Slice(packed, G.S(at, at+size))
+		s, err := segment(packed, at, at+size, shapes[k]...)
 		if err != nil {
 			return nil, err
-		}
-		if shapes[k].Dims() > 1 {
-			if s, err = G.Reshape(s, shapes[k]); err != nil {
-				return nil, err
-			}
 		}
 		grads = append(grads, s)
 		at += size
@@ -145,7 +140,7 @@ type attendGradOp struct {
 
 func (attendGradOp) Arity() int { return 5 }
 func (attendGradOp) Type() hm.Type {
-	return hm.NewFnType(tensorT(3), tensorT(3), tensorT(2), tensorT(1), tensorT(2), tensorT(1))
+	return hm.NewFnType(tensorT(3), tensorT(3), tensorT(2), tensorT(1), tensorT(1), tensorT(1))
 }
 func (op attendGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	g := op.g
@@ -178,12 +173,12 @@ func attendBackward[F float](g attGeom, f, pf, hp, v, dout, packed []F) {
 		dvp := make([]float64, g.A)
 		for n := lo; n < hi; n++ {
 			scores(g, n, pf, hp, v, alpha, t)
-			dctx := dout[n*(g.D+g.L) : n*(g.D+g.L)+g.D]
+			dctx := dout[n*g.D : (n+1)*g.D]
 			var dot float64
 			for l := range g.L {
 				fl := f[(n*g.L+l)*g.D : (n*g.L+l+1)*g.D]
 				dfl := df[(n*g.L+l)*g.D : (n*g.L+l+1)*g.D]
-				s := float64(dout[n*(g.D+g.L)+g.D+l])
+				s := float64(dout[g.N*g.D+n*g.L+l])
 				for d := range fl {
 					s += float64(dctx[d]) * float64(fl[d])
 					dfl[d] = F(alpha[l]) * dctx[d]

@@ -37,7 +37,7 @@ func TestAttendValues(t *testing.T) {
 	}
 	e0, e1 := 2*math.Tanh(0.75), 2*math.Tanh(-0.25)
 	a0 := math.Exp(e0) / (math.Exp(e0) + math.Exp(e1))
-	want := []float64{a0 * 1, (1 - a0) * 2, a0, 1 - a0}
+	want := []float64{a0 * 1, (1 - a0) * 2, a0, 1 - a0} // ctx, then α
 	got := out.Value().Data().([]float64)
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > 1e-12 {

@@ -52,19 +52,20 @@ func ReferenceCaptioner(vocab, steps int, attention bool, seed uint64) Captioner
 
 // Captioner is a CNN-LSTM captioner (Show, Attend and Tell).
 type Captioner struct {
-	Config CaptionerConfig
-	ps     *ParamSet
-	conv   [][2]*Param
-	embed  *Param
-	initH  [2]*Param
-	initC  [2]*Param
-	attF   [2]*Param
-	attH   [2]*Param
-	attV   *Param
-	lstm   [3]*Param // Wx, Wh, b
-	out    [2]*Param
-	graphs map[[2]int]*Graph
-	L, C   int // grid locations and feature size
+	Config  CaptionerConfig
+	ps      *ParamSet
+	conv    [][2]*Param
+	embed   *Param
+	initH   [2]*Param
+	initC   [2]*Param
+	attF    [2]*Param
+	attH    [2]*Param
+	attV    *Param
+	lstm    [3]*Param // Wx (word), Wh, b
+	lstmCtx *Param    // Wx (attention context)
+	out     [2]*Param
+	graphs  map[[2]int]*Graph
+	L, C    int // grid locations and feature size
 }
 
 // NewCaptioner validates cfg and draws the initial weights.
@@ -99,8 +100,13 @@ func NewCaptioner(cfg CaptionerConfig) (*Captioner, error) {
 		c.attV = c.ps.Glorot("att.v", cfg.Att, 1, cfg.Att)
 		lstmIn += c.C
 	}
-	c.lstm = [3]*Param{c.ps.Glorot("dec.lstm.wx", lstmIn, 4*cfg.Hidden, lstmIn, 4*cfg.Hidden),
+	// The LSTM's input weights come in two blocks, for the word and for
+	// the attention context: the blocks of one matrix over [word | ctx].
+	c.lstm = [3]*Param{c.ps.Glorot("dec.lstm.wx", lstmIn, 4*cfg.Hidden, cfg.Embed, 4*cfg.Hidden),
 		c.ps.Glorot("dec.lstm.wh", cfg.Hidden, 4*cfg.Hidden, cfg.Hidden, 4*cfg.Hidden), c.ps.Zeros("dec.lstm.b", 4*cfg.Hidden)}
+	if cfg.Attention {
+		c.lstmCtx = c.ps.Glorot("dec.lstm.wctx", lstmIn, 4*cfg.Hidden, c.C, 4*cfg.Hidden)
+	}
 	// A forget-gate bias of 1 keeps early gradients flowing (Jozefowicz et al. 2015).
 	for i := cfg.Hidden; i < 2*cfg.Hidden; i++ {
 		c.lstm[2].Data()[i] = 1
@@ -168,33 +174,34 @@ func (c *Captioner) encode(x *G.Node, n int, node map[*Param]*G.Node) (encoded, 
 func (c *Captioner) step(e encoded, h, cell, ids *G.Node, node map[*Param]*G.Node) (hN, cN, logits, alpha *G.Node, err error) {
 	x, err := embed(node[c.embed], ids)
 	if err != nil {
-		return
+		return nil, nil, nil, nil, err
 	}
+	xs := []*G.Node{x}
+	w := LSTMWeights{Wx: []*G.Node{node[c.lstm[0]]}, Wh: node[c.lstm[1]], B: node[c.lstm[2]]}
 	if c.Config.Attention {
 		hp := must(dense(h, node[c.attH[0]], node[c.attH[1]]))
 		both, err := attend(e.feats, e.pf, hp, node[c.attV])
 		if err != nil {
 			return nil, nil, nil, nil, err
 		}
-		ctx := must(G.Slice(both, nil, G.S(0, c.C)))
-		alpha = must(G.Slice(both, nil, G.S(c.C, c.C+c.L)))
-		if x, err = G.Concat(1, x, ctx); err != nil {
-			return nil, nil, nil, nil, err
-		}
+		n := h.Shape()[0]
+		ctx := must(segment(both, 0, n*c.C, n, c.C))
+		alpha = must(segment(both, n*c.C, n*(c.C+c.L), n, c.L))
+		xs = append(xs, ctx)
+		w.Wx = append(w.Wx, node[c.lstmCtx])
 	}
-	w := LSTMWeights{Wx: node[c.lstm[0]], Wh: node[c.lstm[1]], B: node[c.lstm[2]]}
-	if hN, cN, err = lstmCell(x, h, cell, w); err != nil {
-		return
+	if hN, cN, err = lstmCell(xs, h, cell, w); err != nil {
+		return nil, nil, nil, nil, err
 	}
 	logits, err = dense(hN, node[c.out[0]], node[c.out[1]])
-	return
+	return hN, cN, logits, alpha, err
 }
 
 // Graph builds (and caches) the teacher-forced graph for batches of n.
 // Inputs: the images (n×C×H×W); the input tokens, step-major (Steps·n ids:
 // step t's tokens for every example, then step t+1's); and, when training,
 // the one-hot next tokens ((Steps·n)×Vocab, all-zero rows after <end>).
-// Outputs: the logits, (Steps·n)×Vocab, step-major. The loss is the
+// Outputs: each step's logits, n×Vocab. The loss is the
 // cross-entropy summed over real tokens and divided by Steps·n, plus
 // λ/n·Σ_l(1 − Σ_t α_tl)² with attention.
 func (c *Captioner) Graph(n int, train bool) (*Graph, error) {
@@ -219,7 +226,7 @@ func (c *Captioner) Graph(n int, train bool) (*Graph, error) {
 	h, cell := e.h, e.c
 	var logits, alphas []*G.Node
 	for t := range cfg.Steps {
-		idt := must(G.Slice(ids, G.S(t*n, (t+1)*n)))
+		idt := must(segment(ids, t*n, (t+1)*n, n))
 		var lg, alpha *G.Node
 		if h, cell, lg, alpha, err = c.step(e, h, cell, idt, node); err != nil {
 			return nil, err
@@ -227,17 +234,21 @@ func (c *Captioner) Graph(n int, train bool) (*Graph, error) {
 		logits = append(logits, lg)
 		alphas = append(alphas, alpha)
 	}
-	all := logits[0]
-	if len(logits) > 1 {
-		if all, err = G.Concat(0, logits...); err != nil {
-			return nil, err
-		}
-	}
-	gr.Outputs = []*G.Node{all}
+	gr.Outputs = logits
 	if train {
 		y := G.NewMatrix(g, tensor.Float32, G.WithShape(cfg.Steps*n, cfg.Vocab), G.WithName("y"))
 		gr.Inputs = append(gr.Inputs, y)
-		if gr.Loss, err = softmaxXent(all, y); err != nil {
+		// The mean over all Steps·n rows is the mean of the steps' means.
+		for t, lg := range logits {
+			yt := must(segment(y, t*n*cfg.Vocab, (t+1)*n*cfg.Vocab, n, cfg.Vocab))
+			l := must(softmaxXent(lg, yt))
+			if gr.Loss == nil {
+				gr.Loss = l
+			} else if gr.Loss, err = G.Add(gr.Loss, l); err != nil {
+				return nil, err
+			}
+		}
+		if gr.Loss, err = G.HadamardProd(gr.Loss, constLike(gr.Loss, 1/float64(cfg.Steps))); err != nil {
 			return nil, err
 		}
 		if cfg.Attention && cfg.Lambda > 0 {

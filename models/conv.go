@@ -275,13 +275,10 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 // (OutC) in one vector so that the batch is walked once for both.
 func splitDW(dwb *G.Node, g convGeom) (dw, db *G.Node, err error) {
 	nw := g.OutC * g.ckk()
-	if dw, err = G.Slice(dwb, G.S(0, nw)); err != nil {
+	if dw, err = segment(dwb, 0, nw, g.OutC, g.ckk()); err != nil {
 		return nil, nil, err
 	}
-	if dw, err = G.Reshape(dw, tensor.Shape{g.OutC, g.ckk()}); err != nil {
-		return nil, nil, err
-	}
-	db, err = G.Slice(dwb, G.S(nw, nw+g.OutC))
+	db, err = segment(dwb, nw, nw+g.OutC, g.OutC)
 	return dw, db, err
 }
 

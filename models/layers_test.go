@@ -83,7 +83,7 @@ func TestLSTMGradientOverTwoSteps(t *testing.T) {
 	gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
 		const n, in, hid = 2, 3, 4
 		w := LSTMWeights{
-			Wx: G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, in, 4*hid)), G.WithName("Wx")),
+			Wx: []*G.Node{G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, in, 4*hid)), G.WithName("Wx"))},
 			Wh: G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, hid, 4*hid)), G.WithName("Wh")),
 			B:  G.NewVector(g, tensor.Float64, G.WithValue(randTensor(rng, 4*hid)), G.WithName("b")),
 		}
@@ -91,15 +91,15 @@ func TestLSTMGradientOverTwoSteps(t *testing.T) {
 		c := G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, n, hid)), G.WithName("c0"))
 		x1 := G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, n, in)), G.WithName("x1"))
 		x2 := G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, n, in)), G.WithName("x2"))
-		h1, c1, err := lstmCell(x1, h, c, w)
+		h1, c1, err := lstmCell([]*G.Node{x1}, h, c, w)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h2, _, err := lstmCell(x2, h1, c1, w)
+		h2, _, err := lstmCell([]*G.Node{x2}, h1, c1, w)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = c1
-		return G.Nodes{w.Wx, w.Wh, w.B, h, c, x1}, projectSum(g, rng, h2)
+		return G.Nodes{w.Wx[0], w.Wh, w.B, h, c, x1}, projectSum(g, rng, h2)
 	})
 }

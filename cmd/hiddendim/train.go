@@ -29,6 +29,7 @@ func runTrain(ctx context.Context, args []string) error {
 	beta := fs.Float64("beta", 0, "vae: weight of the KL term (default 1)")
 	likelihood := fs.String("likelihood", "", "vae: observation model, bernoulli (default) or gaussian (σ = 0.1)")
 	beam := fs.Int("beam", 1, "attention, no-attention: beam width the test split is scored with (1: greedy)")
+	lambda := fs.Float64("lambda", -1, "attention: weight of the doubly stochastic attention penalty (default: the reference captioner's)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -54,7 +55,7 @@ func runTrain(ctx context.Context, args []string) error {
 			return usageErrorf("train: --resume is not supported for captioners yet; train from the start")
 		}
 		return trainCaptioner(ctx, bench.CaptionTrainOptions{Data: *data, Out: *out, Arch: arch, Train: *trainSplit, Test: *testSplit,
-			Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed, Beam: *beam})
+			Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed, Beam: *beam, Lambda: *lambda})
 	}
 	if arch == bench.VAEKind {
 		if *likelihood != "" && *likelihood != models.Bernoulli && *likelihood != models.Gaussian {
