@@ -113,7 +113,7 @@ func LoadCaptioner(path string) (*models.Captioner, *Vocab, error) {
 // CaptionPictures writes, for the first n samples of a split, one strip
 // per sample (caption_<i>.png): the image with the true and generated
 // captions, then one attention overlay per generated word (the grid's
-// weights upsampled over the image as a red heat map). It returns the
+// weights upsampled over the image as a yellow heat map). It returns the
 // files written and the scores over those n samples.
 func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string, map[string]float64, error) {
 	c, vocab, err := LoadCaptioner(checkpoint)
@@ -178,9 +178,9 @@ func captionStrip(path string, set *CaptionSet, i int, g Generated, gh, gw int) 
 	return dc.SavePNG(path)
 }
 
-// overlay darkens the image where attention is low and tints it red where
-// it is high: each pixel takes its grid cell's weight, scaled by the
-// largest weight.
+// overlay dims the image where attention is low and lays a yellow heat
+// map over it where attention is high: each pixel takes its grid cell's
+// weight, scaled by the largest weight.
 func overlay(img image.Image, alpha []float32, gh, gw int) image.Image {
 	b := img.Bounds()
 	var peak float32
@@ -190,10 +190,11 @@ func overlay(img image.Image, alpha []float32, gh, gw int) image.Image {
 	out := image.NewRGBA(b)
 	for y := range b.Dy() {
 		for x := range b.Dx() {
-			a := alpha[(y*gh/b.Dy())*gw+x*gw/b.Dx()] / max(peak, 1e-9)
+			a := float64(alpha[(y*gh/b.Dy())*gw+x*gw/b.Dx()] / max(peak, 1e-9))
 			r, g, bl, _ := img.At(x, y).RGBA()
-			f := 0.25 + 0.75*float64(a)
-			out.Set(x, y, color.RGBA{uint8(min(255, f*float64(r>>8)+float64(a)*120)), uint8(f * float64(g>>8)), uint8(f * float64(bl>>8)), 255})
+			f := 0.3 + 0.4*a
+			heat := 150 * a
+			out.Set(x, y, color.RGBA{uint8(min(255, f*float64(r>>8)+heat)), uint8(min(255, f*float64(g>>8)+heat)), uint8(f * float64(bl>>8)), 255})
 		}
 	}
 	return out

@@ -145,11 +145,14 @@ func Suites() map[string]Suite {
 	vae := []ModelSpec{vaeModel("vae", 1)}
 	vaes := []ModelSpec{vaeModel("vae", 1), vaeModel("beta4-vae", 4)}
 	vaeBudget := Budget{Epochs: 10, Batch: 64, LR: 1e-3}
+	captionBudget := Budget{Epochs: 8, Batch: 64, LR: 2e-3}
+	captionTarget := []Expectation{{Model: "attention-greedy", Metric: "canonical_exact_match", Min: 0.95}}
 	return map[string]Suite{
 		"quick": {Name: "quick", Description: "a first look and CI: small data, short budgets, one seed (under a minute here)",
 			Tasks: []Task{
 				shapesTask("shapes-multilabel", nil, 3000, 500, Budget{Epochs: 5, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
 				vaeTask("vae-shapes", "shapes", nil, 3000, 500, vae, Budget{Epochs: 5, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
+				captionTask("caption-relations", "relations", nil, 2000, 300, Budget{Epochs: 3, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
 			}},
 		"standard": {Name: "standard", Description: "the reference numbers: full shapes splits, three seeds (under 20 minutes here)",
 			Tasks: []Task{
@@ -159,6 +162,8 @@ func Suites() map[string]Suite {
 				vaeTask("vae-shapes", "shapes", nil, 10000, 2000, vaes, vaeBudget, []uint64{1}, nil),
 				vaeTask("vae-shapes-centered", "shapes", centered, 10000, 2000, vae, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1}, vaeTargets),
 				vaeTask("vae-relations", "relations", relationParts, 5000, 1000, vae, vaeBudget, []uint64{1}, nil),
+				captionTask("caption-relations", "relations", nil, 10000, 1000, captionBudget, []uint64{1}, captionTarget),
+				captionTask("caption-counting", "counting", nil, 10000, 1000, captionBudget, []uint64{1}, nil),
 			}},
 		"full": {Name: "full", Description: "paper-grade: large splits, long budgets, five seeds (hours)",
 			Tasks: []Task{
@@ -168,6 +173,8 @@ func Suites() map[string]Suite {
 				vaeTask("vae-shapes", "shapes", nil, 50000, 10000, vaes, Budget{Epochs: 20, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, nil),
 				vaeTask("vae-shapes-centered", "shapes", centered, 10000, 2000, vae, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, vaeTargets),
 				vaeTask("vae-relations", "relations", relationParts, 20000, 2000, vae, Budget{Epochs: 20, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, nil),
+				captionTask("caption-relations", "relations", nil, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, captionTarget),
+				captionTask("caption-counting", "counting", nil, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, nil),
 			}},
 	}
 }
