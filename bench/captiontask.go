@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -87,10 +86,8 @@ func loadCaptionTask(dir string, t Task) (*taskData, error) {
 	if err != nil {
 		return nil, err
 	}
-	gs, _ := t.Dataset.Spec()
 	return &taskData{capTrain: train, capTest: test, trained: map[string]*trainedCaptioner{}, passes: map[string]int{},
-		dataset: DatasetRecord{Generator: t.Dataset.Generator, Version: t.Dataset.Version, SpecSHA256: t.Dataset.Hash(),
-			ConfigSHA256: generators.ConfigHash(gs.Config), Splits: map[string]string{t.Dataset.Train: train.SplitSHA256, t.Dataset.Test: test.SplitSHA256}}}, nil
+		dataset: newDatasetRecord(t, train.SplitSHA256, test.SplitSHA256)}, nil
 }
 
 // runCaptioning trains (or reuses) the architecture's captioner and scores
@@ -139,19 +136,8 @@ func runCaptioning(ctx context.Context, suite string, t Task, m ModelSpec, seed 
 			scores[k] = exact(v)
 		}
 	}
-	params := models.Count(tr.c.Params())
-	scores["params"] = exact(float64(params))
-	cfgJSON, _ := json.Marshal(tr.c.Config)
-	rec := Record{
-		RunKey: runKey(t, m, seed), Suite: suite, Task: t.Name, TaskVersion: t.Version, Model: m.Name, Seed: seed,
-		Seeds:   Seeds{Dataset: t.Dataset.Seed, Init: seed, Shuffle: seed},
-		Dataset: d.dataset, ModelConfig: cfgJSON, ModelSHA256: hashJSON(tr.c.Config), Params: params, Budget: t.Budget,
-		Primary: t.Primary, Metrics: scores,
-		Timings: Timings{TrainSeconds: tr.secs, EvalSeconds: evalSecs, TrainSamplesPerSec: tr.samplesPS},
-		Env:     CurrentEnv(opt.BLAS),
-	}
-	rec.seal()
-	return rec, nil
+	return newRecord(suite, t, m, seed, d.dataset, tr.c.Config, models.Count(tr.c.Params()), scores,
+		Timings{TrainSeconds: tr.secs, EvalSeconds: evalSecs, TrainSamplesPerSec: tr.samplesPS}, opt), nil
 }
 
 // GenerateCaptions decodes captions for the samples idx of a set (nil

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/hiddendim/hiddendim/generators"
 )
 
 func tinyCaptionSuite() Suite {
@@ -45,15 +43,7 @@ func TestCaptioningTask(t *testing.T) {
 
 func TestTrainCaptionerAndPictures(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "rel")
-	spec, err := DatasetSpec{Generator: "relations", Version: "1.0.0", Settings: map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"},
-		Splits: []generators.SplitSize{{Name: "train", Count: 96}, {Name: "test", Count: 20}}}.Spec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: data}); err != nil {
-		t.Fatal(err)
-	}
+	data := writeDataset(t, dir, "relations", map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"}, 96, 20)
 	out := filepath.Join(dir, "run")
 	scores, err := TrainCaptioner(context.Background(), CaptionTrainOptions{Data: data, Out: out, Arch: AttentionArch, Train: "train", Test: "test",
 		Budget: Budget{Epochs: 1, Batch: 32, LR: 2e-3}, Seed: 2, Beam: 2})

@@ -55,16 +55,7 @@ func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]floa
 	}
 	ckpt := filepath.Join(o.Out, CheckpointFile)
 	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
-		OnEpoch: func(epoch int, st *models.State) error {
-			ck, err := models.NewCheckpoint(CaptionerKind, meta, c.Params(), st)
-			if err != nil {
-				return err
-			}
-			if o.OnEpoch != nil {
-				o.OnEpoch(epoch, st.Losses[len(st.Losses)-1])
-			}
-			return ck.Save(ckpt)
-		}}
+		OnEpoch: saveEachEpoch(CaptionerKind, meta, c.Params(), ckpt, o.OnEpoch)}
 	start := time.Now()
 	if _, err := models.Train(ctx, c, train.Len(), c.Feeder(train.Images), tc, nil); err != nil {
 		return nil, err

@@ -99,16 +99,7 @@ func TrainClassifier(ctx context.Context, o TrainOptions) (map[string]Metric, er
 		}
 	}
 	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
-		OnEpoch: func(epoch int, st *models.State) error {
-			ck, err := models.NewCheckpoint("classifier", meta, c.Params(), st)
-			if err != nil {
-				return err
-			}
-			if o.OnEpoch != nil {
-				o.OnEpoch(epoch, st.Losses[len(st.Losses)-1])
-			}
-			return ck.Save(ckpt)
-		}}
+		OnEpoch: saveEachEpoch("classifier", meta, c.Params(), ckpt, o.OnEpoch)}
 	start := time.Now()
 	if _, err := models.Train(ctx, c, train.Examples.Len(), c.Feeder(train.Examples), tc, resume); err != nil {
 		return nil, err
@@ -123,6 +114,25 @@ func TrainClassifier(ctx context.Context, o TrainOptions) (map[string]Metric, er
 	}
 	b, _ := json.MarshalIndent(map[string]any{"metrics": scores, "train_seconds": secs, "split": o.Test, "model": meta}, "", "  ")
 	return scores, os.WriteFile(filepath.Join(o.Out, "metrics.json"), append(b, '\n'), 0o644)
+}
+
+// saveEachEpoch is a training hook that saves a checkpoint of kind with
+// meta after every epoch (so an interrupted run loses at most one) and
+// then reports the epoch's mean loss.
+func saveEachEpoch(kind string, meta any, params []*models.Param, path string, report func(epoch int, loss float64)) func(int, *models.State) error {
+	return func(epoch int, st *models.State) error {
+		ck, err := models.NewCheckpoint(kind, meta, params, st)
+		if err != nil {
+			return err
+		}
+		if err := ck.Save(path); err != nil {
+			return err
+		}
+		if report != nil {
+			report(epoch, st.Losses[len(st.Losses)-1])
+		}
+		return nil
+	}
 }
 
 // LoadClassifier rebuilds a classifier from its checkpoint.

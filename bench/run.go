@@ -157,11 +157,7 @@ func loadTask(ctx context.Context, cache *Cache, t Task) (*taskData, error) {
 	if err != nil {
 		return nil, err
 	}
-	gs, _ := t.Dataset.Spec()
-	d := &taskData{train: train, test: test, dataset: DatasetRecord{
-		Generator: t.Dataset.Generator, Version: t.Dataset.Version, SpecSHA256: t.Dataset.Hash(),
-		ConfigSHA256: generators.ConfigHash(gs.Config), Splits: map[string]string{t.Dataset.Train: train.SplitSHA256, t.Dataset.Test: test.SplitSHA256}}}
-	return d, nil
+	return &taskData{train: train, test: test, dataset: newDatasetRecord(t, train.SplitSHA256, test.SplitSHA256)}, nil
 }
 
 func runClassification(ctx context.Context, suite string, t Task, m ModelSpec, seed uint64, d *taskData, opt Options) (Record, error) {
@@ -194,20 +190,29 @@ func runClassification(ctx context.Context, suite string, t Task, m ModelSpec, s
 	}
 	evalSecs := time.Since(start).Seconds()
 	scores := ClassificationScores(t.Labels, heads, d.test.Examples.Labels, pred, d.test.Heldout, seed)
-	params := models.Count(c.Params())
+	return newRecord(suite, t, m, seed, d.dataset, cfg, models.Count(c.Params()), scores, Timings{TrainSeconds: trainSecs, EvalSeconds: evalSecs,
+		TrainSamplesPerSec: float64(st.Step*t.Budget.Batch) / trainSecs}, opt), nil
+}
+
+// newRecord seals one run's record; scores gain the model's parameter count.
+func newRecord(suite string, t Task, m ModelSpec, seed uint64, ds DatasetRecord, cfg any, params int, scores map[string]Metric, tim Timings, opt Options) Record {
 	scores["params"] = exact(float64(params))
 	cfgJSON, _ := json.Marshal(cfg)
 	rec := Record{
 		RunKey: runKey(t, m, seed), Suite: suite, Task: t.Name, TaskVersion: t.Version, Model: m.Name, Seed: seed,
 		Seeds:   Seeds{Dataset: t.Dataset.Seed, Init: seed, Shuffle: seed},
-		Dataset: d.dataset, ModelConfig: cfgJSON, ModelSHA256: hashJSON(cfg), Params: params, Budget: t.Budget,
-		Primary: t.Primary, Metrics: scores,
-		Timings: Timings{TrainSeconds: trainSecs, EvalSeconds: evalSecs,
-			TrainSamplesPerSec: float64(st.Step*t.Budget.Batch) / trainSecs},
-		Env: CurrentEnv(opt.BLAS),
+		Dataset: ds, ModelConfig: cfgJSON, ModelSHA256: hashJSON(cfg), Params: params, Budget: t.Budget,
+		Primary: t.Primary, Metrics: scores, Timings: tim, Env: CurrentEnv(opt.BLAS),
 	}
 	rec.seal()
-	return rec, nil
+	return rec
+}
+
+// newDatasetRecord names a task's data in its records.
+func newDatasetRecord(t Task, trainSHA, testSHA string) DatasetRecord {
+	gs, _ := t.Dataset.Spec()
+	return DatasetRecord{Generator: t.Dataset.Generator, Version: t.Dataset.Version, SpecSHA256: t.Dataset.Hash(),
+		ConfigSHA256: generators.ConfigHash(gs.Config), Splits: map[string]string{t.Dataset.Train: trainSHA, t.Dataset.Test: testSHA}}
 }
 
 // diffMetrics lists the metrics whose values or intervals differ at all.

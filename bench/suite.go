@@ -148,7 +148,7 @@ func Suites() map[string]Suite {
 	captionBudget := Budget{Epochs: 8, Batch: 64, LR: 2e-3}
 	captionTarget := []Expectation{{Model: "attention-greedy", Metric: "canonical_exact_match", Min: 0.95}}
 	return map[string]Suite{
-		"quick": {Name: "quick", Description: "a first look and CI: small data, short budgets, one seed (under a minute here)",
+		"quick": {Name: "quick", Description: "a first look and CI: small data, short budgets, one seed (about 75 s here)",
 			Tasks: []Task{
 				shapesTask("shapes-multilabel", nil, 3000, 500, Budget{Epochs: 5, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
 				vaeTask("vae-shapes", "shapes", nil, 3000, 500, vae, Budget{Epochs: 5, Batch: 64, LR: 2e-3}, []uint64{1}, nil),

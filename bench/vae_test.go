@@ -45,15 +45,7 @@ func TestVAETaskRecordsEveryScoreReproducibly(t *testing.T) {
 
 func TestTrainAndAnalyzeVAE(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "shapes")
-	spec, err := DatasetSpec{Generator: "shapes", Version: "1.0.0", Settings: map[string]string{"image_size": "16", "size_min": "8", "size_max": "12"},
-		Splits: []generators.SplitSize{{Name: "train", Count: 300}, {Name: "test", Count: 90}}}.Spec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: data}); err != nil {
-		t.Fatal(err)
-	}
+	data := writeDataset(t, dir, "shapes", map[string]string{"image_size": "16", "size_min": "8", "size_max": "12"}, 300, 90)
 	out := filepath.Join(dir, "run")
 	scores, err := TrainVAE(context.Background(), VAETrainOptions{Data: data, Out: out, Train: "train", Test: "test",
 		Budget: Budget{Epochs: 2, Batch: 30, LR: 2e-3}, Seed: 3})
@@ -91,4 +83,20 @@ func TestTrainAndAnalyzeVAE(t *testing.T) {
 		}
 		f.Close()
 	}
+}
+
+// writeDataset generates a small dataset with train and test splits into
+// a folder of dir named after the generator.
+func writeDataset(t *testing.T, dir, gen string, settings map[string]string, train, test int) string {
+	t.Helper()
+	out := filepath.Join(dir, gen)
+	spec, err := DatasetSpec{Generator: gen, Version: "1.0.0", Settings: settings,
+		Splits: []generators.SplitSize{{Name: "train", Count: train}, {Name: "test", Count: test}}}.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -40,10 +39,7 @@ func loadVAETask(dir string, t Task) (*taskData, error) {
 	if err != nil {
 		return nil, err
 	}
-	gs, _ := t.Dataset.Spec()
-	return &taskData{vaeTrain: train, vaeTest: test, dataset: DatasetRecord{
-		Generator: t.Dataset.Generator, Version: t.Dataset.Version, SpecSHA256: t.Dataset.Hash(),
-		ConfigSHA256: generators.ConfigHash(gs.Config), Splits: map[string]string{t.Dataset.Train: train.SplitSHA256, t.Dataset.Test: test.SplitSHA256}}}, nil
+	return &taskData{vaeTrain: train, vaeTest: test, dataset: newDatasetRecord(t, train.SplitSHA256, test.SplitSHA256)}, nil
 }
 
 // runVAE trains the reference VAE with the model's latent size and β and
@@ -82,18 +78,6 @@ func runVAE(ctx context.Context, suite string, t Task, m ModelSpec, seed uint64,
 	for k, x := range an.Metrics {
 		scores[k] = exact(x)
 	}
-	params := models.Count(v.Params())
-	scores["params"] = exact(float64(params))
-	cfgJSON, _ := json.Marshal(cfg)
-	rec := Record{
-		RunKey: runKey(t, m, seed), Suite: suite, Task: t.Name, TaskVersion: t.Version, Model: m.Name, Seed: seed,
-		Seeds:   Seeds{Dataset: t.Dataset.Seed, Init: seed, Shuffle: seed},
-		Dataset: d.dataset, ModelConfig: cfgJSON, ModelSHA256: hashJSON(cfg), Params: params, Budget: t.Budget,
-		Primary: t.Primary, Metrics: scores,
-		Timings: Timings{TrainSeconds: trainSecs, EvalSeconds: evalSecs,
-			TrainSamplesPerSec: float64(st.Step*t.Budget.Batch) / trainSecs},
-		Env: CurrentEnv(opt.BLAS),
-	}
-	rec.seal()
-	return rec, nil
+	return newRecord(suite, t, m, seed, d.dataset, cfg, models.Count(v.Params()), scores, Timings{TrainSeconds: trainSecs, EvalSeconds: evalSecs,
+		TrainSamplesPerSec: float64(st.Step*t.Budget.Batch) / trainSecs}, opt), nil
 }

@@ -90,16 +90,7 @@ func TrainVAE(ctx context.Context, o VAETrainOptions) (map[string]float64, error
 		}
 	}
 	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
-		OnEpoch: func(epoch int, st *models.State) error {
-			ck, err := models.NewCheckpoint(VAEKind, meta, v.Params(), st)
-			if err != nil {
-				return err
-			}
-			if o.OnEpoch != nil {
-				o.OnEpoch(epoch, st.Losses[len(st.Losses)-1])
-			}
-			return ck.Save(ckpt)
-		}}
+		OnEpoch: saveEachEpoch(VAEKind, meta, v.Params(), ckpt, o.OnEpoch)}
 	t0 := time.Now()
 	if _, err := models.Train(ctx, v, train.Images.Len(), v.Feeder(train.Images, o.Seed, start), tc, resume); err != nil {
 		return nil, err

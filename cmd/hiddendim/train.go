@@ -73,24 +73,10 @@ func runTrain(ctx context.Context, args []string) error {
 	if *labels != "" {
 		o.Labels = strings.Split(*labels, ",")
 	}
-	var bar *progress
-	o.OnStep = func(step, total int, loss float64) {
-		if bar == nil {
-			bar = newProgress("train "+arch, "steps", total)
-		}
-		bar.Set(step, total)
-	}
-	o.OnEpoch = func(epoch int, loss float64) {
-		if bar != nil {
-			bar.Finish()
-			bar = nil
-		}
-		fmt.Fprintf(os.Stderr, "epoch %d: mean loss %.4f, checkpoint saved\n", epoch, loss)
-	}
+	tp := newTrainProgress("train "+arch, "mean loss %.4f")
+	o.OnStep, o.OnEpoch = tp.step, tp.epoch
 	scores, err := bench.TrainClassifier(ctx, o)
-	if bar != nil {
-		bar.Finish()
-	}
+	tp.finish()
 	if err != nil {
 		return err
 	}
@@ -137,29 +123,45 @@ func contains(list []string, s string) bool {
 }
 
 func trainVAE(ctx context.Context, o bench.VAETrainOptions) error {
-	var bar *progress
-	o.OnStep = func(step, total int, loss float64) {
-		if bar == nil {
-			bar = newProgress("train vae", "steps", total)
-		}
-		bar.Set(step, total)
-	}
-	o.OnEpoch = func(epoch int, loss float64) {
-		if bar != nil {
-			bar.Finish()
-			bar = nil
-		}
-		fmt.Fprintf(os.Stderr, "epoch %d: mean loss %.2f nats per image, checkpoint saved\n", epoch, loss)
-	}
+	tp := newTrainProgress("train vae", "mean loss %.2f nats per image")
+	o.OnStep, o.OnEpoch = tp.step, tp.epoch
 	scores, err := bench.TrainVAE(ctx, o)
-	if bar != nil {
-		bar.Finish()
-	}
+	tp.finish()
 	if err != nil || scores == nil {
 		return err
 	}
 	fmt.Printf("vae on %s/%s:\n", o.Data, o.Test)
 	return printPlain(scores)
+}
+
+// trainProgress shows a progress bar per epoch and a line when each
+// epoch's checkpoint is saved.
+type trainProgress struct {
+	name, lossFormat string
+	bar              *progress
+}
+
+func newTrainProgress(name, lossFormat string) *trainProgress {
+	return &trainProgress{name: name, lossFormat: lossFormat}
+}
+
+func (tp *trainProgress) step(step, total int, _ float64) {
+	if tp.bar == nil {
+		tp.bar = newProgress(tp.name, "steps", total)
+	}
+	tp.bar.Set(step, total)
+}
+
+func (tp *trainProgress) epoch(epoch int, loss float64) {
+	tp.finish()
+	fmt.Fprintf(os.Stderr, "epoch %d: "+tp.lossFormat+", checkpoint saved\n", epoch, loss)
+}
+
+func (tp *trainProgress) finish() {
+	if tp.bar != nil {
+		tp.bar.Finish()
+		tp.bar = nil
+	}
 }
 
 // printPlain prints named scores, one per line, in name order.
@@ -176,24 +178,10 @@ func printPlain(scores map[string]float64) error {
 }
 
 func trainCaptioner(ctx context.Context, o bench.CaptionTrainOptions) error {
-	var bar *progress
-	o.OnStep = func(step, total int, loss float64) {
-		if bar == nil {
-			bar = newProgress("train "+o.Arch, "steps", total)
-		}
-		bar.Set(step, total)
-	}
-	o.OnEpoch = func(epoch int, loss float64) {
-		if bar != nil {
-			bar.Finish()
-			bar = nil
-		}
-		fmt.Fprintf(os.Stderr, "epoch %d: mean loss %.4f, checkpoint saved\n", epoch, loss)
-	}
+	tp := newTrainProgress("train "+o.Arch, "mean loss %.4f")
+	o.OnStep, o.OnEpoch = tp.step, tp.epoch
 	scores, err := bench.TrainCaptioner(ctx, o)
-	if bar != nil {
-		bar.Finish()
-	}
+	tp.finish()
 	if err != nil || scores == nil {
 		return err
 	}
