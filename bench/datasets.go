@@ -12,11 +12,12 @@ import (
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/models"
 	"github.com/hiddendim/hiddendim/scenes"
+	"github.com/hiddendim/hiddendim/webpages"
 )
 
 // Datasets is every dataset hiddendim can generate.
 func Datasets() *generators.Registry {
-	return generators.NewRegistry(generators.Shapes{}, scenes.Relations{}, scenes.Counting{}, clevrlite.SortOfCLEVR{})
+	return generators.NewRegistry(generators.Shapes{}, scenes.Relations{}, scenes.Counting{}, clevrlite.SortOfCLEVR{}, webpages.Pages{})
 }
 
 // Spec resolves a DatasetSpec against the registry into a generator spec,

@@ -204,11 +204,13 @@ type Sample struct {
 	Arrays map[string]any
 }
 
-// File is an image a sample writes.
+// File is a file a sample writes: an image (written as PNG) or, when Data
+// is set, those bytes as they are (a page's HTML, say).
 type File struct {
 	Field string // the record field that holds Path, and the npz array name
 	Path  string
 	Image image.Image
+	Data  []byte
 }
 
 // Registry lists datasets by name.
@@ -257,10 +259,16 @@ func ContentHash(s Sample) string {
 	h.Write(rec)
 	for _, f := range s.Files {
 		h.Write([]byte(f.Field))
+		if f.Data != nil {
+			h.Write(f.Data)
+			continue
+		}
 		switch m := f.Image.(type) {
 		case *image.RGBA:
 			h.Write(m.Pix)
 		case *image.Gray:
+			h.Write(m.Pix)
+		case *image.Gray16:
 			h.Write(m.Pix)
 		default:
 			b := f.Image.Bounds()

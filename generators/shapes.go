@@ -243,7 +243,7 @@ func (r *shapesRenderer) Render(key SampleKey, rng *rand.Rand) (Sample, error) {
 		Center: [2]float64{fig.CenterX, fig.CenterY}, Size: fig.SizePx, Rotation: fig.RotationDeg,
 		Heldout: p.heldout[cb],
 	}
-	r.files = [2]File{{"image", ex.Image, r.canvas.Image}, {"mask", ex.Mask, r.canvas.Mask}}
+	r.files = [2]File{{Field: "image", Path: ex.Image, Image: r.canvas.Image}, {Field: "mask", Path: ex.Mask, Image: r.canvas.Mask}}
 	return Sample{Record: ex, Files: r.files[:]}, nil
 }
 

@@ -385,15 +385,19 @@ func (w *worker) do(i int) rendered {
 	r.line = append(line, '\n')
 	r.sums = make([]fileSum, 0, len(s.Files))
 	for _, f := range s.Files {
-		w.buf.Reset()
-		if err := w.enc.Encode(&w.buf, f.Image); err != nil {
-			return rendered{index: i, err: fmt.Errorf("generators: encoding %s: %w", f.Path, err)}
+		data := f.Data
+		if data == nil {
+			w.buf.Reset()
+			if err := w.enc.Encode(&w.buf, f.Image); err != nil {
+				return rendered{index: i, err: fmt.Errorf("generators: encoding %s: %w", f.Path, err)}
+			}
+			data = w.buf.Bytes()
 		}
 		path := filepath.Join(w.j.dir, filepath.FromSlash(f.Path))
-		if err := w.files.write(path, w.buf.Bytes()); err != nil {
+		if err := w.files.write(path, data); err != nil {
 			return rendered{index: i, err: fmt.Errorf("generators: %w", err)}
 		}
-		sum := sha256.Sum256(w.buf.Bytes())
+		sum := sha256.Sum256(data)
 		r.sums = append(r.sums, fileSum{f.Path, hex.EncodeToString(sum[:])})
 	}
 	return r

@@ -22,7 +22,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"no command", nil, 2, "no command"},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{"unknown dataset", []string{"generate", "shape", "--out", filepath.Join(dir, "x")}, 2, `unknown dataset "shape"; known: clevrlite, counting, relations, shapes`},
+		{"unknown dataset", []string{"generate", "shape", "--out", filepath.Join(dir, "x")}, 2, `unknown dataset "shape"; known: clevrlite, counting, relations, shapes, webpages`},
 		{"negative n", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--n", "-5"}, 2, "want a whole number >= 0"},
 		{"n and splits", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--n", "5", "--splits", "train=5"}, 2, "not both"},
 		{"bad shard", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--shard", "4/4"}, 2, "0 <= K < N"},
@@ -34,7 +34,7 @@ func TestExitCodes(t *testing.T) {
 		{"exists", []string{"generate", "shapes", "--out", good, "--n", "3"}, 2, "--overwrite"},
 		{"verify ok", []string{"verify", good}, 0, ""},
 		{"verify missing", []string{"verify", filepath.Join(dir, "nothing")}, 1, "has no manifest.json"},
-		{"describe unknown", []string{"describe", "nope"}, 2, "known: clevrlite, counting, relations, shapes"},
+		{"describe unknown", []string{"describe", "nope"}, 2, "known: clevrlite, counting, relations, shapes, webpages"},
 		{"show bad split", []string{"show", good, "--out", filepath.Join(dir, "g.png"), "--split", "val"}, 2, `no split "val"`},
 		{"merge no shards", []string{"merge", "--out", filepath.Join(dir, "m")}, 2, "SHARD_DIR"},
 	}

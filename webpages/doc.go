@@ -1,0 +1,18 @@
+// Package webpages generates synthetic web pages with full ground truth:
+// the screenshot, an instance mask (16-bit, element id per pixel, the
+// innermost element winning) and a class mask (8-bit), the element tree
+// with every box, our DSL, pix2code's DSL where its vocabulary can say the
+// page, a self-contained HTML file that lays out like the screenshot, and
+// a caption of the structure. With parts, each top-level part (header,
+// menu, container, footer) is also drawn alone on the page canvas.
+//
+// A page is drawn from a small grammar: page → header, an optional left or
+// right menu, a container of rows of 1, 2 or 4 columns (pix2code's single,
+// double and quadruple) holding titles, text, image placeholders and
+// buttons, and an optional footer. Layout is a pure function of the tree
+// and the page size; rendering is a pure function of the layout and the
+// sample's seed.
+//
+// DecodeTree rebuilds a tree from regions (class and box), by containment:
+// the second stage of the research notes' segmentation-then-tree pipeline.
+package webpages
