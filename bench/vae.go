@@ -57,7 +57,8 @@ type VAEAnalysis struct {
 
 // ArithmeticExample is one composite with its predictions, as images.
 type ArithmeticExample struct {
-	Subject, Object, Added, Operator, Whole []float32
+	Parts                  [][]float32
+	Added, Operator, Whole []float32
 }
 
 // encode returns μ (as float64 rows) of every image, and optionally the
@@ -176,23 +177,31 @@ func (a *VAEAnalysis) arithmetic(v *models.VAE, train, test *VAEData, trainMu, t
 	if err != nil {
 		return err
 	}
+	// composites pairs each whole (among the first limit images, the ones
+	// encoded) with the codes of its parts.
 	composites := func(d *VAEData, wholeMu [][]float64, limit int) ([]latent.Composite, error) {
 		p := d.Parts
 		n := 0
-		for n < len(p.Composite) && p.Composite[n] < limit {
+		for n < len(p.Whole) && p.Whole[n] < limit {
 			n++
 		}
-		subj, _, _, _, err := encode(v, firstRows(p.Subject, n), o.Seed, false)
-		if err != nil {
-			return nil, err
+		last := -1
+		for _, of := range p.Of[:n] {
+			last = max(last, slices.Max(of))
 		}
-		obj, _, _, _, err := encode(v, firstRows(p.Object, n), o.Seed, false)
+		partMu, _, _, _, err := encode(v, firstRows(p.Images, last+1), o.Seed, false)
 		if err != nil {
 			return nil, err
 		}
 		out := make([]latent.Composite, n)
-		for i := range n {
-			out[i] = latent.Composite{A: subj[i], B: obj[i], Background: bg[0], Whole: wholeMu[p.Composite[i]], Relation: p.Relation[i]}
+		for k := range n {
+			parts := make([][]float64, len(p.SlotNames))
+			for s, i := range p.Of[k] {
+				if i >= 0 {
+					parts[s] = partMu[i]
+				}
+			}
+			out[k] = latent.Composite{Parts: parts, Background: bg[0], Whole: wholeMu[p.Whole[k]], Relation: p.Relation[k]}
 		}
 		return out, nil
 	}
@@ -204,7 +213,7 @@ func (a *VAEAnalysis) arithmetic(v *models.VAE, train, test *VAEData, trainMu, t
 	if err != nil {
 		return err
 	}
-	op, err := latent.FitOperator(trainC, len(train.Parts.RelationNames), 1e-3)
+	op, err := latent.FitOperator(trainC, len(train.Parts.SlotNames), len(train.Parts.RelationNames), 1e-3)
 	if err != nil {
 		return err
 	}
@@ -235,16 +244,18 @@ func (a *VAEAnalysis) arithmetic(v *models.VAE, train, test *VAEData, trainMu, t
 		return err
 	}
 	var mseAdd, mseOp float64
-	for i, c := range test.Parts.Composite {
-		if i >= len(testC) {
-			break
-		}
-		whole := test.Images.Image(c)
-		mseAdd += pixelMSE(imgAdd[i], whole) / float64(len(testC))
-		mseOp += pixelMSE(imgOp[i], whole) / float64(len(testC))
+	for k := range testC {
+		whole := test.Images.Image(test.Parts.Whole[k])
+		mseAdd += pixelMSE(imgAdd[k], whole) / float64(len(testC))
+		mseOp += pixelMSE(imgOp[k], whole) / float64(len(testC))
 		if len(a.Arithmetic) < 8 {
-			a.Arithmetic = append(a.Arithmetic, ArithmeticExample{Subject: test.Parts.Subject.Image(i), Object: test.Parts.Object.Image(i),
-				Added: imgAdd[i], Operator: imgOp[i], Whole: slices.Clone(whole)})
+			ex := ArithmeticExample{Added: imgAdd[k], Operator: imgOp[k], Whole: slices.Clone(whole)}
+			for _, i := range test.Parts.Of[k] {
+				if i >= 0 {
+					ex.Parts = append(ex.Parts, test.Parts.Images.Image(i))
+				}
+			}
+			a.Arithmetic = append(a.Arithmetic, ex)
 		}
 	}
 	m["arithmetic_pixel_mse"], m["arithmetic_pixel_mse_add"] = mseOp, mseAdd

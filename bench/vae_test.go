@@ -90,7 +90,11 @@ func TestTrainAndAnalyzeVAE(t *testing.T) {
 func writeDataset(t *testing.T, dir, gen string, settings map[string]string, train, test int) string {
 	t.Helper()
 	out := filepath.Join(dir, gen)
-	spec, err := DatasetSpec{Generator: gen, Version: "1.0.0", Settings: settings,
+	ds, err := Datasets().Lookup(gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := DatasetSpec{Generator: gen, Version: ds.Version().String(), Settings: settings,
 		Splits: []generators.SplitSize{{Name: "train", Count: train}, {Name: "test", Count: test}}}.Spec()
 	if err != nil {
 		t.Fatal(err)
@@ -99,4 +103,26 @@ func writeDataset(t *testing.T, dir, gen string, settings map[string]string, tra
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestVAEDataOfPages(t *testing.T) {
+	data := writeDataset(t, t.TempDir(), "webpages", map[string]string{"image_size": "128", "max_rows": "2", "parts": "true"}, 30, 6)
+	d, err := LoadVAEData(data, "train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Images.Len() != 30 || d.Images.Shape != [3]int{3, 128, 128} || len(d.Parts.Whole) != 30 {
+		t.Fatalf("%d images of %v, %d composites", d.Images.Len(), d.Images.Shape, len(d.Parts.Whole))
+	}
+	for k, of := range d.Parts.Of {
+		if of[0] < 0 || of[3] < 0 {
+			t.Fatalf("page %d lacks its header or container: %v", k, of)
+		}
+		if (of[1] >= 0 || of[2] >= 0) != (d.Class[k] != 0) || (of[1] >= 0 && of[2] >= 0) {
+			t.Fatalf("page %d: menu class %d, menu slots %v", k, d.Class[k], of[1:3])
+		}
+		if (of[4] >= 0) != (d.Factors.Values[1][k] == 1) {
+			t.Fatalf("page %d: footer factor %d, footer slot %d", k, d.Factors.Values[1][k], of[4])
+		}
+	}
 }

@@ -12,37 +12,47 @@ import (
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/models"
 	"github.com/hiddendim/hiddendim/models/latent"
+	"github.com/hiddendim/hiddendim/webpages"
 )
 
 // VAEData is a split read for the VAE and its latent-space analyses: the
 // images, a class per image (what clustering and few-shot are scored
-// against), the generator's factors, and, for relations written with
-// parts, the composites of latent arithmetic.
+// against), the generator's factors, and, for relations and pages
+// written with parts, the composites of latent arithmetic.
 type VAEData struct {
 	Images *models.Images
 	// Class is each image's class index into ClassNames: "color shape"
-	// for shapes, the predicate for relations.
+	// for shapes, the predicate for relations, the menu for pages.
 	Class      []int
 	ClassNames []string
 	// ShapeOf and ColorOf split shapes' classes (nil for relations).
 	ShapeOf, ColorOf []int
 	Factors          latent.Factors
-	// Parts[i] holds image i's parts, indexed like Parts.Images; nil
-	// when the dataset has none.
+	// Parts are the parts of the images drawn alone; nil when the dataset
+	// has none.
 	Parts *VAEParts
 	// Background is one image of the empty canvas.
 	Background  []float32
 	SplitSHA256 string
 }
 
-// VAEParts are the relations' parts: for composite i, the images of its
-// subject and object alone, and the relation between them.
+// VAEParts are the parts of wholes, each drawn alone on the canvas: a
+// relation's subject and object, a page's header, menu, container and
+// footer. Composite k is whole image Whole[k]; Of[k][s] indexes its part
+// in slot s in Images, or is −1 when it has none there.
 type VAEParts struct {
-	Subject, Object *models.Images
-	// Composite[i] is the index of the whole image of part pair i.
-	Composite     []int
+	Images        *models.Images
+	Whole         []int
+	Of            [][]int
 	Relation      []int
+	SlotNames     []string
 	RelationNames []string
+}
+
+func (p *VAEParts) add(whole, relation int, slots []int) {
+	p.Whole = append(p.Whole, whole)
+	p.Relation = append(p.Relation, relation)
+	p.Of = append(p.Of, slots)
 }
 
 // factorBins is how finely continuous factors (size, position, rotation)
@@ -55,8 +65,8 @@ func LoadVAEData(dir, split string) (*VAEData, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Manifest.Dataset != "shapes" && r.Manifest.Dataset != "relations" {
-		return nil, fmt.Errorf("bench: the VAE reads shapes and relations datasets; %s is %s", dir, r.Manifest.Dataset)
+	if r.Manifest.Dataset != "shapes" && r.Manifest.Dataset != "relations" && r.Manifest.Dataset != "webpages" {
+		return nil, fmt.Errorf("bench: the VAE reads shapes, relations and webpages datasets; %s is %s", dir, r.Manifest.Dataset)
 	}
 	info, ok := r.Manifest.Splits[split]
 	if !ok {
@@ -71,6 +81,9 @@ func LoadVAEData(dir, split string) (*VAEData, error) {
 	}
 	if err := json.Unmarshal(r.Manifest.Config, &cfg); err != nil {
 		return nil, fmt.Errorf("bench: %s: config: %w", dir, err)
+	}
+	if cfg.Background == "" {
+		cfg.Background = "white" // pages
 	}
 	bg, err := generators.ParseColor(cfg.Background)
 	if err != nil {
@@ -101,6 +114,10 @@ func LoadVAEData(dir, split string) (*VAEData, error) {
 		d.ClassNames = cfg.Relations
 		d.Factors.Names = []string{"relation", "subject_shape", "subject_color", "object_shape", "object_color"}
 		d.Factors.Values = make([][]int, 5)
+	case "webpages":
+		d.ClassNames = []string{"no menu", "left menu", "right menu"}
+		d.Factors.Names = []string{"menu", "footer", "rows", "header_buttons"}
+		d.Factors.Values = make([][]int, 4)
 	}
 	for sr.Next() {
 		rec := sr.Record()
@@ -125,6 +142,10 @@ func LoadVAEData(dir, split string) (*VAEData, error) {
 			}
 		case "relations":
 			if err := d.addRelation(rec, relIdx, shapeIdx, colorIdx); err != nil {
+				return nil, err
+			}
+		case "webpages":
+			if err := d.addPage(rec); err != nil {
 				return nil, err
 			}
 		}
@@ -178,20 +199,73 @@ func (d *VAEData) addRelation(rec generators.Record, relIdx, shapeIdx, colorIdx 
 		if d.Images.Len() > 1 {
 			return errors.New("bench: some relations samples have parts and some do not")
 		}
-		shape := d.Images.Shape
-		d.Parts = &VAEParts{Subject: &models.Images{Shape: shape}, Object: &models.Images{Shape: shape}}
-		d.Parts.RelationNames = d.ClassNames
+		d.Parts = &VAEParts{Images: &models.Images{Shape: d.Images.Shape}, SlotNames: []string{"subject", "object"}, RelationNames: d.ClassNames}
 	}
+	slots := make([]int, 2)
 	for k, idx := range []int{rel.Subject, rel.Object} {
 		img, err := rec.File(ex.Parts[idx])
 		if err != nil {
 			return err
 		}
-		im := []*models.Images{d.Parts.Subject, d.Parts.Object}[k]
-		im.X = appendCHW(im.X, img)
+		slots[k] = d.Parts.Images.Len()
+		d.Parts.Images.X = appendCHW(d.Parts.Images.X, img)
 	}
-	d.Parts.Composite = append(d.Parts.Composite, d.Images.Len()-1)
-	d.Parts.Relation = append(d.Parts.Relation, ri)
+	d.Parts.add(d.Images.Len()-1, ri, slots)
+	return nil
+}
+
+// pageSlots are a page's top-level parts, as VAE arithmetic slots.
+var pageSlots = []string{"header", "menu-left", "menu-right", "container", "footer"}
+
+// addPage reads a webpages sample's class (its menu), factors and parts.
+func (d *VAEData) addPage(rec generators.Record) error {
+	var ex webpages.Example
+	if err := rec.Decode(&ex); err != nil {
+		return err
+	}
+	menu, footer, rows, buttons := 0, 0, 0, 0
+	slotOf := func(e *webpages.Element) int {
+		name := e.Kind
+		if e.Kind == "menu" {
+			name += "-" + e.Style
+		}
+		return slices.Index(pageSlots, name)
+	}
+	for _, part := range ex.Tree.Children {
+		switch part.Kind {
+		case "menu":
+			menu = 1 + slices.Index([]string{"left", "right"}, part.Style)
+		case "footer":
+			footer = 1
+		case "container":
+			rows = len(part.Children)
+		case "header":
+			buttons = len(part.Children)
+		}
+	}
+	d.Class = append(d.Class, menu)
+	for k, v := range []int{menu, footer, rows, buttons} {
+		d.Factors.Values[k] = append(d.Factors.Values[k], v)
+	}
+	if len(ex.Parts) == 0 {
+		return nil
+	}
+	if d.Parts == nil {
+		if d.Images.Len() > 1 {
+			return errors.New("bench: some pages have parts and some do not")
+		}
+		d.Parts = &VAEParts{Images: &models.Images{Shape: d.Images.Shape}, SlotNames: pageSlots, RelationNames: []string{"page"}}
+	}
+	slots := []int{-1, -1, -1, -1, -1}
+	for k, part := range ex.Tree.Children {
+		img, err := rec.File(ex.Parts[k])
+		if err != nil {
+			return err
+		}
+		slots[slotOf(part)] = d.Parts.Images.Len()
+		d.Parts.Images.X = appendCHW(d.Parts.Images.X, img)
+	}
+	d.Parts.add(d.Images.Len()-1, 0, slots)
 	return nil
 }
 

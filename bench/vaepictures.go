@@ -70,12 +70,12 @@ func WriteVAEPictures(dir string, v *models.VAE, a *VAEAnalysis, test *VAEData, 
 		for i, ex := range a.Arithmetic {
 			names = append(names, fmt.Sprintf("case %d", i+1))
 			var row []image.Image
-			for _, x := range [][]float32{ex.Subject, ex.Object, ex.Added, ex.Operator, ex.Whole} {
+			for _, x := range append(append([][]float32{}, ex.Parts...), ex.Added, ex.Operator, ex.Whole) {
 				row = append(row, chwImage(x, shape))
 			}
 			rows = append(rows, row)
 		}
-		names = append([]string{"A | B | A+B−bg | operator | true"}, names...)
+		names = append([]string{"parts | sum - (k-1) bg | operator | true"}, names...)
 		rows = append([][]image.Image{nil}, rows...)
 		if err := add("arithmetic.png", saveStrips(filepath.Join(dir, "arithmetic.png"), names, rows, 3)); err != nil {
 			return files, err
@@ -189,7 +189,7 @@ func interpolationStrips(v *models.VAE, a *VAEAnalysis, test *VAEData) ([]string
 			if spherical {
 				kind = "slerp"
 			}
-			labels = append(labels, fmt.Sprintf("%s %d→%d", kind, i, j))
+			labels = append(labels, fmt.Sprintf("%s %d->%d", kind, i, j))
 			rows = append(rows, row)
 		}
 	}

@@ -153,17 +153,26 @@ func TestInterpolation(t *testing.T) {
 }
 
 func TestArithmetic(t *testing.T) {
-	// Wholes made by a known linear rule from parts and the relation: the
-	// operator recovers it; plain addition is exact only where the rule is
-	// addition.
+	// Wholes made by a known linear rule from two or three parts and the
+	// relation: the operator recovers it; plain addition is exact only
+	// where the rule is addition.
 	rng := rand.New(rand.NewPCG(5, 5))
 	bg := []float64{0.5, -0.5, 0}
 	shift := [][]float64{{1, 0, 0}, {0, 1, 0}}
 	make1 := func() Composite {
-		c := Composite{Background: bg, Relation: rng.IntN(2), A: make([]float64, 3), B: make([]float64, 3), Whole: make([]float64, 3)}
+		a, b := make([]float64, 3), make([]float64, 3)
+		c := Composite{Background: bg, Relation: rng.IntN(2), Parts: [][]float64{a, b, nil}, Whole: make([]float64, 3)}
+		third := rng.IntN(2) == 0 // a third part, in some wholes only
+		if third {
+			c.Parts[2] = make([]float64, 3)
+		}
 		for j := range 3 {
-			c.A[j], c.B[j] = rng.NormFloat64(), rng.NormFloat64()
-			c.Whole[j] = c.A[j] + c.B[j] - bg[j] + shift[c.Relation][j]
+			a[j], b[j] = rng.NormFloat64(), rng.NormFloat64()
+			c.Whole[j] = a[j] + b[j] - bg[j] + shift[c.Relation][j]
+			if third {
+				c.Parts[2][j] = rng.NormFloat64()
+				c.Whole[j] += c.Parts[2][j] - bg[j]
+			}
 		}
 		return c
 	}
@@ -174,7 +183,7 @@ func TestArithmetic(t *testing.T) {
 	for range 50 {
 		test = append(test, make1())
 	}
-	op, err := FitOperator(train, 2, 1e-6)
+	op, err := FitOperator(train, 3, 2, 1e-6)
 	if err != nil {
 		t.Fatal(err)
 	}
