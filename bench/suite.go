@@ -137,6 +137,9 @@ var centered = map[string]string{"jitter": "0", "rotation": "false", "size_min":
 // single-figure samples: the data of latent arithmetic.
 var relationParts = map[string]string{"parts": "true", "single_fraction": "0"}
 
+// pageParts is 128×128 pages of at most two rows, with their parts.
+var pageParts = map[string]string{"image_size": "128", "max_rows": "2", "parts": "true"}
+
 var vaeTargets = []Expectation{{Model: "vae", Metric: "kmeans_v_measure", Min: 0.8}, {Model: "vae", Metric: "fewshot_k10", Min: 0.95}}
 
 // Suites returns the built-in suites by name.
@@ -173,6 +176,7 @@ func Suites() map[string]Suite {
 				vaeTask("vae-shapes", "shapes", nil, 50000, 10000, vaes, Budget{Epochs: 20, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, nil),
 				vaeTask("vae-shapes-centered", "shapes", centered, 10000, 2000, vae, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, vaeTargets),
 				vaeTask("vae-relations", "relations", relationParts, 20000, 2000, vae, Budget{Epochs: 20, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, nil),
+				vaeTask("vae-webpages", "webpages", pageParts, 10000, 1000, vae, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, nil),
 				captionTask("caption-relations", "relations", nil, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, captionTarget),
 				captionTask("caption-counting", "counting", nil, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, nil),
 			}},

@@ -20,7 +20,7 @@ func vaeTask(name string, gen string, settings map[string]string, train, test in
 	}
 	return Task{
 		Name: name, Version: "1.0.0", Kind: "vae",
-		Dataset: DatasetSpec{Generator: gen, Version: "1.0.0", Seed: 7, Settings: settings,
+		Dataset: DatasetSpec{Generator: gen, Version: version(gen), Seed: 7, Settings: settings,
 			Splits: []generators.SplitSize{{Name: "train", Count: train}, {Name: "test", Count: test}}, Train: "train", Test: "test"},
 		Models: models, Budget: budget, Seeds: seeds, Metrics: metrics, Primary: "neg_elbo", Expect: expect,
 	}
@@ -80,4 +80,13 @@ func runVAE(ctx context.Context, suite string, t Task, m ModelSpec, seed uint64,
 	}
 	return newRecord(suite, t, m, seed, d.dataset, cfg, models.Count(v.Params()), scores, Timings{TrainSeconds: trainSecs, EvalSeconds: evalSecs,
 		TrainSamplesPerSec: float64(st.Step*t.Budget.Batch) / trainSecs}, opt), nil
+}
+
+// version is the version of the named dataset this build renders.
+func version(gen string) string {
+	ds, err := Datasets().Lookup(gen)
+	if err != nil {
+		panic("bench: a suite names an unknown dataset: " + gen)
+	}
+	return ds.Version().String()
 }
