@@ -45,8 +45,8 @@ func TestTrainCaptionerAndPictures(t *testing.T) {
 	dir := t.TempDir()
 	data := writeDataset(t, dir, "relations", map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"}, 96, 20)
 	out := filepath.Join(dir, "run")
-	scores, err := TrainCaptioner(context.Background(), CaptionTrainOptions{Data: data, Out: out, Arch: AttentionArch, Train: "train", Test: "test",
-		Budget: Budget{Epochs: 1, Batch: 32, LR: 2e-3}, Seed: 2, Beam: 2})
+	scores, err := TrainCaptioner(context.Background(), CaptionTrainOptions{Training: Training{Data: data, Out: out, Train: "train", Test: "test",
+		Budget: Budget{Epochs: 1, Batch: 32, LR: 2e-3}, Seed: 2}, Arch: AttentionArch, Beam: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

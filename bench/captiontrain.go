@@ -21,18 +21,13 @@ const CaptionerKind = "captioner"
 
 // CaptionTrainOptions configure TrainCaptioner.
 type CaptionTrainOptions struct {
-	Data, Out   string
-	Arch        string // AttentionArch or NoAttentionArch
-	Train, Test string // split names; Test "" skips scoring
-	Budget      Budget
-	Seed        uint64
+	Training
+	Arch string // AttentionArch or NoAttentionArch
 	// Beam is the beam width the test split is scored with (1: greedy).
 	Beam int
 	// Lambda, when not negative, replaces the reference λ of the doubly
 	// stochastic attention penalty.
-	Lambda  float64
-	OnStep  func(step, total int, loss float64)
-	OnEpoch func(epoch int, loss float64)
+	Lambda float64
 }
 
 // TrainCaptioner trains a captioner on a relations or counting dataset,

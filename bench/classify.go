@@ -23,22 +23,29 @@ type ClassifierMeta struct {
 	Budget  Budget                  `json:"budget"`
 }
 
-// TrainOptions configure TrainClassifier.
-type TrainOptions struct {
+// Training is what every training run outside the suites needs: where its data
+// and results are, its budget and seed, and its progress hooks.
+type Training struct {
 	Data string // dataset folder
 	Out  string // folder for model.ckpt and metrics.json
-	// Arch is models.MultiLabel, Combo or PerLabel.
-	Arch string
-	// Labels to predict; nil means every label feature of the dataset.
-	Labels      []string
-	Train, Test string // split names; Test "" skips evaluation
+	// Train and Test are split names; Test "" skips scoring.
+	Train, Test string
 	Budget      Budget
 	Seed        uint64
-	// Resume continues from Out/model.ckpt when it exists.
-	Resume bool
 	// OnStep and OnEpoch report progress.
 	OnStep  func(step, total int, loss float64)
 	OnEpoch func(epoch int, loss float64)
+}
+
+// TrainOptions configure TrainClassifier.
+type TrainOptions struct {
+	Training
+	// Arch is models.MultiLabel, Combo or PerLabel.
+	Arch string
+	// Labels to predict; nil means every label feature of the dataset.
+	Labels []string
+	// Resume continues from Out/model.ckpt when it exists.
+	Resume bool
 }
 
 // CheckpointFile is the checkpoint's name in a training folder.

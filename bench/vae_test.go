@@ -47,8 +47,8 @@ func TestTrainAndAnalyzeVAE(t *testing.T) {
 	dir := t.TempDir()
 	data := writeDataset(t, dir, "shapes", map[string]string{"image_size": "16", "size_min": "8", "size_max": "12"}, 300, 90)
 	out := filepath.Join(dir, "run")
-	scores, err := TrainVAE(context.Background(), VAETrainOptions{Data: data, Out: out, Train: "train", Test: "test",
-		Budget: Budget{Epochs: 2, Batch: 30, LR: 2e-3}, Seed: 3})
+	scores, err := TrainVAE(context.Background(), VAETrainOptions{Training: Training{Data: data, Out: out, Train: "train", Test: "test",
+		Budget: Budget{Epochs: 2, Batch: 30, LR: 2e-3}, Seed: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,17 +21,12 @@ type VAEMeta struct {
 
 // VAETrainOptions configure TrainVAE.
 type VAETrainOptions struct {
-	Data, Out   string
-	Train, Test string // split names; Test "" skips the analysis
-	Budget      Budget
-	Seed        uint64
+	Training
 	// Latent, Beta and Likelihood override the reference VAE's when set.
 	Latent     int
 	Beta       float64
 	Likelihood string
 	Resume     bool
-	OnStep     func(step, total int, loss float64)
-	OnEpoch    func(epoch int, loss float64)
 }
 
 // VAEKind is the checkpoint kind of VAEs.

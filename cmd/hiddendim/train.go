@@ -47,6 +47,8 @@ func runTrain(ctx context.Context, args []string) error {
 	if *epochs < 1 || *batch < 1 || *lr <= 0 {
 		return usageErrorf("train: want --epochs and --batch at least 1 and --lr above 0")
 	}
+	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
+		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed}
 	if arch == bench.AttentionArch || arch == bench.NoAttentionArch {
 		if *beam < 1 {
 			return usageErrorf("train: --beam %d: want at least 1", *beam)
@@ -54,8 +56,7 @@ func runTrain(ctx context.Context, args []string) error {
 		if *resume {
 			return usageErrorf("train: --resume is not supported for captioners yet; train from the start")
 		}
-		return trainCaptioner(ctx, bench.CaptionTrainOptions{Data: *data, Out: *out, Arch: arch, Train: *trainSplit, Test: *testSplit,
-			Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed, Beam: *beam, Lambda: *lambda})
+		return trainCaptioner(ctx, bench.CaptionTrainOptions{Training: run, Arch: arch, Beam: *beam, Lambda: *lambda})
 	}
 	if arch == bench.VAEKind {
 		if *likelihood != "" && *likelihood != models.Bernoulli && *likelihood != models.Gaussian {
@@ -64,12 +65,9 @@ func runTrain(ctx context.Context, args []string) error {
 		if *latentSize < 0 || *beta < 0 {
 			return usageErrorf("train: want --latent and --beta at least 0")
 		}
-		return trainVAE(ctx, bench.VAETrainOptions{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
-			Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed, Resume: *resume,
-			Latent: *latentSize, Beta: *beta, Likelihood: *likelihood})
+		return trainVAE(ctx, bench.VAETrainOptions{Training: run, Resume: *resume, Latent: *latentSize, Beta: *beta, Likelihood: *likelihood})
 	}
-	o := bench.TrainOptions{Data: *data, Out: *out, Arch: arch, Train: *trainSplit, Test: *testSplit,
-		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed, Resume: *resume}
+	o := bench.TrainOptions{Training: run, Arch: arch, Resume: *resume}
 	if *labels != "" {
 		o.Labels = strings.Split(*labels, ",")
 	}
