@@ -2,10 +2,12 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +69,42 @@ func TestTrainCaptionerAndPictures(t *testing.T) {
 	defer f.Close()
 	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 48 {
 		t.Errorf("not a strip: %v", err)
+	}
+}
+
+// A run interrupted in its second epoch and resumed scores as one that
+// never stopped; resuming under another budget is refused.
+func TestTrainCaptionerResumes(t *testing.T) {
+	dir := t.TempDir()
+	data := writeDataset(t, dir, "relations", map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"}, 64, 16)
+	opts := func(out string, epochs int) CaptionTrainOptions {
+		return CaptionTrainOptions{Training: Training{Data: data, Out: out, Train: "train", Test: "test",
+			Budget: Budget{Epochs: epochs, Batch: 16, LR: 2e-3}, Seed: 4}, Arch: AttentionArch, Beam: 1, Lambda: -1, Resume: true}
+	}
+	whole, err := TrainCaptioner(context.Background(), opts(filepath.Join(dir, "a"), 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	o := opts(filepath.Join(dir, "b"), 2)
+	o.OnStep = func(step, _ int, _ float64) {
+		if step == 6 { // 4 steps an epoch: the checkpoint holds epoch 1
+			cancel()
+		}
+	}
+	if _, err := TrainCaptioner(ctx, o); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	resumed, err := TrainCaptioner(context.Background(), opts(filepath.Join(dir, "b"), 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range whole {
+		if resumed[k] != v {
+			t.Errorf("%s: %v resumed, %v uninterrupted", k, resumed[k], v)
+		}
+	}
+	if _, err := TrainCaptioner(context.Background(), opts(filepath.Join(dir, "b"), 3)); err == nil || !strings.Contains(err.Error(), "another model, data or budget") {
+		t.Fatalf("resuming under another budget: %v", err)
 	}
 }

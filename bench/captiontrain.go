@@ -28,6 +28,8 @@ type CaptionTrainOptions struct {
 	// Lambda, when not negative, replaces the reference λ of the doubly
 	// stochastic attention penalty.
 	Lambda float64
+	// Resume continues from Out/model.ckpt when it exists.
+	Resume bool
 }
 
 // TrainCaptioner trains a captioner on a relations or counting dataset,
@@ -49,10 +51,16 @@ func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]floa
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 	ckpt := filepath.Join(o.Out, CheckpointFile)
+	var resume *models.State
+	if o.Resume {
+		if resume, err = resumeFrom(ckpt, meta, c.Params()); err != nil {
+			return nil, err
+		}
+	}
 	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
 		OnEpoch: saveEachEpoch(CaptionerKind, meta, c.Params(), ckpt, o.OnEpoch)}
 	start := time.Now()
-	if _, err := models.Train(ctx, c, train.Len(), c.Feeder(train.Images), tc, nil); err != nil {
+	if _, err := models.Train(ctx, c, train.Len(), c.Feeder(train.Images), tc, resume); err != nil {
 		return nil, err
 	}
 	secs := time.Since(start).Seconds()

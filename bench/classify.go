@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -92,17 +93,8 @@ func TrainClassifier(ctx context.Context, o TrainOptions) (map[string]Metric, er
 	ckpt := filepath.Join(o.Out, CheckpointFile)
 	var resume *models.State
 	if o.Resume {
-		if ck, err := models.LoadCheckpoint(ckpt); err == nil {
-			var old ClassifierMeta
-			if err := json.Unmarshal(ck.Config, &old); err != nil {
-				return nil, err
-			}
-			if hashJSON(old) != hashJSON(meta) {
-				return nil, fmt.Errorf("bench: %s was trained with another model, data or budget; remove it or drop --resume", ckpt)
-			}
-			if resume, err = ck.Restore(c.Params()); err != nil {
-				return nil, err
-			}
+		if resume, err = resumeFrom(ckpt, meta, c.Params()); err != nil {
+			return nil, err
 		}
 	}
 	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
@@ -140,6 +132,35 @@ func saveEachEpoch(kind string, meta any, params []*models.Param, path string, r
 		}
 		return nil
 	}
+}
+
+// resumeFrom restores params from the checkpoint at path, when there is
+// one, and returns the training state to continue from; nil when there is
+// no checkpoint. A checkpoint of another model, data or budget (its meta
+// differs) is an error rather than a silent restart.
+func resumeFrom(path string, meta any, params []*models.Param) (*models.State, error) {
+	ck, err := models.LoadCheckpoint(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	want, err := json.Marshal(meta)
+	if err != nil {
+		return nil, err
+	}
+	var old, now any
+	if err := json.Unmarshal(ck.Config, &old); err != nil {
+		return nil, fmt.Errorf("bench: %s: %w", path, err)
+	}
+	if err := json.Unmarshal(want, &now); err != nil {
+		return nil, err
+	}
+	if hashJSON(old) != hashJSON(now) {
+		return nil, fmt.Errorf("bench: %s was trained with another model, data or budget; remove it or drop --resume", path)
+	}
+	return ck.Restore(params)
 }
 
 // LoadClassifier rebuilds a classifier from its checkpoint.

@@ -70,17 +70,10 @@ func TrainVAE(ctx context.Context, o VAETrainOptions) (map[string]float64, error
 	var resume *models.State
 	start := 0
 	if o.Resume {
-		if ck, err := models.LoadCheckpoint(ckpt); err == nil {
-			var old VAEMeta
-			if err := json.Unmarshal(ck.Config, &old); err != nil {
-				return nil, err
-			}
-			if hashJSON(old) != hashJSON(meta) {
-				return nil, fmt.Errorf("bench: %s was trained with another model, data or budget; remove it or drop --resume", ckpt)
-			}
-			if resume, err = ck.Restore(v.Params()); err != nil {
-				return nil, err
-			}
+		if resume, err = resumeFrom(ckpt, meta, v.Params()); err != nil {
+			return nil, err
+		}
+		if resume != nil {
 			start = resume.Step
 		}
 	}

@@ -53,10 +53,7 @@ func runTrain(ctx context.Context, args []string) error {
 		if *beam < 1 {
 			return usageErrorf("train: --beam %d: want at least 1", *beam)
 		}
-		if *resume {
-			return usageErrorf("train: --resume is not supported for captioners yet; train from the start")
-		}
-		return trainCaptioner(ctx, bench.CaptionTrainOptions{Training: run, Arch: arch, Beam: *beam, Lambda: *lambda})
+		return trainCaptioner(ctx, bench.CaptionTrainOptions{Training: run, Arch: arch, Beam: *beam, Lambda: *lambda, Resume: *resume})
 	}
 	if arch == bench.VAEKind {
 		if *likelihood != "" && *likelihood != models.Bernoulli && *likelihood != models.Gaussian {
