@@ -86,8 +86,10 @@ func (v *Vocab) String(ids []int) string {
 
 // CaptionSet is a split read for captioning: images, captions, and what
 // attention is scored against — each sample's instance mask and objects.
+// For webpages the captions are the pages in pix2code's DSL, and there are
+// no masks or objects.
 type CaptionSet struct {
-	// Kind is "relations" or "counting": which caption grammar applies.
+	// Kind is "relations", "counting" or "webpages": which grammar applies.
 	Kind     string
 	Images   *models.CaptionData // Tokens are filled by Encode
 	Captions []string
@@ -105,8 +107,8 @@ func LoadCaptionSet(dir, split string) (*CaptionSet, error) {
 		return nil, err
 	}
 	kind := r.Manifest.Dataset
-	if kind != "relations" && kind != "counting" {
-		return nil, fmt.Errorf("bench: captioning reads relations and counting datasets; %s is %s", dir, kind)
+	if kind != "relations" && kind != "counting" && kind != "webpages" {
+		return nil, fmt.Errorf("bench: captioning reads relations, counting and webpages datasets; %s is %s", dir, kind)
 	}
 	info, ok := r.Manifest.Splits[split]
 	if !ok {
@@ -128,8 +130,9 @@ func LoadCaptionSet(dir, split string) (*CaptionSet, error) {
 	for sr.Next() {
 		rec := sr.Record()
 		var ex struct {
-			Caption string          `json:"caption"`
-			Objects []scenes.Figure `json:"objects"`
+			Caption  string          `json:"caption"`
+			Pix2Code *string         `json:"pix2code"`
+			Objects  []scenes.Figure `json:"objects"`
 		}
 		if err := rec.Decode(&ex); err != nil {
 			return nil, err
@@ -138,11 +141,19 @@ func LoadCaptionSet(dir, split string) (*CaptionSet, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.Images.X = appendCHW(s.Images.X, img)
+		if kind == "webpages" {
+			// A page's "caption" for screenshot-to-code is its pix2code.
+			if ex.Pix2Code == nil || *ex.Pix2Code == "" {
+				return nil, fmt.Errorf("bench: page %d of %s has no pix2code; generate with --set pix2code=true", rec.Index, dir)
+			}
+			s.Captions = append(s.Captions, *ex.Pix2Code)
+			continue
+		}
 		mask, err := rec.Image("mask")
 		if err != nil {
 			return nil, err
 		}
-		s.Images.X = appendCHW(s.Images.X, img)
 		s.Captions = append(s.Captions, ex.Caption)
 		s.Objects = append(s.Objects, ex.Objects)
 		s.Masks = append(s.Masks, grayPix(mask))

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/hiddendim/hiddendim/scenes"
+	"github.com/hiddendim/hiddendim/webpages"
 )
 
 // Generated is one generated caption with, per word, the attention over
@@ -17,7 +18,7 @@ type Generated struct {
 // CaptionScores scores generated captions against a split's truth. Every
 // metric is a share in [0, 1]:
 //
-//   - exact_match: the caption is the true one, word for word;
+//   - exact_match: the caption is the true one, token for token;
 //   - parse_rate: the caption parses in the dataset's caption grammar;
 //   - canonical_exact_match: it says the same as the true one (equivalent
 //     wordings count as equal, through the parser's canonical form);
@@ -28,6 +29,10 @@ type Generated struct {
 //   - relation_accuracy_given_objects (relations): among two-figure scenes
 //     whose two figures the caption names right, the share it relates right;
 //   - bleu1…bleu4: corpus BLEU (see BLEU);
+//   - webpages (captions are pix2code): token_accuracy, position by position
+//     with a length mismatch counted as errors (pix2code's convention);
+//     tree_exact_match (= canonical_exact_match), the emitted DSL parsing to
+//     the true tree; parse_rate through webpages.ParsePix2Code;
 //   - attention_correctness: when the decoder emits a color or shape word
 //     of a figure in the scene, the share of its attention mass that falls
 //     on the instance masks of the figures that word names (each grid
@@ -36,12 +41,12 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 	n := len(gen)
 	m := map[string]float64{}
 	var refs, cands [][]string
-	var exact, parsed, canon, slotsRight, slots, relRight, relTotal float64
+	var exact, parsed, canon, slotsRight, slots, relRight, relTotal, tokRight, tokTotal float64
 	for i, g := range gen {
 		truth := set.Captions[i]
 		pred := Detokenize(g.Words)
 		refs, cands = append(refs, Tokenize(truth)), append(cands, g.Words)
-		if pred == truth {
+		if slices.Equal(Tokenize(truth), g.Words) { // word for word (a page's line breaks are layout)
 			exact++
 		}
 		switch set.Kind {
@@ -76,6 +81,22 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 					}
 				}
 			}
+		case "webpages":
+			truthTree, err := webpages.ParsePix2Code(truth)
+			if err != nil {
+				continue
+			}
+			right, total := tokenMatches(Tokenize(truth), g.Words)
+			tokRight += right
+			tokTotal += total
+			tree, perr := webpages.ParsePix2Code(pred)
+			if perr != nil {
+				continue
+			}
+			parsed++
+			if webpages.SameStructure(tree, truthTree) {
+				canon++
+			}
 		case "counting":
 			t, err := scenes.ParseCountCaption(truth)
 			if err != nil {
@@ -103,6 +124,12 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 	if slots > 0 {
 		m["slot_accuracy"] = slotsRight / slots
 	}
+	if set.Kind == "webpages" {
+		m["tree_exact_match"] = m["canonical_exact_match"]
+		if tokTotal > 0 {
+			m["token_accuracy"] = tokRight / tokTotal
+		}
+	}
 	if set.Kind == "relations" && relTotal > 0 {
 		m["relation_accuracy_given_objects"] = relRight / relTotal
 	}
@@ -113,6 +140,19 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 		m["attention_correctness"] = ac
 	}
 	return m
+}
+
+// tokenMatches compares token sequences position by position, as
+// pix2code's evaluation does: a length mismatch counts every missing or
+// extra token as an error. It returns the matches and the positions
+// compared (the longer length).
+func tokenMatches(truth, pred []string) (right, total float64) {
+	for i := range min(len(truth), len(pred)) {
+		if truth[i] == pred[i] {
+			right++
+		}
+	}
+	return right, float64(max(len(truth), len(pred)))
 }
 
 func relationSlots(c scenes.Caption) []string {
@@ -131,6 +171,9 @@ func sameFigures(a, b scenes.Caption) bool {
 // color or shape of some figure in the scene, the attention mass on those
 // figures' masks. ok is false without attention maps or such words.
 func attentionCorrectness(set *CaptionSet, gen []Generated, gridH, gridW int) (float64, bool) {
+	if len(set.Objects) < len(gen) || len(set.Masks) < len(gen) {
+		return 0, false // no figures to look at (pages)
+	}
 	H, W := set.Images.Shape[1], set.Images.Shape[2]
 	var sum float64
 	count := 0

@@ -66,3 +66,27 @@ func TestVocabRoundTrip(t *testing.T) {
 		t.Errorf("unknown word encoded as %d", ids[1])
 	}
 }
+
+func TestPix2CodeScores(t *testing.T) {
+	truth := "header {\nbtn-active, btn-inactive\n}\nrow {\nsingle {\ntext\n}\n}"
+	set := &CaptionSet{Kind: "webpages", Images: &models.CaptionData{Shape: [3]int{3, 8, 8}}, Captions: []string{truth, truth, truth}}
+	gen := []Generated{
+		// the same page, on one line: the same tokens and tree
+		{Words: Tokenize("header { btn-active, btn-inactive } row { single { text } }"), Alphas: [][]float32{{1}}},
+		// one token wrong (12 of 13 right); still a page, another tree
+		{Words: Tokenize("header { btn-active, btn-active } row { single { text } }")},
+		// cut short after 8 tokens: 8 right of the 13 compared; an
+		// unclosed row does not parse
+		{Words: Tokenize("header { btn-active, btn-inactive } row {")},
+	}
+	m := CaptionScores(set, gen, 1, 1)
+	want := map[string]float64{"token_accuracy": (13 + 12 + 8) / 39.0, "tree_exact_match": 1 / 3.0, "parse_rate": 2 / 3.0, "exact_match": 1 / 3.0}
+	for k, v := range want {
+		if math.Abs(m[k]-v) > 1e-12 {
+			t.Errorf("%s = %v, want %v", k, m[k], v)
+		}
+	}
+	if _, ok := m["attention_correctness"]; ok {
+		t.Error("attention correctness for pages, which have no figures")
+	}
+}

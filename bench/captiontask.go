@@ -31,15 +31,19 @@ func captioners() []ModelSpec {
 }
 
 func captionTask(name, gen string, settings map[string]string, train, test int, budget Budget, seeds []uint64, expect []Expectation) Task {
-	metrics := captionMetrics
-	if gen == "relations" {
+	metrics, primary := captionMetrics, "canonical_exact_match"
+	switch gen {
+	case "relations":
 		metrics = append(append([]string{}, metrics...), "relation_accuracy_given_objects")
+	case "webpages":
+		// Screenshot to pix2code: pix2code reports token accuracy.
+		metrics, primary = []string{"token_accuracy", "tree_exact_match", "exact_match", "parse_rate", "bleu4"}, "token_accuracy"
 	}
 	return Task{
 		Name: name, Version: "1.0.0", Kind: "captioning",
-		Dataset: DatasetSpec{Generator: gen, Version: "1.0.0", Seed: 7, Settings: settings,
+		Dataset: DatasetSpec{Generator: gen, Version: version(gen), Seed: 7, Settings: settings,
 			Splits: []generators.SplitSize{{Name: "train", Count: train}, {Name: "test", Count: test}}, Train: "train", Test: "test"},
-		Models: captioners(), Budget: budget, Seeds: seeds, Metrics: metrics, Primary: "canonical_exact_match", Expect: expect,
+		Models: captioners(), Budget: budget, Seeds: seeds, Metrics: metrics, Primary: primary, Expect: expect,
 	}
 }
 
@@ -130,7 +134,7 @@ func runCaptioning(ctx context.Context, suite string, t Task, m ModelSpec, seed 
 	scores := map[string]Metric{}
 	for k, v := range CaptionScores(d.capTest, gen, gh, gw) {
 		switch k {
-		case "exact_match", "canonical_exact_match", "parse_rate": // shares of samples: Wilson intervals
+		case "exact_match", "canonical_exact_match", "parse_rate", "tree_exact_match": // shares of samples: Wilson intervals
 			scores[k] = Wilson(int(v*float64(d.capTest.Len())+0.5), d.capTest.Len())
 		default:
 			scores[k] = exact(v)

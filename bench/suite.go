@@ -137,6 +137,10 @@ var centered = map[string]string{"jitter": "0", "rotation": "false", "size_min":
 // single-figure samples: the data of latent arithmetic.
 var relationParts = map[string]string{"parts": "true", "single_fraction": "0"}
 
+// pix2codePages are 128×128 pages pix2code's DSL can say, of at most two
+// rows: the screenshot-to-code task.
+var pix2codePages = map[string]string{"image_size": "128", "max_rows": "2", "pix2code": "true"}
+
 // pageParts is 128×128 pages of at most two rows, with their parts.
 var pageParts = map[string]string{"image_size": "128", "max_rows": "2", "parts": "true"}
 
@@ -169,6 +173,7 @@ func Suites() map[string]Suite {
 				vaeTask("vae-relations", "relations", relationParts, 5000, 1000, vae, vaeBudget, []uint64{1}, nil),
 				captionTask("caption-relations", "relations", nil, 10000, 1000, captionBudget, []uint64{1}, nil),
 				captionTask("caption-counting", "counting", nil, 10000, 1000, captionBudget, []uint64{1}, nil),
+				captionTask("caption-webpages", "webpages", pix2codePages, 5000, 500, captionBudget, []uint64{1}, nil),
 			}},
 		"full": {Name: "full", Description: "paper-grade: large splits, long budgets, five seeds (hours)",
 			Tasks: []Task{
@@ -181,6 +186,7 @@ func Suites() map[string]Suite {
 				vaeTask("vae-webpages", "webpages", pageParts, 10000, 1000, vae, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, nil),
 				captionTask("caption-relations", "relations", nil, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, nil),
 				captionTask("caption-counting", "counting", nil, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, nil),
+				captionTask("caption-webpages", "webpages", pix2codePages, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, nil),
 			}},
 	}
 }
