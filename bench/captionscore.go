@@ -45,8 +45,9 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 	for i, g := range gen {
 		truth := set.Captions[i]
 		pred := Detokenize(g.Words)
-		refs, cands = append(refs, Tokenize(truth)), append(cands, g.Words)
-		if slices.Equal(Tokenize(truth), g.Words) { // word for word (a page's line breaks are layout)
+		truthWords := Tokenize(truth)
+		refs, cands = append(refs, truthWords), append(cands, g.Words)
+		if slices.Equal(truthWords, g.Words) { // token for token (a page's line breaks are layout)
 			exact++
 		}
 		switch set.Kind {
@@ -86,7 +87,7 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 			if err != nil {
 				continue
 			}
-			right, total := tokenMatches(Tokenize(truth), g.Words)
+			right, total := tokenMatches(truthWords, g.Words)
 			tokRight += right
 			tokTotal += total
 			tree, perr := webpages.ParsePix2Code(pred)

@@ -75,10 +75,9 @@ func NewCaptionerFor(train *CaptionSet, arch string, seed uint64, lambda float64
 // trainedCaptioner is a trained captioner shared by the decodings of one
 // (architecture, seed) within a task run.
 type trainedCaptioner struct {
-	c         *models.Captioner
-	vocab     *Vocab
-	secs      float64
-	samplesPS float64
+	c       *models.Captioner
+	vocab   *Vocab
+	timings Timings
 }
 
 func loadCaptionTask(dir string, t Task) (*taskData, error) {
@@ -103,7 +102,6 @@ func runCaptioning(ctx context.Context, suite string, t Task, m ModelSpec, seed 
 	pass := d.passes[specKey]
 	d.passes[specKey]++
 	key := fmt.Sprintf("%s/%d/%d", m.Arch, seed, pass)
-	what := fmt.Sprintf("%s %s seed %d", t.Name, m.Name, seed)
 	tr, ok := d.trained[key]
 	if !ok {
 		c, vocab, err := NewCaptionerFor(d.capTrain, m.Arch, seed, -1)
@@ -111,17 +109,11 @@ func runCaptioning(ctx context.Context, suite string, t Task, m ModelSpec, seed 
 			return Record{}, err
 		}
 		d.capTrain.Encode(vocab, c.Config.Steps)
-		tc := models.TrainConfig{Epochs: t.Budget.Epochs, Batch: t.Budget.Batch, LR: t.Budget.LR, Seed: seed}
-		if opt.Progress != nil {
-			tc.OnStep = func(step, total int, _ float64) { opt.Progress(what, step, total) }
-		}
-		start := time.Now()
-		st, err := models.Train(ctx, c, d.capTrain.Len(), c.Feeder(d.capTrain.Images), tc, nil)
+		tim, err := trainForTask(ctx, t, m, seed, c, d.capTrain.Len(), c.Feeder(d.capTrain.Images), opt)
 		if err != nil {
-			return Record{}, fmt.Errorf("bench: %s: %w", what, err)
+			return Record{}, err
 		}
-		secs := time.Since(start).Seconds()
-		tr = &trainedCaptioner{c: c, vocab: vocab, secs: secs, samplesPS: float64(st.Step*t.Budget.Batch) / secs}
+		tr = &trainedCaptioner{c: c, vocab: vocab, timings: tim}
 		d.trained[key] = tr
 	}
 	start := time.Now()
@@ -129,7 +121,8 @@ func runCaptioning(ctx context.Context, suite string, t Task, m ModelSpec, seed 
 	if err != nil {
 		return Record{}, err
 	}
-	evalSecs := time.Since(start).Seconds()
+	tim := tr.timings
+	tim.EvalSeconds = time.Since(start).Seconds()
 	gh, gw := tr.c.Grid()
 	scores := map[string]Metric{}
 	for k, v := range CaptionScores(d.capTest, gen, gh, gw) {
@@ -141,7 +134,7 @@ func runCaptioning(ctx context.Context, suite string, t Task, m ModelSpec, seed 
 		}
 	}
 	return newRecord(suite, t, m, seed, d.dataset, tr.c.Config, models.Count(tr.c.Params()), scores,
-		Timings{TrainSeconds: tr.secs, EvalSeconds: evalSecs, TrainSamplesPerSec: tr.samplesPS}, opt), nil
+		tim, opt), nil
 }
 
 // GenerateCaptions decodes captions for the samples idx of a set (nil

@@ -8,7 +8,6 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/fogleman/gg"
 	"golang.org/x/image/font/basicfont"
@@ -47,23 +46,10 @@ func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]floa
 	defer c.Close()
 	train.Encode(vocab, c.Config.Steps)
 	meta := CaptionerMeta{Model: c.Config, Words: vocab.Words, Dataset: train.Kind, Budget: o.Budget}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
-	}
-	ckpt := filepath.Join(o.Out, CheckpointFile)
-	var resume *models.State
-	if o.Resume {
-		if resume, err = resumeFrom(ckpt, meta, c.Params()); err != nil {
-			return nil, err
-		}
-	}
-	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
-		OnEpoch: saveEachEpoch(CaptionerKind, meta, c.Params(), ckpt, o.OnEpoch)}
-	start := time.Now()
-	if _, err := models.Train(ctx, c, train.Len(), c.Feeder(train.Images), tc, resume); err != nil {
+	secs, err := o.fit(ctx, CaptionerKind, meta, c, train.Len(), func(int) models.Feeder { return c.Feeder(train.Images) }, o.Resume)
+	if err != nil {
 		return nil, err
 	}
-	secs := time.Since(start).Seconds()
 	if o.Test == "" {
 		return nil, nil
 	}

@@ -87,23 +87,10 @@ func TrainClassifier(ctx context.Context, o TrainOptions) (map[string]Metric, er
 		return nil, err
 	}
 	defer c.Close()
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
-	}
-	ckpt := filepath.Join(o.Out, CheckpointFile)
-	var resume *models.State
-	if o.Resume {
-		if resume, err = resumeFrom(ckpt, meta, c.Params()); err != nil {
-			return nil, err
-		}
-	}
-	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
-		OnEpoch: saveEachEpoch("classifier", meta, c.Params(), ckpt, o.OnEpoch)}
-	start := time.Now()
-	if _, err := models.Train(ctx, c, train.Examples.Len(), c.Feeder(train.Examples), tc, resume); err != nil {
+	secs, err := o.fit(ctx, "classifier", meta, c, train.Examples.Len(), func(int) models.Feeder { return c.Feeder(train.Examples) }, o.Resume)
+	if err != nil {
 		return nil, err
 	}
-	secs := time.Since(start).Seconds()
 	if o.Test == "" {
 		return nil, nil
 	}
@@ -113,6 +100,36 @@ func TrainClassifier(ctx context.Context, o TrainOptions) (map[string]Metric, er
 	}
 	b, _ := json.MarshalIndent(map[string]any{"metrics": scores, "train_seconds": secs, "split": o.Test, "model": meta}, "", "  ")
 	return scores, os.WriteFile(filepath.Join(o.Out, "metrics.json"), append(b, '\n'), 0o644)
+}
+
+// fit trains model on n examples with the run's budget, saving a
+// checkpoint of kind with meta into Out after every epoch and, with
+// resume, continuing from the one there. feed gets the steps already made
+// (so a resumed VAE's noise continues where it stopped). It returns the
+// training seconds.
+func (o Training) fit(ctx context.Context, kind string, meta any, model models.Model, n int, feed func(start int) models.Feeder, resume bool) (float64, error) {
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return 0, fmt.Errorf("bench: %w", err)
+	}
+	ckpt := filepath.Join(o.Out, CheckpointFile)
+	var st *models.State
+	if resume {
+		var err error
+		if st, err = resumeFrom(ckpt, meta, model.Params()); err != nil {
+			return 0, err
+		}
+	}
+	start := 0
+	if st != nil {
+		start = st.Step
+	}
+	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
+		OnEpoch: saveEachEpoch(kind, meta, model.Params(), ckpt, o.OnEpoch)}
+	t0 := time.Now()
+	if _, err := models.Train(ctx, model, n, feed(start), tc, st); err != nil {
+		return 0, err
+	}
+	return time.Since(t0).Seconds(), nil
 }
 
 // saveEachEpoch is a training hook that saves a checkpoint of kind with

@@ -171,27 +171,35 @@ func runClassification(ctx context.Context, suite string, t Task, m ModelSpec, s
 		return Record{}, err
 	}
 	defer c.Close()
-	n := d.train.Examples.Len()
+	tim, err := trainForTask(ctx, t, m, seed, c, d.train.Examples.Len(), c.Feeder(d.train.Examples), opt)
+	if err != nil {
+		return Record{}, err
+	}
+	start := time.Now()
+	pred, err := c.PredictLabels(d.test.Examples, 256)
+	if err != nil {
+		return Record{}, err
+	}
+	tim.EvalSeconds = time.Since(start).Seconds()
+	scores := ClassificationScores(t.Labels, heads, d.test.Examples.Labels, pred, d.test.Heldout, seed)
+	return newRecord(suite, t, m, seed, d.dataset, cfg, models.Count(c.Params()), scores, tim, opt), nil
+}
+
+// trainForTask trains one (task, model, seed) on n examples with the
+// task's budget, reporting progress, and returns the training timings.
+func trainForTask(ctx context.Context, t Task, m ModelSpec, seed uint64, model models.Model, n int, feed models.Feeder, opt Options) (Timings, error) {
 	tc := models.TrainConfig{Epochs: t.Budget.Epochs, Batch: t.Budget.Batch, LR: t.Budget.LR, Seed: seed}
 	what := fmt.Sprintf("%s %s seed %d", t.Name, m.Name, seed)
 	if opt.Progress != nil {
 		tc.OnStep = func(step, total int, _ float64) { opt.Progress(what, step, total) }
 	}
 	start := time.Now()
-	st, err := models.Train(ctx, c, n, c.Feeder(d.train.Examples), tc, nil)
+	st, err := models.Train(ctx, model, n, feed, tc, nil)
 	if err != nil {
-		return Record{}, fmt.Errorf("bench: %s: %w", what, err)
+		return Timings{}, fmt.Errorf("bench: %s: %w", what, err)
 	}
-	trainSecs := time.Since(start).Seconds()
-	start = time.Now()
-	pred, err := c.PredictLabels(d.test.Examples, 256)
-	if err != nil {
-		return Record{}, err
-	}
-	evalSecs := time.Since(start).Seconds()
-	scores := ClassificationScores(t.Labels, heads, d.test.Examples.Labels, pred, d.test.Heldout, seed)
-	return newRecord(suite, t, m, seed, d.dataset, cfg, models.Count(c.Params()), scores, Timings{TrainSeconds: trainSecs, EvalSeconds: evalSecs,
-		TrainSamplesPerSec: float64(st.Step*t.Budget.Batch) / trainSecs}, opt), nil
+	secs := time.Since(start).Seconds()
+	return Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*t.Budget.Batch) / secs}, nil
 }
 
 // newRecord seals one run's record; scores gain the model's parameter count.

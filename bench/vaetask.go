@@ -56,30 +56,21 @@ func runVAE(ctx context.Context, suite string, t Task, m ModelSpec, seed uint64,
 		return Record{}, err
 	}
 	defer v.Close()
-	n := d.vaeTrain.Images.Len()
-	tc := models.TrainConfig{Epochs: t.Budget.Epochs, Batch: t.Budget.Batch, LR: t.Budget.LR, Seed: seed}
-	what := fmt.Sprintf("%s %s seed %d", t.Name, m.Name, seed)
-	if opt.Progress != nil {
-		tc.OnStep = func(step, total int, _ float64) { opt.Progress(what, step, total) }
+	tim, err := trainForTask(ctx, t, m, seed, v, d.vaeTrain.Images.Len(), v.Feeder(d.vaeTrain.Images, seed, 0), opt)
+	if err != nil {
+		return Record{}, err
 	}
 	start := time.Now()
-	st, err := models.Train(ctx, v, n, v.Feeder(d.vaeTrain.Images, seed, 0), tc, nil)
-	if err != nil {
-		return Record{}, fmt.Errorf("bench: %s: %w", what, err)
-	}
-	trainSecs := time.Since(start).Seconds()
-	start = time.Now()
 	an, err := AnalyzeVAE(v, d.vaeTrain, d.vaeTest, AnalyzeOptions{Seed: seed})
 	if err != nil {
-		return Record{}, fmt.Errorf("bench: %s: %w", what, err)
+		return Record{}, fmt.Errorf("bench: %s %s seed %d: %w", t.Name, m.Name, seed, err)
 	}
-	evalSecs := time.Since(start).Seconds()
+	tim.EvalSeconds = time.Since(start).Seconds()
 	scores := map[string]Metric{}
 	for k, x := range an.Metrics {
 		scores[k] = exact(x)
 	}
-	return newRecord(suite, t, m, seed, d.dataset, cfg, models.Count(v.Params()), scores, Timings{TrainSeconds: trainSecs, EvalSeconds: evalSecs,
-		TrainSamplesPerSec: float64(st.Step*t.Budget.Batch) / trainSecs}, opt), nil
+	return newRecord(suite, t, m, seed, d.dataset, cfg, models.Count(v.Params()), scores, tim, opt), nil
 }
 
 // version is the version of the named dataset this build renders.

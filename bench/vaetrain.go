@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/models"
@@ -63,27 +62,10 @@ func TrainVAE(ctx context.Context, o VAETrainOptions) (map[string]float64, error
 		return nil, err
 	}
 	defer v.Close()
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
-	}
-	ckpt := filepath.Join(o.Out, CheckpointFile)
-	var resume *models.State
-	start := 0
-	if o.Resume {
-		if resume, err = resumeFrom(ckpt, meta, v.Params()); err != nil {
-			return nil, err
-		}
-		if resume != nil {
-			start = resume.Step
-		}
-	}
-	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
-		OnEpoch: saveEachEpoch(VAEKind, meta, v.Params(), ckpt, o.OnEpoch)}
-	t0 := time.Now()
-	if _, err := models.Train(ctx, v, train.Images.Len(), v.Feeder(train.Images, o.Seed, start), tc, resume); err != nil {
+	secs, err := o.fit(ctx, VAEKind, meta, v, train.Images.Len(), func(start int) models.Feeder { return v.Feeder(train.Images, o.Seed, start) }, o.Resume)
+	if err != nil {
 		return nil, err
 	}
-	secs := time.Since(t0).Seconds()
 	if o.Test == "" {
 		return nil, nil
 	}

@@ -244,9 +244,9 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 	return generators.Sample{Record: ex, Files: files}, nil
 }
 
-// within reports whether an element is part (or inside part).
+// within reports whether an element is part or inside it: ids are
+// numbered depth first, so a subtree's ids are one contiguous run.
 func within(part *Element) func(*Element) bool {
-	ids := map[int]bool{}
-	part.Walk(func(e *Element) { ids[e.ID] = true })
-	return func(e *Element) bool { return ids[e.ID] }
+	lo, hi := part.ID, part.ID+part.Count()
+	return func(e *Element) bool { return e.ID >= lo && e.ID < hi }
 }

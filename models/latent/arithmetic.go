@@ -99,7 +99,8 @@ func (op *Operator) features(c Composite) []float64 {
 
 // Predict is the operator's estimate of z_whole.
 func (op *Operator) Predict(c Composite) []float64 {
-	f := mat.NewVecDense(len(op.features(c)), op.features(c))
+	feat := op.features(c)
+	f := mat.NewVecDense(len(feat), feat)
 	var out mat.VecDense
 	out.MulVec(op.W.T(), f)
 	return clone(out.RawVector().Data)
