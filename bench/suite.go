@@ -120,7 +120,7 @@ func shapesTask(name string, settings map[string]string, train, test int, budget
 	}
 	return Task{
 		Name: name, Version: "1.0.0", Kind: "classification",
-		Dataset: DatasetSpec{Generator: "shapes", Version: "1.0.0", Seed: 7, Settings: settings,
+		Dataset: DatasetSpec{Generator: "shapes", Version: version("shapes"), Seed: 7, Settings: settings,
 			Splits: []generators.SplitSize{{Name: "train", Count: train}, {Name: "test", Count: test}}, Train: "train", Test: "test"},
 		Labels: []string{"shape", "color"}, Models: classifiers(), Budget: budget, Seeds: seeds,
 		Metrics: metrics, Primary: metrics[0], Expect: expect,

@@ -81,8 +81,8 @@ var AnswerVocab = [10]string{"yes", "no", "rectangle", "circle", "1", "2", "3", 
 // Name returns "clevrlite".
 func (SortOfCLEVR) Name() string { return "clevrlite" }
 
-// Version is 0.1.0: the sortofclevr config only.
-func (SortOfCLEVR) Version() generators.Version { return generators.Version{Minor: 1} }
+// Version is 0.1.1 (0.1.1: PNG files written by the faster encoder; pixels as in 0.1.0).
+func (SortOfCLEVR) Version() generators.Version { return generators.Version{Minor: 1, Patch: 1} }
 
 // Description is one line for listings.
 func (SortOfCLEVR) Description() string {

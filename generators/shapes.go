@@ -52,8 +52,8 @@ type ShapesExample struct {
 // Name returns "shapes".
 func (Shapes) Name() string { return "shapes" }
 
-// Version is 1.0.0.
-func (Shapes) Version() Version { return Version{1, 0, 0} }
+// Version is 1.0.1 (1.0.1: PNG files written by the faster encoder; pixels as in 1.0.0).
+func (Shapes) Version() Version { return Version{1, 0, 1} }
 
 // Description is one line for listings.
 func (Shapes) Description() string {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"hash"
 	"image"
-	"image/png"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -348,7 +347,7 @@ type worker struct {
 	j        *splitJob
 	renderer Renderer
 	src      rand.PCG
-	enc      png.Encoder
+	enc      *pngEncoder
 	buf      bytes.Buffer
 	files    *fileWriter
 }
@@ -356,15 +355,9 @@ type worker struct {
 func (j *splitJob) newWorker(files *fileWriter) *worker {
 	return &worker{
 		j: j, renderer: j.sampler.NewRenderer(), files: files,
-		enc: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderPool{}},
+		enc: newPNGEncoder(),
 	}
 }
-
-// encoderPool keeps one worker's PNG compressor between images.
-type encoderPool struct{ b *png.EncoderBuffer }
-
-func (p *encoderPool) Get() *png.EncoderBuffer  { return p.b }
-func (p *encoderPool) Put(b *png.EncoderBuffer) { p.b = b }
 
 func (w *worker) do(i int) rendered {
 	key := SampleKey{Seed: w.j.spec.Seed, Split: w.j.split.Name, Index: i, IDWidth: IDWidth(w.j.split.Count)}

@@ -56,8 +56,8 @@ type CountingExample struct {
 // Name returns "counting".
 func (Counting) Name() string { return "counting" }
 
-// Version is 1.0.0.
-func (Counting) Version() generators.Version { return generators.Version{Major: 1} }
+// Version is 1.0.1 (1.0.1: PNG files written by the faster encoder; pixels as in 1.0.0).
+func (Counting) Version() generators.Version { return generators.Version{Major: 1, Patch: 1} }
 
 // Description is one line for listings.
 func (Counting) Description() string {

@@ -68,8 +68,8 @@ type RelationsExample struct {
 // Name returns "relations".
 func (Relations) Name() string { return "relations" }
 
-// Version is 1.0.0.
-func (Relations) Version() generators.Version { return generators.Version{Major: 1} }
+// Version is 1.0.1 (1.0.1: PNG files written by the faster encoder; pixels as in 1.0.0).
+func (Relations) Version() generators.Version { return generators.Version{Major: 1, Patch: 1} }
 
 // Description is one line for listings.
 func (Relations) Description() string {

@@ -49,8 +49,8 @@ type Example struct {
 // Name returns "webpages".
 func (Pages) Name() string { return "webpages" }
 
-// Version is 0.1.0.
-func (Pages) Version() generators.Version { return generators.Version{Minor: 1} }
+// Version is 0.1.1 (0.1.1: PNG files written by the faster encoder; pixels as in 0.1.0).
+func (Pages) Version() generators.Version { return generators.Version{Minor: 1, Patch: 1} }
 
 // Description is one line for listings.
 func (Pages) Description() string {
