@@ -3,9 +3,16 @@ package clevrlite
 import (
 	"testing"
 
+	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/internal/writebench"
 )
 
-// BenchmarkSortOfCLEVR writes images with their 30 questions to disk on
-// all cores, as `hiddendim generate clevrlite` does.
+// BenchmarkSortOfCLEVR writes 5,000 sort-of-CLEVR images with their 30
+// questions each, as PNG files plus samples.jsonl.
 func BenchmarkSortOfCLEVR(b *testing.B) { writebench.Run(b, SortOfCLEVR{}, 5000, "images") }
+
+// BenchmarkSortOfCLEVRNPZ writes the same as one data.npz, the reference
+// generator's one-file layout.
+func BenchmarkSortOfCLEVRNPZ(b *testing.B) {
+	writebench.RunFormat(b, SortOfCLEVR{}, 5000, "images", generators.FormatNPZ)
+}

@@ -290,6 +290,26 @@ func filterChangesNothing(p *Program, s *Scene) bool {
 	return check(p)
 }
 
+// shapeOrder and colorOrder number every shape and color name a program
+// may use.
+var shapeOrder, colorOrder = positions(allShapeNames()), positions(allColorNames())
+
+func positions(names []string) map[string]int {
+	m := make(map[string]int, len(names))
+	for i, n := range names {
+		m[n] = i
+	}
+	return m
+}
+
+// indexOf is name's position, or −1.
+func indexOf(m map[string]int, name string) int {
+	if i, ok := m[name]; ok {
+		return i
+	}
+	return -1
+}
+
 // answerKey identifies an answer for balancing, whatever its kind.
 func answerKey(v Value) int {
 	switch v.Kind {
@@ -299,11 +319,11 @@ func answerKey(v Value) int {
 		}
 		return 1
 	case kShape:
-		return 10 + slices.Index(allShapeNames(), v.Str)
+		return 10 + indexOf(shapeOrder, v.Str)
 	case kInt:
 		return 100 + v.Int
 	case kColor:
-		return 200 + slices.Index(allColorNames(), v.Str)
+		return 200 + indexOf(colorOrder, v.Str)
 	}
 	return -1
 }
@@ -313,6 +333,7 @@ func answerKey(v Value) int {
 type candidate struct {
 	fam  *family
 	prog *Program
+	code *code // prog compiled
 	q    Question // without the answer
 }
 
@@ -335,7 +356,7 @@ func candidates(fams []family, v vocab) [][]candidate {
 			}
 			prog := f.program(x)
 			q.Program = prog.String()
-			out[fi] = append(out[fi], candidate{f, prog, q})
+			out[fi] = append(out[fi], candidate{f, prog, compile(prog), q})
 		}
 	}
 	return out
@@ -343,7 +364,7 @@ func candidates(fams []family, v vocab) [][]candidate {
 
 // build executes a candidate's program on the scene and fills in the answer.
 func build(c candidate, s *Scene) (Question, error) {
-	v, err := Execute(c.prog, s)
+	v, err := c.code.run(s)
 	if err != nil {
 		return Question{}, err
 	}
@@ -354,11 +375,11 @@ func build(c candidate, s *Scene) (Question, error) {
 
 // key is a candidate's answer key on the scene, or −1 if it cannot be
 // asked (its program fails, or the question is degenerate).
-func key(c candidate, s *Scene) int {
-	if c.fam.degenerate != nil && c.fam.degenerate(c.prog, s) {
+func key(c candidate, e *env) int {
+	if c.fam.degenerate != nil && c.fam.degenerate(c.prog, e.s) {
 		return -1
 	}
-	v, err := Execute(c.prog, s)
+	v, err := c.code.runIn(e)
 	if err != nil {
 		return -1
 	}
@@ -374,12 +395,13 @@ func (p *plan) answers(s *Scene, t table) table {
 	if t == nil {
 		t = make(table, len(p.fams))
 	}
+	e := &env{s: s}
 	for fi, cs := range p.cands {
 		if len(t[fi]) != len(cs) {
 			t[fi] = make([]int, len(cs))
 		}
 		for ci, c := range cs {
-			t[fi][ci] = key(c, s)
+			t[fi][ci] = key(c, e)
 		}
 	}
 	return t
@@ -506,7 +528,7 @@ func (p *plan) ask(g string, s *Scene, t table, asked map[*Program]bool, rng *ra
 		for range 64 {
 			fi := fams[rng.IntN(len(fams))]
 			cs := p.cands[fi]
-			if c := cs[rng.IntN(len(cs))]; !asked[c.prog] && key(c, s) >= 0 {
+			if c := cs[rng.IntN(len(cs))]; !asked[c.prog] && key(c, &env{s: s}) >= 0 {
 				asked[c.prog] = true
 				return build(c, s)
 			}
@@ -565,7 +587,9 @@ func sortedKeys(m map[int]float64) []int {
 
 // FamilyNames lists the question families: the reference's and the
 // sequence and causal ones, then the programs config's.
-func FamilyNames() []string {
+func FamilyNames() []string { return slices.Clone(familyNames) }
+
+var familyNames = func() []string {
 	var out []string
 	for _, fs := range [][]family{sortOfCLEVRFamilies, programFamilies} {
 		for _, f := range fs {
@@ -573,4 +597,7 @@ func FamilyNames() []string {
 		}
 	}
 	return out
-}
+}()
+
+// familyOrder numbers the families as FamilyNames lists them.
+var familyOrder = positions(familyNames)

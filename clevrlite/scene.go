@@ -77,144 +77,284 @@ func (e *ExecError) Error() string { return "clevrlite: " + e.Msg }
 
 // Execute runs prog on the scene, which may hold at most 64 objects.
 func Execute(prog *Program, s *Scene) (Value, error) {
-	if len(s.Objects) > 64 {
-		return Value{}, &ExecError{fmt.Sprintf("a scene of %d objects; programs run on at most 64", len(s.Objects))}
-	}
-	return exec(prog, s)
+	return compile(prog).run(s)
 }
 
-func exec(prog *Program, s *Scene) (Value, error) {
-	if prog.Fn == "with_swap" {
-		a, b, _ := strings.Cut(prog.Param, ",")
-		i, _ := strconv.Atoi(a)
-		j, _ := strconv.Atoi(b)
-		swapped, err := swap(s, i, j)
+// opcode is a function of the language, as the executor switches on it.
+type opcode uint8
+
+const (
+	opUnknown opcode = iota
+	opScene
+	opFilterColor
+	opFilterShape
+	opUnique
+	opRelate
+	opClosest
+	opFurthest
+	opSameShape
+	opSameColor
+	opCount
+	opExist
+	opQueryShape
+	opQueryColor
+	opIsLeft
+	opIsTop
+	opEqualInt
+	opLessThan
+	opGreaterThan
+	opEqualStr
+	opAnd
+	opOr
+	opUnion
+	opIntersect
+	opNot
+	opPosition
+	opPositionOf
+	opBetween
+	opOnLine
+	opObtuse
+	opWithSwap
+)
+
+var opcodes = map[string]opcode{
+	"scene": opScene, "filter_color": opFilterColor, "filter_shape": opFilterShape, "unique": opUnique,
+	"relate": opRelate, "closest": opClosest, "furthest": opFurthest, "same_shape": opSameShape,
+	"same_color": opSameColor, "count": opCount, "exist": opExist, "query_shape": opQueryShape,
+	"query_color": opQueryColor, "is_left": opIsLeft, "is_top": opIsTop, "equal_int": opEqualInt,
+	"less_than": opLessThan, "greater_than": opGreaterThan, "equal_shape": opEqualStr, "equal_color": opEqualStr,
+	"and": opAnd, "or": opOr, "union": opUnion, "intersect": opIntersect, "not": opNot,
+	"position": opPosition, "position_of": opPositionOf, "between": opBetween, "on_line": opOnLine,
+	"obtuse": opObtuse, "with_swap": opWithSwap,
+}
+
+// code is a program compiled for repeated execution: opcodes instead of
+// names, numeric parameters parsed once.
+type code struct {
+	op    opcode
+	fn    string // for messages
+	param string // a color or shape name
+	i, j  int    // relate: direction index; position: k; with_swap: i, j
+	in    []*code
+}
+
+func compile(p *Program) *code {
+	c := &code{op: opcodes[p.Fn], fn: p.Fn, param: p.Param}
+	switch c.op {
+	case opRelate:
+		c.i = slices.Index(directions, p.Param)
+	case opPosition:
+		c.i, _ = strconv.Atoi(p.Param)
+	case opWithSwap:
+		a, b, _ := strings.Cut(p.Param, ",")
+		c.i, _ = strconv.Atoi(a)
+		c.j, _ = strconv.Atoi(b)
+	}
+	for _, in := range p.Inputs {
+		c.in = append(c.in, compile(in))
+	}
+	return c
+}
+
+// run executes the program on the scene, which may hold at most 64 objects.
+func (c *code) run(s *Scene) (Value, error) { return c.runIn(&env{s: s}) }
+
+// env is one scene as programs see it, with what they compute of it more
+// than once.
+type env struct {
+	s *Scene
+	// obtuse[triangle] is 0 until the triangle of objects i < j < k
+	// (index (i·n + j)·n + k) is checked, then 1 if obtuse, 2 if not.
+	obtuse []uint8
+}
+
+func (e *env) isObtuse(i, j, k int) bool {
+	n := len(e.s.Objects)
+	if e.obtuse == nil {
+		e.obtuse = make([]uint8, n*n*n)
+	}
+	if i > j {
+		i, j = j, i
+	}
+	if j > k {
+		j, k = k, j
+	}
+	if i > j {
+		i, j = j, i
+	}
+	at := (i*n+j)*n + k
+	if e.obtuse[at] == 0 {
+		e.obtuse[at] = 2
+		o := e.s.Objects
+		if ternary(opObtuse, o[i].Center, o[j].Center, o[k].Center) { // symmetric in its three points
+			e.obtuse[at] = 1
+		}
+	}
+	return e.obtuse[at] == 1
+}
+
+func (c *code) runIn(e *env) (Value, error) {
+	if len(e.s.Objects) > 64 {
+		return Value{}, &ExecError{fmt.Sprintf("a scene of %d objects; programs run on at most 64", len(e.s.Objects))}
+	}
+	return c.exec(e)
+}
+
+func (c *code) exec(e *env) (Value, error) {
+	s := e.s
+	if c.op == opWithSwap {
+		swapped, err := swap(s, c.i, c.j)
 		if err != nil {
 			return Value{}, err
 		}
-		return exec(prog.Inputs[0], swapped)
+		return c.in[0].exec(&env{s: swapped})
 	}
 	var in [2]Value
-	for i, p := range prog.Inputs {
-		v, err := exec(p, s)
+	for i, p := range c.in {
+		v, err := p.exec(e)
 		if err != nil {
 			return Value{}, err
 		}
 		in[i] = v
 	}
-	n := len(s.Objects)
+	objs := s.Objects
+	n := len(objs)
 	all := uint64(1)<<n - 1
-	where := func(from uint64, keep func(o *Object) bool) uint64 {
-		var out uint64
-		for i := 0; i < n; i++ {
-			if from&(1<<i) != 0 && keep(&s.Objects[i]) {
+	set := func(m uint64) (Value, error) { return Value{Kind: kSet, Set: m}, nil }
+	boolean := func(b bool) (Value, error) { return Value{Kind: kBool, Bool: b}, nil }
+	var out uint64
+	switch c.op {
+	case opScene:
+		return set(all)
+	case opFilterColor:
+		for i := range n {
+			if in[0].Set&(1<<i) != 0 && objs[i].Color == c.param {
 				out |= 1 << i
 			}
 		}
-		return out
-	}
-	set := func(m uint64) (Value, error) { return Value{Kind: kSet, Set: m}, nil }
-	obj := func(v Value) *Object { return &s.Objects[v.Obj] }
-	dist2 := func(a, b *Object) float64 {
-		dx, dy := a.Center[0]-b.Center[0], a.Center[1]-b.Center[1]
-		return dx*dx + dy*dy
-	}
-	switch prog.Fn {
-	case "scene":
-		return set(all)
-	case "filter_color":
-		return set(where(in[0].Set, func(o *Object) bool { return o.Color == prog.Param }))
-	case "filter_shape":
-		return set(where(in[0].Set, func(o *Object) bool { return o.Shape == prog.Param }))
-	case "unique":
-		if bits.OnesCount64(in[0].Set) != 1 {
-			return Value{}, &ExecError{fmt.Sprintf("unique of a set of %d objects", bits.OnesCount64(in[0].Set))}
+		return set(out)
+	case opFilterShape:
+		for i := range n {
+			if in[0].Set&(1<<i) != 0 && objs[i].Shape == c.param {
+				out |= 1 << i
+			}
+		}
+		return set(out)
+	case opUnique:
+		if k := bits.OnesCount64(in[0].Set); k != 1 {
+			return Value{}, &ExecError{fmt.Sprintf("unique of a set of %d objects", k)}
 		}
 		return Value{Kind: kObj, Obj: bits.TrailingZeros64(in[0].Set)}, nil
-	case "relate":
-		o := obj(in[0])
-		return set(where(all&^(1<<in[0].Obj), func(p *Object) bool {
-			switch prog.Param {
-			case "left":
-				return p.Center[0] < o.Center[0]
-			case "right":
-				return p.Center[0] > o.Center[0]
-			case "above":
-				return p.Center[1] < o.Center[1]
+	case opRelate:
+		o := objs[in[0].Obj].Center
+		for i := range n {
+			p := objs[i].Center
+			var ok bool
+			switch c.i {
+			case 0: // left
+				ok = p[0] < o[0]
+			case 1: // right
+				ok = p[0] > o[0]
+			case 2: // above
+				ok = p[1] < o[1]
+			default: // below
+				ok = p[1] > o[1]
 			}
-			return p.Center[1] > o.Center[1]
-		}))
-	case "closest", "furthest":
-		o := obj(in[0])
-		best := -1
-		for i := 0; i < n; i++ {
+			if ok && i != in[0].Obj {
+				out |= 1 << i
+			}
+		}
+		return set(out)
+	case opClosest, opFurthest:
+		o := objs[in[0].Obj].Center
+		best, bestD := -1, 0.0
+		for i := range n {
 			if i == in[0].Obj {
 				continue
 			}
-			d := dist2(o, &s.Objects[i])
-			if best < 0 || prog.Fn == "closest" && d < dist2(o, &s.Objects[best]) || prog.Fn == "furthest" && d > dist2(o, &s.Objects[best]) {
-				best = i
+			dx, dy := o[0]-objs[i].Center[0], o[1]-objs[i].Center[1]
+			d := dx*dx + dy*dy
+			if best < 0 || c.op == opClosest && d < bestD || c.op == opFurthest && d > bestD {
+				best, bestD = i, d
 			}
 		}
 		if best < 0 {
-			return Value{}, &ExecError{prog.Fn + " in a scene of one object"}
+			return Value{}, &ExecError{c.fn + " in a scene of one object"}
 		}
 		return Value{Kind: kObj, Obj: best}, nil
-	case "same_shape": // the object itself included, as the reference counts
-		o := obj(in[0])
-		return set(where(all, func(p *Object) bool { return p.Shape == o.Shape }))
-	case "same_color":
-		o := obj(in[0])
-		return set(where(all, func(p *Object) bool { return p.Color == o.Color }))
-	case "count":
-		return Value{Kind: kInt, Int: bits.OnesCount64(in[0].Set)}, nil
-	case "exist":
-		return Value{Kind: kBool, Bool: in[0].Set != 0}, nil
-	case "query_shape":
-		return Value{Kind: kShape, Str: obj(in[0]).Shape}, nil
-	case "query_color":
-		return Value{Kind: kColor, Str: obj(in[0]).Color}, nil
-	case "is_left":
-		return Value{Kind: kBool, Bool: obj(in[0]).Center[0] < float64(s.Width)/2}, nil
-	case "is_top":
-		return Value{Kind: kBool, Bool: obj(in[0]).Center[1] < float64(s.Height)/2}, nil
-	case "equal_int":
-		return Value{Kind: kBool, Bool: in[0].Int == in[1].Int}, nil
-	case "less_than":
-		return Value{Kind: kBool, Bool: in[0].Int < in[1].Int}, nil
-	case "greater_than":
-		return Value{Kind: kBool, Bool: in[0].Int > in[1].Int}, nil
-	case "equal_shape", "equal_color":
-		return Value{Kind: kBool, Bool: in[0].Str == in[1].Str}, nil
-	case "and":
-		return Value{Kind: kBool, Bool: in[0].Bool && in[1].Bool}, nil
-	case "or":
-		return Value{Kind: kBool, Bool: in[0].Bool || in[1].Bool}, nil
-	case "union":
-		return set(in[0].Set | in[1].Set)
-	case "intersect":
-		return set(in[0].Set & in[1].Set)
-	case "not":
-		return Value{Kind: kBool, Bool: !in[0].Bool}, nil
-	case "position":
-		k, _ := strconv.Atoi(prog.Param)
-		order := leftToRight(s, in[0].Set)
-		if k > len(order) {
-			return Value{}, &ExecError{fmt.Sprintf("position %d of a set of %d objects", k, len(order))}
+	case opSameShape: // the object itself included, as the reference counts
+		for i := range n {
+			if objs[i].Shape == objs[in[0].Obj].Shape {
+				out |= 1 << i
+			}
 		}
-		return Value{Kind: kObj, Obj: order[k-1]}, nil
-	case "position_of":
-		return Value{Kind: kInt, Int: slices.Index(leftToRight(s, all), in[0].Obj) + 1}, nil
-	case "between", "on_line", "obtuse":
-		a, b := obj(in[0]), obj(in[1])
-		return set(where(all&^(1<<in[0].Obj|1<<in[1].Obj), func(c *Object) bool { return ternary(prog.Fn, *a, *b, *c) }))
+		return set(out)
+	case opSameColor:
+		for i := range n {
+			if objs[i].Color == objs[in[0].Obj].Color {
+				out |= 1 << i
+			}
+		}
+		return set(out)
+	case opCount:
+		return Value{Kind: kInt, Int: bits.OnesCount64(in[0].Set)}, nil
+	case opExist:
+		return boolean(in[0].Set != 0)
+	case opQueryShape:
+		return Value{Kind: kShape, Str: objs[in[0].Obj].Shape}, nil
+	case opQueryColor:
+		return Value{Kind: kColor, Str: objs[in[0].Obj].Color}, nil
+	case opIsLeft:
+		return boolean(objs[in[0].Obj].Center[0] < float64(s.Width)/2)
+	case opIsTop:
+		return boolean(objs[in[0].Obj].Center[1] < float64(s.Height)/2)
+	case opEqualInt:
+		return boolean(in[0].Int == in[1].Int)
+	case opLessThan:
+		return boolean(in[0].Int < in[1].Int)
+	case opGreaterThan:
+		return boolean(in[0].Int > in[1].Int)
+	case opEqualStr:
+		return boolean(in[0].Str == in[1].Str)
+	case opAnd:
+		return boolean(in[0].Bool && in[1].Bool)
+	case opOr:
+		return boolean(in[0].Bool || in[1].Bool)
+	case opUnion:
+		return set(in[0].Set | in[1].Set)
+	case opIntersect:
+		return set(in[0].Set & in[1].Set)
+	case opNot:
+		return boolean(!in[0].Bool)
+	case opPosition:
+		var buf [64]int
+		order := leftToRight(s, in[0].Set, buf[:0])
+		if c.i > len(order) {
+			return Value{}, &ExecError{fmt.Sprintf("position %d of a set of %d objects", c.i, len(order))}
+		}
+		return Value{Kind: kObj, Obj: order[c.i-1]}, nil
+	case opPositionOf:
+		var buf [64]int
+		return Value{Kind: kInt, Int: slices.Index(leftToRight(s, all, buf[:0]), in[0].Obj) + 1}, nil
+	case opBetween, opOnLine, opObtuse:
+		ia, ib := in[0].Obj, in[1].Obj
+		a, b := objs[ia].Center, objs[ib].Center
+		skip := uint64(1)<<ia | uint64(1)<<ib
+		for i := range n {
+			if skip&(1<<i) != 0 {
+				continue
+			}
+			if c.op == opObtuse && e.isObtuse(ia, ib, i) || c.op != opObtuse && ternary(c.op, a, b, objs[i].Center) {
+				out |= 1 << i
+			}
+		}
+		return set(out)
 	}
-	return Value{}, &ExecError{fmt.Sprintf("unknown function %q", prog.Fn)}
+	return Value{}, &ExecError{fmt.Sprintf("unknown function %q", c.fn)}
 }
 
-// leftToRight lists the objects of a set by x, then y, then index.
-func leftToRight(s *Scene, set uint64) []int {
-	var out []int
+// leftToRight appends to out the objects of a set by x, then y, then index.
+func leftToRight(s *Scene, set uint64, out []int) []int {
 	for i := range s.Objects {
 		if set&(1<<i) != 0 {
 			out = append(out, i)
@@ -243,7 +383,7 @@ func cmpFloat(a, b float64) int {
 // swap returns a copy of the scene in which the objects at positions i and
 // j (1-based, left to right) have traded places.
 func swap(s *Scene, i, j int) (*Scene, error) {
-	order := leftToRight(s, uint64(1)<<len(s.Objects)-1)
+	order := leftToRight(s, uint64(1)<<len(s.Objects)-1, nil)
 	if j > len(order) {
 		return nil, &ExecError{fmt.Sprintf("swap of position %d in a scene of %d objects", j, len(order))}
 	}
@@ -262,12 +402,12 @@ func swap(s *Scene, i, j int) (*Scene, error) {
 //     does, with a slope of (yb−ya)/1e-10);
 //   - obtuse: the triangle abc's largest angle is at least 90° and below
 //     180° (collinear points form no triangle).
-func ternary(fn string, a, b, c Object) bool {
-	ax, ay, bx, by, cx, cy := a.Center[0], a.Center[1], b.Center[0], b.Center[1], c.Center[0], c.Center[1]
-	switch fn {
-	case "between":
+func ternary(op opcode, a, b, c [2]float64) bool {
+	ax, ay, bx, by, cx, cy := a[0], a[1], b[0], b[1], c[0], c[1]
+	switch op {
+	case opBetween:
 		return min(ax, bx) <= cx && cx <= max(ax, bx) && min(ay, by) <= cy && cy <= max(ay, by)
-	case "on_line":
+	case opOnLine:
 		m := (by - ay) / (bx - ax + 1e-10)
 		y := m*cx + (ay - m*ax)
 		return y-12 <= cy && cy <= y+12

@@ -375,7 +375,7 @@ func (p *plan) arrays(ex *Example) map[string]any {
 	for i, q := range ex.Questions {
 		enc[i], ans[i] = q.Encoding, q.AnswerIndex
 		typ[i] = slices.Index(p.groups, q.Type)
-		fam[i] = slices.Index(FamilyNames(), q.Family)
+		fam[i] = indexOf(familyOrder, q.Family)
 	}
 	return map[string]any{"object_shapes": shapes, "object_centers": centers, "question_encodings": enc,
 		"answers": ans, "question_types": typ, "question_families": fam}

@@ -220,19 +220,23 @@ func assembleNPZ(path string, streams []*npyStream) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), out.Close()
 }
 
-// sampleArrays converts one sample (its JSON record and images) to one byte
-// slice per feature, in the npy element layout.
-func sampleArrays(features []Feature, record []byte, files []File, arrays map[string]any) ([][]byte, error) {
+// sampleArrays converts one sample (its record and images) to one byte
+// slice per feature, in the npy element layout. Numbers the renderer hands
+// over as Go values are encoded directly; anything else goes through the
+// record's JSON, which is built only when a feature needs it.
+func sampleArrays(features []Feature, record any, files []File, arrays map[string]any) ([][]byte, error) {
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(record, &fields); err != nil {
-		return nil, err
-	}
-	for name, v := range arrays {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
+	field := func(name string) (json.RawMessage, error) {
+		if fields == nil {
+			line, err := json.Marshal(record)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(line, &fields); err != nil {
+				return nil, err
+			}
 		}
-		fields[name] = b
+		return fields[name], nil
 	}
 	out := make([][]byte, len(features))
 	for k, f := range features {
@@ -255,7 +259,20 @@ func sampleArrays(features []Feature, record []byte, files []File, arrays map[st
 				b = grayBytes(nil, img.Image)
 			}
 		default:
-			b, err = encodeValue(f, fields[f.Name])
+			v, given := arrays[f.Name]
+			if vals, ok := numbers(v); given && ok && len(vals) == elements(f) && (f.Kind == IntFeature || f.Kind == FloatFeature) {
+				b = encodeNumbers(f, vals)
+				break
+			}
+			var raw json.RawMessage
+			if given {
+				raw, err = json.Marshal(v)
+			} else {
+				raw, err = field(f.Name)
+			}
+			if err == nil {
+				b, err = encodeValue(f, raw)
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("generators: feature %q: %w", f.Name, err)
@@ -263,6 +280,54 @@ func sampleArrays(features []Feature, record []byte, files []File, arrays map[st
 		out[k] = b
 	}
 	return out, nil
+}
+
+// numbers flattens the numeric Go values renderers hand over, in row-major
+// order, as their JSON would read; ok is false for any other type.
+func numbers(v any) (vals []float64, ok bool) {
+	switch x := v.(type) {
+	case int:
+		return []float64{float64(x)}, true
+	case float64:
+		return []float64{x}, true
+	case []int:
+		vals = make([]float64, len(x))
+		for i, e := range x {
+			vals[i] = float64(e)
+		}
+		return vals, true
+	case []float64:
+		return append([]float64(nil), x...), true
+	case [][2]float64:
+		vals = make([]float64, 0, 2*len(x))
+		for _, e := range x {
+			vals = append(vals, e[:]...)
+		}
+		return vals, true
+	case [][18]uint8:
+		vals = make([]float64, 0, 18*len(x))
+		for _, e := range x {
+			for _, u := range e {
+				vals = append(vals, float64(u))
+			}
+		}
+		return vals, true
+	}
+	return nil, false
+}
+
+// encodeNumbers lays out an int or float feature's values as npy elements:
+// int64 or float64, little-endian.
+func encodeNumbers(f Feature, vals []float64) []byte {
+	b := make([]byte, 0, 8*len(vals))
+	for _, v := range vals {
+		if f.Kind == IntFeature {
+			b = binary.LittleEndian.AppendUint64(b, uint64(int64(v)))
+		} else {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+	}
+	return b
 }
 
 func elements(f Feature) int {
@@ -302,15 +367,7 @@ func encodeValue(f Feature, raw json.RawMessage) ([]byte, error) {
 		if len(vals) != n {
 			return nil, fmt.Errorf("want %d values, got %d", n, len(vals))
 		}
-		b := make([]byte, 0, 8*n)
-		for _, v := range vals {
-			if f.Kind == IntFeature {
-				b = binary.LittleEndian.AppendUint64(b, uint64(int64(v)))
-			} else {
-				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
-			}
-		}
-		return b, nil
+		return encodeNumbers(f, vals), nil
 	case BoolFeature:
 		var v bool
 		if err := json.Unmarshal(raw, &v); err != nil {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -366,14 +367,14 @@ func (w *worker) do(i int) rendered {
 	if err != nil {
 		return rendered{index: i, err: err}
 	}
+	r := rendered{index: i}
+	if w.j.format == FormatNPZ {
+		r.arrays, r.err = sampleArrays(w.j.npz, s.Record, s.Files, s.Arrays)
+		return r
+	}
 	line, err := json.Marshal(s.Record)
 	if err != nil {
 		return rendered{index: i, err: fmt.Errorf("generators: sample %d: %w", i, err)}
-	}
-	r := rendered{index: i}
-	if w.j.format == FormatNPZ {
-		r.arrays, r.err = sampleArrays(w.j.npz, line, s.Files, s.Arrays)
-		return r
 	}
 	r.line = append(line, '\n')
 	r.sums = make([]fileSum, 0, len(s.Files))
@@ -500,6 +501,7 @@ func (em *emitter) abort() {
 
 // rgbBytes appends img's pixels as H×W×3 bytes.
 func rgbBytes(dst []byte, img image.Image) []byte {
+	dst = slices.Grow(dst, 3*img.Bounds().Dx()*img.Bounds().Dy())
 	switch m := img.(type) {
 	case *image.RGBA:
 		b := m.Bounds()
@@ -523,6 +525,7 @@ func rgbBytes(dst []byte, img image.Image) []byte {
 
 // grayBytes appends img's pixels as H×W bytes.
 func grayBytes(dst []byte, img image.Image) []byte {
+	dst = slices.Grow(dst, img.Bounds().Dx()*img.Bounds().Dy())
 	if m, ok := img.(*image.Gray); ok {
 		b := m.Bounds()
 		for y := b.Min.Y; y < b.Max.Y; y++ {

@@ -11,16 +11,21 @@ import (
 	"github.com/hiddendim/hiddendim/generators"
 )
 
-// Run writes n samples of ds (its default config) into a fresh folder per
-// iteration and reports the rate as unit/s (samples/s, images/s).
+// Run writes n samples of ds (its default config) as PNG files into a fresh
+// folder per iteration and reports the rate as unit/s (samples/s, images/s).
 func Run(b *testing.B, ds generators.Dataset, n int, unit string) {
+	RunFormat(b, ds, n, unit, generators.FormatPNG)
+}
+
+// RunFormat is Run in the given on-disk format.
+func RunFormat(b *testing.B, ds generators.Dataset, n int, unit string, format generators.Format) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		out := filepath.Join(b.TempDir(), strconv.Itoa(i))
 		i++
 		spec := generators.Spec{Dataset: ds, Seed: 1, Splits: []generators.SplitSize{{Name: "train", Count: n}}}
-		if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out}); err != nil {
+		if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out, Format: format}); err != nil {
 			b.Fatal(err)
 		}
 	}
