@@ -265,29 +265,38 @@ func swapChangesNothing(p *Program, s *Scene) bool {
 // filterChangesNothing rejects a question with a filter step that could be
 // dropped without changing the answer, in the manner of CLEVR's generator:
 // "how many red squares" of a scene whose red objects are all squares.
+// Programs are shared by all workers, so each variant is a copy.
 func filterChangesNothing(p *Program, s *Scene) bool {
 	want, err := Execute(p, s)
 	if err != nil {
 		return true
 	}
-	var check func(n *Program) bool
-	check = func(n *Program) bool {
-		for i, in := range n.Inputs {
-			if in.Fn == "filter_color" || in.Fn == "filter_shape" {
-				n.Inputs[i] = in.Inputs[0]
-				v, err := Execute(p, s)
-				n.Inputs[i] = in
-				if err == nil && v == want {
-					return true
-				}
-			}
-			if check(in) {
-				return true
-			}
+	for _, v := range withoutOneFilter(p) {
+		if got, err := Execute(v, s); err == nil && got == want {
+			return true
 		}
-		return false
 	}
-	return check(p)
+	return false
+}
+
+// withoutOneFilter lists the programs p becomes with one of its filter
+// steps dropped, in depth-first order; p itself is not changed.
+func withoutOneFilter(p *Program) []*Program {
+	var out []*Program
+	for i, in := range p.Inputs {
+		var variants []*Program
+		if in.Fn == "filter_color" || in.Fn == "filter_shape" {
+			variants = append(variants, in.Inputs[0])
+		}
+		variants = append(variants, withoutOneFilter(in)...)
+		for _, v := range variants {
+			c := *p
+			c.Inputs = slices.Clone(p.Inputs)
+			c.Inputs[i] = v
+			out = append(out, &c)
+		}
+	}
+	return out
 }
 
 // shapeOrder and colorOrder number every shape and color name a program

@@ -1,0 +1,79 @@
+package clevrlite
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/internal/golden"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+// goldenConfigs are the named configs whose first samples are pinned.
+var goldenConfigs = map[string][]string{
+	"sortofclevr": nil,
+	"programs":    {"questions=programs"},
+}
+
+func goldenConfig(t *testing.T, settings []string) *Config {
+	t.Helper()
+	cfg := SortOfCLEVR{}.DefaultConfig().(*Config)
+	if err := generators.SetAll(cfg, settings...); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestGolden pins the content hashes (record, pixels, masks) of the first
+// samples of each named config.
+func TestGolden(t *testing.T) {
+	got := map[string][]string{}
+	for name, settings := range goldenConfigs {
+		smp, err := SortOfCLEVR{}.New(goldenConfig(t, settings))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := smp.NewRenderer()
+		for i := range 8 {
+			key := generators.SampleKey{Seed: 1, Split: "train", Index: i, IDWidth: 6}
+			s, err := r.Render(key, generators.NewSampleRand(key.Seed, key.Split, i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[name] = append(got[name], generators.ContentHash(s))
+		}
+	}
+	golden.Hashes(t, filepath.Join("testdata", "golden.json"), got, *update)
+}
+
+// TestWorkersDoNotChangeTheBytes writes each named config with 1 and 3
+// workers. Candidate programs are shared by the workers, so a rule that
+// changed one in place while checking it would show here.
+func TestWorkersDoNotChangeTheBytes(t *testing.T) {
+	for name, settings := range goldenConfigs {
+		var sums []string
+		for _, workers := range []int{1, 3} {
+			out := filepath.Join(t.TempDir(), "c")
+			spec := generators.Spec{Dataset: SortOfCLEVR{}, Config: goldenConfig(t, settings), Seed: 4,
+				Splits: []generators.SplitSize{{Name: "train", Count: 300}}}
+			if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out, Workers: workers}); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(out, "train", generators.SumsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sums = append(sums, string(b))
+		}
+		if sums[0] != sums[1] {
+			t.Errorf("%s: 1 and 3 workers wrote different files", name)
+		}
+	}
+}
