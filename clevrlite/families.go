@@ -342,12 +342,12 @@ func answerKey(v Value) int {
 type candidate struct {
 	fam  *family
 	prog *Program
-	code *code // prog compiled
+	code *code    // prog compiled
 	q    Question // without the answer
 }
 
 // candidates lists, per family, every question it can ask.
-func candidates(fams []family, v vocab) [][]candidate {
+func candidates(fams []family, v vocab, k *compiler) [][]candidate {
 	out := make([][]candidate, len(fams))
 	for fi := range fams {
 		f := &fams[fi]
@@ -365,15 +365,15 @@ func candidates(fams []family, v vocab) [][]candidate {
 			}
 			prog := f.program(x)
 			q.Program = prog.String()
-			out[fi] = append(out[fi], candidate{f, prog, compile(prog), q})
+			out[fi] = append(out[fi], candidate{f, prog, k.compile(prog), q})
 		}
 	}
 	return out
 }
 
 // build executes a candidate's program on the scene and fills in the answer.
-func build(c candidate, s *Scene) (Question, error) {
-	v, err := c.code.run(s)
+func build(c candidate, e *env) (Question, error) {
+	v, err := c.code.runIn(e)
 	if err != nil {
 		return Question{}, err
 	}
@@ -400,11 +400,10 @@ func key(c candidate, e *env) int {
 // candidate's program once.
 type table [][]int
 
-func (p *plan) answers(s *Scene, t table) table {
+func (p *plan) answers(e *env, t table) table {
 	if t == nil {
 		t = make(table, len(p.fams))
 	}
-	e := &env{s: s}
 	for fi, cs := range p.cands {
 		if len(t[fi]) != len(cs) {
 			t[fi] = make([]int, len(cs))
@@ -439,8 +438,9 @@ func (p *plan) calibrate() {
 		reach[fi] = map[int]int{}
 	}
 	var t table
+	e := new(env)
 	for range scenes {
-		t = p.answers(p.scene(rng), t)
+		t = p.answers(p.newEnv(e, p.scene(rng)), t)
 		for fi := range p.fams {
 			seen := map[int]bool{}
 			for _, a := range t[fi] {
@@ -477,18 +477,18 @@ func (p *plan) calibrate() {
 	for fi := range p.fams {
 		p.targets[fi] = sortedKeys(p.accept[fi])
 	}
+	p.densify()
 	for range 6 {
 		asked := make([]map[int]int, len(p.fams))
 		for fi := range p.fams {
 			asked[fi] = map[int]int{}
 		}
 		for range 300 {
-			s := p.scene(rng)
-			t = p.answers(s, t)
+			t = p.answers(p.newEnv(e, p.scene(rng)), t)
 			seen := map[*Program]bool{}
 			for _, g := range p.groups {
 				for range p.cfg.PerGroup {
-					q, err := p.ask(g, s, t, seen, rng)
+					q, err := p.ask(g, e, t, seen, rng)
 					if err != nil {
 						continue
 					}
@@ -518,8 +518,34 @@ func (p *plan) calibrate() {
 				p.accept[fi][a] /= top
 			}
 		}
+		p.densify()
 	}
 }
+
+// densify copies accept into chance, the form ask reads: chance[f][a] is
+// accept[f][a], or −1 where family f never asks answer a.
+func (p *plan) densify() {
+	p.chance = make([][]float64, len(p.fams))
+	for fi, m := range p.accept {
+		top := -1
+		for a := range m {
+			top = max(top, a)
+		}
+		p.chance[fi] = make([]float64, top+1)
+		for a := range p.chance[fi] {
+			p.chance[fi][a] = -1
+		}
+		for a, c := range m {
+			p.chance[fi][a] = c
+		}
+	}
+}
+
+// newEnv readies e for scene s and the plan's compiled programs.
+func (p *plan) newEnv(e *env, s *Scene) *env { return newEnv(e, s, p.compiled.nodes) }
+
+// asks reports whether family fi asks questions whose answer key is a.
+func (p *plan) asks(fi, a int) bool { return a >= 0 && a < len(p.chance[fi]) && p.chance[fi][a] >= 0 }
 
 // ask poses one question of group g. Unbalanced, it picks a family and its
 // slots uniformly, as the reference. Balanced, it draws a family and a
@@ -531,15 +557,15 @@ func (p *plan) calibrate() {
 // built, and its answer computed, by executing its program.
 // Questions already asked of the image (in asked) are not asked again
 // while the group has others.
-func (p *plan) ask(g string, s *Scene, t table, asked map[*Program]bool, rng *rand.Rand) (Question, error) {
+func (p *plan) ask(g string, e *env, t table, asked map[*Program]bool, rng *rand.Rand) (Question, error) {
 	fams := p.byGroup[g]
 	if !p.cfg.Balance {
 		for range 64 {
 			fi := fams[rng.IntN(len(fams))]
 			cs := p.cands[fi]
-			if c := cs[rng.IntN(len(cs))]; !asked[c.prog] && key(c, &env{s: s}) >= 0 {
+			if c := cs[rng.IntN(len(cs))]; !asked[c.prog] && key(c, e) >= 0 {
 				asked[c.prog] = true
-				return build(c, s)
+				return build(c, e)
 			}
 		}
 		return Question{}, fmt.Errorf("no %s question can be asked of this scene", g)
@@ -552,7 +578,7 @@ func (p *plan) ask(g string, s *Scene, t table, asked map[*Program]bool, rng *ra
 			continue
 		}
 		a := targets[rng.IntN(len(targets))]
-		if rng.Float64() >= p.accept[fi][a] {
+		if rng.Float64() >= p.chance[fi][a] {
 			continue
 		}
 		match = match[:0]
@@ -564,14 +590,14 @@ func (p *plan) ask(g string, s *Scene, t table, asked map[*Program]bool, rng *ra
 		if len(match) > 0 {
 			c := match[rng.IntN(len(match))]
 			asked[c.prog] = true
-			return build(c, s)
+			return build(c, e)
 		}
 	}
 	for _, repeat := range []bool{false, true} {
 		match = match[:0]
 		for _, fi := range fams {
 			for ci, c := range p.cands[fi] {
-				if _, ok := p.accept[fi][t[fi][ci]]; ok && (repeat || !asked[c.prog]) {
+				if p.asks(fi, t[fi][ci]) && (repeat || !asked[c.prog]) {
 					match = append(match, c)
 				}
 			}
@@ -579,7 +605,7 @@ func (p *plan) ask(g string, s *Scene, t table, asked map[*Program]bool, rng *ra
 		if len(match) > 0 {
 			c := match[rng.IntN(len(match))]
 			asked[c.prog] = true
-			return build(c, s)
+			return build(c, e)
 		}
 	}
 	return Question{}, fmt.Errorf("no %s question has an answer its family asks", g)

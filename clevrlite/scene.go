@@ -77,7 +77,7 @@ func (e *ExecError) Error() string { return "clevrlite: " + e.Msg }
 
 // Execute runs prog on the scene, which may hold at most 64 objects.
 func Execute(prog *Program, s *Scene) (Value, error) {
-	return compile(prog).run(s)
+	return new(compiler).compile(prog).run(s)
 }
 
 // opcode is a function of the language, as the executor switches on it.
@@ -129,16 +129,30 @@ var opcodes = map[string]opcode{
 }
 
 // code is a program compiled for repeated execution: opcodes instead of
-// names, numeric parameters parsed once.
+// names, numeric parameters parsed once, and one node per distinct
+// subprogram of everything one compiler compiled.
 type code struct {
 	op    opcode
 	fn    string // for messages
 	param string // a color or shape name
 	i, j  int    // relate: direction index; position: k; with_swap: i, j
 	in    []*code
+	slot  int // the node's place in an env's memo
 }
 
-func compile(p *Program) *code {
+// compiler shares equal subprograms between the programs it compiles, so
+// an env that remembers results computes each of them once per scene:
+// the 126 sort-of-CLEVR candidates share their unique(filter_color[…]) steps.
+type compiler struct {
+	byText map[string]*code
+	nodes  int
+}
+
+func (k *compiler) compile(p *Program) *code {
+	text := p.String()
+	if c, ok := k.byText[text]; ok {
+		return c
+	}
 	c := &code{op: opcodes[p.Fn], fn: p.Fn, param: p.Param}
 	switch c.op {
 	case opRelate:
@@ -151,8 +165,14 @@ func compile(p *Program) *code {
 		c.j, _ = strconv.Atoi(b)
 	}
 	for _, in := range p.Inputs {
-		c.in = append(c.in, compile(in))
+		c.in = append(c.in, k.compile(in))
 	}
+	if k.byText == nil {
+		k.byText = map[string]*code{}
+	}
+	c.slot = k.nodes
+	k.nodes++
+	k.byText[text] = c
 	return c
 }
 
@@ -163,15 +183,44 @@ func (c *code) run(s *Scene) (Value, error) { return c.runIn(&env{s: s}) }
 // than once.
 type env struct {
 	s *Scene
+	// memo, if not nil, holds one result per compiled node (by slot) of
+	// the compiler the programs came from.
+	memo []result
 	// obtuse[triangle] is 0 until the triangle of objects i < j < k
 	// (index (i·n + j)·n + k) is checked, then 1 if obtuse, 2 if not.
 	obtuse []uint8
 }
 
+type result struct {
+	v    Value
+	err  error
+	done bool
+}
+
+// newEnv returns an env for scene s that remembers the results of nodes
+// slots of one compiler, reusing e's storage if e is not nil.
+func newEnv(e *env, s *Scene, slots int) *env {
+	if e == nil {
+		e = &env{}
+	}
+	e.s = s
+	if cap(e.memo) < slots {
+		e.memo = make([]result, slots)
+	}
+	e.memo = e.memo[:slots]
+	clear(e.memo)
+	e.obtuse = e.obtuse[:0]
+	return e
+}
+
 func (e *env) isObtuse(i, j, k int) bool {
 	n := len(e.s.Objects)
-	if e.obtuse == nil {
-		e.obtuse = make([]uint8, n*n*n)
+	if len(e.obtuse) == 0 {
+		if cap(e.obtuse) < n*n*n {
+			e.obtuse = make([]uint8, n*n*n)
+		}
+		e.obtuse = e.obtuse[:n*n*n]
+		clear(e.obtuse)
 	}
 	if i > j {
 		i, j = j, i
@@ -201,13 +250,31 @@ func (c *code) runIn(e *env) (Value, error) {
 }
 
 func (c *code) exec(e *env) (Value, error) {
+	if e.memo == nil {
+		return c.compute(e)
+	}
+	r := &e.memo[c.slot]
+	if !r.done {
+		r.v, r.err = c.compute(e)
+		r.done = true
+	}
+	return r.v, r.err
+}
+
+func (c *code) compute(e *env) (Value, error) {
 	s := e.s
 	if c.op == opWithSwap {
 		swapped, err := swap(s, c.i, c.j)
 		if err != nil {
 			return Value{}, err
 		}
-		return c.in[0].exec(&env{s: swapped})
+		var inner *env
+		if e.memo != nil {
+			inner = newEnv(nil, swapped, len(e.memo))
+		} else {
+			inner = &env{s: swapped}
+		}
+		return c.in[0].exec(inner)
 	}
 	var in [2]Value
 	for i, p := range c.in {

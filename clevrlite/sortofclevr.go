@@ -174,7 +174,7 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 		}
 		p.vocab = vocab{colors: colorNames[:], shapes: shapeNames[:], objects: len(colorNames)}
 	}
-	p.cands = candidates(p.fams, p.vocab)
+	p.cands = candidates(p.fams, p.vocab, &p.compiled)
 	p.byGroup = map[string][]int{}
 	for fi, f := range p.fams {
 		p.byGroup[f.group] = append(p.byGroup[f.group], fi)
@@ -187,9 +187,12 @@ type plan struct {
 	cfg Config
 	// accept[f][a] is the chance to keep a drawn target answer a of family f.
 	accept []map[int]float64
+	chance [][]float64 // accept as ask reads it
 	fams   []family
 	cands  [][]candidate
-	groups []string // the groups asked, in order
+	// compiled holds the candidates' programs, equal subprograms shared.
+	compiled compiler
+	groups   []string // the groups asked, in order
 	// byGroup lists each group's families; targets each family's askable
 	// answers, sorted (the keys of accept, fixed once calibrated).
 	byGroup map[string][]int
@@ -235,6 +238,7 @@ type renderer struct {
 	plan   *plan
 	canvas *generators.Canvas
 	table  table
+	env    env
 }
 
 // scene draws the reference's scene distribution: for each color in
@@ -337,15 +341,16 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 	s := p.scene(rng)
 	p.paint(r.canvas, s)
 	ex := &Example{ID: key.ID(), Image: key.Path("images", "png"), Mask: key.Path("masks", "png"), Objects: s.Objects}
+	e := p.newEnv(&r.env, s)
 	var t table
 	if p.cfg.Balance {
-		r.table = p.answers(s, r.table)
+		r.table = p.answers(e, r.table)
 		t = r.table
 	}
 	asked := map[*Program]bool{}
 	for _, g := range p.groups {
 		for q := 0; q < p.cfg.PerGroup; q++ {
-			question, err := p.ask(g, s, t, asked, rng)
+			question, err := p.ask(g, e, t, asked, rng)
 			if err != nil {
 				return generators.Sample{}, fmt.Errorf("clevrlite: sample %s/%d: %w", key.Split, key.Index, err)
 			}

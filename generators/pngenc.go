@@ -23,8 +23,6 @@ import (
 type pngEncoder struct {
 	zw       *zlib.Writer
 	idat     bytes.Buffer
-	prev     []byte
-	row      []byte
 	filtered []byte
 	fallback png.Encoder
 }
@@ -50,26 +48,22 @@ const (
 func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	var depth, colorType, bpp int
-	var rowOf func(y int, dst []byte)
+	var depth, colorType, bpp, srcBpp int // bytes per pixel in the PNG and in Pix
+	var pix []byte
+	var stride, offset int
 	switch m := img.(type) {
 	case *image.RGBA:
 		if !m.Opaque() {
 			return e.fallback.Encode(out, img)
 		}
-		depth, colorType, bpp = 8, pngTruecolor, 3
-		rowOf = func(y int, dst []byte) {
-			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
-			for x := 0; x < w; x++ {
-				dst[3*x], dst[3*x+1], dst[3*x+2] = src[4*x], src[4*x+1], src[4*x+2]
-			}
-		}
+		depth, colorType, bpp, srcBpp = 8, pngTruecolor, 3, 4
+		pix, stride, offset = m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y)
 	case *image.Gray:
-		depth, colorType, bpp = 8, pngGray, 1
-		rowOf = func(y int, dst []byte) { copy(dst, m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]) }
+		depth, colorType, bpp, srcBpp = 8, pngGray, 1, 1
+		pix, stride, offset = m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y)
 	case *image.Gray16:
-		depth, colorType, bpp = 16, pngGray, 2
-		rowOf = func(y int, dst []byte) { copy(dst, m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]) }
+		depth, colorType, bpp, srcBpp = 16, pngGray, 2, 2
+		pix, stride, offset = m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y)
 	default:
 		return e.fallback.Encode(out, img)
 	}
@@ -77,27 +71,36 @@ func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 		return e.fallback.Encode(out, img) // image/png reports the error
 	}
 	n := w * bpp
-	e.prev, e.row = grow(e.prev, n), grow(e.row, n)
 	e.filtered = grow(e.filtered, n+1)
 	e.idat.Reset()
 	e.zw.Reset(&e.idat)
+	var prev []byte
 	for y := 0; y < h; y++ {
-		rowOf(y, e.row)
+		row := pix[offset+y*stride : offset+y*stride+w*srcBpp]
 		f := e.filtered
-		if y > 0 && bytes.Equal(e.row, e.prev) {
+		switch {
+		case y > 0 && bytes.Equal(row, prev):
 			f[0] = 2 // Up: all zeros
 			clear(f[1:])
-		} else {
-			f[0] = 1 // Sub
-			copy(f[1:1+bpp], e.row[:bpp])
+		case srcBpp == 4: // RGBA to RGB, Sub
+			f[0] = 1
+			f[1], f[2], f[3] = row[0], row[1], row[2]
+			for x, o := 1, 4; x < w; x, o = x+1, o+3 {
+				s := row[4*x : 4*x+3 : 4*x+3]
+				p := row[4*x-4 : 4*x-1 : 4*x-1]
+				f[o], f[o+1], f[o+2] = s[0]-p[0], s[1]-p[1], s[2]-p[2]
+			}
+		default: // Sub
+			f[0] = 1
+			copy(f[1:1+bpp], row[:bpp])
 			for i := bpp; i < n; i++ {
-				f[1+i] = e.row[i] - e.row[i-bpp]
+				f[1+i] = row[i] - row[i-bpp]
 			}
 		}
 		if _, err := e.zw.Write(f); err != nil {
 			return err
 		}
-		e.prev, e.row = e.row, e.prev
+		prev = row
 	}
 	if err := e.zw.Close(); err != nil {
 		return err
