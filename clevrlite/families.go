@@ -570,7 +570,8 @@ func (p *plan) ask(g string, e *env, t table, asked map[*Program]bool, rng *rand
 		}
 		return Question{}, fmt.Errorf("no %s question can be asked of this scene", g)
 	}
-	match := make([]candidate, 0, 32)
+	var buf [64]*candidate
+	match := buf[:0]
 	for range 512 {
 		fi := fams[rng.IntN(len(fams))]
 		targets := p.targets[fi]
@@ -582,13 +583,13 @@ func (p *plan) ask(g string, e *env, t table, asked map[*Program]bool, rng *rand
 			continue
 		}
 		match = match[:0]
-		for ci, c := range p.cands[fi] {
-			if t[fi][ci] == a && !asked[c.prog] {
+		for ci := range p.cands[fi] {
+			if c := &p.cands[fi][ci]; t[fi][ci] == a && !asked[c.prog] {
 				match = append(match, c)
 			}
 		}
 		if len(match) > 0 {
-			c := match[rng.IntN(len(match))]
+			c := *match[rng.IntN(len(match))]
 			asked[c.prog] = true
 			return build(c, e)
 		}
@@ -596,14 +597,14 @@ func (p *plan) ask(g string, e *env, t table, asked map[*Program]bool, rng *rand
 	for _, repeat := range []bool{false, true} {
 		match = match[:0]
 		for _, fi := range fams {
-			for ci, c := range p.cands[fi] {
-				if p.asks(fi, t[fi][ci]) && (repeat || !asked[c.prog]) {
+			for ci := range p.cands[fi] {
+				if c := &p.cands[fi][ci]; p.asks(fi, t[fi][ci]) && (repeat || !asked[c.prog]) {
 					match = append(match, c)
 				}
 			}
 		}
 		if len(match) > 0 {
-			c := match[rng.IntN(len(match))]
+			c := *match[rng.IntN(len(match))]
 			asked[c.prog] = true
 			return build(c, e)
 		}

@@ -249,7 +249,7 @@ func (p *plan) scene(rng *rand.Rand) *Scene {
 		return p.programScene(rng)
 	}
 	h, n := p.cfg.HalfSize, p.cfg.ImageSize
-	s := &Scene{Width: n, Height: n}
+	s := &Scene{Width: n, Height: n, Objects: make([]Object, 0, len(colorNames))}
 	for _, c := range colorNames {
 		var x, y int
 		for {
@@ -340,7 +340,8 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 	p := r.plan
 	s := p.scene(rng)
 	p.paint(r.canvas, s)
-	ex := &Example{ID: key.ID(), Image: key.Path("images", "png"), Mask: key.Path("masks", "png"), Objects: s.Objects}
+	ex := &Example{ID: key.ID(), Image: key.Path("images", "png"), Mask: key.Path("masks", "png"), Objects: s.Objects,
+		Questions: make([]Question, 0, len(p.groups)*p.cfg.PerGroup)}
 	e := p.newEnv(&r.env, s)
 	var t table
 	if p.cfg.Balance {
