@@ -2,9 +2,12 @@ package clevrlite
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/hiddendim/hiddendim/generators"
@@ -75,5 +78,30 @@ func TestWorkersDoNotChangeTheBytes(t *testing.T) {
 		if sums[0] != sums[1] {
 			t.Errorf("%s: 1 and 3 workers wrote different files", name)
 		}
+	}
+}
+
+// TestAppendJSON holds the records' own JSON equal to json.Marshal's, for
+// every sample of both named configs and for the fields the generator
+// leaves empty.
+func TestAppendJSON(t *testing.T) {
+	check := func(name string, ex *Example) {
+		t.Helper()
+		want, err := json.Marshal(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ex.AppendJSON(nil)
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("%s: AppendJSON wrote\n%s (%v)\njson.Marshal\n%s", name, got, err, want)
+		}
+	}
+	for name, settings := range goldenConfigs {
+		render(t, goldenConfig(t, settings), 200, func(i int, ex *Example) { check(name+" sample "+strconv.Itoa(i), ex) })
+	}
+	check("empty", &Example{})
+	check("odd strings and numbers", &Example{ID: "<&>", Objects: []Object{{Color: "ré\"d", Center: [2]float64{1e-9, 2.5e21}, Size: -0.5}}, Questions: []Question{{Text: "a\nb", AnswerIndex: -1}}})
+	if _, err := (&Example{Objects: []Object{{Size: math.NaN()}}}).AppendJSON(nil); err == nil {
+		t.Error("NaN size: no error")
 	}
 }

@@ -349,6 +349,7 @@ type worker struct {
 	renderer Renderer
 	src      rand.PCG
 	enc      *pngEncoder
+	lineCap  int // room for a record line, from the longest so far
 	buf      bytes.Buffer
 	files    *fileWriter
 }
@@ -372,11 +373,12 @@ func (w *worker) do(i int) rendered {
 		r.arrays, r.err = sampleArrays(w.j.npz, s.Record, s.Files, s.Arrays)
 		return r
 	}
-	line, err := json.Marshal(s.Record)
+	line, err := marshalRecord(s.Record, make([]byte, 0, w.lineCap))
 	if err != nil {
 		return rendered{index: i, err: fmt.Errorf("generators: sample %d: %w", i, err)}
 	}
 	r.line = append(line, '\n')
+	w.lineCap = max(w.lineCap, len(r.line)+len(r.line)/8)
 	r.sums = make([]fileSum, 0, len(s.Files))
 	for _, f := range s.Files {
 		data := f.Data
