@@ -172,20 +172,11 @@ func mergeNPZSplit(srcs []string, dst string, features []Feature, total int) (st
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return "", fmt.Errorf("generators: %w", err)
 	}
-	var streams []*npyStream
-	defer func() {
-		for _, s := range streams {
-			s.Close()
-			os.Remove(s.path)
-		}
-	}()
-	for _, f := range features {
-		s, err := newNPYStream(filepath.Join(dst, f.Name+".npy.tmp"), f, total)
-		if err != nil {
-			return "", err
-		}
-		streams = append(streams, s)
+	z, err := newNPZWriter(filepath.Join(dst, "data.npz"), features, total)
+	if err != nil {
+		return "", err
 	}
+	defer z.abort()
 	for _, src := range srcs {
 		arrays, closeNPZ, err := openNPZ(filepath.Join(src, "data.npz"), features)
 		if err != nil {
@@ -193,18 +184,17 @@ func mergeNPZSplit(srcs []string, dst string, features []Feature, total int) (st
 		}
 		for k, f := range features {
 			a := arrays[f.Name]
-			if _, err := io.Copy(streams[k].w, io.NewSectionReader(a.ra, a.offset, int64(a.shape[0])*int64(a.elem))); err != nil {
+			if _, err := io.Copy(z.writer(k), io.NewSectionReader(a.ra, a.offset, int64(a.shape[0])*int64(a.elem))); err != nil {
 				closeNPZ()
 				return "", fmt.Errorf("generators: %w", err)
 			}
 		}
 		closeNPZ()
 	}
-	sum, err := assembleNPZ(filepath.Join(dst, "data.npz"), streams)
+	sum, err := z.finish()
 	if err != nil {
 		return "", err
 	}
-	streams = nil
 	list := []byte(sum + "  data.npz\n")
 	if err := os.WriteFile(filepath.Join(dst, SumsFile), list, 0o644); err != nil {
 		return "", fmt.Errorf("generators: %w", err)

@@ -9,9 +9,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -184,22 +186,91 @@ func (s *npyStream) Close() error {
 	return err
 }
 
-// assembleNPZ closes the streams, stores them in a zip at path, removes them,
-// and returns the zip's sha256.
-func assembleNPZ(path string, streams []*npyStream) (string, error) {
-	out, err := os.Create(path)
-	if err != nil {
-		return "", fmt.Errorf("generators: %w", err)
+// npzWriter writes data.npz as samples arrive. The largest array (the
+// images, as a rule) streams straight into the archive, hashed on the way;
+// the others go to temp files that are appended when the last sample is
+// in. Memory stays flat, and only the smaller arrays are copied twice.
+// Entries are stored, as numpy.savez stores them; the streamed one carries
+// its CRC and sizes in a data descriptor, which numpy and Go's archive/zip
+// read from the central directory.
+type npzWriter struct {
+	path, tmp string
+	f         *os.File
+	bw        *bufio.Writer
+	h         hash.Hash
+	zw        *zip.Writer
+	lead      int       // the streamed feature
+	leadW     io.Writer // its entry
+	temps     []*npyStream
+}
+
+func newNPZWriter(path string, features []Feature, n int) (*npzWriter, error) {
+	z := &npzWriter{path: path, tmp: path + ".tmp", h: sha256.New()}
+	best := -1
+	for k, f := range features {
+		_, size := npyDescr(f)
+		if b := elements(f) * size; b > best {
+			z.lead, best = k, b
+		}
 	}
-	defer out.Close()
-	h := sha256.New()
-	zw := zip.NewWriter(io.MultiWriter(out, h))
-	for _, s := range streams {
+	var err error
+	if z.f, err = os.Create(z.tmp); err != nil {
+		return nil, fmt.Errorf("generators: %w", err)
+	}
+	z.bw = bufio.NewWriterSize(io.MultiWriter(z.f, z.h), 1<<18)
+	z.zw = zip.NewWriter(z.bw)
+	z.temps = make([]*npyStream, len(features))
+	for k, f := range features {
+		if k == z.lead {
+			continue
+		}
+		if z.temps[k], err = newNPYStream(filepath.Join(filepath.Dir(path), f.Name+".npy.tmp"), f, n); err != nil {
+			z.abort()
+			return nil, err
+		}
+	}
+	// A fixed date (none) keeps the archive's bytes a function of its content.
+	lead := features[z.lead]
+	if z.leadW, err = z.zw.CreateHeader(&zip.FileHeader{Name: lead.Name + ".npy", Method: zip.Store}); err != nil {
+		z.abort()
+		return nil, fmt.Errorf("generators: %w", err)
+	}
+	descr, _ := npyDescr(lead)
+	if _, err := z.leadW.Write(npyHeader(descr, append([]int{n}, lead.Shape...))); err != nil {
+		z.abort()
+		return nil, fmt.Errorf("generators: %w", err)
+	}
+	return z, nil
+}
+
+// writer is where feature k's elements go, in sample order.
+func (z *npzWriter) writer(k int) io.Writer {
+	if k == z.lead {
+		return z.leadW
+	}
+	return z.temps[k].w
+}
+
+// append adds one sample's element of feature k.
+func (z *npzWriter) append(k int, b []byte) error {
+	if _, err := z.writer(k).Write(b); err != nil {
+		return fmt.Errorf("generators: %w", err)
+	}
+	return nil
+}
+
+// finish appends the other arrays, closes the archive, puts it in place
+// and returns its sha256.
+func (z *npzWriter) finish() (string, error) {
+	defer z.abort()
+	for _, s := range z.temps {
+		if s == nil {
+			continue
+		}
 		if err := s.Close(); err != nil {
 			return "", fmt.Errorf("generators: %w", err)
 		}
-		// A fixed date keeps the archive's bytes a function of its content.
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: s.name + ".npy", Method: zip.Store})
+		w, err := z.zw.CreateHeader(&zip.FileHeader{Name: s.name + ".npy", Method: zip.Store})
 		if err != nil {
 			return "", fmt.Errorf("generators: %w", err)
 		}
@@ -212,12 +283,38 @@ func assembleNPZ(path string, streams []*npyStream) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("generators: %w", err)
 		}
-		os.Remove(s.path)
 	}
-	if err := zw.Close(); err != nil {
+	if err := z.zw.Close(); err != nil {
 		return "", fmt.Errorf("generators: %w", err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), out.Close()
+	if err := z.bw.Flush(); err != nil {
+		return "", fmt.Errorf("generators: %w", err)
+	}
+	if err := z.f.Close(); err != nil {
+		return "", fmt.Errorf("generators: %w", err)
+	}
+	z.f = nil
+	if err := os.Rename(z.tmp, z.path); err != nil {
+		return "", fmt.Errorf("generators: %w", err)
+	}
+	return hex.EncodeToString(z.h.Sum(nil)), nil
+}
+
+// abort removes the temp files and, unless finish put it in place, the
+// partial archive; it is safe after finish.
+func (z *npzWriter) abort() {
+	for _, s := range z.temps {
+		if s != nil {
+			s.Close()
+			os.Remove(s.path)
+		}
+	}
+	z.temps = nil
+	if z.f != nil {
+		z.f.Close()
+		os.Remove(z.tmp)
+		z.f = nil
+	}
 }
 
 // sampleArrays converts one sample (its record and images) to one byte

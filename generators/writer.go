@@ -409,7 +409,7 @@ type emitter struct {
 	jsonl   *os.File
 	jsonlW  *bufio.Writer
 	jsonlH  hash.Hash
-	npy     []*npyStream
+	npz     *npzWriter
 	closers []io.Closer
 }
 
@@ -434,14 +434,9 @@ func newEmitter(j *splitJob) (*emitter, error) {
 		em.jsonlH = sha256.New()
 		em.jsonlW = bufio.NewWriterSize(io.MultiWriter(em.jsonl, em.jsonlH), 1<<16)
 	case FormatNPZ:
-		for _, f := range j.npz {
-			s, err := newNPYStream(filepath.Join(j.dir, f.Name+".npy.tmp"), f, n)
-			if err != nil {
-				em.abort()
-				return nil, err
-			}
-			em.npy = append(em.npy, s)
-			em.closers = append(em.closers, s)
+		if em.npz, err = newNPZWriter(filepath.Join(j.dir, "data.npz"), j.npz, n); err != nil {
+			em.abort()
+			return nil, err
 		}
 	}
 	return em, nil
@@ -449,8 +444,8 @@ func newEmitter(j *splitJob) (*emitter, error) {
 
 func (em *emitter) emit(r rendered) error {
 	if em.j.format == FormatNPZ {
-		for k, s := range em.npy {
-			if err := s.append(r.arrays[k]); err != nil {
+		for k, b := range r.arrays {
+			if err := em.npz.append(k, b); err != nil {
 				return err
 			}
 		}
@@ -475,7 +470,7 @@ func (em *emitter) finish() (string, error) {
 		}
 		fmt.Fprintf(em.sumsW, "%s  samples.jsonl\n", hex.EncodeToString(em.jsonlH.Sum(nil)))
 	case FormatNPZ:
-		sum, err := assembleNPZ(filepath.Join(em.j.dir, "data.npz"), em.npy)
+		sum, err := em.npz.finish()
 		if err != nil {
 			return "", err
 		}
@@ -493,12 +488,16 @@ func (em *emitter) finish() (string, error) {
 	return hex.EncodeToString(em.sumsH.Sum(nil)), nil
 }
 
-// abort closes whatever is still open; it is safe after finish.
+// abort closes whatever is still open, and removes a partial npz and its
+// temp files; it is safe after finish.
 func (em *emitter) abort() {
 	for _, c := range em.closers {
 		c.Close()
 	}
 	em.closers = nil
+	if em.npz != nil {
+		em.npz.abort()
+	}
 }
 
 // rgbBytes appends img's pixels as H×W×3 bytes.
