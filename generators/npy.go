@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -321,7 +322,8 @@ func (z *npzWriter) abort() {
 // slice per feature, in the npy element layout. Numbers the renderer hands
 // over as Go values are encoded directly; anything else goes through the
 // record's JSON, which is built only when a feature needs it.
-func sampleArrays(features []Feature, record any, files []File, arrays map[string]any) ([][]byte, error) {
+// Image and mask bytes go into buffers from pool when it is not nil.
+func sampleArrays(features []Feature, record any, files []File, arrays map[string]any, pool *sync.Pool) ([][]byte, error) {
 	var fields map[string]json.RawMessage
 	field := func(name string) (json.RawMessage, error) {
 		if fields == nil {
@@ -350,10 +352,16 @@ func sampleArrays(features []Feature, record any, files []File, arrays map[strin
 			if img == nil {
 				return nil, fmt.Errorf("generators: sample has no image for feature %q", f.Name)
 			}
+			var buf []byte
+			if pool != nil {
+				if p, ok := pool.Get().(*[]byte); ok {
+					buf = (*p)[:0]
+				}
+			}
 			if f.Kind == ImageFeature {
-				b = rgbBytes(nil, img.Image)
+				b = rgbBytes(buf, img.Image)
 			} else {
-				b = grayBytes(nil, img.Image)
+				b = grayBytes(buf, img.Image)
 			}
 		default:
 			v, given := arrays[f.Name]

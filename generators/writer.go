@@ -209,7 +209,10 @@ type splitJob struct {
 	sampler  Sampler
 	features []Feature
 	// npz holds the features stored in npz, in order (see Feature.NPZ).
-	npz      []Feature
+	npz []Feature
+	// pixels recycles the image and mask buffers of npz samples once
+	// they are written.
+	pixels   sync.Pool
 	format   Format
 	split    SplitSize
 	dir      string
@@ -370,7 +373,7 @@ func (w *worker) do(i int) rendered {
 	}
 	r := rendered{index: i}
 	if w.j.format == FormatNPZ {
-		r.arrays, r.err = sampleArrays(w.j.npz, s.Record, s.Files, s.Arrays)
+		r.arrays, r.err = sampleArrays(w.j.npz, s.Record, s.Files, s.Arrays, &w.j.pixels)
 		return r
 	}
 	line, err := marshalRecord(s.Record, make([]byte, 0, w.lineCap))
@@ -447,6 +450,9 @@ func (em *emitter) emit(r rendered) error {
 		for k, b := range r.arrays {
 			if err := em.npz.append(k, b); err != nil {
 				return err
+			}
+			if kind := em.j.npz[k].Kind; kind == ImageFeature || kind == MaskFeature {
+				em.j.pixels.Put(&b)
 			}
 		}
 		return nil
