@@ -97,26 +97,34 @@ func (c *canvas) draw(page *Element, keep func(*Element) bool) {
 
 func (c *canvas) masks(e *Element) {
 	b := e.Box
-	hi, lo := uint8(e.ID>>8), uint8(e.ID)
-	for y := b[1]; y < b[3]; y++ {
-		row := c.instance.Pix[y*c.instance.Stride:]
-		crow := c.class.Pix[y*c.class.Stride:]
-		for x := b[0]; x < b[2]; x++ {
-			row[2*x], row[2*x+1] = hi, lo
-			crow[x] = uint8(e.Class)
-		}
+	if b[2] <= b[0] || b[3] <= b[1] {
+		return
 	}
+	fillRows(c.instance.Pix, c.instance.Stride, 2, b, []byte{uint8(e.ID >> 8), uint8(e.ID)})
+	fillRows(c.class.Pix, c.class.Stride, 1, b, []byte{uint8(e.Class)})
 }
 
 // fillBox paints a box in one color straight into the pixels: boxes are
 // whole pixels, and gg's general path rasterizer is slow for rectangles.
 func (c *canvas) fillBox(b [4]int, col color.RGBA) {
+	if b[2] <= b[0] || b[3] <= b[1] {
+		return
+	}
 	img := c.dc.Image().(*image.RGBA)
-	for y := b[1]; y < b[3]; y++ {
-		row := img.Pix[img.PixOffset(b[0], y):img.PixOffset(b[2], y)]
-		for i := 0; i < len(row); i += 4 {
-			row[i], row[i+1], row[i+2], row[i+3] = col.R, col.G, col.B, 255
-		}
+	fillRows(img.Pix, img.Stride, 4, b, []byte{col.R, col.G, col.B, 255})
+}
+
+// fillRows sets every pixel of box b (non-empty) in an image of bpp bytes
+// per pixel to the bytes of px: the first row by doubling copies, the
+// others as copies of it.
+func fillRows(pix []byte, stride, bpp int, b [4]int, px []byte) {
+	first := pix[b[1]*stride+b[0]*bpp : b[1]*stride+b[2]*bpp]
+	n := copy(first, px)
+	for n < len(first) {
+		n += copy(first[n:], first[:n])
+	}
+	for y := b[1] + 1; y < b[3]; y++ {
+		copy(pix[y*stride+b[0]*bpp:y*stride+b[2]*bpp], first)
 	}
 }
 
