@@ -8,4 +8,4 @@ import (
 
 // BenchmarkWrite writes default 256×256 pages to disk on all cores (set
 // TMPDIR to measure another file system).
-func BenchmarkWrite(b *testing.B) { writebench.Run(b, Pages{}, 500, "pages") }
+func BenchmarkWrite(b *testing.B) { writebench.Run(b, Pages{}, 2000, "pages") }
