@@ -123,7 +123,7 @@ func (o Training) fit(ctx context.Context, kind string, meta any, model models.M
 	if st != nil {
 		start = st.Step
 	}
-	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Seed: o.Seed, OnStep: o.OnStep,
+	tc := models.TrainConfig{Epochs: o.Budget.Epochs, Batch: o.Budget.Batch, LR: o.Budget.LR, Schedule: o.Budget.Schedule, Seed: o.Seed, OnStep: o.OnStep,
 		OnEpoch: saveEachEpoch(kind, meta, model.Params(), ckpt, o.OnEpoch)}
 	t0 := time.Now()
 	if _, err := models.Train(ctx, model, n, feed(start), tc, st); err != nil {

@@ -188,7 +188,7 @@ func runClassification(ctx context.Context, suite string, t Task, m ModelSpec, s
 // trainForTask trains one (task, model, seed) on n examples with the
 // task's budget, reporting progress, and returns the training timings.
 func trainForTask(ctx context.Context, t Task, m ModelSpec, seed uint64, model models.Model, n int, feed models.Feeder, opt Options) (Timings, error) {
-	tc := models.TrainConfig{Epochs: t.Budget.Epochs, Batch: t.Budget.Batch, LR: t.Budget.LR, Seed: seed}
+	tc := models.TrainConfig{Epochs: t.Budget.Epochs, Batch: t.Budget.Batch, LR: t.Budget.LR, Schedule: t.Budget.Schedule, Seed: seed}
 	what := fmt.Sprintf("%s %s seed %d", t.Name, m.Name, seed)
 	if opt.Progress != nil {
 		tc.OnStep = func(step, total int, _ float64) { opt.Progress(what, step, total) }

@@ -75,6 +75,9 @@ type Budget struct {
 	Epochs int     `json:"epochs"`
 	Batch  int     `json:"batch"`
 	LR     float64 `json:"lr"`
+	// Schedule is the learning-rate schedule (see models.TrainConfig);
+	// "" keeps the rate constant.
+	Schedule string `json:"schedule,omitempty"`
 }
 
 // Expectation is a bound a model's metric must meet.

@@ -29,7 +29,8 @@ Usage:
                   [--format table|markdown|csv|json]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
   hiddendim train multilabel|combo|perlabel|vae|attention|no-attention --data DIR --out DIR
-                  [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--labels shape,color] [--resume]
+                  [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]
+                  [--labels shape,color] [--resume]
                   [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)
                   [--beam 1]                                                   (captioners)
   hiddendim eval CHECKPOINT --data DIR [--split test]

@@ -43,6 +43,7 @@ func TestVAEAndCaptionerFromTheCommandLine(t *testing.T) {
 		msg  string
 	}{
 		{"bad likelihood", []string{"train", "vae", "--data", data, "--out", vae, "--likelihood", "poisson"}, 2, "want bernoulli or gaussian"},
+		{"bad schedule", []string{"train", "attention", "--data", data, "--out", vae, "--schedule", "step"}, 2, "want constant or cosine"},
 		{"analyze without data", []string{"analyze", filepath.Join(vae, "model.ckpt")}, 2, "--data DIR --out DIR"},
 		{"analyze a captioner", []string{"analyze", filepath.Join(att, "model.ckpt"), "--data", data, "--out", filepath.Join(dir, "x")}, 1, "not a VAE"},
 		{"caption a VAE", []string{"caption", filepath.Join(vae, "model.ckpt"), "--data", data, "--out", filepath.Join(dir, "x")}, 1, "not a captioner"},

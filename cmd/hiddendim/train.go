@@ -20,6 +20,7 @@ func runTrain(ctx context.Context, args []string) error {
 	epochs := fs.Int("epochs", 5, "epochs")
 	batch := fs.Int("batch", 64, "minibatch size")
 	lr := fs.Float64("lr", 2e-3, "Adam learning rate")
+	schedule := fs.String("schedule", "constant", "learning-rate schedule: constant, or cosine (anneals --lr to 0)")
 	seed := fs.Uint64("seed", 1, "seed of the initial weights and shuffles")
 	labels := fs.String("labels", "", "label features to predict (default: all)")
 	trainSplit := fs.String("train-split", "train", "split to train on")
@@ -47,8 +48,14 @@ func runTrain(ctx context.Context, args []string) error {
 	if *epochs < 1 || *batch < 1 || *lr <= 0 {
 		return usageErrorf("train: want --epochs and --batch at least 1 and --lr above 0")
 	}
+	if err := models.CheckSchedule(*schedule); err != nil {
+		return usageErrorf("train: --schedule %q: want %s", *schedule, strings.Join(models.Schedules, " or "))
+	}
+	if *schedule == "constant" {
+		*schedule = "" // the budget's default
+	}
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
-		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr}, Seed: *seed}
+		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule}, Seed: *seed}
 	if arch == bench.AttentionArch || arch == bench.NoAttentionArch {
 		if *beam < 1 {
 			return usageErrorf("train: --beam %d: want at least 1", *beam)
