@@ -20,6 +20,10 @@ type progress struct {
 	unit  string
 	start time.Time
 	last  time.Time
+	// from is the count at the first Set (a resumed run's step): the rate
+	// counts what was done since.
+	from    int
+	started bool
 }
 
 func newProgress(what, unit string, total int) *progress {
@@ -41,6 +45,9 @@ func newProgress(what, unit string, total int) *progress {
 
 // Set reports done of total.
 func (p *progress) Set(done, total int) {
+	if !p.started {
+		p.from, p.started = done, true
+	}
 	if p.bar != nil {
 		p.bar.Set(done)
 		return
@@ -48,7 +55,15 @@ func (p *progress) Set(done, total int) {
 	if now := time.Now(); now.Sub(p.last) >= 2*time.Second {
 		p.last = now
 		fmt.Fprintf(p.w, "%s: %d/%d %s (%.0f%%), %.0f %s/s\n", p.what, done, total, p.unit,
-			100*float64(done)/float64(max(total, 1)), float64(done)/now.Sub(p.start).Seconds(), p.unit)
+			100*float64(done)/float64(max(total, 1)), float64(done-p.from)/now.Sub(p.start).Seconds(), p.unit)
+	}
+}
+
+// Clear takes the bar off the terminal so that a line can be printed; the
+// next Set draws it again.
+func (p *progress) Clear() {
+	if p.bar != nil {
+		p.bar.Clear()
 	}
 }
 

@@ -136,7 +136,7 @@ func trainVAE(ctx context.Context, o bench.VAETrainOptions) error {
 	return printPlain(scores)
 }
 
-// trainProgress shows a progress bar per epoch and a line when each
+// trainProgress shows one progress bar for the run and a line when each
 // epoch's checkpoint is saved.
 type trainProgress struct {
 	name, lossFormat string
@@ -155,7 +155,9 @@ func (tp *trainProgress) step(step, total int, _ float64) {
 }
 
 func (tp *trainProgress) epoch(epoch int, loss float64) {
-	tp.finish()
+	if tp.bar != nil {
+		tp.bar.Clear()
+	}
 	fmt.Fprintf(os.Stderr, "epoch %d: "+tp.lossFormat+", checkpoint saved\n", epoch, loss)
 }
 
