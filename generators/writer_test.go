@@ -277,3 +277,28 @@ func TestNPZLayout(t *testing.T) {
 		}
 	}
 }
+
+// A cancelled npz write leaves neither an archive that looks complete nor
+// its temp arrays.
+func TestCancelledNPZWriteLeavesNoArchive(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "d")
+	ctx, cancel := context.WithCancel(context.Background())
+	spec := Spec{Dataset: Shapes{}, Splits: []SplitSize{{"train", 100000}}}
+	_, err := Write(ctx, spec, WriteOptions{Out: out, Format: FormatNPZ, Progress: func(d, total int) {
+		if d == 500 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write = %v, want context.Canceled", err)
+	}
+	left, err := os.ReadDir(filepath.Join(out, "train"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		if e.Name() != SumsFile { // emptied, and not named in a manifest
+			t.Errorf("a cancelled npz write left %s", e.Name())
+		}
+	}
+}
