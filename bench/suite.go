@@ -159,6 +159,13 @@ func Suites() map[string]Suite {
 	// relations, is not enforced: 8 epochs gave 0.856 on this task's data
 	// and 16 epochs 0.941 (0.962 after 8 on another seed's data).
 	captionBudget := Budget{Epochs: 8, Batch: 64, LR: 2e-3}
+	// Relations captioning meets the sanity target (canonical match ≥
+	// 0.95) on 20,000 training captions with the rate annealed from 4e-3.
+	// Measured on the standard data: 10,000 captions, constant 2e-3, 8
+	// epochs: 0.856; 10,000, cosine from 4e-3, 8, 12 and 16 epochs: 0.902,
+	// 0.935, 0.944; 20,000, cosine from 4e-3, 8 epochs: 0.983.
+	relationsCaptionBudget := Budget{Epochs: 8, Batch: 64, LR: 4e-3, Schedule: "cosine"}
+	captionTarget := []Expectation{{Model: "attention-greedy", Metric: "canonical_exact_match", Min: 0.95}}
 	return map[string]Suite{
 		"quick": {Name: "quick", Description: "a first look and CI: small data, short budgets, one seed (about 90 s here)",
 			Tasks: []Task{
@@ -166,7 +173,7 @@ func Suites() map[string]Suite {
 				vaeTask("vae-shapes", "shapes", nil, 3000, 500, vae, Budget{Epochs: 5, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
 				captionTask("caption-relations", "relations", nil, 2000, 300, Budget{Epochs: 3, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
 			}},
-		"standard": {Name: "standard", Description: "the reference numbers: shapes classification over three seeds, VAEs, captioners (about an hour here: its tasks took 17, 7, 23 and 12 minutes)",
+		"standard": {Name: "standard", Description: "the reference numbers: shapes classification over three seeds, VAEs, captioners (about 65 minutes here: its tasks took 17, 7, 29 and 12 minutes)",
 			Tasks: []Task{
 				shapesTask("shapes-multilabel", nil, 10000, 2000, Budget{Epochs: 10, Batch: 64, LR: 2e-3}, []uint64{1, 2, 3},
 					[]Expectation{{Model: "multilabel", Metric: "subset_accuracy", Min: 0.99}}),
@@ -174,7 +181,7 @@ func Suites() map[string]Suite {
 				vaeTask("vae-shapes", "shapes", nil, 10000, 2000, vaes, vaeBudget, []uint64{1}, nil),
 				vaeTask("vae-shapes-centered", "shapes", centered, 10000, 2000, vae, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1}, vaeTargets),
 				vaeTask("vae-relations", "relations", relationParts, 5000, 1000, vae, vaeBudget, []uint64{1}, nil),
-				captionTask("caption-relations", "relations", nil, 10000, 1000, captionBudget, []uint64{1}, nil),
+				captionTask("caption-relations", "relations", nil, 20000, 1000, relationsCaptionBudget, []uint64{1}, captionTarget),
 				captionTask("caption-counting", "counting", nil, 10000, 1000, captionBudget, []uint64{1}, nil),
 				// 13 pages/s to train (77 decoder steps): about 10 minutes each.
 				captionTask("caption-webpages", "webpages", pix2codePages, 2000, 200, Budget{Epochs: 4, Batch: 64, LR: 2e-3}, []uint64{1}, nil),
@@ -188,7 +195,7 @@ func Suites() map[string]Suite {
 				vaeTask("vae-shapes-centered", "shapes", centered, 10000, 2000, vae, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, vaeTargets),
 				vaeTask("vae-relations", "relations", relationParts, 20000, 2000, vae, Budget{Epochs: 20, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, nil),
 				vaeTask("vae-webpages", "webpages", pageParts, 10000, 1000, vae, Budget{Epochs: 10, Batch: 64, LR: 1e-3}, []uint64{1, 2, 3}, nil),
-				captionTask("caption-relations", "relations", nil, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, nil),
+				captionTask("caption-relations", "relations", nil, 20000, 2000, relationsCaptionBudget, []uint64{1, 2, 3, 4, 5}, captionTarget),
 				captionTask("caption-counting", "counting", nil, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, nil),
 				captionTask("caption-webpages", "webpages", pix2codePages, 20000, 2000, captionBudget, []uint64{1, 2, 3, 4, 5}, nil),
 			}},

@@ -1,17 +1,16 @@
 package clevrlite
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/internal/golden"
+	"github.com/hiddendim/hiddendim/internal/writebench"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -60,24 +59,9 @@ func TestGolden(t *testing.T) {
 // workers. Candidate programs are shared by the workers, so a rule that
 // changed one in place while checking it would show here.
 func TestWorkersDoNotChangeTheBytes(t *testing.T) {
-	for name, settings := range goldenConfigs {
-		var sums []string
-		for _, workers := range []int{1, 3} {
-			out := filepath.Join(t.TempDir(), "c")
-			spec := generators.Spec{Dataset: SortOfCLEVR{}, Config: goldenConfig(t, settings), Seed: 4,
-				Splits: []generators.SplitSize{{Name: "train", Count: 300}}}
-			if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out, Workers: workers}); err != nil {
-				t.Fatal(err)
-			}
-			b, err := os.ReadFile(filepath.Join(out, "train", generators.SumsFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sums = append(sums, string(b))
-		}
-		if sums[0] != sums[1] {
-			t.Errorf("%s: 1 and 3 workers wrote different files", name)
-		}
+	for _, settings := range goldenConfigs {
+		writebench.WorkersAgree(t, generators.Spec{Dataset: SortOfCLEVR{}, Config: goldenConfig(t, settings), Seed: 4,
+			Splits: []generators.SplitSize{{Name: "train", Count: 300}}})
 	}
 }
 

@@ -16,7 +16,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("string %q: got %s, want %s", s, got[1:], want)
 		}
 	}
-	for _, f := range []float64{0, -0.0, 1, 37, 37.5, -12.25, 1e-7, 1.5e-9, 1e20, 1e21, 123456789e15, 0.1, 1.0 / 3, math.MaxFloat64, math.SmallestNonzeroFloat64} {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, 37, 37.5, -12.25, 1e-7, 1.5e-9, 1e20, 1e21, 123456789e15, 0.1, 1.0 / 3, math.MaxFloat64, math.SmallestNonzeroFloat64} {
 		want, _ := json.Marshal(f)
 		got, err := AppendJSONFloat(nil, f)
 		if err != nil || string(got) != string(want) {

@@ -168,13 +168,6 @@ func newNPYStream(path string, feat Feature, n int) (*npyStream, error) {
 	return s, nil
 }
 
-func (s *npyStream) append(b []byte) error {
-	if _, err := s.w.Write(b); err != nil {
-		return fmt.Errorf("generators: %w", err)
-	}
-	return nil
-}
-
 func (s *npyStream) Close() error {
 	if s.f == nil {
 		return nil

@@ -131,13 +131,20 @@ func TestCheckpointResumeIsExact(t *testing.T) {
 	}
 	cfg.Epochs = 4
 	_, resumedSt := trainToy(t, PerLabel, cfg, resume, fresh)
-	ww, wr := weights(whole), weights(fresh)
+	sameRun(t, "2+2 epochs with a checkpoint between", whole, fresh, wholeSt, resumedSt)
+}
+
+// sameRun fails t unless run got ended with whole's weights and losses,
+// bit for bit.
+func sameRun(t *testing.T, what string, whole, got *Classifier, wholeSt, gotSt *State) {
+	t.Helper()
+	ww, wg := weights(whole), weights(got)
 	for i := range ww {
-		if !slices.Equal(ww[i], wr[i]) {
-			t.Fatalf("%s: 2+2 epochs with a checkpoint between differ from 4 epochs", whole.Params()[i].Name)
+		if !slices.Equal(ww[i], wg[i]) {
+			t.Fatalf("%s: %s differs from the uninterrupted run", what, whole.Params()[i].Name)
 		}
 	}
-	if !slices.Equal(wholeSt.Losses, resumedSt.Losses) {
-		t.Fatalf("losses %v vs %v", wholeSt.Losses, resumedSt.Losses)
+	if !slices.Equal(wholeSt.Losses, gotSt.Losses) {
+		t.Fatalf("%s: losses %v, uninterrupted %v", what, gotSt.Losses, wholeSt.Losses)
 	}
 }

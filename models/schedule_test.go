@@ -68,13 +68,5 @@ func TestCosineRunResumesExactly(t *testing.T) {
 	if st, err = Train(context.Background(), c, ex.Len(), c.Feeder(ex), cfg, st); err != nil {
 		t.Fatal(err)
 	}
-	ww, wr := weights(whole), weights(c)
-	for i := range ww {
-		if !slices.Equal(ww[i], wr[i]) {
-			t.Fatalf("%s: stopped and resumed differs from uninterrupted", whole.Params()[i].Name)
-		}
-	}
-	if !slices.Equal(wholeSt.Losses, st.Losses) {
-		t.Fatalf("losses %v vs %v", wholeSt.Losses, st.Losses)
-	}
+	sameRun(t, "stopped after 2 epochs and resumed", whole, c, wholeSt, st)
 }

@@ -1,5 +1,6 @@
-// Package writebench measures generators.Write end to end: render, encode,
-// write files, on all cores.
+// Package writebench measures generators.Write end to end (render, encode,
+// write files, on all cores) and checks that the worker count does not
+// change what it writes.
 package writebench
 
 import (
@@ -30,4 +31,24 @@ func RunFormat(b *testing.B, ds generators.Dataset, n int, unit string, format g
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), unit+"/s")
+}
+
+// WorkersAgree writes spec with 1 and with 3 workers and fails t unless
+// every split's hash (of its SHA256SUMS, so of every byte) is the same.
+func WorkersAgree(t testing.TB, spec generators.Spec) {
+	t.Helper()
+	var hashes []map[string]generators.SplitInfo
+	for _, workers := range []int{1, 3} {
+		out := filepath.Join(t.TempDir(), strconv.Itoa(workers))
+		m, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, m.Splits)
+	}
+	for name, a := range hashes[0] {
+		if b := hashes[1][name]; a.SHA256 != b.SHA256 {
+			t.Errorf("%s %s: 1 and 3 workers wrote different files", spec.Dataset.Name(), name)
+		}
+	}
 }
