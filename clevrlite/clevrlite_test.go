@@ -415,7 +415,7 @@ func TestProgramsConfig(t *testing.T) {
 			// No degenerate question, by its family's rule (for counting and
 			// logic: every filter step changes the answer).
 			for _, f := range programFamilies {
-				if f.name == q.Family && f.degenerate != nil && f.degenerate(p, s) {
+				if f.name == q.Family && f.degenerate.degenerate(p, s) {
 					t.Fatalf("sample %d: degenerate %s", i, q.Program)
 				}
 			}

@@ -38,7 +38,7 @@ type family struct {
 	// index is the answer's place in AnswerVocab, or −1 if it has none.
 	index func(v Value) int
 	// degenerate, if set, rejects a question whose step changes nothing.
-	degenerate func(p *Program, s *Scene) bool
+	degenerate rule
 	// encode, if set, writes the reference's 18-element encoding.
 	encode func(x []string, q *Question)
 }
@@ -174,7 +174,7 @@ var sortOfCLEVRFamilies = []family{
 	{name: "intervention", group: "causal", text: "If the objects at positions %s and %s are swapped, what shape is at position %[2]s?", slots: positionPairs,
 		program: func(x []string) *Program {
 			return call("with_swap", x[0]+","+x[1], call("query_shape", "", at(x[1])))
-		}, index: shapeIndex, degenerate: swapChangesNothing},
+		}, index: shapeIndex, degenerate: swapRule},
 	{name: "counterfactual", group: "causal", text: "Would the shape at position %[2]s be different if the objects at positions %[1]s and %[2]s were swapped?", slots: positionPairs,
 		program: func(x []string) *Program {
 			q := call("query_shape", "", at(x[1]))
@@ -207,13 +207,13 @@ var programFamilies = []family{
 	{name: "shape_of_leftmost", group: "attribute", text: "What shape is the leftmost %s object?", slots: oneColor,
 		program: func(x []string) *Program { return call("query_shape", "", call("position", "1", byColor(x[0]))) }, index: none},
 	{name: "count_color", group: "counting", text: "How many %s objects are there?", slots: oneColor,
-		program: func(x []string) *Program { return call("count", "", byColor(x[0])) }, index: none, degenerate: filterChangesNothing},
+		program: func(x []string) *Program { return call("count", "", byColor(x[0])) }, index: none, degenerate: filterRule},
 	{name: "count_shape", group: "counting", text: "How many %ss are there?", slots: oneShape,
-		program: func(x []string) *Program { return call("count", "", byShape(x[0])) }, index: none, degenerate: filterChangesNothing},
+		program: func(x []string) *Program { return call("count", "", byShape(x[0])) }, index: none, degenerate: filterRule},
 	{name: "count_color_shape", group: "counting", text: "How many %s %ss are there?", slots: colorShape,
 		program: func(x []string) *Program {
 			return call("count", "", call("filter_shape", x[1], byColor(x[0])))
-		}, index: none, degenerate: filterChangesNothing},
+		}, index: none, degenerate: filterRule},
 	{name: "more_color", group: "comparison", text: "Are there more %s objects than %s objects?", slots: colorPairs,
 		program: func(x []string) *Program {
 			return call("greater_than", "", call("count", "", byColor(x[0])), call("count", "", byColor(x[1])))
@@ -247,36 +247,65 @@ var programFamilies = []family{
 		}, index: none},
 	{name: "count_or", group: "logical", text: "How many objects are %s or %ss?", slots: colorShape,
 		program: func(x []string) *Program { return call("count", "", call("union", "", byColor(x[0]), byShape(x[1]))) },
-		index:   none, degenerate: filterChangesNothing},
+		index:   none, degenerate: filterRule},
 	{name: "exist_and", group: "logical", text: "Is there a %s %s?", slots: colorShape,
 		program: func(x []string) *Program {
 			return call("exist", "", call("intersect", "", byColor(x[0]), byShape(x[1])))
 		}, index: yesNo},
 }
 
-// swapChangesNothing rejects an intervention whose answer is the answer
-// without it: the swap would be a step that changes nothing.
-func swapChangesNothing(p *Program, s *Scene) bool {
-	after, err1 := Execute(p, s)
-	before, err2 := Execute(p.Inputs[0], s)
-	return err1 != nil || err2 != nil || after == before
+// rule rejects questions with a step that changes nothing, by comparing a
+// program's result with those of its variants.
+type rule int
+
+const (
+	noRule rule = iota
+	// swapRule rejects an intervention whose answer is the answer
+	// without it: the swap would be a step that changes nothing.
+	swapRule
+	// filterRule rejects a question with a filter step that could be
+	// dropped without changing the answer, in the manner of CLEVR's
+	// generator: "how many red squares" of a scene whose red objects are
+	// all squares.
+	filterRule
+)
+
+// variants lists the programs the rule compares p with.
+func (r rule) variants(p *Program) []*Program {
+	switch r {
+	case swapRule:
+		return []*Program{p.Inputs[0]}
+	case filterRule:
+		return withoutOneFilter(p)
+	}
+	return nil
 }
 
-// filterChangesNothing rejects a question with a filter step that could be
-// dropped without changing the answer, in the manner of CLEVR's generator:
-// "how many red squares" of a scene whose red objects are all squares.
-// Programs are shared by all workers, so each variant is a copy.
-func filterChangesNothing(p *Program, s *Scene) bool {
-	want, err := Execute(p, s)
+// rejects judges p's result (v, err) against its variants' results.
+func (r rule) rejects(v Value, err error, variants []result) bool {
 	if err != nil {
 		return true
 	}
-	for _, v := range withoutOneFilter(p) {
-		if got, err := Execute(v, s); err == nil && got == want {
+	for _, w := range variants {
+		switch {
+		case r == swapRule && (w.err != nil || w.v == v):
+			return true
+		case r == filterRule && w.err == nil && w.v == v:
 			return true
 		}
 	}
 	return false
+}
+
+// degenerate executes p and its variants on s and judges them.
+func (r rule) degenerate(p *Program, s *Scene) bool {
+	v, err := Execute(p, s)
+	var results []result
+	for _, q := range r.variants(p) {
+		w, werr := Execute(q, s)
+		results = append(results, result{v: w, err: werr})
+	}
+	return r.rejects(v, err, results)
 }
 
 // withoutOneFilter lists the programs p becomes with one of its filter
@@ -342,8 +371,11 @@ func answerKey(v Value) int {
 type candidate struct {
 	fam  *family
 	prog *Program
-	code *code    // prog compiled
-	q    Question // without the answer
+	code *code // prog compiled
+	// variants are the programs its family's rule compares prog with,
+	// compiled.
+	variants []*code
+	q        Question // without the answer
 }
 
 // candidates lists, per family, every question it can ask.
@@ -365,7 +397,11 @@ func candidates(fams []family, v vocab, k *compiler) [][]candidate {
 			}
 			prog := f.program(x)
 			q.Program = prog.String()
-			out[fi] = append(out[fi], candidate{f, prog, k.compile(prog), q})
+			c := candidate{fam: f, prog: prog, code: k.compile(prog), q: q}
+			for _, v := range f.degenerate.variants(prog) {
+				c.variants = append(c.variants, k.compile(v))
+			}
+			out[fi] = append(out[fi], c)
 		}
 	}
 	return out
@@ -385,10 +421,16 @@ func build(c candidate, e *env) (Question, error) {
 // key is a candidate's answer key on the scene, or −1 if it cannot be
 // asked (its program fails, or the question is degenerate).
 func key(c candidate, e *env) int {
-	if c.fam.degenerate != nil && c.fam.degenerate(c.prog, e.s) {
-		return -1
-	}
 	v, err := c.code.runIn(e)
+	if c.fam.degenerate != noRule {
+		results := make([]result, len(c.variants))
+		for i, w := range c.variants {
+			results[i].v, results[i].err = w.runIn(e)
+		}
+		if c.fam.degenerate.rejects(v, err, results) {
+			return -1
+		}
+	}
 	if err != nil {
 		return -1
 	}

@@ -143,15 +143,20 @@ type code struct {
 // compiler shares equal subprograms between the programs it compiles, so
 // an env that remembers results computes each of them once per scene:
 // the 126 sort-of-CLEVR candidates share their unique(filter_color[…]) steps.
+// One-off programs (Execute) compile without it.
 type compiler struct {
+	share  bool
 	byText map[string]*code
 	nodes  int
 }
 
 func (k *compiler) compile(p *Program) *code {
-	text := p.String()
-	if c, ok := k.byText[text]; ok {
-		return c
+	var text string
+	if k.share {
+		text = p.String()
+		if c, ok := k.byText[text]; ok {
+			return c
+		}
 	}
 	c := &code{op: opcodes[p.Fn], fn: p.Fn, param: p.Param}
 	switch c.op {
@@ -167,12 +172,14 @@ func (k *compiler) compile(p *Program) *code {
 	for _, in := range p.Inputs {
 		c.in = append(c.in, k.compile(in))
 	}
-	if k.byText == nil {
-		k.byText = map[string]*code{}
-	}
 	c.slot = k.nodes
 	k.nodes++
-	k.byText[text] = c
+	if k.share {
+		if k.byText == nil {
+			k.byText = map[string]*code{}
+		}
+		k.byText[text] = c
+	}
 	return c
 }
 
@@ -186,15 +193,20 @@ type env struct {
 	// memo, if not nil, holds one result per compiled node (by slot) of
 	// the compiler the programs came from.
 	memo []result
+	// swaps holds, when memo is set, the env of each swapped scene asked
+	// for, so that programs under the same swap share their steps too.
+	swaps map[[2]int]*env
+	spare []*env // swapped envs of earlier scenes, for reuse
+	gen   uint32 // results of other generations are stale
 	// obtuse[triangle] is 0 until the triangle of objects i < j < k
 	// (index (i·n + j)·n + k) is checked, then 1 if obtuse, 2 if not.
 	obtuse []uint8
 }
 
 type result struct {
-	v    Value
-	err  error
-	done bool
+	v   Value
+	err error
+	gen uint32 // the env generation it was computed in
 }
 
 // newEnv returns an env for scene s that remembers the results of nodes
@@ -208,9 +220,41 @@ func newEnv(e *env, s *Scene, slots int) *env {
 		e.memo = make([]result, slots)
 	}
 	e.memo = e.memo[:slots]
-	clear(e.memo)
+	if e.gen++; e.gen == 0 { // a new generation forgets every result
+		clear(e.memo)
+		e.gen = 1
+	}
 	e.obtuse = e.obtuse[:0]
+	for k, inner := range e.swaps {
+		e.spare = append(e.spare, inner)
+		delete(e.swaps, k)
+	}
 	return e
+}
+
+// swapped returns the env of the scene with the objects at positions i
+// and j exchanged.
+func (e *env) swapped(i, j int) (*env, error) {
+	if inner, ok := e.swaps[[2]int{i, j}]; ok {
+		return inner, nil
+	}
+	s, err := swap(e.s, i, j)
+	if err != nil {
+		return nil, err
+	}
+	if e.memo == nil {
+		return &env{s: s}, nil
+	}
+	var inner *env
+	if n := len(e.spare); n > 0 {
+		inner, e.spare = e.spare[n-1], e.spare[:n-1]
+	}
+	inner = newEnv(inner, s, len(e.memo))
+	if e.swaps == nil {
+		e.swaps = map[[2]int]*env{}
+	}
+	e.swaps[[2]int{i, j}] = inner
+	return inner, nil
 }
 
 func (e *env) isObtuse(i, j, k int) bool {
@@ -254,9 +298,9 @@ func (c *code) exec(e *env) (Value, error) {
 		return c.compute(e)
 	}
 	r := &e.memo[c.slot]
-	if !r.done {
+	if r.gen != e.gen {
 		r.v, r.err = c.compute(e)
-		r.done = true
+		r.gen = e.gen
 	}
 	return r.v, r.err
 }
@@ -264,15 +308,9 @@ func (c *code) exec(e *env) (Value, error) {
 func (c *code) compute(e *env) (Value, error) {
 	s := e.s
 	if c.op == opWithSwap {
-		swapped, err := swap(s, c.i, c.j)
+		inner, err := e.swapped(c.i, c.j)
 		if err != nil {
 			return Value{}, err
-		}
-		var inner *env
-		if e.memo != nil {
-			inner = newEnv(nil, swapped, len(e.memo))
-		} else {
-			inner = &env{s: swapped}
 		}
 		return c.in[0].exec(inner)
 	}

@@ -174,6 +174,7 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 		}
 		p.vocab = vocab{colors: colorNames[:], shapes: shapeNames[:], objects: len(colorNames)}
 	}
+	p.compiled.share = true
 	p.cands = candidates(p.fams, p.vocab, &p.compiled)
 	p.byGroup = map[string][]int{}
 	for fi, f := range p.fams {
