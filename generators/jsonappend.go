@@ -16,10 +16,10 @@ type JSONAppender interface {
 }
 
 // marshalRecord is json.Marshal(rec), through the record's own appender
-// when it has one.
-func marshalRecord(rec any, buf []byte) ([]byte, error) {
+// when it has one, into a new slice of capacity sizeHint.
+func marshalRecord(rec any, sizeHint int) ([]byte, error) {
 	if a, ok := rec.(JSONAppender); ok {
-		return a.AppendJSON(buf[:0])
+		return a.AppendJSON(make([]byte, 0, sizeHint))
 	}
 	return json.Marshal(rec)
 }

@@ -376,7 +376,7 @@ func (w *worker) do(i int) rendered {
 		r.arrays, r.err = sampleArrays(w.j.npz, s.Record, s.Files, s.Arrays, &w.j.pixels)
 		return r
 	}
-	line, err := marshalRecord(s.Record, make([]byte, 0, w.lineCap))
+	line, err := marshalRecord(s.Record, w.lineCap)
 	if err != nil {
 		return rendered{index: i, err: fmt.Errorf("generators: sample %d: %w", i, err)}
 	}

@@ -68,13 +68,13 @@ func layout(page *Element, w, h int) error {
 	for _, part := range page.Children {
 		switch part.Class {
 		case Header:
-			g.strip(part.Children, inset(part.Box, g.pad), g.maxHeaderBtnW)
+			g.share(part.Children, inset(part.Box, g.pad), across, g.maxHeaderBtnW)
 		case Menu:
-			g.stack(part.Children, inset(part.Box, g.pad), g.maxMenuItemH)
+			g.share(part.Children, inset(part.Box, g.pad), down, g.maxMenuItemH)
 		case Container:
-			g.stack(part.Children, inset(part.Box, g.pad), 0)
+			g.share(part.Children, inset(part.Box, g.pad), down, 0)
 			for _, row := range part.Children {
-				g.strip(row.Children, inset(row.Box, g.pad), 0)
+				g.share(row.Children, inset(row.Box, g.pad), across, 0)
 				for _, col := range row.Children {
 					g.column(col)
 				}
@@ -95,36 +95,28 @@ func layout(page *Element, w, h int) error {
 
 func inset(b [4]int, d int) [4]int { return [4]int{b[0] + d, b[1] + d, b[2] - d, b[3] - d} }
 
-// stack shares box's height among els, top to bottom, with the padding
-// between them; maxH (when positive) caps each one's height.
-func (g geometry) stack(els []*Element, box [4]int, maxH int) {
-	n := len(els)
-	if n == 0 {
-		return
-	}
-	each := (box[3] - box[1] - g.pad*(n-1)) / n
-	if maxH > 0 {
-		each = min(each, maxH)
-	}
-	for i, e := range els {
-		y := box[1] + i*(each+g.pad)
-		e.Box = [4]int{box[0], y, box[2], y + each}
-	}
-}
+// Axes along which share lays elements out.
+const (
+	across = 0 // left to right
+	down   = 1 // top to bottom
+)
 
-// strip shares box's width among els, left to right; maxW caps each.
-func (g geometry) strip(els []*Element, box [4]int, maxW int) {
+// share divides box along axis among els, with the padding between them;
+// maxExtent (when positive) caps each one's width (across) or height
+// (down). The other axis spans the box.
+func (g geometry) share(els []*Element, box [4]int, axis, maxExtent int) {
 	n := len(els)
 	if n == 0 {
 		return
 	}
-	each := (box[2] - box[0] - g.pad*(n-1)) / n
-	if maxW > 0 {
-		each = min(each, maxW)
+	each := (box[axis+2] - box[axis] - g.pad*(n-1)) / n
+	if maxExtent > 0 {
+		each = min(each, maxExtent)
 	}
 	for i, e := range els {
-		x := box[0] + i*(each+g.pad)
-		e.Box = [4]int{x, box[1], x + each, box[3]}
+		e.Box = box
+		e.Box[axis] = box[axis] + i*(each+g.pad)
+		e.Box[axis+2] = e.Box[axis] + each
 	}
 }
 
@@ -186,7 +178,7 @@ func (g geometry) column(col *Element) {
 		if len(s) == 1 && s[0].Class != Button {
 			s[0].Box = slot
 		} else {
-			g.strip(s, slot, 0)
+			g.share(s, slot, across, 0)
 		}
 		y += heights[i] + g.pad
 	}
