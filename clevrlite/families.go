@@ -9,8 +9,7 @@ import (
 )
 
 // The reference's three question types, in encoding order, then the
-// research notes' sequence and causal groups, which its encoding cannot
-// express; and the CLEVR-style groups of the programs config.
+// sequence and causal groups, which its encoding cannot express; and the CLEVR-style groups of the programs config.
 var (
 	referenceGroups = []string{"non_relational", "binary", "ternary"}
 	sequenceGroups  = []string{"sequence", "causal"}
@@ -194,8 +193,8 @@ func firstOf(xs [][]string) []string {
 var dirWords = map[string]string{"left": "left of", "right": "right of", "above": "above", "below": "below"}
 
 // programFamilies are the CLEVR-style templates of the programs config:
-// the research notes' attribute identification, counting, comparison,
-// spatial relationships and logical operations.
+// attribute identification, counting, comparison, spatial relationships
+// and logical operations, as in CLEVR.
 var programFamilies = []family{
 	{name: "color_of_shape", group: "attribute", text: "What color is the %s?", slots: oneShape,
 		program: func(x []string) *Program { return call("query_color", "", call("unique", "", byShape(x[0]))) }, index: none},

@@ -31,7 +31,8 @@ type Config struct {
 	// Balance chooses what each question asks about so that answers are
 	// balanced within each family; false asks uniformly, as the reference.
 	Balance bool `json:"balance" help:"balance answers within each question family"`
-	// Sequence adds the research notes' sequence and causal groups.
+	// Sequence adds the sequence questions (positions counted from the left)
+	// and the causal ones (intervention, counterfactual).
 	Sequence   bool     `json:"sequence" help:"sortofclevr: also ask sequence questions (positions counted from the left) and causal ones (intervention, counterfactual)"`
 	MinObjects int      `json:"min_objects" help:"programs: fewest objects in a scene"`
 	MaxObjects int      `json:"max_objects" help:"programs: most objects in a scene"`

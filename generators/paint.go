@@ -14,7 +14,7 @@ import (
 // Shape is a figure's outline.
 type Shape int
 
-// The shapes. The first three are the research notes' default set.
+// The shapes. The first three are the default set of the shapes dataset.
 const (
 	Square Shape = iota
 	Circle
@@ -72,7 +72,8 @@ type NamedColor struct {
 	RGB  color.RGBA
 }
 
-// palette is the named figure colors; the first three are the research notes'.
+// palette is the named figure colors; the first three are the shapes
+// dataset's default set.
 var palette = [...]NamedColor{
 	{"red", color.RGBA{255, 0, 0, 255}},
 	{"green", color.RGBA{0, 255, 0, 255}},

@@ -10,8 +10,8 @@ import (
 	"strings"
 )
 
-// Shapes is the shape-color figures dataset of the research notes: one
-// figure per image, labelled by shape and color.
+// Shapes is the shape-color figures dataset: one figure per image,
+// labelled by shape and color.
 type Shapes struct{}
 
 // ShapesConfig configures Shapes. The zero value is not valid; start from
@@ -65,8 +65,8 @@ func (Shapes) DefaultSplits() []SplitSize {
 	return []SplitSize{{"train", 10000}, {"test", 2000}}
 }
 
-// DefaultConfig is the research notes' set-up: 28×28 images, square, circle
-// and triangle in red, green and blue.
+// DefaultConfig is the default set-up: 28×28 images, square, circle and
+// triangle in red, green and blue.
 func (Shapes) DefaultConfig() Config {
 	return &ShapesConfig{
 		ImageSize: 28, SizeMin: 12, SizeMax: 24, Jitter: 1, Rotation: true,

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// BenchmarkReferenceCNN trains the net of shared/peers/torch_reference.py
-// (28×28×3, conv16, pool, conv32, pool, dense64, two 3-way heads; Adam,
-// batch 64) and reports training samples/s, to read against the PyTorch
-// script's median_sps measured in the same session.
+// BenchmarkReferenceCNN trains the reference CNN (28×28×3, conv16, pool,
+// conv32, pool, dense64, two 3-way heads; Adam, batch 64) and reports
+// training samples/s, to read against a PyTorch twin of the same net
+// (same layers, Adam, batch 64) measured in the same session.
 func BenchmarkReferenceCNN(b *testing.B) {
 	c, err := NewClassifier(ReferenceCNN(MultiLabel, 1))
 	if err != nil {

@@ -42,8 +42,7 @@ type CaptionerConfig struct {
 	Seed   uint64  `json:"seed"`
 }
 
-// ReferenceCaptioner is the captioner of shared/peers/torch_reference.py
-// for 56×56 images: conv 16, 32, 64 to a 7×7×64 grid, embeddings 32,
+// ReferenceCaptioner is the reference captioner for 56×56 images: conv 16, 32, 64 to a 7×7×64 grid, embeddings 32,
 // hidden 128, attention 64. Its λ is 0: with six words over 49 grid
 // cells, Σ_t α_tl = 1 is out of reach and the penalty only pulls attention
 // toward uniform (on relations, λ = 0.01 lowered canonical exact match

@@ -87,8 +87,7 @@ func TestCaptionerIsDeterministic(t *testing.T) {
 	}
 }
 
-// BenchmarkCaptioner trains the captioner net of
-// shared/peers/torch_reference.py: 56×56 inputs, a 7×7×64 grid, hidden
+// BenchmarkCaptioner trains the reference captioner: 56×56 inputs, a 7×7×64 grid, hidden
 // 128, attention 64, vocabulary 16, captions of 6 tokens after <start>,
 // batch 64, 16 distinct batches cycled as the script does.
 func BenchmarkCaptioner(b *testing.B) {

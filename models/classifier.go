@@ -7,8 +7,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// The classifier architectures: the research notes' three ways to predict
-// several labels at once.
+// The classifier architectures: three ways to predict several labels at
+// once.
 const (
 	// MultiLabel is one CNN with one softmax head per label: logits add up.
 	MultiLabel = "multilabel"
@@ -36,8 +36,8 @@ type ClassifierConfig struct {
 	Seed uint64 `json:"seed"`
 }
 
-// ReferenceCNN is the net of shared/peers/torch_reference.py: 28×28×3 →
-// conv16 → pool → conv32 → pool → dense64 → two 3-way heads.
+// ReferenceCNN is the reference classifier: 28×28×3 → conv16 → pool →
+// conv32 → pool → dense64 → two 3-way heads.
 func ReferenceCNN(arch string, seed uint64) ClassifierConfig {
 	return ClassifierConfig{Arch: arch, Input: [3]int{3, 28, 28}, Heads: []int{3, 3}, Conv: []int{16, 32}, Hidden: 64, Seed: seed}
 }

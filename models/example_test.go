@@ -6,9 +6,10 @@ import (
 	"github.com/hiddendim/hiddendim/models"
 )
 
-// The three architectures of the research notes on the reference CNN. The
-// multi-label count, 105,894, is also what PyTorch counts for the CNN of
-// shared/peers/torch_reference.py: the same network.
+// The three classifier architectures on the reference CNN. The multi-label
+// count, 105,894, is also what PyTorch's sum of p.numel() counts for the same
+// layers written in PyTorch (conv 3→16 and 16→32 with 3×3 kernels, dense
+// 32·7·7→64, two heads 64→3).
 func ExampleNewClassifier() {
 	for _, arch := range []string{models.MultiLabel, models.Combo, models.PerLabel} {
 		c, err := models.NewClassifier(models.ReferenceCNN(arch, 1))
