@@ -67,6 +67,7 @@ func runBench(ctx context.Context, args []string) error {
 	if bar != nil {
 		bar.Finish()
 	}
+	err = onInterrupt(ctx, err, func() string { return benchInterrupted(*out) })
 	if len(recs) > 0 {
 		fmt.Println()
 		if werr := bench.WriteBoards(os.Stdout, bench.Aggregate(recs), *format); werr != nil && err == nil {
@@ -110,4 +111,15 @@ func runLeaderboard(ctx context.Context, args []string) error {
 		return usageErrorf("leaderboard: comparing files renders as table or markdown")
 	}
 	return bench.WriteComparison(os.Stdout, pos, sets, *format)
+}
+
+// benchInterrupted says what an interrupted bench kept: bench.Run appends
+// each run's record as soon as it finishes and skips, on a rerun, the runs
+// already recorded in the file.
+func benchInterrupted(out string) string {
+	recs, err := bench.ReadRecords(out)
+	if err != nil || len(recs) == 0 {
+		return fmt.Sprintf("no run had finished, so %s holds no records; rerun the same command to start again", out)
+	}
+	return fmt.Sprintf("the %d records of finished runs in %s are kept (the run in progress is lost); rerun the same command to continue: it skips the runs recorded there", len(recs), out)
 }

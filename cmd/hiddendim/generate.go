@@ -85,6 +85,9 @@ func runGenerate(ctx context.Context, args []string) error {
 	opts.Progress = bar.Set
 	m, err := generators.Write(ctx, spec, opts)
 	bar.Finish()
+	err = onInterrupt(ctx, err, func() string {
+		return fmt.Sprintf("%s is incomplete and has no manifest, so nothing reads it as a dataset; rerun the same command to write it again", *out)
+	})
 	if err != nil {
 		if errors.Is(err, generators.ErrExists) || errors.Is(err, generators.ErrOutNotEmpty) || errors.Is(err, generators.ErrNotFixedSize) {
 			return asUsage(err)
