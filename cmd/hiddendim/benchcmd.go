@@ -118,8 +118,15 @@ func runLeaderboard(ctx context.Context, args []string) error {
 // already recorded in the file.
 func benchInterrupted(out string) string {
 	recs, err := bench.ReadRecords(out)
-	if err != nil || len(recs) == 0 {
+	if err != nil {
+		return fmt.Sprintf("the records already appended to %s are kept (the run in progress is lost); rerun the same command to continue: it skips the runs recorded there", out)
+	}
+	if len(recs) == 0 {
 		return fmt.Sprintf("no run had finished, so %s holds no records; rerun the same command to start again", out)
 	}
-	return fmt.Sprintf("the %d records of finished runs in %s are kept (the run in progress is lost); rerun the same command to continue: it skips the runs recorded there", len(recs), out)
+	what := fmt.Sprintf("the %d records of finished runs in %s are kept", len(recs), out)
+	if len(recs) == 1 {
+		what = fmt.Sprintf("the record of the finished run in %s is kept", out)
+	}
+	return fmt.Sprintf("%s (the run in progress is lost); rerun the same command to continue: it skips the runs recorded there", what)
 }

@@ -95,12 +95,12 @@ func run(ctx context.Context, args []string) int {
 		fmt.Fprintln(os.Stderr, "hiddendim:", err)
 		return 2
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
-		note := "nothing was left half-written"
 		var in interruptedError
 		if errors.As(err, &in) {
-			note = in.note()
+			fmt.Fprintln(os.Stderr, "hiddendim: interrupted;", in.note())
+		} else {
+			fmt.Fprintln(os.Stderr, "hiddendim: interrupted")
 		}
-		fmt.Fprintln(os.Stderr, "hiddendim: interrupted;", note)
 		return 130
 	}
 	fmt.Fprintln(os.Stderr, "hiddendim:", err)
