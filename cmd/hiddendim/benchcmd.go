@@ -15,12 +15,12 @@ import (
 
 func runBench(ctx context.Context, args []string) error {
 	fs := newFlags("bench")
-	suiteName := fs.String("suite", "quick", "suite: quick, standard or full")
-	out := fs.String("out", "", "JSONL file of records (default results/<suite>.jsonl)")
-	cache := fs.String("cache", "", "dataset cache folder (default: the user cache folder)")
+	suiteName := fs.String("suite", "quick", "`NAME` of the suite: quick, standard or full")
+	out := fs.String("out", "", "JSONL `FILE` of records, appended to (default results/<suite>.jsonl)")
+	cache := fs.String("cache", "", "dataset cache `DIR` (default: the user cache folder)")
 	verify := fs.Bool("verify", false, "run every task twice and fail if any score differs")
-	format := fs.String("format", "table", "leaderboard format: table, markdown, csv or json")
-	tasks := fs.String("tasks", "", "run only these tasks of the suite, comma-separated (default: all)")
+	format := fs.String("format", "table", "leaderboard `FORMAT`: table, markdown, csv or json")
+	tasks := fs.String("tasks", "", "run only these `TASKS` of the suite, comma-separated (default: all)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ func runBench(ctx context.Context, args []string) error {
 
 func runLeaderboard(ctx context.Context, args []string) error {
 	fs := newFlags("leaderboard")
-	format := fs.String("format", "table", "table, markdown, csv or json")
+	format := fs.String("format", "table", "`FORMAT`: table, markdown, csv or json")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

@@ -261,7 +261,7 @@ func TestHelp(t *testing.T) {
 	}
 	// Help goes to stdout, so that `hiddendim help train | less` works.
 	var b bytes.Buffer
-	if err := showHelp(ctx, &b, "bench"); err != nil || !strings.Contains(b.String(), "--tasks string") {
+	if err := showHelp(ctx, &b, "bench"); err != nil || !strings.Contains(b.String(), "--tasks TASKS") {
 		t.Errorf("bench help: %v\n%s", err, b.String())
 	}
 }

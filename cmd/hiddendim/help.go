@@ -160,7 +160,7 @@ func helpText(ctx context.Context, name string) (string, *flag.FlagSet, error) {
 			if kind != "" {
 				head += " " + kind
 			}
-			fmt.Fprintf(&b, "%-24s %s", head, usage)
+			fmt.Fprintf(&b, "%-26s %s", head, usage)
 			if !isZeroDefault(f) && !strings.Contains(usage, "(default") {
 				fmt.Fprintf(&b, " (default %s)", f.DefValue)
 			}

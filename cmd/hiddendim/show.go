@@ -16,10 +16,10 @@ import (
 
 func runShow(ctx context.Context, args []string) error {
 	fs := newFlags("show")
-	out := fs.String("out", "", "image to write, PNG (.png) or JPEG (.jpg, .jpeg) (required)")
-	n := fs.Int("n", 64, "samples to show")
-	split := fs.String("split", "", "split (default: the first)")
-	cols := fs.Int("cols", 8, "columns")
+	out := fs.String("out", "", "image `FILE` to write, PNG (.png) or JPEG (.jpg, .jpeg) (required)")
+	n := fs.Int("n", 64, "`N` samples to show")
+	split := fs.String("split", "", "`NAME` of the split (default: the first)")
+	cols := fs.Int("cols", 8, "`N` columns")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

@@ -16,23 +16,23 @@ var trainModels = []string{models.MultiLabel, models.Combo, models.PerLabel, ben
 
 func runTrain(ctx context.Context, args []string) error {
 	fs := newFlags("train")
-	data := fs.String("data", "", "dataset folder (required)")
-	out := fs.String("out", "", "folder for model.ckpt and metrics.json (required)")
-	epochs := fs.Int("epochs", 5, "epochs")
-	batch := fs.Int("batch", 64, "minibatch size")
-	lr := fs.Float64("lr", 2e-3, "Adam learning rate")
-	schedule := fs.String("schedule", "constant", "learning-rate schedule: constant, or cosine (anneals --lr to 0)")
-	seed := fs.Uint64("seed", 1, "seed of the initial weights and shuffles")
-	labels := fs.String("labels", "", "label features to predict (default: all)")
-	trainSplit := fs.String("train-split", "train", "split to train on")
-	testSplit := fs.String("test-split", "test", "split to score on (\"\" for none)")
+	data := fs.String("data", "", "dataset `DIR` (required)")
+	out := fs.String("out", "", "`DIR` for model.ckpt and metrics.json (required)")
+	epochs := fs.Int("epochs", 5, "`N` passes over the training split")
+	batch := fs.Int("batch", 64, "minibatch `SIZE`")
+	lr := fs.Float64("lr", 2e-3, "Adam learning `RATE`")
+	schedule := fs.String("schedule", "constant", "learning-rate `SCHEDULE`: constant, or cosine (anneals --lr to 0)")
+	seed := fs.Uint64("seed", 1, "seed `S` of the initial weights and shuffles")
+	labels := fs.String("labels", "", "`LABELS` to predict, comma-separated (default: all)")
+	trainSplit := fs.String("train-split", "train", "`NAME` of the split to train on")
+	testSplit := fs.String("test-split", "test", "`NAME` of the split to score on (\"\" for none)")
 	resume := fs.Bool("resume", false, "continue from --out/model.ckpt, also to more --epochs; every other setting must match")
 	overwrite := fs.Bool("overwrite", false, "replace a checkpoint in --out by a new run")
-	latentSize := fs.Int("latent", 0, "vae: size of z (default 10)")
-	beta := fs.Float64("beta", 0, "vae: weight of the KL term (default 1)")
-	likelihood := fs.String("likelihood", "", "vae: observation model, bernoulli (default) or gaussian (σ = 0.1)")
-	beam := fs.Int("beam", 1, "attention, no-attention: beam width the test split is scored with (1: greedy)")
-	lambda := fs.Float64("lambda", -1, "attention: weight of the doubly stochastic attention penalty (default: the reference captioner's)")
+	latentSize := fs.Int("latent", 0, "vae: `SIZE` of z (default 10)")
+	beta := fs.Float64("beta", 0, "vae: `WEIGHT` of the KL term (default 1)")
+	likelihood := fs.String("likelihood", "", "vae: observation `MODEL`, bernoulli (default) or gaussian (σ = 0.1)")
+	beam := fs.Int("beam", 1, "attention, no-attention: beam `WIDTH` the test split is scored with (1: greedy)")
+	lambda := fs.Float64("lambda", -1, "attention: `WEIGHT` of the doubly stochastic attention penalty (default: the reference captioner's)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -129,8 +129,8 @@ func trainInterrupted(out string, overwrite bool) string {
 
 func runEval(ctx context.Context, args []string) error {
 	fs := newFlags("eval")
-	data := fs.String("data", "", "dataset folder (required)")
-	split := fs.String("split", "test", "split to score on")
+	data := fs.String("data", "", "dataset `DIR` (required)")
+	split := fs.String("split", "test", "`NAME` of the split to score on")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
