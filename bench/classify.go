@@ -333,13 +333,8 @@ func evaluate(c *models.Classifier, meta ClassifierMeta, data, split string, see
 	if err != nil {
 		return nil, err
 	}
-	for h := range meta.Classes {
-		if hashJSON(test.Classes[h]) != hashJSON(meta.Classes[h]) {
-			return nil, mismatchf("bench: label %s has values %v in %s, the model was trained on %v", meta.Labels[h], test.Classes[h], data, meta.Classes[h])
-		}
-	}
-	if test.Examples.Shape != meta.Model.Input {
-		return nil, mismatchf("bench: %s images are %v, the model takes %v", data, test.Examples.Shape, meta.Model.Input)
+	if err := fitsClassifier(meta, data, test); err != nil {
+		return nil, err
 	}
 	pred, err := c.PredictLabels(test.Examples, 256)
 	if err != nil {
@@ -348,4 +343,18 @@ func evaluate(c *models.Classifier, meta ClassifierMeta, data, split string, see
 	scores := ClassificationScores(meta.Labels, meta.Model.Heads, test.Examples.Labels, pred, test.Heldout, seed)
 	scores["params"] = exact(float64(models.Count(c.Params())))
 	return scores, nil
+}
+
+// fitsClassifier refuses, as a MismatchError, images of another size or
+// labels with other values than the classifier was trained on.
+func fitsClassifier(meta ClassifierMeta, data string, d *LabeledImages) error {
+	for h := range meta.Classes {
+		if hashJSON(d.Classes[h]) != hashJSON(meta.Classes[h]) {
+			return mismatchf("bench: label %s has values %v in %s, the model was trained on %v", meta.Labels[h], d.Classes[h], data, meta.Classes[h])
+		}
+	}
+	if d.Examples.Shape != meta.Model.Input {
+		return mismatchf("bench: %s images are %v, the model takes %v", data, d.Examples.Shape, meta.Model.Input)
+	}
+	return nil
 }

@@ -39,6 +39,7 @@ func quietStdout(t *testing.T) {
 // fixtures holds small datasets and one checkpoint of each model family.
 type fixtures struct {
 	dir, shapes, rel, counting, notData, notCkpt string
+	shapes32, shapes2, rel24                     string
 	classifier, vae, captioner                   string
 }
 
@@ -46,7 +47,8 @@ func makeFixtures(t *testing.T) fixtures {
 	t.Helper()
 	dir := t.TempDir()
 	f := fixtures{dir: dir, shapes: filepath.Join(dir, "shapes"), rel: filepath.Join(dir, "rel"), counting: filepath.Join(dir, "cnt"),
-		notData: filepath.Join(dir, "notes.txt"), notCkpt: filepath.Join(dir, "notes.ckpt")}
+		notData: filepath.Join(dir, "notes.txt"), notCkpt: filepath.Join(dir, "notes.ckpt"),
+		shapes32: filepath.Join(dir, "shapes32"), shapes2: filepath.Join(dir, "shapes2"), rel24: filepath.Join(dir, "rel24")}
 	for _, p := range []string{f.notData, f.notCkpt} {
 		if err := os.WriteFile(p, []byte("not what it should be\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -57,6 +59,9 @@ func makeFixtures(t *testing.T) fixtures {
 		{"generate", "shapes", "--out", f.shapes, "--splits", "train=64,test=16"},
 		append([]string{"generate", "relations", "--out", f.rel, "--splits", "train=64,test=16"}, relSet...),
 		{"generate", "counting", "--out", f.counting, "--splits", "train=8,test=8"},
+		{"generate", "shapes", "--out", f.shapes32, "--splits", "train=8,test=8", "--set", "image_size=32"},
+		{"generate", "shapes", "--out", f.shapes2, "--splits", "train=8,test=8", "--set", "colors=red,green"},
+		append([]string{"generate", "relations", "--out", f.rel24, "--splits", "train=8,test=8"}, append(relSet, "--set", "image_size=24")...),
 		{"train", "combo", "--data", f.shapes, "--out", filepath.Join(dir, "clf"), "--epochs", "1", "--batch", "32", "--test-split", ""},
 		{"train", "vae", "--data", f.rel, "--out", filepath.Join(dir, "vae"), "--epochs", "1", "--batch", "32", "--test-split", ""},
 		{"train", "attention", "--data", f.rel, "--out", filepath.Join(dir, "att"), "--epochs", "1", "--batch", "32", "--test-split", ""},
@@ -161,6 +166,12 @@ func TestBadInvocations(t *testing.T) {
 		{"eval a VAE", []string{"eval", f.vae, "--data", f.shapes}, 2, "holds a vae, not a classifier"},
 		{"eval on relations", []string{"eval", f.classifier, "--data", f.rel}, 2, `no label "shape"; its labels: none`},
 		{"eval on counting", []string{"eval", f.classifier, "--data", f.counting}, 2, `no label "shape"; its labels: family`},
+		{"eval on other images", []string{"eval", f.classifier, "--data", f.shapes32}, 2, "images are [3 32 32], the model takes [3 28 28]"},
+		{"eval on other colors", []string{"eval", f.classifier, "--data", f.shapes2}, 2, "label color has values [red green] in " + f.shapes2 + ", the model was trained on [red green blue]"},
+		{"inspect on other images", []string{"inspect", f.classifier, "--data", f.shapes32, "--out", x}, 2, "images are [3 32 32], the model takes [3 28 28]"},
+		{"inspect on other colors", []string{"inspect", f.classifier, "--data", f.shapes2, "--out", x}, 2, "label color has values [red green]"},
+		{"caption on other images", []string{"caption", f.captioner, "--data", f.rel24, "--out", x}, 2, "images are [3 24 24], the captioner takes [3 16 16]"},
+		{"resume on other images", []string{"train", "combo", "--data", f.shapes32, "--out", filepath.Join(f.dir, "clf"), "--epochs", "1", "--batch", "8", "--resume"}, 2, "--batch 32 → 8, --data (model.input) [3,28,28] → [3,32,32]"},
 		{"inspect a captioner", []string{"inspect", f.captioner, "--data", f.shapes, "--out", x}, 2, "holds a captioner, not a classifier"},
 		{"analyze a captioner", []string{"analyze", f.captioner, "--data", f.rel, "--out", x}, 2, "holds a captioner, not a VAE"},
 		{"analyze on counting", []string{"analyze", f.vae, "--data", f.counting, "--out", x}, 2, "vae trains on relations, shapes, webpages datasets"},
@@ -203,8 +214,8 @@ func TestBadInvocations(t *testing.T) {
 			}
 		})
 	}
-	if _, err := os.Stat(filepath.Join(x, "model.ckpt")); err == nil {
-		t.Error("a refused train left a checkpoint")
+	if _, err := os.Stat(x); err == nil {
+		t.Error("a refused command left its --out folder")
 	}
 }
 
