@@ -157,6 +157,11 @@ func TestBadInvocations(t *testing.T) {
 		{"train not a dataset", []string{"train", "vae", "--data", f.notData, "--out", x}, 1, ""},
 		{"eval not a checkpoint", []string{"eval", f.notCkpt, "--data", f.shapes}, 1, ""},
 		{"caption not a checkpoint", []string{"caption", f.notCkpt, "--data", f.rel, "--out", x}, 1, ""},
+		{"inspect not a dataset", []string{"inspect", f.classifier, "--data", f.notData, "--out", x}, 1, ""},
+		{"analyze not a dataset", []string{"analyze", f.vae, "--data", f.notData, "--out", x}, 1, ""},
+		{"merge not a dataset", []string{"merge", f.notData, "--out", x}, 1, ""},
+		{"generate over a file", []string{"generate", "shapes", "--n", "2", "--out", f.notData}, 1, ""},
+		{"generate into a folder of other files", []string{"generate", "shapes", "--n", "2", "--out", filepath.Join(f.dir, "vae")}, 2, "is not empty and is not a hiddendim dataset"},
 		{"leaderboard not records", []string{"leaderboard", f.notData}, 1, ""},
 		// Data of the wrong kind for the model, and checkpoints of the wrong kind for the command.
 		{"attention on shapes", []string{"train", "attention", "--data", f.shapes, "--out", x}, 2, "attention trains on counting, relations, webpages datasets"},
