@@ -28,6 +28,7 @@ func Datasets() *generators.Registry {
 // be right. The command line reports it as a usage error.
 type MismatchError struct{ Err error }
 
+// Error returns the message, which names what would be right.
 func (e *MismatchError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the underlying error.
