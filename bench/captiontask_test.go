@@ -73,7 +73,7 @@ func TestTrainCaptionerAndPictures(t *testing.T) {
 }
 
 // A run interrupted in its second epoch and resumed scores as one that
-// never stopped; resuming under another budget is refused.
+// never stopped; resuming under another rate is refused.
 func TestTrainCaptionerResumes(t *testing.T) {
 	dir := t.TempDir()
 	data := writeDataset(t, dir, "relations", map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"}, 64, 16)
@@ -104,7 +104,9 @@ func TestTrainCaptionerResumes(t *testing.T) {
 			t.Errorf("%s: %v resumed, %v uninterrupted", k, resumed[k], v)
 		}
 	}
-	if _, err := TrainCaptioner(context.Background(), opts(filepath.Join(dir, "b"), 3)); err == nil || !strings.Contains(err.Error(), "another model, data or budget") {
+	other := opts(filepath.Join(dir, "b"), 3)
+	other.Budget.LR = 1e-3
+	if _, err := TrainCaptioner(context.Background(), other); err == nil || !strings.Contains(err.Error(), "--lr 0.002 → 0.001") {
 		t.Fatalf("resuming under another budget: %v", err)
 	}
 }

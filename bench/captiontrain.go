@@ -12,6 +12,7 @@ import (
 	"github.com/fogleman/gg"
 	"golang.org/x/image/font/basicfont"
 
+	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/models"
 )
 
@@ -35,6 +36,16 @@ type CaptionTrainOptions struct {
 // saving a checkpoint (weights, config, vocabulary) after every epoch, and
 // scores it on the test split (metrics.json) if there is one.
 func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]float64, error) {
+	r, err := generators.Open(o.Data)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTrainData(o.Arch, r.Manifest, o.Data); err != nil {
+		return nil, err
+	}
+	if err := checkSplits(r.Manifest, o.Data, o.Train, o.Test); err != nil {
+		return nil, err
+	}
 	train, err := LoadCaptionSet(o.Data, o.Train)
 	if err != nil {
 		return nil, err
@@ -69,25 +80,31 @@ func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]floa
 
 // LoadCaptioner rebuilds a captioner and its vocabulary from a checkpoint.
 func LoadCaptioner(path string) (*models.Captioner, *Vocab, error) {
+	c, vocab, _, err := loadCaptioner(path)
+	return c, vocab, err
+}
+
+func loadCaptioner(path string) (*models.Captioner, *Vocab, CaptionerMeta, error) {
+	var meta CaptionerMeta
 	ck, err := models.LoadCheckpoint(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, meta, err
 	}
 	if ck.Kind != CaptionerKind {
-		return nil, nil, fmt.Errorf("bench: %s holds a %q, not a captioner", path, ck.Kind)
+		return nil, nil, meta, mismatchf("bench: %s holds a %s, not a captioner (train attention or no-attention makes one)", path, ck.Kind)
 	}
-	var meta CaptionerMeta
 	if err := json.Unmarshal(ck.Config, &meta); err != nil {
-		return nil, nil, fmt.Errorf("bench: %s: %w", path, err)
+		return nil, nil, meta, fmt.Errorf("bench: %s: %w", path, err)
 	}
 	c, err := models.NewCaptioner(meta.Model)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, meta, err
 	}
 	if _, err := ck.Restore(c.Params()); err != nil {
-		return nil, nil, err
+		c.Close()
+		return nil, nil, meta, err
 	}
-	return c, NewVocab(meta.Words), nil
+	return c, NewVocab(meta.Words), meta, nil
 }
 
 // CaptionPictures writes, for the first n samples of a split, one strip
@@ -96,14 +113,27 @@ func LoadCaptioner(path string) (*models.Captioner, *Vocab, error) {
 // weights upsampled over the image as a yellow heat map). It returns the
 // files written and the scores over those n samples.
 func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string, map[string]float64, error) {
-	c, vocab, err := LoadCaptioner(checkpoint)
+	c, vocab, meta, err := loadCaptioner(checkpoint)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer c.Close()
+	r, err := generators.Open(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Manifest.Dataset != meta.Dataset {
+		return nil, nil, mismatchf("bench: %s was trained on %s captions; %s is a %s dataset", checkpoint, meta.Dataset, data, r.Manifest.Dataset)
+	}
+	if err := checkSplits(r.Manifest, data, split); err != nil {
+		return nil, nil, err
+	}
 	set, err := LoadCaptionSet(data, split)
 	if err != nil {
 		return nil, nil, err
+	}
+	if set.Images.Shape != meta.Model.Input {
+		return nil, nil, mismatchf("bench: %s images are %v, the captioner takes %v", data, set.Images.Shape, meta.Model.Input)
 	}
 	n = min(n, set.Len())
 	idx := make([]int, n)
@@ -126,7 +156,14 @@ func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string
 		}
 		files = append(files, p)
 	}
-	sub := &CaptionSet{Kind: set.Kind, Images: set.Images, Captions: set.Captions[:n], Masks: set.Masks[:n], Objects: set.Objects[:n]}
+	// Pages have no masks or objects: only scenes' sets are cut to n.
+	sub := &CaptionSet{Kind: set.Kind, Images: set.Images, Captions: set.Captions[:n]}
+	if set.Masks != nil {
+		sub.Masks = set.Masks[:n]
+	}
+	if set.Objects != nil {
+		sub.Objects = set.Objects[:n]
+	}
 	return files, CaptionScores(sub, gen, gh, gw), nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hiddendim/hiddendim/clevrlite"
 	"github.com/hiddendim/hiddendim/generators"
@@ -18,6 +19,86 @@ import (
 // Datasets is every dataset hiddendim can generate.
 func Datasets() *generators.Registry {
 	return generators.NewRegistry(generators.Shapes{}, scenes.Relations{}, scenes.Counting{}, clevrlite.SortOfCLEVR{}, webpages.Pages{})
+}
+
+// MismatchError is a dataset or checkpoint of the wrong kind for what was
+// asked of it: a model trained on a dataset it cannot read, a label the
+// dataset does not have, a checkpoint of another model family, or data
+// unlike the data a checkpoint was trained on. Its message names what would
+// be right. The command line reports it as a usage error.
+type MismatchError struct{ Err error }
+
+// Error returns the message, which names what would be right.
+func (e *MismatchError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *MismatchError) Unwrap() error { return e.Err }
+
+func mismatchf(format string, a ...any) error { return &MismatchError{fmt.Errorf(format, a...)} }
+
+// TrainsOn lists, in name order, the datasets model (a name the train
+// command knows: models.MultiLabel, Combo, PerLabel, VAEKind, AttentionArch,
+// NoAttentionArch) trains on; nil for an unknown model. Classifiers take any
+// dataset whose default config declares label features.
+func TrainsOn(model string) []string {
+	switch model {
+	case VAEKind:
+		return []string{"relations", "shapes", "webpages"} // what LoadVAEData reads
+	case AttentionArch, NoAttentionArch:
+		return []string{"counting", "relations", "webpages"} // what LoadCaptionSet reads
+	case models.MultiLabel, models.Combo, models.PerLabel:
+		reg := Datasets()
+		var names []string
+		for _, name := range reg.Names() {
+			ds, _ := reg.Lookup(name)
+			s, err := ds.New(ds.DefaultConfig())
+			if err != nil {
+				continue
+			}
+			for _, f := range s.Features() {
+				if f.Kind == generators.LabelFeature {
+					names = append(names, name)
+					break
+				}
+			}
+		}
+		return names
+	}
+	return nil
+}
+
+// checkTrainData refuses, as a MismatchError, a dataset that model does
+// not train on.
+func checkTrainData(model string, m *generators.Manifest, dir string) error {
+	ok := TrainsOn(model)
+	for _, name := range ok {
+		if name == m.Dataset {
+			return nil
+		}
+	}
+	return mismatchf("bench: %s trains on %s datasets; %s is a %s dataset", model, strings.Join(ok, ", "), dir, m.Dataset)
+}
+
+// checkSplits refuses, as a MismatchError, split names the dataset does
+// not have; "" is skipped (no split asked for).
+func checkSplits(m *generators.Manifest, dir string, splits ...string) error {
+	for _, split := range splits {
+		if _, ok := m.Splits[split]; split != "" && !ok {
+			return mismatchf("bench: %s has no split %q; its splits: %s", dir, split, strings.Join(m.SplitOrder, ", "))
+		}
+	}
+	return nil
+}
+
+// labelNames lists a manifest's label features.
+func labelNames(m *generators.Manifest) []string {
+	var names []string
+	for _, f := range m.Features {
+		if f.Kind == generators.LabelFeature {
+			names = append(names, f.Name)
+		}
+	}
+	return names
 }
 
 // Spec resolves a DatasetSpec against the registry into a generator spec,
@@ -115,12 +196,19 @@ func LoadLabeledImages(dir, split string, labels []string) (*LabeledImages, erro
 	if imgFeat == nil {
 		return nil, errors.New("bench: dataset has no image feature")
 	}
+	if err := checkSplits(r.Manifest, dir, split); err != nil {
+		return nil, err
+	}
 	out := &LabeledImages{SplitSHA256: r.Manifest.Splits[split].SHA256}
 	index := make([]map[string]int, len(labels))
 	for h, name := range labels {
 		f, ok := r.Feature(name)
 		if !ok || f.Kind != generators.LabelFeature {
-			return nil, fmt.Errorf("bench: %s has no label feature %q", dir, name)
+			known := "none"
+			if l := labelNames(r.Manifest); len(l) > 0 {
+				known = strings.Join(l, ", ")
+			}
+			return nil, mismatchf("bench: %s (%s) has no label %q; its labels: %s", dir, r.Manifest.Dataset, name, known)
 		}
 		out.Classes = append(out.Classes, f.Vocab)
 		index[h] = map[string]int{}

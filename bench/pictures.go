@@ -36,6 +36,13 @@ func Inspect(o InspectOptions) ([]string, error) {
 		return nil, err
 	}
 	defer c.Close()
+	data, err := LoadLabeledImages(o.Data, o.Split, meta.Labels)
+	if err != nil {
+		return nil, err
+	}
+	if err := fitsClassifier(meta, o.Data, data); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
@@ -57,10 +64,6 @@ func Inspect(o InspectOptions) ([]string, error) {
 				return nil, err
 			}
 		}
-	}
-	data, err := LoadLabeledImages(o.Data, o.Split, meta.Labels)
-	if err != nil {
-		return nil, err
 	}
 	n := min(o.N, data.Examples.Len())
 	idx := make([]int, n)

@@ -39,6 +39,12 @@ func TrainVAE(ctx context.Context, o VAETrainOptions) (map[string]float64, error
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTrainData(VAEKind, r.Manifest, o.Data); err != nil {
+		return nil, err
+	}
+	if err := checkSplits(r.Manifest, o.Data, o.Train, o.Test); err != nil {
+		return nil, err
+	}
 	train, err := LoadVAEData(o.Data, o.Train)
 	if err != nil {
 		return nil, err
@@ -89,7 +95,7 @@ func LoadVAE(path string) (*models.VAE, VAEMeta, []float64, error) {
 		return nil, meta, nil, err
 	}
 	if ck.Kind != VAEKind {
-		return nil, meta, nil, fmt.Errorf("bench: %s holds a %q, not a VAE", path, ck.Kind)
+		return nil, meta, nil, mismatchf("bench: %s holds a %s, not a VAE (train vae makes one)", path, ck.Kind)
 	}
 	if err := json.Unmarshal(ck.Config, &meta); err != nil {
 		return nil, meta, nil, fmt.Errorf("bench: %s: %w", path, err)
@@ -122,6 +128,16 @@ func AnalyzeCheckpoint(o AnalyzeCheckpointOptions) ([]string, map[string]float64
 		return nil, nil, err
 	}
 	defer v.Close()
+	r, err := generators.Open(o.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkTrainData(VAEKind, r.Manifest, o.Data); err != nil {
+		return nil, nil, err
+	}
+	if err := checkSplits(r.Manifest, o.Data, o.Train, o.Test); err != nil {
+		return nil, nil, err
+	}
 	train, err := LoadVAEData(o.Data, o.Train)
 	if err != nil {
 		return nil, nil, err
@@ -131,7 +147,7 @@ func AnalyzeCheckpoint(o AnalyzeCheckpointOptions) ([]string, map[string]float64
 		return nil, nil, err
 	}
 	if test.Images.Shape != meta.Model.Input {
-		return nil, nil, fmt.Errorf("bench: %s images are %v, the VAE takes %v", o.Data, test.Images.Shape, meta.Model.Input)
+		return nil, nil, mismatchf("bench: %s images are %v, the VAE takes %v", o.Data, test.Images.Shape, meta.Model.Input)
 	}
 	an, err := AnalyzeVAE(v, train, test, AnalyzeOptions{Seed: o.Seed})
 	if err != nil {

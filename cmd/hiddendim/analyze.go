@@ -9,11 +9,11 @@ import (
 
 func runAnalyze(ctx context.Context, args []string) error {
 	fs := newFlags("analyze")
-	data := fs.String("data", "", "shapes or relations dataset folder (required)")
-	out := fs.String("out", "", "folder for the pictures and summary.json (required)")
-	split := fs.String("split", "test", "split to analyse")
-	trainSplit := fs.String("train-split", "train", "split the few-shot landmarks, DCI and the arithmetic operator are fitted on")
-	seed := fs.Uint64("seed", 1, "seed of the ELBO's noise, k-means, the SOM and few-shot draws")
+	data := fs.String("data", "", "`DIR`: a shapes, relations or webpages dataset (required)")
+	out := fs.String("out", "", "`DIR` for the pictures and summary.json (required)")
+	split := fs.String("split", "test", "`NAME` of the split to analyse")
+	trainSplit := fs.String("train-split", "train", "`NAME` of the split the few-shot landmarks, DCI and the arithmetic operator are fitted on")
+	seed := fs.Uint64("seed", 1, "seed `S` of the ELBO's noise, k-means, the SOM and few-shot draws")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

@@ -40,10 +40,14 @@ func TestTrainEvalInspect(t *testing.T) {
 	if code := run(context.Background(), []string{"train", "combo", "--data", data, "--out", out, "--epochs", "2", "--batch", "32", "--resume"}); code != 0 {
 		t.Fatalf("resume: exit %d", code)
 	}
-	// A checkpoint of another model is refused on --resume.
-	err := dispatch(context.Background(), []string{"train", "multilabel", "--data", data, "--out", out, "--epochs", "2", "--batch", "32", "--resume"})
-	if err == nil || !strings.Contains(err.Error(), "another model") {
+	// A checkpoint of another model is refused on --resume, naming what differs.
+	args := []string{"train", "multilabel", "--data", data, "--out", out, "--epochs", "2", "--batch", "32", "--resume"}
+	err := dispatch(context.Background(), args)
+	if err == nil || !strings.Contains(err.Error(), "MODEL combo → multilabel") {
 		t.Fatalf("resume with another model: %v", err)
+	}
+	if code := run(context.Background(), args); code != 2 {
+		t.Fatalf("resume with another model: exit %d, want 2", code)
 	}
 }
 

@@ -15,12 +15,12 @@ import (
 
 func runBench(ctx context.Context, args []string) error {
 	fs := newFlags("bench")
-	suiteName := fs.String("suite", "quick", "suite: quick, standard or full")
-	out := fs.String("out", "", "JSONL file of records (default results/<suite>.jsonl)")
-	cache := fs.String("cache", "", "dataset cache folder (default: the user cache folder)")
+	suiteName := fs.String("suite", "quick", "`NAME` of the suite: quick, standard or full")
+	out := fs.String("out", "", "JSONL `FILE` of records, appended to (default results/<suite>.jsonl)")
+	cache := fs.String("cache", "", "dataset cache `DIR` (default: the user cache folder)")
 	verify := fs.Bool("verify", false, "run every task twice and fail if any score differs")
-	format := fs.String("format", "table", "leaderboard format: table, markdown, csv or json")
-	tasks := fs.String("tasks", "", "run only these tasks of the suite, comma-separated (default: all)")
+	format := fs.String("format", "table", "leaderboard `FORMAT`: table, markdown, csv or json")
+	tasks := fs.String("tasks", "", "run only these `TASKS` of the suite, comma-separated (default: all)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -67,6 +67,7 @@ func runBench(ctx context.Context, args []string) error {
 	if bar != nil {
 		bar.Finish()
 	}
+	err = onInterrupt(ctx, err, func() string { return benchInterrupted(*out) })
 	if len(recs) > 0 {
 		fmt.Println()
 		if werr := bench.WriteBoards(os.Stdout, bench.Aggregate(recs), *format); werr != nil && err == nil {
@@ -81,7 +82,7 @@ func runBench(ctx context.Context, args []string) error {
 
 func runLeaderboard(ctx context.Context, args []string) error {
 	fs := newFlags("leaderboard")
-	format := fs.String("format", "table", "table, markdown, csv or json")
+	format := fs.String("format", "table", "`FORMAT`: table, markdown, csv or json")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -110,4 +111,22 @@ func runLeaderboard(ctx context.Context, args []string) error {
 		return usageErrorf("leaderboard: comparing files renders as table or markdown")
 	}
 	return bench.WriteComparison(os.Stdout, pos, sets, *format)
+}
+
+// benchInterrupted says what an interrupted bench kept: bench.Run appends
+// each run's record as soon as it finishes and skips, on a rerun, the runs
+// already recorded in the file.
+func benchInterrupted(out string) string {
+	recs, err := bench.ReadRecords(out)
+	if err != nil {
+		return fmt.Sprintf("the records already appended to %s are kept (the run in progress is lost); rerun the same command to continue: it skips the runs recorded there", out)
+	}
+	if len(recs) == 0 {
+		return fmt.Sprintf("no run had finished, so %s holds no records; rerun the same command to start again", out)
+	}
+	what := fmt.Sprintf("the %d records of finished runs in %s are kept", len(recs), out)
+	if len(recs) == 1 {
+		what = fmt.Sprintf("the record of the finished run in %s is kept", out)
+	}
+	return fmt.Sprintf("%s (the run in progress is lost); rerun the same command to continue: it skips the runs recorded there", what)
 }

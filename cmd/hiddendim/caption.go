@@ -9,11 +9,11 @@ import (
 
 func runCaption(ctx context.Context, args []string) error {
 	fs := newFlags("caption")
-	data := fs.String("data", "", "relations or counting dataset folder (required)")
-	out := fs.String("out", "", "folder for the PNG strips (required)")
-	split := fs.String("split", "test", "split to caption")
-	n := fs.Int("n", 8, "samples to caption")
-	beam := fs.Int("beam", 1, "beam width (1: greedy)")
+	data := fs.String("data", "", "`DIR`: a relations, counting or webpages dataset like the captioner's (required)")
+	out := fs.String("out", "", "`DIR` for the PNG strips (required)")
+	split := fs.String("split", "test", "`NAME` of the split to caption")
+	n := fs.Int("n", 8, "`N` samples to caption")
+	beam := fs.Int("beam", 1, "beam `WIDTH` (1: greedy)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

@@ -15,13 +15,14 @@ func newFlags(name string) *flag.FlagSet {
 }
 
 // parseInterleaved parses flags that may come before, between or after the
-// positional arguments, and returns the positionals.
+// positional arguments, and returns the positionals. -h, -help and --help
+// return a helpRequest, which dispatch answers with the command's help.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				return nil, usageErrorf("%s: see `hiddendim help`", fs.Name())
+				return nil, helpRequest{fs}
 			}
 			return nil, usageErrorf("%s: %v", fs.Name(), err)
 		}

@@ -12,16 +12,16 @@ import (
 
 func runGenerate(ctx context.Context, args []string) error {
 	fs := newFlags("generate")
-	out := fs.String("out", "", "output folder (required)")
-	n := fs.String("n", "", "samples in a single split named train")
-	splits := fs.String("splits", "", "split layout, e.g. train=1000,test=200")
-	seed := fs.Uint64("seed", 0, "seed")
+	out := fs.String("out", "", "output `DIR` (required)")
+	n := fs.String("n", "", "`N` samples in a single split named train")
+	splits := fs.String("splits", "", "split `LAYOUT`, e.g. train=1000,test=200 (default: the dataset's, see list)")
+	seed := fs.Uint64("seed", 0, "seed `S` every sample is derived from")
 	var sets listFlag
-	fs.Var(&sets, "set", "config key=value (repeatable)")
-	holdout := fs.String("holdout", "", "combinations only in the test split, e.g. \"red triangle,blue circle\"")
-	shard := fs.String("shard", "", "write only shard K/N (0-based K)")
-	workers := fs.Int("workers", 0, "render workers (default: all cores)")
-	format := fs.String("format", "png", "png or npz")
+	fs.Var(&sets, "set", "config `key=value` (repeatable; see describe DATASET)")
+	holdout := fs.String("holdout", "", "`COMBINATIONS` only in the test split, e.g. \"red triangle,blue circle\"")
+	shard := fs.String("shard", "", "write only shard `K/N` (0-based K)")
+	workers := fs.Int("workers", 0, "`W` render workers (default: all cores)")
+	format := fs.String("format", "png", "file `FORMAT`: png or npz (npz: shapes and clevrlite only)")
 	overwrite := fs.Bool("overwrite", false, "replace a complete dataset at --out")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -85,6 +85,9 @@ func runGenerate(ctx context.Context, args []string) error {
 	opts.Progress = bar.Set
 	m, err := generators.Write(ctx, spec, opts)
 	bar.Finish()
+	err = onInterrupt(ctx, err, func() string {
+		return fmt.Sprintf("%s is incomplete and has no manifest, so nothing reads it as a dataset; rerun the same command to write it again", *out)
+	})
 	if err != nil {
 		if errors.Is(err, generators.ErrExists) || errors.Is(err, generators.ErrOutNotEmpty) || errors.Is(err, generators.ErrNotFixedSize) {
 			return asUsage(err)

@@ -9,10 +9,10 @@ import (
 
 func runInspect(ctx context.Context, args []string) error {
 	fs := newFlags("inspect")
-	data := fs.String("data", "", "dataset folder (required)")
-	out := fs.String("out", "", "folder for the PNGs (required)")
-	split := fs.String("split", "test", "split to draw samples from")
-	n := fs.Int("n", 4, "samples to draw activation maps for")
+	data := fs.String("data", "", "dataset `DIR` like the classifier's (required)")
+	out := fs.String("out", "", "`DIR` for the PNGs (required)")
+	split := fs.String("split", "test", "`NAME` of the split to draw samples from")
+	n := fs.Int("n", 4, "`N` samples to draw activation maps for")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

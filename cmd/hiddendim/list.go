@@ -11,8 +11,12 @@ import (
 )
 
 func runList(ctx context.Context, args []string) error {
-	if len(args) > 0 {
-		return usageErrorf("list takes no arguments")
+	pos, err := parseInterleaved(newFlags("list"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("list takes no arguments, got %v", pos)
 	}
 	reg := datasets()
 	t := tablewriter.NewWriter(os.Stdout)
@@ -33,10 +37,14 @@ func splitsString(ss []generators.SplitSize) string {
 }
 
 func runDescribe(ctx context.Context, args []string) error {
-	if err := exactly(args, 1, "one DATASET (see `hiddendim list`)"); err != nil {
+	pos, err := parseInterleaved(newFlags("describe"), args)
+	if err != nil {
 		return err
 	}
-	ds, err := datasets().Lookup(args[0])
+	if err := exactly(pos, 1, "one DATASET (see `hiddendim list`)"); err != nil {
+		return err
+	}
+	ds, err := datasets().Lookup(pos[0])
 	if err != nil {
 		return asUsage(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/hiddendim/hiddendim/bench"
 )
 
 const usage = `hiddendim: synthetic datasets with full ground truth, and reproducible benchmarks.
@@ -22,15 +24,15 @@ Usage:
   hiddendim merge SHARD_DIR... --out DIR     join shards into the unsharded dataset
   hiddendim list                             datasets and their versions
   hiddendim describe DATASET                 features and config keys with defaults
-  hiddendim verify DIR                       check every file against the checksums
-  hiddendim show DIR --out grid.png [--n 64] [--split NAME] [--cols 8]
+  hiddendim verify DIR [--regenerate K]      check the files, the manifest and K re-rendered samples
+  hiddendim show DIR --out grid.png|grid.jpg [--n 64] [--split NAME] [--cols 8]
 
-  hiddendim bench [--suite quick|standard|full] [--out FILE] [--cache DIR] [--verify]
-                  [--format table|markdown|csv|json]
+  hiddendim bench [--suite quick|standard|full] [--tasks NAME,...] [--out FILE] [--cache DIR]
+                  [--verify] [--format table|markdown|csv|json]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
   hiddendim train multilabel|combo|perlabel|vae|attention|no-attention --data DIR --out DIR
                   [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]
-                  [--labels shape,color] [--resume]
+                  [--labels shape,color] [--resume | --overwrite]
                   [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)
                   [--beam 1]                                                   (captioners)
   hiddendim eval CHECKPOINT --data DIR [--split test]
@@ -40,6 +42,9 @@ Usage:
                                              a VAE's latent space: scores, plots, strips
   hiddendim caption CHECKPOINT --data DIR --out DIR [--n 8] [--beam 1] [--split test]
                                              captions with one attention overlay per word
+
+  hiddendim help COMMAND                     one command's usage, every flag and an example
+                                             (also: hiddendim COMMAND --help)
 
 Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
 `
@@ -68,30 +73,41 @@ func commands() map[string]command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first Ctrl-C the command winds down; a second one ends
+		// the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	os.Exit(run(ctx, os.Args[1:]))
 }
 
 // run executes args and maps the outcome to an exit code, in one place.
 func run(ctx context.Context, args []string) int {
 	err := dispatch(ctx, args)
-	if err == nil {
+	if err == nil || errors.Is(err, errHelp) {
 		return 0
 	}
-	if errors.Is(err, errHelp) {
-		return 0
-	}
-	fmt.Fprintln(os.Stderr, "hiddendim:", err)
 	var u usageError
+	var mismatch *bench.MismatchError
 	switch {
-	case errors.As(err, &u):
+	case errors.As(err, &u) || errors.As(err, &mismatch) || errors.Is(err, bench.ErrCheckpointExists):
+		fmt.Fprintln(os.Stderr, "hiddendim:", err)
 		return 2
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
-		fmt.Fprintln(os.Stderr, "hiddendim: interrupted; the output is incomplete and has no manifest")
+		var in interruptedError
+		if errors.As(err, &in) {
+			fmt.Fprintln(os.Stderr, "hiddendim: interrupted;", in.note())
+		} else {
+			fmt.Fprintln(os.Stderr, "hiddendim: interrupted")
+		}
 		return 130
 	}
+	fmt.Fprintln(os.Stderr, "hiddendim:", err)
 	return 1
 }
 
+// errHelp means help was asked for and shown: exit 0.
 var errHelp = errors.New("help shown")
 
 func dispatch(ctx context.Context, args []string) error {
@@ -100,15 +116,49 @@ func dispatch(ctx context.Context, args []string) error {
 		return usageErrorf("no command given")
 	}
 	name := args[0]
-	if name == "help" || name == "-h" || name == "--help" {
-		fmt.Print(usage)
-		return errHelp
+	if name == "help" || isHelpFlag(name) {
+		switch len(args) {
+		case 1:
+			fmt.Print(usage)
+			return errHelp
+		case 2:
+			if isHelpFlag(args[1]) {
+				return printHelpTo(ctx, "help")
+			}
+			return printHelpTo(ctx, args[1])
+		}
+		return usageErrorf("help: want at most one COMMAND, got %v", args[1:])
 	}
 	cmd, ok := commands()[name]
 	if !ok {
 		return usageErrorf("unknown command %q; run `hiddendim help` for the list", name)
 	}
-	return cmd(ctx, args[1:])
+	if len(args) > 1 && isHelpFlag(args[1]) {
+		return printHelpTo(ctx, name)
+	}
+	err := cmd(ctx, args[1:])
+	var h helpRequest
+	if errors.As(err, &h) {
+		return printHelpTo(ctx, name)
+	}
+	return err
+}
+
+// interruptedError is a command's error after Ctrl-C, with what the
+// command kept and how to continue, which only it knows.
+type interruptedError struct {
+	error
+	note func() string
+}
+
+func (e interruptedError) Unwrap() error { return e.error }
+
+// onInterrupt attaches, when ctx was cancelled, the note run prints.
+func onInterrupt(ctx context.Context, err error, note func() string) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	return interruptedError{err, note}
 }
 
 // usageError marks an error as the user's: exit code 2.

@@ -10,7 +10,7 @@ import (
 
 func runMerge(ctx context.Context, args []string) error {
 	fs := newFlags("merge")
-	out := fs.String("out", "", "output folder (required)")
+	out := fs.String("out", "", "output `DIR` (required)")
 	overwrite := fs.Bool("overwrite", false, "replace a complete dataset at --out")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {

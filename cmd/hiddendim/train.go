@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -15,22 +16,23 @@ var trainModels = []string{models.MultiLabel, models.Combo, models.PerLabel, ben
 
 func runTrain(ctx context.Context, args []string) error {
 	fs := newFlags("train")
-	data := fs.String("data", "", "dataset folder (required)")
-	out := fs.String("out", "", "folder for model.ckpt and metrics.json (required)")
-	epochs := fs.Int("epochs", 5, "epochs")
-	batch := fs.Int("batch", 64, "minibatch size")
-	lr := fs.Float64("lr", 2e-3, "Adam learning rate")
-	schedule := fs.String("schedule", "constant", "learning-rate schedule: constant, or cosine (anneals --lr to 0)")
-	seed := fs.Uint64("seed", 1, "seed of the initial weights and shuffles")
-	labels := fs.String("labels", "", "label features to predict (default: all)")
-	trainSplit := fs.String("train-split", "train", "split to train on")
-	testSplit := fs.String("test-split", "test", "split to score on (\"\" for none)")
-	resume := fs.Bool("resume", false, "continue from --out/model.ckpt")
-	latentSize := fs.Int("latent", 0, "vae: size of z (default 10)")
-	beta := fs.Float64("beta", 0, "vae: weight of the KL term (default 1)")
-	likelihood := fs.String("likelihood", "", "vae: observation model, bernoulli (default) or gaussian (σ = 0.1)")
-	beam := fs.Int("beam", 1, "attention, no-attention: beam width the test split is scored with (1: greedy)")
-	lambda := fs.Float64("lambda", -1, "attention: weight of the doubly stochastic attention penalty (default: the reference captioner's)")
+	data := fs.String("data", "", "dataset `DIR` (required)")
+	out := fs.String("out", "", "`DIR` for model.ckpt and metrics.json (required)")
+	epochs := fs.Int("epochs", 5, "`N` passes over the training split")
+	batch := fs.Int("batch", 64, "minibatch `SIZE`")
+	lr := fs.Float64("lr", 2e-3, "Adam learning `RATE`")
+	schedule := fs.String("schedule", "constant", "learning-rate `SCHEDULE`: constant, or cosine (anneals --lr to 0)")
+	seed := fs.Uint64("seed", 1, "seed `S` of the initial weights and shuffles")
+	labels := fs.String("labels", "", "`LABELS` to predict, comma-separated (default: all)")
+	trainSplit := fs.String("train-split", "train", "`NAME` of the split to train on")
+	testSplit := fs.String("test-split", "test", "`NAME` of the split to score on (\"\" for none)")
+	resume := fs.Bool("resume", false, "continue from --out/model.ckpt, also to more --epochs; every other setting must match")
+	overwrite := fs.Bool("overwrite", false, "replace a checkpoint in --out by a new run")
+	latentSize := fs.Int("latent", 0, "vae: `SIZE` of z (default 10)")
+	beta := fs.Float64("beta", 0, "vae: `WEIGHT` of the KL term (default 1)")
+	likelihood := fs.String("likelihood", "", "vae: observation `MODEL`, bernoulli (default) or gaussian (σ = 0.1)")
+	beam := fs.Int("beam", 1, "attention, no-attention: beam `WIDTH` the test split is scored with (1: greedy)")
+	lambda := fs.Float64("lambda", -1, "attention: `WEIGHT` of the doubly stochastic attention penalty (default: the reference captioner's)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -45,6 +47,9 @@ func runTrain(ctx context.Context, args []string) error {
 	if *data == "" || *out == "" {
 		return usageErrorf("train: --data DIR and --out DIR are required")
 	}
+	if *resume && *overwrite {
+		return usageErrorf("train: give --resume (continue the checkpoint in --out) or --overwrite (replace it), not both")
+	}
 	if *epochs < 1 || *batch < 1 || *lr <= 0 {
 		return usageErrorf("train: want --epochs and --batch at least 1 and --lr above 0")
 	}
@@ -55,25 +60,43 @@ func runTrain(ctx context.Context, args []string) error {
 		*schedule = "" // the budget's default
 	}
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
-		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule}, Seed: *seed}
+		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule}, Seed: *seed, Overwrite: *overwrite}
+	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, lambda: *lambda,
+		latent: *latentSize, beta: *beta, likelihood: *likelihood})
+	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
+}
+
+// trainFlags are the train flags only some models take.
+type trainFlags struct {
+	resume     bool
+	labels     string
+	beam       int
+	lambda     float64
+	latent     int
+	beta       float64
+	likelihood string
+}
+
+// trainModel trains arch with the flags that model takes.
+func trainModel(ctx context.Context, arch string, run bench.Training, f trainFlags) error {
 	if arch == bench.AttentionArch || arch == bench.NoAttentionArch {
-		if *beam < 1 {
-			return usageErrorf("train: --beam %d: want at least 1", *beam)
+		if f.beam < 1 {
+			return usageErrorf("train: --beam %d: want at least 1", f.beam)
 		}
-		return trainCaptioner(ctx, bench.CaptionTrainOptions{Training: run, Arch: arch, Beam: *beam, Lambda: *lambda, Resume: *resume})
+		return trainCaptioner(ctx, bench.CaptionTrainOptions{Training: run, Arch: arch, Beam: f.beam, Lambda: f.lambda, Resume: f.resume})
 	}
 	if arch == bench.VAEKind {
-		if *likelihood != "" && *likelihood != models.Bernoulli && *likelihood != models.Gaussian {
-			return usageErrorf("train: --likelihood %q: want %s or %s", *likelihood, models.Bernoulli, models.Gaussian)
+		if f.likelihood != "" && f.likelihood != models.Bernoulli && f.likelihood != models.Gaussian {
+			return usageErrorf("train: --likelihood %q: want %s or %s", f.likelihood, models.Bernoulli, models.Gaussian)
 		}
-		if *latentSize < 0 || *beta < 0 {
+		if f.latent < 0 || f.beta < 0 {
 			return usageErrorf("train: want --latent and --beta at least 0")
 		}
-		return trainVAE(ctx, bench.VAETrainOptions{Training: run, Resume: *resume, Latent: *latentSize, Beta: *beta, Likelihood: *likelihood})
+		return trainVAE(ctx, bench.VAETrainOptions{Training: run, Resume: f.resume, Latent: f.latent, Beta: f.beta, Likelihood: f.likelihood})
 	}
-	o := bench.TrainOptions{Training: run, Arch: arch, Resume: *resume}
-	if *labels != "" {
-		o.Labels = strings.Split(*labels, ",")
+	o := bench.TrainOptions{Training: run, Arch: arch, Resume: f.resume}
+	if f.labels != "" {
+		o.Labels = strings.Split(f.labels, ",")
 	}
 	tp := newTrainProgress("train "+arch, "mean loss %.4f")
 	o.OnStep, o.OnEpoch = tp.step, tp.epoch
@@ -83,16 +106,31 @@ func runTrain(ctx context.Context, args []string) error {
 		return err
 	}
 	if scores != nil {
-		fmt.Printf("%s on %s/%s:\n", arch, *data, *testSplit)
+		fmt.Printf("%s on %s/%s:\n", arch, run.Data, run.Test)
 		return printScores(scores)
 	}
 	return nil
 }
 
+// trainInterrupted says what an interrupted train kept: the checkpoint of
+// the last finished epoch, if any, and how to continue from it.
+func trainInterrupted(out string, overwrite bool) string {
+	path := filepath.Join(out, bench.CheckpointFile)
+	ck, err := models.LoadCheckpoint(path)
+	if err != nil {
+		return fmt.Sprintf("no epoch finished, so %s holds no checkpoint; rerun the same command to start again", out)
+	}
+	how := "rerun the same command with --resume to continue from it"
+	if overwrite {
+		how = "rerun the same command with --resume in place of --overwrite to continue from it"
+	}
+	return fmt.Sprintf("the checkpoint of epoch %d is kept at %s; %s", ck.Epoch, path, how)
+}
+
 func runEval(ctx context.Context, args []string) error {
 	fs := newFlags("eval")
-	data := fs.String("data", "", "dataset folder (required)")
-	split := fs.String("split", "test", "split to score on")
+	data := fs.String("data", "", "dataset `DIR` (required)")
+	split := fs.String("split", "test", "`NAME` of the split to score on")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

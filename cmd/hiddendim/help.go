@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// helpEntry is one command's help: how it is called, what it does, and an
+// example. Its flags come from the command's own FlagSet, so that a flag
+// cannot exist without being listed.
+type helpEntry struct {
+	synopsis, summary, example string
+}
+
+// helpEntries is the help of every command, keyed by its name.
+func helpEntries() map[string]helpEntry {
+	return map[string]helpEntry{
+		"generate": {
+			"hiddendim generate DATASET --out DIR [--n N | --splits train=N,test=M] [--seed S] [--set key=value ...]\n" +
+				"                   [--holdout \"red triangle,...\"] [--shard K/N] [--workers W] [--format png|npz] [--overwrite]",
+			"render a dataset into DIR: the samples of each split and a manifest with their checksums.\n" +
+				"`hiddendim describe DATASET` lists the config keys --set takes; npz covers shapes and clevrlite only.",
+			"hiddendim generate shapes --out data/shapes --splits train=1000,test=200 --seed 7",
+		},
+		"merge": {
+			"hiddendim merge SHARD_DIR... --out DIR [--overwrite]",
+			"join the shards written with generate --shard K/N into the unsharded dataset.",
+			"hiddendim merge data/s0 data/s1 --out data/shapes",
+		},
+		"list": {
+			"hiddendim list",
+			"list the datasets, their versions and default splits.",
+			"hiddendim list",
+		},
+		"describe": {
+			"hiddendim describe DATASET",
+			"print a dataset's features (default config) and its config keys with their defaults.",
+			"hiddendim describe relations",
+		},
+		"verify": {
+			"hiddendim verify DIR [--regenerate K]",
+			"check every file against its checksum and the manifest against its generator; --regenerate K\n" +
+				"re-renders K samples spread over the splits and compares them (default: a few).",
+			"hiddendim verify data/shapes",
+		},
+		"show": {
+			"hiddendim show DIR --out grid.png|grid.jpg [--n 64] [--split NAME] [--cols 8]",
+			"draw a contact sheet of a dataset's first samples, as PNG or JPEG (by the --out extension).",
+			"hiddendim show data/shapes --out shapes.png --n 32",
+		},
+		"bench": {
+			"hiddendim bench [--suite quick|standard|full] [--tasks NAME,...] [--out FILE] [--cache DIR] [--verify]\n" +
+				"                [--format table|markdown|csv|json]",
+			"run a benchmark suite: generate its datasets (cached), train and score every (task, model, seed),\n" +
+				"append one record per run to --out and print the leaderboard. A rerun with the same --out skips\n" +
+				"the runs already recorded there.",
+			"hiddendim bench --suite standard --tasks vae-shapes,caption-relations",
+		},
+		"leaderboard": {
+			"hiddendim leaderboard FILE... [--format table|markdown|csv|json]",
+			"re-render the records bench wrote; several files side by side (table or markdown).",
+			"hiddendim leaderboard results/standard.jsonl --format markdown",
+		},
+		"train": {
+			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention --data DIR --out DIR\n" +
+				"                [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]\n" +
+				"                [--labels shape,color] [--train-split train] [--test-split test] [--resume | --overwrite]\n" +
+				"                [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)\n" +
+				"                [--beam 1] [--lambda L]                                      (captioners)",
+			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +
+				"(DIR/metrics.json). Classifiers train on datasets with labels (shapes, counting), the VAE on\n" +
+				"shapes, relations and webpages, the captioners on relations, counting and webpages.\n" +
+				"--resume continues the checkpoint in DIR, also to more --epochs (not with --schedule cosine, whose\n" +
+				"rate depends on the total epochs); every other setting must match. A checkpoint in DIR is never\n" +
+				"replaced without --overwrite.",
+			"hiddendim train multilabel --data data/shapes --out runs/ml --epochs 10",
+		},
+		"eval": {
+			"hiddendim eval CHECKPOINT --data DIR [--split test]",
+			"score a classifier's checkpoint on a split of a dataset like the one it was trained on.",
+			"hiddendim eval runs/ml/model.ckpt --data data/shapes",
+		},
+		"inspect": {
+			"hiddendim inspect CHECKPOINT --data DIR --out DIR [--n 4] [--split test]",
+			"draw a classifier's first-layer filters and its activation maps for --n samples, as PNGs.",
+			"hiddendim inspect runs/ml/model.ckpt --data data/shapes --out runs/ml/inspect",
+		},
+		"analyze": {
+			"hiddendim analyze CHECKPOINT --data DIR --out DIR [--split test] [--train-split train] [--seed 1]",
+			"analyse a VAE's latent space: scores, plots and strips, and summary.json.",
+			"hiddendim analyze runs/vae/model.ckpt --data data/shapes --out runs/vae/analysis",
+		},
+		"caption": {
+			"hiddendim caption CHECKPOINT --data DIR --out DIR [--n 8] [--beam 1] [--split test]",
+			"caption --n samples with a captioner's checkpoint: one strip per sample, the image and one\n" +
+				"attention overlay per word, and the scores over those samples.",
+			"hiddendim caption runs/att/model.ckpt --data data/relations --out runs/att/captions --n 4",
+		},
+		"help": {
+			"hiddendim help [COMMAND]",
+			"print the list of commands, or one command's usage with every flag, its default and an example.\n" +
+				"`hiddendim COMMAND --help` and `-h` do the same.",
+			"hiddendim help train",
+		},
+	}
+}
+
+// helpRequest is what parseInterleaved returns for -h, -help and --help: it
+// carries the command's flags so that dispatch can print them.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h helpRequest) Error() string { return h.fs.Name() + ": help requested" }
+
+// isHelpFlag reports whether arg asks for help.
+func isHelpFlag(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// showHelp writes the help of the command name to w.
+func showHelp(ctx context.Context, w io.Writer, name string) error {
+	text, _, err := helpText(ctx, name)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, text)
+	return err
+}
+
+// helpText renders the help of the command name and returns it with the
+// command's flags; the flags are nil for a command that defines none. The
+// flags are found by running the command with --help, which every command
+// that parses flags answers with a helpRequest before doing anything.
+func helpText(ctx context.Context, name string) (string, *flag.FlagSet, error) {
+	e, ok := helpEntries()[name]
+	if !ok {
+		return "", nil, usageErrorf("help: unknown command %q; known: %s", name, strings.Join(commandNames(), ", "))
+	}
+	var fs *flag.FlagSet
+	if cmd, ok := commands()[name]; ok {
+		var h helpRequest
+		if err := cmd(ctx, []string{"--help"}); errors.As(err, &h) {
+			fs = h.fs
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "hiddendim %s: %s\n\nUsage:\n  %s\n", name, e.summary, e.synopsis)
+	if fs != nil {
+		var flags []*flag.Flag
+		fs.VisitAll(func(f *flag.Flag) { flags = append(flags, f) })
+		if len(flags) > 0 {
+			b.WriteString("\nFlags:\n")
+		}
+		for _, f := range flags {
+			kind, usage := flag.UnquoteUsage(f)
+			head := "  --" + f.Name
+			if kind != "" {
+				head += " " + kind
+			}
+			fmt.Fprintf(&b, "%-26s %s", head, usage)
+			if !isZeroDefault(f) && !strings.Contains(usage, "(default") {
+				fmt.Fprintf(&b, " (default %s)", f.DefValue)
+			}
+			b.WriteString("\n")
+		}
+	}
+	fmt.Fprintf(&b, "\nExample:\n  %s\n", e.example)
+	return b.String(), fs, nil
+}
+
+// isZeroDefault reports whether a flag's default is its type's zero value,
+// which the help leaves unsaid: flags whose zero means "a default chosen
+// later" say that default in their usage text.
+func isZeroDefault(f *flag.Flag) bool {
+	switch f.DefValue {
+	case "", "0", "false":
+		return true
+	}
+	return false
+}
+
+// commandNames lists the commands, and help, in name order.
+func commandNames() []string {
+	names := []string{"help"}
+	for name := range commands() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// printHelpTo writes the help of name to stdout; it exists so that the
+// dispatcher reads as one line per case.
+func printHelpTo(ctx context.Context, name string) error {
+	if err := showHelp(ctx, os.Stdout, name); err != nil {
+		return err
+	}
+	return errHelp
+}
