@@ -1,6 +1,8 @@
 package webpages
 
 import (
+	"errors"
+	"fmt"
 	"image"
 	"sort"
 )
@@ -13,8 +15,25 @@ type Region struct {
 
 // RegionsFromMasks reads the regions of an instance mask and a class
 // mask: for every id but 0, the box of its pixels and its most common
-// class.
-func RegionsFromMasks(instance *image.Gray16, class *image.Gray) []Region {
+// class (class ids past the last class are not counted; a region none of
+// whose pixels has a known class is the background class). The two masks
+// must have the same bounds; it returns an error, and no regions, if they
+// do not, if either is nil, or if either's pixel slice is too short for
+// its bounds and stride.
+func RegionsFromMasks(instance *image.Gray16, class *image.Gray) ([]Region, error) {
+	if instance == nil || class == nil {
+		return nil, errors.New("webpages: RegionsFromMasks needs both masks, got a nil one")
+	}
+	if instance.Rect != class.Rect {
+		return nil, fmt.Errorf("webpages: the instance mask is %s (%dx%d) and the class mask %s (%dx%d): want the same bounds",
+			instance.Rect, instance.Rect.Dx(), instance.Rect.Dy(), class.Rect, class.Rect.Dx(), class.Rect.Dy())
+	}
+	if err := checkPix("instance", instance.Rect, instance.Stride, 2, len(instance.Pix)); err != nil {
+		return nil, err
+	}
+	if err := checkPix("class", class.Rect, class.Stride, 1, len(class.Pix)); err != nil {
+		return nil, err
+	}
 	type acc struct {
 		box    [4]int
 		counts [numClasses]int
@@ -55,7 +74,23 @@ func RegionsFromMasks(instance *image.Gray16, class *image.Gray) []Region {
 		}
 		out = append(out, Region{Class: best, Box: a.box})
 	}
-	return out
+	return out, nil
+}
+
+// checkPix reports whether an image of bounds r, stride and bpp bytes a
+// pixel can hold its pixels in n bytes: an image made by hand, not by
+// image.NewGray16 or a decoder, may not.
+func checkPix(name string, r image.Rectangle, stride, bpp, n int) error {
+	if r.Empty() {
+		return nil
+	}
+	if stride < r.Dx()*bpp {
+		return fmt.Errorf("webpages: the %s mask's stride is %d bytes, shorter than a row of %d pixels (%d bytes)", name, stride, r.Dx(), r.Dx()*bpp)
+	}
+	if need := (r.Dy()-1)*stride + r.Dx()*bpp; n < need {
+		return fmt.Errorf("webpages: the %s mask holds %d bytes, %dx%d pixels at stride %d need %d", name, n, r.Dx(), r.Dy(), stride, need)
+	}
+	return nil
 }
 
 // DecodeTree rebuilds a page tree from regions by containment: each

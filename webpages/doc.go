@@ -11,7 +11,11 @@
 // double and quadruple) holding titles, text, image placeholders and
 // buttons, and an optional footer. Layout is a pure function of the tree
 // and the page size; rendering is a pure function of the layout and the
-// sample's seed.
+// sample's seed. Every element paints only inside its box (text and the
+// image placeholder's cross are clipped to it), so the screenshot, the
+// masks and the boxes agree exactly: a pixel the instance mask gives to
+// the page, header, menu, container, a row or a column is that element's
+// fill.
 //
 // DecodeTree rebuilds a tree from regions (class and box), by containment:
 // the second stage of the research notes' segmentation-then-tree pipeline.

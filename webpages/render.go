@@ -3,10 +3,12 @@ package webpages
 import (
 	"image"
 	"image/color"
+	"image/draw"
 	"strings"
 	"sync"
 
 	"github.com/fogleman/gg"
+	"github.com/golang/freetype/raster"
 	"github.com/golang/freetype/truetype"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
@@ -35,6 +37,10 @@ type canvas struct {
 	class    *image.Gray
 	faces    map[int]font.Face
 	src      image.Uniform
+	lines    *raster.Rasterizer
+	ink      *raster.RGBAPainter
+	path     raster.Path
+	clip     image.RGBA // the current element's box: a view of dc's pixels
 }
 
 func newCanvas(w, h int) *canvas {
@@ -46,7 +52,8 @@ func newCanvas(w, h int) *canvas {
 		goFont = f
 	})
 	return &canvas{w: w, h: h, dc: gg.NewContext(w, h), instance: image.NewGray16(image.Rect(0, 0, w, h)),
-		class: image.NewGray(image.Rect(0, 0, w, h)), faces: map[int]font.Face{}}
+		class: image.NewGray(image.Rect(0, 0, w, h)), faces: map[int]font.Face{},
+		lines: raster.NewRasterizer(w, h), ink: &raster.RGBAPainter{Op: draw.Over}}
 }
 
 // face returns the embedded Go Regular at a pixel size, cached.
@@ -128,10 +135,9 @@ func fillRows(pix []byte, stride, bpp int, b [4]int, px []byte) {
 	}
 }
 
+// paint draws e inside its box and nowhere else: what it painted outside
+// would belong to another element in the masks.
 func (c *canvas) paint(e *Element) {
-	dc := c.dc
-	x0, y0 := float64(e.Box[0]), float64(e.Box[1])
-	w, h := float64(e.Box[2]-e.Box[0]), float64(e.Box[3]-e.Box[1])
 	switch e.Class {
 	case Button:
 		c.fillBox(e.Box, buttonFill[e.Style])
@@ -142,11 +148,7 @@ func (c *canvas) paint(e *Element) {
 		c.paragraph(e)
 	case Image:
 		c.fillBox(e.Box, fills[Image])
-		dc.SetColor(color.RGBA{127, 140, 141, 255})
-		dc.SetLineWidth(1)
-		dc.DrawLine(x0, y0, x0+w, y0+h)
-		dc.DrawLine(x0+w, y0, x0, y0+h)
-		dc.Stroke()
+		c.cross(e.Box, color.RGBA{127, 140, 141, 255})
 	case MenuItem:
 		c.fillBox(e.Box, fills[MenuItem])
 		c.label(e, darkText, 0)
@@ -156,6 +158,39 @@ func (c *canvas) paint(e *Element) {
 	default:
 		c.fillBox(e.Box, fills[e.Class])
 	}
+}
+
+// cross draws the image placeholder's diagonals, 1 px wide and
+// anti-aliased, clipped to box b: the painter writes into the box's
+// pixels alone, and drops every span or part of one outside them, so the
+// lines' soft edges cannot leave the box.
+func (c *canvas) cross(b [4]int, col color.RGBA) {
+	x0, y0, x1, y1 := fixed.I(b[0]), fixed.I(b[1]), fixed.I(b[2]), fixed.I(b[3])
+	c.path.Clear()
+	c.path.Start(fixed.Point26_6{X: x0, Y: y0})
+	c.path.Add1(fixed.Point26_6{X: x1, Y: y1})
+	c.path.Start(fixed.Point26_6{X: x1, Y: y0})
+	c.path.Add1(fixed.Point26_6{X: x0, Y: y1})
+	c.lines.UseNonZeroWinding = true
+	c.lines.Clear()
+	c.lines.AddStroke(c.path, fixed.I(1), raster.RoundCapper, raster.RoundJoiner)
+	c.ink.Image = c.within(b)
+	c.ink.SetColor(col)
+	c.lines.Rasterize(c.ink)
+}
+
+// within returns the page's pixels inside box b as an image of their own,
+// what SubImage gives without allocating one per call: a painter or a
+// drawer clips to its bounds, which are empty if b is.
+func (c *canvas) within(b [4]int) *image.RGBA {
+	if b[2] <= b[0] || b[3] <= b[1] {
+		c.clip = image.RGBA{}
+		return &c.clip
+	}
+	img := c.dc.Image().(*image.RGBA)
+	c.clip = image.RGBA{Pix: img.Pix[img.PixOffset(b[0], b[1]) : img.PixOffset(b[2]-1, b[3]-1)+4], Stride: img.Stride,
+		Rect: image.Rect(b[0], b[1], b[2], b[3])}
+	return &c.clip
 }
 
 // label draws e.Text on one line, vertically centered, at a size that
@@ -182,14 +217,16 @@ func (c *canvas) label(e *Element, col color.RGBA, align float64) {
 	m := face.Metrics()
 	// Center the ascent-to-descent band in the box.
 	base := e.Box[1] + (h+m.Ascent.Round()-m.Descent.Round())/2
-	c.text(face, col, s, x, base)
+	c.text(face, col, s, x, base, e.Box)
 }
 
 // text draws s with its baseline at y, straight into the pixels (gg's
-// DrawString resamples every glyph through a general transform).
-func (c *canvas) text(face font.Face, col color.RGBA, s string, x, y int) {
+// DrawString resamples every glyph through a general transform), clipped
+// to box b: a descender or an overhanging glyph that would leave the box
+// is cut at its edge.
+func (c *canvas) text(face font.Face, col color.RGBA, s string, x, y int, b [4]int) {
 	c.src.C = col
-	d := font.Drawer{Dst: c.dc.Image().(*image.RGBA), Src: &c.src, Face: face, Dot: fixed.P(x, y)}
+	d := font.Drawer{Dst: c.within(b), Src: &c.src, Face: face, Dot: fixed.P(x, y)}
 	d.DrawString(s)
 }
 
@@ -207,7 +244,7 @@ func (c *canvas) paragraph(e *Element) {
 		if y+px/4 > e.Box[3] { // keep descenders inside the box
 			break
 		}
-		c.text(face, textGray, line, e.Box[0]+2, y)
+		c.text(face, textGray, line, e.Box[0]+2, y, e.Box)
 		y += lineH
 	}
 }

@@ -81,7 +81,10 @@ func TestDecoderRebuildsTheTrueTree(t *testing.T) {
 		p := testPlan(t, mod)
 		pages(t, p, 120, func(i int, ex *Example, r *renderer, _ generators.Sample) {
 			n++
-			regions := RegionsFromMasks(r.page.instance, r.page.class)
+			regions, err := RegionsFromMasks(r.page.instance, r.page.class)
+			if err != nil {
+				t.Fatal(err)
+			}
 			got := DecodeTree(regions, p.cfg.ImageSize, p.cfg.ImageSize, 0)
 			if !sameLayout(got, ex.Tree) {
 				t.Fatalf("page %d (%s): decoded %s, true %s", i, ex.Caption, PrintDSL(got), PrintDSL(ex.Tree))
@@ -110,7 +113,10 @@ func TestDecoderSurvivesNoise(t *testing.T) {
 	p := testPlan(t, nil)
 	rng := rand.New(rand.NewPCG(3, 3))
 	pages(t, p, 40, func(i int, ex *Example, r *renderer, _ generators.Sample) {
-		regions := RegionsFromMasks(r.page.instance, r.page.class)
+		regions, err := RegionsFromMasks(r.page.instance, r.page.class)
+		if err != nil {
+			t.Fatal(err)
+		}
 		// Jitter every box by up to 3 px, drop a fifth of the regions,
 		// add spurious ones, and mislabel some.
 		var noisy []Region
