@@ -96,7 +96,10 @@ type CaptionSet struct {
 	// Masks hold each image's instance mask (0 background, k+1 object k).
 	Masks [][]uint8
 	// Objects hold each object's color and shape.
-	Objects     [][]scenes.Figure
+	Objects [][]scenes.Figure
+	// Scenes hold each sample's scene graph, which caption_truth judges
+	// generated captions against (relations and counting; nil for pages).
+	Scenes      []scenes.Scene
 	SplitSHA256 string
 }
 
@@ -154,8 +157,13 @@ func LoadCaptionSet(dir, split string) (*CaptionSet, error) {
 		if err != nil {
 			return nil, err
 		}
+		scene, err := decodeScene(rec, kind, n)
+		if err != nil {
+			return nil, err
+		}
 		s.Captions = append(s.Captions, ex.Caption)
 		s.Objects = append(s.Objects, ex.Objects)
+		s.Scenes = append(s.Scenes, scene)
 		s.Masks = append(s.Masks, grayPix(mask))
 	}
 	if err := sr.Err(); err != nil {
@@ -165,6 +173,22 @@ func LoadCaptionSet(dir, split string) (*CaptionSet, error) {
 		return nil, fmt.Errorf("bench: %s split %q is empty", dir, split)
 	}
 	return s, nil
+}
+
+// decodeScene reads a relations or counting record's scene graph.
+func decodeScene(rec generators.Record, kind string, imageSize int) (scenes.Scene, error) {
+	if kind == "counting" {
+		var ex scenes.CountingExample
+		if err := rec.Decode(&ex); err != nil {
+			return nil, err
+		}
+		return scenes.CountScene{Objects: ex.Objects, Relations: ex.Relations}, nil
+	}
+	var ex scenes.RelationsExample
+	if err := rec.Decode(&ex); err != nil {
+		return nil, err
+	}
+	return scenes.RelationScene{ImageSize: imageSize, Objects: ex.Objects}, nil
 }
 
 func grayPix(img image.Image) []uint8 {

@@ -26,6 +26,13 @@ type Generated struct {
 //     relation, compared slot by slot in canonical form; counting — the
 //     share of true groups (count, size, color, shape) the caption names;
 //     an unparsable caption gets no slot;
+//   - caption_truth (relations and counting): the caption parses and is
+//     true of the sample's scene graph, judged from its objects (and
+//     stacking edges) by scenes.RelationTrue or scenes.CountTrue, not
+//     compared with the true caption: every true wording counts, "red
+//     square next_to blue circle" as much as "red square left_of blue
+//     circle". The true captions score 1. It needs set.Scenes and does not
+//     apply to pages;
 //   - relation_accuracy_given_objects (relations): among two-figure scenes
 //     whose two figures the caption names right, the share it relates right;
 //   - bleu1…bleu4: corpus BLEU (see BLEU);
@@ -41,10 +48,14 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 	n := len(gen)
 	m := map[string]float64{}
 	var refs, cands [][]string
-	var exact, parsed, canon, slotsRight, slots, relRight, relTotal, tokRight, tokTotal float64
+	var exact, parsed, canon, slotsRight, slots, relRight, relTotal, tokRight, tokTotal, trueCaps float64
+	judged := set.Kind != "webpages" && len(set.Scenes) >= n
 	for i, g := range gen {
 		truth := set.Captions[i]
 		pred := Detokenize(g.Words)
+		if judged && set.Scenes[i].CaptionTrue(pred) {
+			trueCaps++
+		}
 		truthWords := Tokenize(truth)
 		refs, cands = append(refs, truthWords), append(cands, g.Words)
 		if slices.Equal(truthWords, g.Words) { // token for token (a page's line breaks are layout)
@@ -122,6 +133,9 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 	m["exact_match"] = exact / float64(n)
 	m["parse_rate"] = parsed / float64(n)
 	m["canonical_exact_match"] = canon / float64(n)
+	if judged {
+		m["caption_truth"] = trueCaps / float64(n)
+	}
 	if slots > 0 {
 		m["slot_accuracy"] = slotsRight / slots
 	}

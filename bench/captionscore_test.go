@@ -16,6 +16,11 @@ func TestCaptionScores(t *testing.T) {
 	set := &CaptionSet{Kind: "relations", Images: &models.CaptionData{Shape: [3]int{3, 4, 4}},
 		Captions: []string{"red square above blue circle", "red square above blue circle", "red square above blue circle", "red square above blue circle"},
 		Masks:    [][]uint8{mask, mask, mask, mask}, Objects: [][]scenes.Figure{objs, objs, objs, objs}}
+	// Scene graphs of 4 px canvases (2 px cells): the red square in the
+	// top-left cell above the blue circle in the bottom-left one.
+	column := scenes.RelationScene{ImageSize: 4, Objects: []scenes.Object{
+		{Color: "red", Shape: "square", Center: [2]float64{1, 1}}, {Color: "blue", Shape: "circle", Center: [2]float64{1, 3}}}}
+	set.Scenes = []scenes.Scene{column, column, column, column}
 	onA, onB, half := []float32{1, 0, 0, 0}, []float32{0, 0, 0, 1}, []float32{0.5, 0.5, 0, 0}
 	gen := []Generated{
 		// right, word for word; attention on the right figure each time
@@ -29,9 +34,11 @@ func TestCaptionScores(t *testing.T) {
 	}
 	m := CaptionScores(set, gen, 2, 2)
 	want := map[string]float64{
-		"exact_match":                     1.0 / 4,
-		"canonical_exact_match":           2.0 / 4,
-		"parse_rate":                      3.0 / 4,
+		"exact_match":           1.0 / 4,
+		"canonical_exact_match": 2.0 / 4,
+		"parse_rate":            3.0 / 4,
+		// the first two are true of the column, next_to is not.
+		"caption_truth":                   2.0 / 4,
 		"relation_accuracy_given_objects": 2.0 / 3,
 		// slots: 5 per caption; captions 1 and 2 all right; caption 3
 		// (canonical "blue circle next_to red square" vs "red square above
@@ -88,5 +95,69 @@ func TestPix2CodeScores(t *testing.T) {
 	}
 	if _, ok := m["attention_correctness"]; ok {
 		t.Error("attention correctness for pages, which have no figures")
+	}
+	if _, ok := m["caption_truth"]; ok {
+		t.Error("caption_truth for pages, which have no scene graph")
+	}
+}
+
+// TestCaptionTruthScoresEveryTrueWording scores wordings that canonical
+// equality calls wrong though they are true of the scene: caption_truth
+// counts them, canonical_exact_match does not.
+func TestCaptionTruthScoresEveryTrueWording(t *testing.T) {
+	side := scenes.RelationScene{ImageSize: 56, Objects: []scenes.Object{
+		{Color: "red", Shape: "square", Center: [2]float64{10, 40}}, {Color: "blue", Shape: "circle", Center: [2]float64{40, 42}}}}
+	tri := scenes.CountObject{Size: "large", Color: "red", Shape: "triangle"}
+	three := scenes.CountScene{Objects: []scenes.CountObject{tri, tri, tri},
+		Relations: []scenes.Relation{{Subject: 1, Predicate: "on_top_of", Object: 0}, {Subject: 2, Predicate: "on_top_of", Object: 1}}}
+	tests := []struct {
+		kind, truth string
+		scene       scenes.Scene
+		gen         []string
+		truthShare  float64
+		canonShare  float64
+	}{
+		{"relations", "red square left_of blue circle", side, []string{
+			"red square left_of blue circle",  // the generator's wording
+			"blue circle right_of red square", // its inverse: canonical too
+			"red square next_to blue circle",  // true, another predicate
+			"blue circle next_to red square",  // true
+			"blue circle left_of red square",  // subject and object swapped
+			"red square above blue circle",    // wrong relation
+			"red square",                      // one figure of two
+			"red square left_of",              // does not parse
+		}, 4.0 / 8, 2.0 / 8},
+		{"counting", "2 large red triangles, 1 triangle on top", three, []string{
+			"2 large red triangles, 1 triangle on top", // the generator's
+			"1 large red triangle, 2 triangles on top", // true, another base
+			"3 triangles",                               // true, counts
+			"3 large red triangles",                     // true, attributes
+			"one triangle on top of the other",          // a pair, not three
+			"2 large red triangles, 2 triangles on top", // wrong count
+			"2 large blue triangles, 1 triangle on top", // wrong color
+			"2 large red",                               // does not parse
+		}, 4.0 / 8, 1.0 / 8},
+	}
+	for _, tc := range tests {
+		t.Run(tc.kind, func(t *testing.T) {
+			n := len(tc.gen)
+			set := &CaptionSet{Kind: tc.kind, Images: &models.CaptionData{Shape: [3]int{3, 4, 4}}}
+			var gen []Generated
+			for _, g := range tc.gen {
+				set.Captions = append(set.Captions, tc.truth)
+				set.Scenes = append(set.Scenes, tc.scene)
+				gen = append(gen, Generated{Words: Tokenize(g)})
+			}
+			m := CaptionScores(set, gen, 1, 1)
+			if math.Abs(m["caption_truth"]-tc.truthShare) > 1e-12 || math.Abs(m["canonical_exact_match"]-tc.canonShare) > 1e-12 {
+				t.Errorf("caption_truth %v, canonical_exact_match %v over %d; want %v and %v", m["caption_truth"], m["canonical_exact_match"], n, tc.truthShare, tc.canonShare)
+			}
+			// Without scene graphs (a subset built without them) there is
+			// nothing to judge: no caption_truth rather than a 0.
+			set.Scenes = nil
+			if v, ok := CaptionScores(set, gen, 1, 1)["caption_truth"]; ok {
+				t.Errorf("caption_truth %v without scene graphs", v)
+			}
+		})
 	}
 }

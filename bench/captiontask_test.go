@@ -27,7 +27,7 @@ func TestCaptioningTask(t *testing.T) {
 		t.Fatalf("%d records, want attention/no-attention × greedy/beam", len(recs))
 	}
 	for _, r := range recs {
-		for _, name := range []string{"canonical_exact_match", "exact_match", "parse_rate", "slot_accuracy", "bleu1", "bleu4", "params"} {
+		for _, name := range []string{"canonical_exact_match", "caption_truth", "exact_match", "parse_rate", "slot_accuracy", "bleu1", "bleu4", "params"} {
 			if v, ok := r.Metrics[name]; !ok || math.IsNaN(v.Value) {
 				t.Errorf("%s: metric %s missing", r.Model, name)
 			}
@@ -108,5 +108,64 @@ func TestTrainCaptionerResumes(t *testing.T) {
 	other.Budget.LR = 1e-3
 	if _, err := TrainCaptioner(context.Background(), other); err == nil || !strings.Contains(err.Error(), "--lr 0.002 → 0.001") {
 		t.Fatalf("resuming under another budget: %v", err)
+	}
+}
+
+// TestCaptionTruthOfReferenceAndUntrained scores generated datasets'
+// own captions, which must all be true (caption_truth 1), and the
+// captions of an untrained captioner, which must score low.
+func TestCaptionTruthOfReferenceAndUntrained(t *testing.T) {
+	dir := t.TempDir()
+	small := map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"}
+	five := map[string]string{"image_size": "16", "size_min": "6", "size_max": "8", "relations": "above,below,next_to,left_of,right_of", "single_fraction": "0.1"}
+	for name, d := range map[string]struct {
+		gen      string
+		settings map[string]string
+	}{"relations": {"relations", small}, "five": {"relations", five}, "counting": {"counting", nil}} {
+		t.Run(name, func(t *testing.T) {
+			data := writeDataset(t, filepath.Join(dir, name), d.gen, d.settings, 64, 300)
+			set, err := LoadCaptionSet(data, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(set.Scenes) != set.Len() {
+				t.Fatalf("%d scene graphs for %d samples", len(set.Scenes), set.Len())
+			}
+			ref := make([]Generated, set.Len())
+			for i, c := range set.Captions {
+				ref[i].Words = Tokenize(c)
+			}
+			if v := CaptionScores(set, ref, 1, 1)["caption_truth"]; v != 1 {
+				t.Errorf("the reference captions score caption_truth %v, want 1", v)
+			}
+			// Each sample given its neighbour's caption: every caption
+			// parses, few are true of the scene they are given.
+			shifted := make([]Generated, set.Len())
+			for i := range shifted {
+				shifted[i].Words = Tokenize(set.Captions[(i+1)%set.Len()])
+			}
+			ms := CaptionScores(set, shifted, 1, 1)
+			t.Logf("neighbours' captions: caption_truth %.3f, parse_rate %.3f", ms["caption_truth"], ms["parse_rate"])
+			if ms["parse_rate"] != 1 || ms["caption_truth"] > 0.1 {
+				t.Errorf("neighbours' captions: parse_rate %v, caption_truth %v; want 1 and at most 0.1", ms["parse_rate"], ms["caption_truth"])
+			}
+			train, err := LoadCaptionSet(data, "train")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, vocab, err := NewCaptionerFor(train, AttentionArch, 3, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gen, err := GenerateCaptions(c, vocab, set, nil, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := CaptionScores(set, gen, 1, 1)
+			t.Logf("untrained: caption_truth %.3f, canonical_exact_match %.3f, parse_rate %.3f", m["caption_truth"], m["canonical_exact_match"], m["parse_rate"])
+			if m["caption_truth"] > 0.1 {
+				t.Errorf("an untrained captioner scores caption_truth %v, want at most 0.1", m["caption_truth"])
+			}
+		})
 	}
 }

@@ -56,8 +56,12 @@ type CountingExample struct {
 // Name returns "counting".
 func (Counting) Name() string { return "counting" }
 
-// Version is 1.0.1 (1.0.1: PNG files written by the faster encoder; pixels as in 1.0.0).
-func (Counting) Version() generators.Version { return generators.Version{Major: 1, Patch: 1} }
+// Version is 2.0.0 (1.0.1: PNG files written by the faster encoder; pixels
+// as in 1.0.0. 2.0.0: each stacking column gets one caption by
+// StackingCaption's rule: two figures of one shape are always "one <shape>
+// on top of the other", and the base takes every figure identical to the
+// bottom one; scenes and pixels as in 1.0.1, some captions changed).
+func (Counting) Version() generators.Version { return generators.Version{Major: 2} }
 
 // Description is one line for listings.
 func (Counting) Description() string {
@@ -176,7 +180,10 @@ func (r *countingRenderer) Render(key generators.SampleKey, rng *rand.Rand) (gen
 	var rels []Relation
 	switch family {
 	case Stacking:
-		objs, cap, rels = p.stack(rng)
+		var err error
+		if objs, cap, rels, err = p.stack(rng); err != nil {
+			return generators.Sample{}, fmt.Errorf("scenes: counting sample %s/%d: %w", key.Split, key.Index, err)
+		}
 	case Attributes:
 		objs, cap = p.attributes(rng)
 	default:
@@ -290,18 +297,20 @@ func (p *countingPlan) attributes(rng *rand.Rand) ([]placed, CountCaption) {
 }
 
 // stack: one column, a base of identical large figures at the bottom and
-// figures of one shape on top; or two figures of one shape, one on the other.
-func (p *countingPlan) stack(rng *rand.Rand) ([]placed, CountCaption, []Relation) {
+// figures of one shape on top; or two figures of one shape, one on the
+// other. The caption is StackingCaption's, a function of the column, not
+// the drawn base and top: a draw whose top figures happen to match the
+// base, or two figures of one shape drawn as base and top, admits more than
+// one true caption, and the generator writes one.
+func (p *countingPlan) stack(rng *rand.Rand) ([]placed, CountCaption, []Relation, error) {
 	col := rng.IntN(p.grid)
 	height := min(p.grid, p.cfg.MaxObjects)
 	var objs []placed
-	var c CountCaption
 	if rng.IntN(4) == 0 || height < 3 {
 		shape := p.pick(rng, p.cfg.Shapes)
 		for k := 0; k < 2; k++ {
 			objs = append(objs, placed{CountObject{Shape: shape, Color: p.pick(rng, p.cfg.Colors), Size: sizeNames[rng.IntN(2)]}, image.Pt(col, p.grid-1-k)})
 		}
-		c = CountCaption{Family: Stacking, Groups: []Group{{Count: 1, Shape: shape}, {Count: 1, Shape: shape}}, Pair: true}
 	} else {
 		total := 2 + rng.IntN(height-1) // 2..height
 		base := 1 + rng.IntN(total-1)
@@ -314,11 +323,18 @@ func (p *countingPlan) stack(rng *rand.Rand) ([]placed, CountCaption, []Relation
 			}
 			objs = append(objs, placed{o, image.Pt(col, p.grid-1-k)})
 		}
-		c = CountCaption{Family: Stacking, Groups: []Group{b, top}}
+	}
+	column := make([]CountObject, len(objs))
+	for k, o := range objs {
+		column[k] = o.obj
+	}
+	c, err := StackingCaption(column)
+	if err != nil {
+		return nil, CountCaption{}, nil, err
 	}
 	var rels []Relation
 	for k := 1; k < len(objs); k++ {
 		rels = append(rels, Relation{Subject: k, Predicate: "on_top_of", Object: k - 1})
 	}
-	return objs, c, rels
+	return objs, c, rels, nil
 }

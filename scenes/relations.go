@@ -18,14 +18,18 @@ type Relations struct{}
 
 // RelationsConfig configures Relations; start from DefaultConfig.
 type RelationsConfig struct {
-	ImageSize      int      `json:"image_size" help:"width and height of the canvas in pixels; each figure's cell is half of it"`
-	SizeMin        float64  `json:"size_min" help:"smallest figure: the diameter in pixels of the circle it is inscribed in"`
-	SizeMax        float64  `json:"size_max" help:"largest figure, likewise; at most the cell size"`
-	Jitter         float64  `json:"jitter" help:"how far a figure may move from its cell's center, as a fraction (0 to 1) of the room it leaves"`
-	Rotation       bool     `json:"rotation" help:"rotate figures uniformly over their symmetry period"`
-	Background     string   `json:"background" help:"background color: a color name or #rrggbb"`
-	Shapes         []string `json:"shapes" help:"shape vocabulary"`
-	Colors         []string `json:"colors" help:"color vocabulary"`
+	ImageSize  int      `json:"image_size" help:"width and height of the canvas in pixels; each figure's cell is half of it"`
+	SizeMin    float64  `json:"size_min" help:"smallest figure: the diameter in pixels of the circle it is inscribed in"`
+	SizeMax    float64  `json:"size_max" help:"largest figure, likewise; at most the cell size"`
+	Jitter     float64  `json:"jitter" help:"how far a figure may move from its cell's center, as a fraction (0 to 1) of the room it leaves"`
+	Rotation   bool     `json:"rotation" help:"rotate figures uniformly over their symmetry period"`
+	Background string   `json:"background" help:"background color: a color name or #rrggbb"`
+	Shapes     []string `json:"shapes" help:"shape vocabulary"`
+	Colors     []string `json:"colors" help:"color vocabulary"`
+	// Relations are the predicates captions may use. With left_of or
+	// right_of in the list, next_to is never written: a side-by-side pair
+	// is captioned with the more precise predicate (see RelationTrue for
+	// what each means).
 	Relations      []string `json:"relations" help:"predicates: above, below, next_to, left_of, right_of"`
 	Parts          bool     `json:"parts" help:"also write each figure alone on the canvas (parts/<id>_<k>.png), for latent arithmetic"`
 	SingleFraction float64  `json:"single_fraction" help:"share of samples (0 to <1) holding one figure and no relation"`
@@ -68,8 +72,11 @@ type RelationsExample struct {
 // Name returns "relations".
 func (Relations) Name() string { return "relations" }
 
-// Version is 1.0.1 (1.0.1: PNG files written by the faster encoder; pixels as in 1.0.0).
-func (Relations) Version() generators.Version { return generators.Version{Major: 1, Patch: 1} }
+// Version is 2.0.0 (1.0.1: PNG files written by the faster encoder; pixels
+// as in 1.0.0. 2.0.0: in a config with next_to and left_of or right_of, a
+// side-by-side pair is captioned with left_of or right_of, never next_to
+// (the default config's samples are as in 1.0.1)).
+func (Relations) Version() generators.Version { return generators.Version{Major: 2} }
 
 // Description is one line for listings.
 func (Relations) Description() string {
@@ -144,7 +151,7 @@ func (c *RelationsConfig) resolve() (*relationsPlan, error) {
 			p.figs = append(p.figs, Figure{col, sh})
 		}
 	}
-	for _, r := range c.Relations {
+	for _, r := range captionedRelations(c.Relations) {
 		for _, a := range p.figs {
 			for _, b := range p.figs {
 				p.pairs = append(p.pairs, Caption{a, r, b})
@@ -170,7 +177,13 @@ func (c *RelationsConfig) resolve() (*relationsPlan, error) {
 		}
 		triples[cp.Canonical()] = true
 	}
-	p.heldout = func(cp Caption) bool { return triples[cp.Canonical()] || pairs[[2]Figure{cp.A, cp.B}] }
+	p.heldout = func(cp Caption) bool {
+		// A held-out "A next_to B" holds out the left_of and right_of
+		// wordings of A and B side by side, which say it more precisely.
+		horizontal := cp.Rel == "left_of" || cp.Rel == "right_of"
+		return triples[cp.Canonical()] || pairs[[2]Figure{cp.A, cp.B}] ||
+			(horizontal && triples[Caption{A: cp.A, Rel: "next_to", B: cp.B}.Canonical()])
+	}
 	for _, cp := range p.pairs {
 		if !p.heldout(cp) {
 			p.seen = append(p.seen, cp)
@@ -183,6 +196,20 @@ func (c *RelationsConfig) resolve() (*relationsPlan, error) {
 		return nil, fmt.Errorf("relations config: %w", errors.Join(errs...))
 	}
 	return p, nil
+}
+
+// captionedRelations is the predicates the generator writes captions
+// with: the config's, less next_to when left_of or right_of is there too.
+// A side-by-side pair is true as next_to and as left_of or right_of; the
+// generator writes the more precise one, so that each scene has one
+// caption up to Caption.Canonical. A config with next_to and left_of but
+// not right_of still captions every side-by-side pair: "B left_of A" says
+// "A right_of B".
+func captionedRelations(rels []string) []string {
+	if !slices.Contains(rels, "left_of") && !slices.Contains(rels, "right_of") {
+		return rels
+	}
+	return slices.DeleteFunc(slices.Clone(rels), func(r string) bool { return r == "next_to" })
 }
 
 // New validates cfg (a *RelationsConfig) and returns its sampler.

@@ -231,3 +231,39 @@ func TestRelationsOnDiskDeterminism(t *testing.T) {
 }
 
 func BenchmarkRelations(b *testing.B) { writebench.Run(b, Relations{}, 10000, "samples") }
+
+// TestRelationsHoldoutNextToCoversLeftAndRight holds out "red square
+// next_to blue circle" in a config that writes left_of and right_of in its
+// place: every side-by-side wording of the two figures must be held out.
+func TestRelationsHoldoutNextToCoversLeftAndRight(t *testing.T) {
+	cfg := relConfig(t, "relations=above,below,next_to,left_of,right_of", "holdout=red square next_to blue circle")
+	red, blue := Figure{"red", "square"}, Figure{"blue", "circle"}
+	isHeld := func(c string) bool {
+		cp, err := ParseCaption(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp.Rel == "next_to" {
+			t.Fatalf("%q: next_to is written beside left_of and right_of", c)
+		}
+		horizontal := cp.Rel == "left_of" || cp.Rel == "right_of"
+		return horizontal && (cp.A == red && cp.B == blue || cp.A == blue && cp.B == red)
+	}
+	renderRel(t, cfg, "train", 3000, func(i int, ex *RelationsExample, s generators.Sample) {
+		if isHeld(ex.Caption) || ex.Heldout {
+			t.Fatalf("train sample %d is held out: %q", i, ex.Caption)
+		}
+	})
+	held := 0
+	renderRel(t, cfg, "test", 3000, func(i int, ex *RelationsExample, s generators.Sample) {
+		if isHeld(ex.Caption) != ex.Heldout {
+			t.Fatalf("test sample %d %q: heldout %v", i, ex.Caption, ex.Heldout)
+		}
+		if ex.Heldout {
+			held++
+		}
+	})
+	if held == 0 {
+		t.Fatal("the test split has no held-out samples")
+	}
+}
