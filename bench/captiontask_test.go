@@ -55,9 +55,12 @@ func TestTrainCaptionerAndPictures(t *testing.T) {
 	if _, ok := scores["bleu4"]; !ok {
 		t.Errorf("no BLEU in %v", scores)
 	}
-	files, _, err := CaptionPictures(filepath.Join(out, CheckpointFile), data, "test", filepath.Join(dir, "pics"), 3, 2)
+	files, picScores, err := CaptionPictures(filepath.Join(out, CheckpointFile), data, "test", filepath.Join(dir, "pics"), 3, 2)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, ok := picScores["caption_truth"]; !ok {
+		t.Errorf("caption's scores have no caption_truth: %v", picScores)
 	}
 	if len(files) != 3 {
 		t.Fatalf("wrote %v", files)

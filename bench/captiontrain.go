@@ -156,13 +156,16 @@ func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string
 		}
 		files = append(files, p)
 	}
-	// Pages have no masks or objects: only scenes' sets are cut to n.
+	// Pages have no masks, objects or scene graphs: only scenes' sets are cut to n.
 	sub := &CaptionSet{Kind: set.Kind, Images: set.Images, Captions: set.Captions[:n]}
 	if set.Masks != nil {
 		sub.Masks = set.Masks[:n]
 	}
 	if set.Objects != nil {
 		sub.Objects = set.Objects[:n]
+	}
+	if set.Scenes != nil {
+		sub.Scenes = set.Scenes[:n]
 	}
 	return files, CaptionScores(sub, gen, gh, gw), nil
 }
