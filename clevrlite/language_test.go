@@ -202,8 +202,10 @@ func FuzzExecuteParsed(f *testing.F) {
 }
 
 // fuzzTree builds a program tree from b, unchecked: any function name
-// (and some that are not), any parameter, any number of inputs, nil
-// inputs and cycles back to the root.
+// (and some that are not), mostly with the parameter and number of inputs
+// its signature wants, so that most trees fail on kinds if at all, but
+// also with any parameter and any number of inputs, nil inputs and cycles
+// back to the root. Once b is used up, nodes take no more inputs.
 type fuzzTree struct {
 	b    []byte
 	root *Program
@@ -218,15 +220,37 @@ func (ft *fuzzTree) next() int {
 	return c
 }
 
+// fuzzParams are parameters by the kind a signature wants, then some that
+// no function takes.
+var fuzzParams = map[string][]string{
+	"":          {""},
+	"color":     {"red", "green", "blue"},
+	"shape":     {"square", "circle"},
+	"direction": {"left", "right", "above", "below"},
+	"position":  {"1", "2", "3", "6"},
+	"pair":      {"1,2", "1,6", "2,3"},
+	"bad":       {"", "mauve", "up", "0", "65", "3,2", "x", "1,", "01"},
+}
+
 func (ft *fuzzTree) node(depth int) *Program {
 	names := append(FunctionNames(), "", "nope")
-	params := []string{"", "red", "mauve", "square", "left", "up", "1", "3", "6", "0", "65", "1,6", "2,3", "3,2", "x"}
-	p := &Program{Fn: names[ft.next()%len(names)], Param: params[ft.next()%len(params)]}
+	p := &Program{Fn: names[ft.next()%len(names)]}
 	if ft.root == nil {
 		ft.root = p
 	}
-	n := ft.next() % 4
+	var paramKind string
+	var n int
+	if fn, ok := lookup(p.Fn); ok && ft.next() < 224 {
+		paramKind, n = fn.sig.param, len(fn.sig.inputs)
+	} else {
+		paramKind, n = "bad", ft.next()%4
+	}
+	params := fuzzParams[paramKind]
+	p.Param = params[ft.next()%len(params)]
 	for range n {
+		if len(ft.b) == 0 {
+			break
+		}
 		switch c := ft.next(); {
 		case c == 255:
 			p.Inputs = append(p.Inputs, nil)
@@ -244,11 +268,12 @@ func (ft *fuzzTree) node(depth int) *Program {
 // then answers as the parsed program does.
 func FuzzExecuteUnchecked(f *testing.F) {
 	f.Add([]byte{})
-	f.Add([]byte{23, 0, 0})                                // query_shape(): the panic
-	f.Add([]byte{3, 0, 1, 27, 0, 0})                       // count(scene())
-	f.Add([]byte{3, 0, 1, 254})                            // count(count(...)), a cycle
-	f.Add([]byte{3, 0, 1, 255})                            // count(<nil>)
-	f.Add([]byte{30, 11, 1, 23, 0, 1, 20, 8, 1, 27, 0, 0}) // with_swap[1,6](query_shape(position[6](scene())))
+	f.Add([]byte{23, 255, 0, 0})        // query_shape(): the panic
+	f.Add([]byte{3, 0, 0, 0, 27, 0, 0}) // count(scene())
+	f.Add([]byte{3, 0, 0, 254})         // count(count(...)), a cycle
+	f.Add([]byte{3, 0, 0, 255})         // count(<nil>)
+	// with_swap[1,6](query_shape(position[6](scene())))
+	f.Add([]byte{30, 0, 1, 0, 23, 0, 0, 0, 20, 0, 3, 0, 27, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ft := &fuzzTree{b: b}
 		p := ft.node(0)
