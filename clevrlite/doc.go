@@ -6,8 +6,12 @@
 // unique, closest, count, between, …). It has a compact text form,
 // "query_shape(closest(unique(filter_color[red](scene()))))", which Parse
 // reads (reporting the byte where it breaks) and String prints; Execute
-// runs it on a Scene. Every answer in the dataset is the result of
-// executing its stored program: none is written separately.
+// runs it on a Scene. Execute type-checks as Parse does, so a program tree
+// built by hand that does not type-check is an error, never a panic. The
+// language is one table of functions (language.go), each with its
+// signature and the opcode that executes it. Every answer in the dataset
+// is the result of executing its stored program: none is written
+// separately.
 //
 // The default config, sortofclevr, matches the reference Sort-of-CLEVR
 // generator: 75×75 white images of six objects, one per color, squares of

@@ -377,8 +377,9 @@ type candidate struct {
 	q        Question // without the answer
 }
 
-// candidates lists, per family, every question it can ask.
-func candidates(fams []family, v vocab, k *compiler) [][]candidate {
+// candidates lists, per family, every question it can ask. Its error, a
+// family whose program does not type-check, is a bug of this package.
+func candidates(fams []family, v vocab, k *compiler) ([][]candidate, error) {
 	out := make([][]candidate, len(fams))
 	for fi := range fams {
 		f := &fams[fi]
@@ -396,14 +397,22 @@ func candidates(fams []family, v vocab, k *compiler) [][]candidate {
 			}
 			prog := f.program(x)
 			q.Program = prog.String()
-			c := candidate{fam: f, prog: prog, code: k.compile(prog), q: q}
+			c := candidate{fam: f, prog: prog, q: q}
+			var err error
+			if c.code, err = k.compile(prog); err != nil {
+				return nil, fmt.Errorf("clevrlite: family %s: %w", f.name, err)
+			}
 			for _, v := range f.degenerate.variants(prog) {
-				c.variants = append(c.variants, k.compile(v))
+				w, err := k.compile(v)
+				if err != nil {
+					return nil, fmt.Errorf("clevrlite: family %s: %w", f.name, err)
+				}
+				c.variants = append(c.variants, w)
 			}
 			out[fi] = append(out[fi], c)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // build executes a candidate's program on the scene and fills in the answer.

@@ -2,8 +2,6 @@ package clevrlite
 
 import (
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -15,91 +13,24 @@ type Program struct {
 	Inputs []*Program `json:"inputs,omitempty"`
 }
 
-// kind is a value type of the language.
-type kind int
-
-const (
-	kSet kind = iota // a set of objects
-	kObj             // one object
-	kBool
-	kInt
-	kShape
-	kColor
-	kAny // with_swap's input and result: any kind, the same
-)
-
-var kindNames = [...]string{"set", "object", "bool", "int", "shape", "color", "any"}
-
-func (k kind) String() string { return kindNames[k] }
-
-// signature is a function's parameter kind ("" for none), input kinds and
-// result kind.
-type signature struct {
-	param  string // "", "color", "shape" or "direction"
-	inputs []kind
-	out    kind
-}
-
-// functions is the language: CLEVR's basic functions, the sort-of-CLEVR
-// relations, and the ternary functions of the reference generator.
-var functions = map[string]signature{
-	"scene":        {"", nil, kSet},
-	"filter_color": {"color", []kind{kSet}, kSet},
-	"filter_shape": {"shape", []kind{kSet}, kSet},
-	"unique":       {"", []kind{kSet}, kObj},
-	"relate":       {"direction", []kind{kObj}, kSet},
-	"closest":      {"", []kind{kObj}, kObj},
-	"furthest":     {"", []kind{kObj}, kObj},
-	"same_shape":   {"", []kind{kObj}, kSet},
-	"same_color":   {"", []kind{kObj}, kSet},
-	"count":        {"", []kind{kSet}, kInt},
-	"exist":        {"", []kind{kSet}, kBool},
-	"query_shape":  {"", []kind{kObj}, kShape},
-	"query_color":  {"", []kind{kObj}, kColor},
-	"is_left":      {"", []kind{kObj}, kBool},
-	"is_top":       {"", []kind{kObj}, kBool},
-	"equal_int":    {"", []kind{kInt, kInt}, kBool},
-	"less_than":    {"", []kind{kInt, kInt}, kBool},
-	"greater_than": {"", []kind{kInt, kInt}, kBool},
-	"equal_shape":  {"", []kind{kShape, kShape}, kBool},
-	"equal_color":  {"", []kind{kColor, kColor}, kBool},
-	"union":        {"", []kind{kSet, kSet}, kSet},
-	"intersect":    {"", []kind{kSet, kSet}, kSet},
-	"between":      {"", []kind{kObj, kObj}, kSet},
-	"on_line":      {"", []kind{kObj, kObj}, kSet},
-	"obtuse":       {"", []kind{kObj, kObj}, kSet},
-	"and":          {"", []kind{kBool, kBool}, kBool},
-	"or":           {"", []kind{kBool, kBool}, kBool},
-	"not":          {"", []kind{kBool}, kBool},
-	// Sequences: objects ordered left to right (ties top to bottom), 1-based.
-	"position":    {"position", []kind{kSet}, kObj},
-	"position_of": {"", []kind{kObj}, kInt},
-	// with_swap[i,j](X) is X evaluated in the scene where the objects at
-	// positions i and j have traded places: an intervention.
-	"with_swap": {"pair", []kind{kAny}, kAny},
-}
-
-// Directions are relate's parameters.
-var directions = []string{"left", "right", "above", "below"}
-
-// FunctionNames lists the language's functions, sorted.
-func FunctionNames() []string {
-	names := make([]string, 0, len(functions))
-	for n := range functions {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// String prints the program's text form, which Parse reads back.
+// String prints the program's text form, which Parse reads back. A
+// program Parse would not accept still prints: a nil node as <nil>, and
+// nodes nested deeper than Parse allows (a cycle, say) as "...".
 func (p *Program) String() string {
 	var b strings.Builder
-	p.write(&b)
+	p.write(&b, 0)
 	return b.String()
 }
 
-func (p *Program) write(b *strings.Builder) {
+func (p *Program) write(b *strings.Builder, depth int) {
+	switch {
+	case p == nil:
+		b.WriteString("<nil>")
+		return
+	case depth > maxDepth:
+		b.WriteString("...")
+		return
+	}
 	b.WriteString(p.Fn)
 	if p.Param != "" {
 		b.WriteString("[" + p.Param + "]")
@@ -109,12 +40,14 @@ func (p *Program) write(b *strings.Builder) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		in.write(b)
+		in.write(b, depth+1)
 	}
 	b.WriteByte(')')
 }
 
-// ProgramError says where a program's text stops making sense.
+// ProgramError says where a program stops making sense: where its text
+// does not parse or type-check (Parse), or, for a program built by hand,
+// which node of its text form does not type-check (Execute).
 type ProgramError struct {
 	Input string
 	Pos   int // byte offset
@@ -179,15 +112,16 @@ func (p *progParser) paramToken() string {
 // node parses one call; depth bounds nesting so that hostile input cannot
 // exhaust the stack.
 func (p *progParser) node(depth int) (*Program, kind, error) {
-	if depth > 64 {
-		return nil, 0, p.errf(p.pos, "programs nest at most 64 deep")
+	if depth > maxDepth {
+		return nil, 0, p.errf(p.pos, "programs nest at most %d deep", maxDepth)
 	}
 	start := p.pos
 	name := p.ident()
-	sig, ok := functions[name]
+	fn, ok := lookup(name)
 	if !ok {
 		return nil, 0, p.errf(start, "want a function (%s), got %q", strings.Join(FunctionNames(), ", "), name)
 	}
+	sig := fn.sig
 	prog := &Program{Fn: name}
 	if p.pos < len(p.in) && p.in[p.pos] == '[' {
 		p.pos++
@@ -205,6 +139,7 @@ func (p *progParser) node(depth int) (*Program, kind, error) {
 	if err := p.expect('('); err != nil {
 		return nil, 0, err
 	}
+	first := kAny
 	for i := range sig.inputs {
 		if i > 0 {
 			if err := p.expect(','); err != nil {
@@ -219,7 +154,10 @@ func (p *progParser) node(depth int) (*Program, kind, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		if sig.inputs[i] != kAny && k != sig.inputs[i] {
+		if i == 0 {
+			first = k
+		}
+		if !sig.accepts(i, k) {
 			return nil, 0, p.errf(at, "%s input %d wants a %s, %s gives a %s", name, i+1, sig.inputs[i], in.Fn, k)
 		}
 		prog.Inputs = append(prog.Inputs, in)
@@ -227,48 +165,5 @@ func (p *progParser) node(depth int) (*Program, kind, error) {
 	if err := p.expect(')'); err != nil {
 		return nil, 0, err
 	}
-	out := sig.out
-	if out == kAny {
-		out = kindOf(prog.Inputs[0])
-	}
-	return prog, out, nil
-}
-
-// kindOf is the result kind of a type-checked program.
-func kindOf(p *Program) kind {
-	if out := functions[p.Fn].out; out != kAny {
-		return out
-	}
-	return kindOf(p.Inputs[0])
-}
-
-func checkParam(want, got string) error {
-	var known []string
-	switch want {
-	case "":
-		return fmt.Errorf("takes no parameter")
-	case "position":
-		if n, err := strconv.Atoi(got); err != nil || n < 1 || n > 64 || strconv.Itoa(n) != got {
-			return fmt.Errorf("want a position 1 to 64, got %q", got)
-		}
-		return nil
-	case "pair":
-		a, b, ok := strings.Cut(got, ",")
-		i, err1 := strconv.Atoi(a)
-		j, err2 := strconv.Atoi(b)
-		if !ok || err1 != nil || err2 != nil || i < 1 || j <= i || j > 64 || fmt.Sprintf("%d,%d", i, j) != got {
-			return fmt.Errorf("want two positions i,j with 1 <= i < j <= 64, got %q", got)
-		}
-		return nil
-	case "color":
-		known = allColorNames()
-	case "shape":
-		known = allShapeNames()
-	case "direction":
-		known = directions
-	}
-	if !slices.Contains(known, got) {
-		return fmt.Errorf("want a %s (%s), got %q", want, strings.Join(known, ", "), got)
-	}
-	return nil
+	return prog, sig.result(first), nil
 }

@@ -176,7 +176,10 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 		p.vocab = vocab{colors: colorNames[:], shapes: shapeNames[:], objects: len(colorNames)}
 	}
 	p.compiled.share = true
-	p.cands = candidates(p.fams, p.vocab, &p.compiled)
+	var err error
+	if p.cands, err = candidates(p.fams, p.vocab, &p.compiled); err != nil {
+		return nil, err
+	}
 	p.byGroup = map[string][]int{}
 	for fi, f := range p.fams {
 		p.byGroup[f.group] = append(p.byGroup[f.group], fi)
