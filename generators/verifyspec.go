@@ -82,15 +82,15 @@ func checkSpec(m *Manifest, reg *Registry, bad func(string, ...any)) Sampler {
 		bad("version: %q is not MAJOR.MINOR.PATCH", m.Version)
 		return nil
 	} else if ver != ds.Version() {
-		bad("version: %s, but this hiddendim renders %s %s and can check only that version; regenerate the dataset, or verify it with the hiddendim that wrote it",
-			ver, m.Dataset, ds.Version())
+		bad("dataset/version: %s %s, but this hiddendim renders %s %s and can check only that; regenerate the dataset, or verify it with the hiddendim that wrote it",
+			m.Dataset, ver, m.Dataset, ds.Version())
 		return nil
 	}
 	cfg := ds.DefaultConfig()
 	dec := json.NewDecoder(bytes.NewReader(m.Config))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
-		bad("config: not a %s config: %v", m.Dataset, err)
+		bad("dataset/config: the config is not a %s config: %v", m.Dataset, err)
 		return nil
 	}
 	canon, err := json.Marshal(cfg)
