@@ -219,6 +219,11 @@ func TestPickSpreadsOverSplits(t *testing.T) {
 			}
 		})
 	}
+	// Shares of 2.5 each: the rounding down leaves one to give.
+	even := &Manifest{SplitOrder: []string{"a", "b"}, Splits: map[string]SplitInfo{"a": {Count: 10}, "b": {Count: 10}}}
+	if p := pick(even, 5, 1); len(p["a"])+len(p["b"]) != 5 {
+		t.Errorf("picked %d and %d of two equal splits for k=5, want 5 in all", len(p["a"]), len(p["b"]))
+	}
 	if slices.Equal(pick(m, 8, 1)["train"], pick(m, 8, 2)["train"]) {
 		t.Error("seeds 1 and 2 pick the same samples")
 	}
@@ -269,4 +274,31 @@ func mustRead(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestReadManifestRejects(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ReadManifest(filepath.Join(dir, "none")); !errors.Is(err, ErrNoManifest) {
+		t.Errorf("a folder without a manifest: %v, want ErrNoManifest", err)
+	}
+	tests := []struct{ name, json, want string }{
+		{"not json", `{"dataset":`, "unexpected end"},
+		{"no dataset", `{"splits":{"a":{}},"split_order":["a"]}`, "no dataset or splits"},
+		{"repeated split", `{"dataset":"shapes","splits":{"a":{}},"split_order":["a","a"]}`, `split_order: bad or repeated split "a"`},
+		{"split not in order", `{"dataset":"shapes","splits":{"a":{},"b":{}},"split_order":["a"]}`, `splits: "b" is not in split_order`},
+		{"bad split name", `{"dataset":"shapes","splits":{"../a":{}},"split_order":["../a"]}`, `bad or repeated split "../a"`},
+		{"unknown kind", `{"dataset":"shapes","features":[{"kind":"nope"}],"splits":{"a":{}},"split_order":["a"]}`, `unknown feature kind "nope"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-"))
+			os.MkdirAll(d, 0o755)
+			if err := os.WriteFile(filepath.Join(d, ManifestFile), []byte(tt.json), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ReadManifest(d); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ReadManifest: %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
 }
