@@ -229,26 +229,62 @@ func TestPickSpreadsOverSplits(t *testing.T) {
 	}
 }
 
-// FuzzReadManifest feeds manifest.json bytes to ReadManifest and, when
-// they parse, to Verify and VerifySpec (without re-rendering) over a folder
-// that holds only the manifest: none may panic, and anything they accept
-// must be a dataset they can describe.
+// FuzzReadManifest feeds manifest.json bytes to parseManifest, which is
+// ReadManifest after reading the file: no input may panic, and anything it
+// accepts must name a dataset and list each split once.
 func FuzzReadManifest(f *testing.F) {
-	dir := f.TempDir()
-	for _, format := range []Format{FormatPNG, FormatNPZ} {
-		out := filepath.Join(dir, string(format))
-		writeSmall(f, out, format, Shard{})
-		f.Add(mustRead(f, filepath.Join(out, ManifestFile)))
-		shard := filepath.Join(dir, string(format)+"-shard")
-		writeSmall(f, shard, format, Shard{1, 2})
-		f.Add(mustRead(f, filepath.Join(shard, ManifestFile)))
+	// Real manifests, written by `hiddendim generate shapes --splits
+	// train=50,test=10` (png; npz) and with --shard 1/3.
+	seeds, err := filepath.Glob(filepath.Join("testdata", "manifests", "*.json"))
+	if err != nil || len(seeds) == 0 {
+		f.Fatalf("no seed manifests in testdata/manifests: %v", err)
+	}
+	for _, p := range seeds {
+		f.Add(mustRead(f, p))
 	}
 	f.Add([]byte(`{"dataset":"shapes","splits":{"train":{"count":-1,"checksums":"../../x"}},"split_order":["train"]}`))
 	f.Add([]byte(`{"dataset":"shapes","config":{"image_size":1e9},"splits":{"a":{}},"split_order":["a","a"]}`))
 	f.Add([]byte(`{"dataset":"x","features":[{"kind":"nope"}]}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d := t.TempDir()
+		m, err := parseManifest(b, ManifestFile)
+		if err != nil {
+			if m != nil {
+				t.Fatal("ReadManifest returned a manifest and an error")
+			}
+			return
+		}
+		if m.Dataset == "" || len(m.Splits) != len(m.SplitOrder) {
+			t.Fatalf("ReadManifest accepted dataset %q with splits %v, order %v", m.Dataset, m.Splits, m.SplitOrder)
+		}
+	})
+}
+
+// FuzzVerifyManifest feeds manifest.json bytes to ReadManifest and, when
+// they parse, to Verify and VerifySpec (without re-rendering) over a folder
+// that holds only the manifest: none may panic, and anything they accept
+// must be a dataset they can describe.
+func FuzzVerifyManifest(f *testing.F) {
+	// Real manifests, written by `hiddendim generate shapes --splits
+	// train=50,test=10` (png; npz) and with --shard 1/3.
+	seeds, err := filepath.Glob(filepath.Join("testdata", "manifests", "*.json"))
+	if err != nil || len(seeds) == 0 {
+		f.Fatalf("no seed manifests in testdata/manifests: %v", err)
+	}
+	for _, p := range seeds {
+		f.Add(mustRead(f, p))
+	}
+	dir := f.TempDir()
+	f.Add([]byte(`{"dataset":"shapes","splits":{"train":{"count":-1,"checksums":"../../x"}},"split_order":["train"]}`))
+	f.Add([]byte(`{"dataset":"shapes","config":{"image_size":1e9},"splits":{"a":{}},"split_order":["a","a"]}`))
+	f.Add([]byte(`{"dataset":"x","features":[{"kind":"nope"}]}`))
+	f.Add([]byte(`null`))
+	// One folder for every input: a fuzz worker runs its inputs one at a time.
+	d := filepath.Join(dir, "fuzz")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
 		if err := os.WriteFile(filepath.Join(d, ManifestFile), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
