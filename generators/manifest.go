@@ -98,26 +98,46 @@ func (s Shard) Range(n int) (lo, hi int) {
 	return int(int64(n) * int64(s.Index) / int64(s.Count)), int(int64(n) * int64(s.Index+1) / int64(s.Count))
 }
 
+// ErrNoManifest is wrapped by ReadManifest's error when the folder has no
+// manifest.json: it is not a dataset, or its generation did not finish.
+var ErrNoManifest = errors.New("no " + ManifestFile)
+
 // ReadManifest reads dir/manifest.json. A folder without one is reported as
-// incomplete, since the manifest is written last.
+// incomplete, since the manifest is written last; that error wraps
+// ErrNoManifest. ReadManifest checks the manifest's form (JSON, a dataset
+// name, splits with valid names, each listed once in split_order), not
+// what it says; Verify and VerifySpec check that.
 func ReadManifest(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	path := filepath.Join(dir, ManifestFile)
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("generators: %s has no %s: it is not a dataset, or its generation did not finish", dir, ManifestFile)
+		return nil, fmt.Errorf("generators: %s has %w: it is not a dataset, or its generation did not finish", dir, ErrNoManifest)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("generators: %w", err)
 	}
+	return parseManifest(b, path)
+}
+
+// parseManifest decodes a manifest's bytes; path names it in errors.
+func parseManifest(b []byte, path string) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("generators: %s: %w", filepath.Join(dir, ManifestFile), err)
+		return nil, fmt.Errorf("generators: %s: %w", path, err)
 	}
 	if m.Dataset == "" || len(m.Splits) == 0 {
-		return nil, fmt.Errorf("generators: %s: no dataset or splits", filepath.Join(dir, ManifestFile))
+		return nil, fmt.Errorf("generators: %s: no dataset or splits", path)
 	}
+	seen := map[string]bool{}
 	for _, name := range m.SplitOrder {
-		if _, ok := m.Splits[name]; !ok || !validSplitName(name) {
-			return nil, fmt.Errorf("generators: %s: bad split %q", filepath.Join(dir, ManifestFile), name)
+		if _, ok := m.Splits[name]; !ok || !validSplitName(name) || seen[name] {
+			return nil, fmt.Errorf("generators: %s: split_order: bad or repeated split %q", path, name)
+		}
+		seen[name] = true
+	}
+	for name := range m.Splits {
+		if !seen[name] {
+			return nil, fmt.Errorf("generators: %s: splits: %q is not in split_order", path, name)
 		}
 	}
 	return &m, nil

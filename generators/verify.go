@@ -36,8 +36,11 @@ func (e *VerifyError) Error() string {
 // Verify checks a dataset folder against its manifest and checksums: every
 // listed file present with its recorded sha256, no file unlisted, each
 // split's SHA256SUMS matching the manifest and holding the manifest's
-// sample count. It returns nil when the folder is intact, a *VerifyError
-// when it is not, or another error when it cannot be read.
+// sample count, and the manifest's format, shard and split ranges
+// consistent with each other. It does not check what the manifest says
+// against the generator that wrote it: VerifySpec does. It returns nil when
+// the folder is intact, a *VerifyError when it is not, or another error
+// when it cannot be read.
 func Verify(dir string) error {
 	m, err := ReadManifest(dir)
 	if err != nil {
@@ -46,9 +49,20 @@ func Verify(dir string) error {
 	v := &VerifyError{Dir: dir}
 	bad := func(format string, a ...any) { v.Problems = append(v.Problems, fmt.Sprintf(format, a...)) }
 	listed := map[string]bool{ManifestFile: true}
+	if m.Format != FormatPNG && m.Format != FormatNPZ {
+		bad("format: %q, want png or npz", m.Format)
+	}
+	if sh := m.Shard; sh != nil && (sh.Count < 2 || sh.Index < 0 || sh.Index >= sh.Count) {
+		bad("shard: %d/%d, want K/N with 0 <= K < N and N >= 2", sh.Index, sh.Count)
+	}
 	for _, name := range m.SplitOrder {
 		info := m.Splits[name]
 		listed[name] = true
+		checkRange(m, name, info, bad)
+		if want := name + "/" + SumsFile; info.Checksums != want {
+			bad("splits.%s.checksums: %q, want %q", name, info.Checksums, want)
+			continue
+		}
 		sumsPath := filepath.Join(dir, filepath.FromSlash(info.Checksums))
 		sums, err := os.ReadFile(sumsPath)
 		if err != nil {
@@ -92,9 +106,18 @@ func Verify(dir string) error {
 		for _, e := range extra {
 			bad("%s: extra file, not in %s", e, info.Checksums)
 		}
-		if m.Format == FormatPNG && files["samples.jsonl"] {
-			if n, err := countLines(filepath.Join(dir, name, "samples.jsonl")); err == nil && n != info.Count {
-				bad("%s/samples.jsonl: %d samples, manifest says %d", name, n, info.Count)
+		switch m.Format {
+		case FormatPNG:
+			if !files["samples.jsonl"] {
+				bad("%s: lists no samples.jsonl, which format png has", info.Checksums)
+			} else if n, err := countLines(filepath.Join(dir, name, "samples.jsonl")); err == nil && n != info.Count {
+				bad("splits.%s.count: %d, but %s/samples.jsonl holds %d samples", name, info.Count, name, n)
+			}
+		case FormatNPZ:
+			if !files["data.npz"] {
+				bad("%s: lists no data.npz, which format npz has", info.Checksums)
+			} else {
+				checkNPZCount(filepath.Join(dir, name, "data.npz"), name, info, m.Features, bad)
 			}
 		}
 	}
@@ -108,6 +131,43 @@ func Verify(dir string) error {
 		return v
 	}
 	return nil
+}
+
+// checkRange checks a split's count, first index and total against each
+// other and against the manifest's shard.
+func checkRange(m *Manifest, name string, info SplitInfo, bad func(string, ...any)) {
+	if info.Count < 0 || info.First < 0 || info.Total < info.First+info.Count {
+		bad("splits.%s: count %d, first %d, total %d: want 0 <= first and first+count <= total", name, info.Count, info.First, info.Total)
+		return
+	}
+	sh := Shard{}
+	if m.Shard != nil {
+		sh = *m.Shard
+	}
+	if lo, hi := sh.Range(info.Total); lo != info.First || hi-lo != info.Count {
+		what := "the whole split"
+		if !sh.Whole() {
+			what = fmt.Sprintf("shard %d/%d", sh.Index, sh.Count)
+		}
+		bad("splits.%s: count %d from first %d of total %d, but %s of %d samples is count %d from first %d",
+			name, info.Count, info.First, info.Total, what, info.Total, hi-lo, lo)
+	}
+}
+
+// checkNPZCount checks that every array of an npz split holds the
+// manifest's sample count.
+func checkNPZCount(path, name string, info SplitInfo, features []Feature, bad func(string, ...any)) {
+	arrays, closeNPZ, err := openNPZ(path, npzFeatures(features))
+	if err != nil {
+		bad("%s/data.npz: %v", name, err)
+		return
+	}
+	defer closeNPZ()
+	for _, f := range npzFeatures(features) {
+		if n := arrays[f.Name].shape[0]; n != info.Count {
+			bad("splits.%s.count: %d, but %s/data.npz %s.npy holds %d samples", name, info.Count, name, f.Name, n)
+		}
+	}
 }
 
 func hexSum(b []byte) string {
