@@ -44,9 +44,9 @@ func helpEntries() map[string]helpEntry {
 			"hiddendim describe relations",
 		},
 		"verify": {
-			"hiddendim verify DIR [--regenerate K]",
+			"hiddendim verify DIR [--regenerate K] [--regenerate-seed S]",
 			"check every file against its checksum and the manifest against its generator; --regenerate K\n" +
-				"re-renders K samples spread over the splits and compares them (default: a few).",
+				"re-renders K samples spread over the splits from the manifest's spec and compares them (default 8).",
 			"hiddendim verify data/shapes",
 		},
 		"show": {

@@ -33,7 +33,7 @@ func TestExitCodes(t *testing.T) {
 		{"no out", []string{"generate", "shapes"}, 2, "--out DIR is required"},
 		{"exists", []string{"generate", "shapes", "--out", good, "--n", "3"}, 2, "--overwrite"},
 		{"verify ok", []string{"verify", good}, 0, ""},
-		{"verify missing", []string{"verify", filepath.Join(dir, "nothing")}, 2, "has no manifest.json"},
+		{"verify missing", []string{"verify", filepath.Join(dir, "nothing")}, 1, "has no manifest.json"},
 		{"describe unknown", []string{"describe", "nope"}, 2, "known: clevrlite, counting, relations, shapes, webpages"},
 		{"show bad split", []string{"show", good, "--out", filepath.Join(dir, "g.png"), "--split", "val"}, 2, `no split "val"`},
 		{"merge no shards", []string{"merge", "--out", filepath.Join(dir, "m")}, 2, "SHARD_DIR"},

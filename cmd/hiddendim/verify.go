@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/hiddendim/hiddendim/generators"
@@ -13,8 +12,8 @@ import (
 // manifest's spec against the files.
 func runVerify(ctx context.Context, args []string) error {
 	fs := newFlags("verify")
-	k := fs.Int("regenerate", generators.DefaultRegenerate, "re-render K samples, spread over every split, and compare records and decoded pixels with the files; 0 re-renders none (then an edited seed goes unnoticed)")
-	pickSeed := fs.Uint64("regenerate-seed", 0, "seed of the choice of samples to re-render")
+	k := fs.Int("regenerate", generators.DefaultRegenerate, "re-render `K` samples, spread over every split, and compare records and decoded pixels with the files; 0 re-renders none (then an edited seed goes unnoticed)")
+	pickSeed := fs.Uint64("regenerate-seed", 0, "seed `S` of the choice of samples to re-render")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -30,11 +29,9 @@ func runVerify(ctx context.Context, args []string) error {
 		opts.Regenerate = -1
 	}
 	dir := pos[0]
-	err = generators.VerifySpec(ctx, dir, datasets(), opts)
-	if errors.Is(err, generators.ErrNoManifest) {
-		return asUsage(err)
-	}
-	if err != nil {
+	// A folder that is not a dataset fails (exit 1), as in every other
+	// command that reads one.
+	if err := generators.VerifySpec(ctx, dir, datasets(), opts); err != nil {
 		return err
 	}
 	m, err := generators.ReadManifest(dir)

@@ -120,7 +120,7 @@ func TestVerifyCatchesManifestEdits(t *testing.T) {
 					m["dataset"] = "counting"
 				} else {
 					m["dataset"] = "webpages"
-					m["version"] = "0.1.1"
+					m["version"] = webpagesVersion(t)
 				}
 			}, "dataset/config: "},
 			{"feature kind", func(m map[string]any) {
@@ -201,7 +201,7 @@ func TestVerifyUsage(t *testing.T) {
 	}{
 		{"intact", []string{"verify", good}, 0},
 		{"no regenerate", []string{"verify", "--regenerate", "0", good}, 0},
-		{"not a dataset", []string{"verify", filepath.Join(dir, "nothing")}, 2},
+		{"not a dataset", []string{"verify", filepath.Join(dir, "nothing")}, 1},
 		{"negative K", []string{"verify", good, "--regenerate", "-3"}, 2},
 		{"bad K", []string{"verify", good, "--regenerate", "many"}, 2},
 		{"two dirs", []string{"verify", good, good}, 2},
@@ -214,4 +214,14 @@ func TestVerifyUsage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// webpagesVersion is the version this build renders webpages at.
+func webpagesVersion(t *testing.T) string {
+	t.Helper()
+	d, err := datasets().Lookup("webpages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Version().String()
 }
