@@ -56,8 +56,8 @@ func MeanCI(xs []float64) Metric {
 // has TP = FP = 0 and scores F1 = 0 (its precision 0/0 counts as 0); a
 // class predicted but never true likewise scores 0; a class that is neither
 // true nor predicted (TP = FP = FN = 0) is left out of the mean, not
-// counted as 0 or 1. It returns NaN when truth is empty, and panics if truth
-// and pred differ in length or hold a class outside 0..k-1.
+// counted as 0 or 1. It returns NaN when truth is empty, and panics if pred
+// is shorter than truth or either holds a class outside 0..k-1.
 //
 // This equals scikit-learn's f1_score(truth, pred, average="macro") with
 // its default labels=None (which averages over the classes present in
