@@ -47,8 +47,22 @@ func MeanCI(xs []float64) Metric {
 	return Metric{Value: m, CI95: &[2]float64{m - t*se, m + t*se}}
 }
 
-// MacroF1 is the unweighted mean over classes 0..k-1 of each class's F1; a
-// class that is neither present nor predicted is left out of the mean.
+// MacroF1 scores one label: the unweighted mean, over the classes c in
+// 0..k-1 that occur in truth or in pred, of class c's one-vs-rest F1,
+//
+//	F1_c = 2·TP_c / (2·TP_c + FP_c + FN_c).
+//
+// The 0/0 convention: a class that occurs in truth but is never predicted
+// has TP = FP = 0 and scores F1 = 0 (its precision 0/0 counts as 0); a
+// class predicted but never true likewise scores 0; a class that is neither
+// true nor predicted (TP = FP = FN = 0) is left out of the mean, not
+// counted as 0 or 1. It returns NaN when truth is empty, and panics if pred
+// is shorter than truth or either holds a class outside 0..k-1.
+//
+// This equals scikit-learn's f1_score(truth, pred, average="macro") with
+// its default labels=None (which averages over the classes present in
+// either vector, with zero_division=0); passing labels=range(k) instead
+// would count each absent class as 0.
 func MacroF1(truth, pred []int, k int) float64 {
 	tp, fp, fn := make([]float64, k), make([]float64, k), make([]float64, k)
 	for i := range truth {
@@ -95,6 +109,25 @@ func bootstrapCI(n int, seed uint64, statistic func(idx []int) float64) *[2]floa
 // and pred[i] hold example i's value of every label; classes[h] is label
 // h's class count; heldout marks the examples of held-out combinations
 // (nil when there are none). Label names become metric names.
+//
+// Its "macro_f1" is the mean over the L labels of each label's MacroF1:
+//
+//	macro_f1 = (1/L) · Σ_h MacroF1(truth[·][h], pred[·][h], classes[h])
+//
+// that is, the mean over labels of scikit-learn's per-label
+// f1_score(average="macro"). Every label (shape, color, …) weighs the same
+// whatever its class count, and a class absent from both truth and
+// prediction is left out of its label's mean (see MacroF1). It is not
+// scikit-learn's multilabel macro average, which would one-hot every
+// (label, class) pair into Σ_h classes[h] binary columns and average their
+// F1 with equal weight, so that a label with 8 classes would count 8/3
+// times as much as one with 3, and would score a column that is never true
+// nor predicted as 0 (zero_division=0), which punishes a test set for the
+// classes it lacks rather than the model for its mistakes. (scikit-learn's
+// f1_score refuses multiclass-multioutput targets such as truth itself.)
+// The two agree
+// when every label has the same class count and every class occurs. The
+// interval is a 1000-round bootstrap over examples seeded by seed.
 func ClassificationScores(labels []string, classes []int, truth, pred [][]int, heldout []bool, seed uint64) map[string]Metric {
 	n, L := len(truth), len(labels)
 	out := map[string]Metric{}
