@@ -58,9 +58,6 @@ func (op attendOp) Do(in ...G.Value) (G.Value, error) {
 	return out, nil
 }
 
-func data32(v G.Value) []float32 { return v.(*tensor.Dense).Data().([]float32) }
-func data64(v G.Value) []float64 { return v.(*tensor.Dense).Data().([]float64) }
-
 // scores fills e (L) for example n and, if t is non-nil, the tanh values
 // (L×A) the backward pass needs.
 func scores[F float](g attGeom, n int, pf, hp, v []F, e []float64, t []float64) {
