@@ -254,12 +254,11 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 // splitDW unpacks convDwOp's output, which packs dw (OutC × C·K·K) and db
 // (OutC) in one vector so that the batch is walked once for both.
 func splitDW(dwb *G.Node, g convGeom) (dw, db *G.Node, err error) {
-	nw := g.OutC * g.ckk()
-	if dw, err = segment(dwb, 0, nw, g.OutC, g.ckk()); err != nil {
+	p, err := unpack(dwb, tensor.Shape{g.OutC, g.ckk()}, tensor.Shape{g.OutC})
+	if err != nil {
 		return nil, nil, err
 	}
-	db, err = segment(dwb, nw, nw+g.OutC, g.OutC)
-	return dw, db, err
+	return p[0], p[1], nil
 }
 
 // convDxOp computes the gradient wrt the input: inputs w, dy.
