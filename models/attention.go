@@ -17,7 +17,7 @@ import (
 //	e_l = v·tanh(pf_l + hp),  α = softmax(e),  ctx = Σ_l α_l f_l.
 //
 // It returns ctx (N×D) then α (N×L), packed in one vector of N·(D+L):
-// slice them apart (never by column: see lstmCell).
+// unpack them.
 func attend(f, pf, hp, v *G.Node) (*G.Node, error) {
 	fs, ps, hs := f.Shape(), pf.Shape(), hp.Shape()
 	if fs.Dims() != 3 || ps.Dims() != 3 || hs.Dims() != 2 || v.Shape().Dims() != 1 ||
@@ -57,9 +57,6 @@ func (op attendOp) Do(in ...G.Value) (G.Value, error) {
 	}
 	return out, nil
 }
-
-func data32(v G.Value) []float32 { return v.(*tensor.Dense).Data().([]float32) }
-func data64(v G.Value) []float64 { return v.(*tensor.Dense).Data().([]float64) }
 
 // scores fills e (L) for example n and, if t is non-nil, the tanh values
 // (L×A) the backward pass needs.
@@ -117,19 +114,7 @@ func (op attendOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 		return nil, err
 	}
 	g := op.g
-	sizes := []int{g.N * g.L * g.D, g.N * g.L * g.A, g.N * g.A, g.A}
-	shapes := []tensor.Shape{{g.N, g.L, g.D}, {g.N, g.L, g.A}, {g.N, g.A}, {g.A}}
-	var grads G.Nodes
-	at := 0
-	for k, size := range sizes {
-		s, err := segment(packed, at, at+size, shapes[k]...)
-		if err != nil {
-			return nil, err
-		}
-		grads = append(grads, s)
-		at += size
-	}
-	return grads, nil
+	return unpack(packed, tensor.Shape{g.N, g.L, g.D}, tensor.Shape{g.N, g.L, g.A}, tensor.Shape{g.N, g.A}, tensor.Shape{g.A})
 }
 
 // attendGradOp: inputs f, pf, hp, v, dout; output [df | dpf | dhp | dv].

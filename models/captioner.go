@@ -187,9 +187,12 @@ func (c *Captioner) step(e encoded, h, cell, ids *G.Node, node map[*Param]*G.Nod
 			return nil, nil, nil, nil, err
 		}
 		n := h.Shape()[0]
-		ctx := must(segment(both, 0, n*c.C, n, c.C))
-		alpha = must(segment(both, n*c.C, n*(c.C+c.L), n, c.L))
-		xs = append(xs, ctx)
+		ctxAlpha, err := unpack(both, tensor.Shape{n, c.C}, tensor.Shape{n, c.L})
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		alpha = ctxAlpha[1]
+		xs = append(xs, ctxAlpha[0])
 		w.Wx = append(w.Wx, node[c.lstmCtx])
 	}
 	if hN, cN, err = lstmCell(xs, h, cell, w); err != nil {

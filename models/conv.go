@@ -2,8 +2,6 @@ package models
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
 
 	"github.com/chewxy/hm"
 	"gonum.org/v1/gonum/blas"
@@ -23,22 +21,6 @@ func (g convGeom) outH() int { return (g.H+2*g.Pad-g.K)/g.Stride + 1 }
 func (g convGeom) outW() int { return (g.W+2*g.Pad-g.K)/g.Stride + 1 }
 func (g convGeom) ckk() int  { return g.InC * g.K * g.K }
 func (g convGeom) hw() int   { return g.outH() * g.outW() }
-
-var (
-	scratch32 scratch[float32]
-	scratch64 scratch[float64]
-)
-
-// buffer lends a scratch slice of n elements of type F.
-func buffer[F float](n int) (*[]F, func()) {
-	var z F
-	if _, ok := any(z).(float32); ok {
-		b := scratch32.get(n)
-		return any(b).(*[]F), func() { scratch32.put(b) }
-	}
-	b := scratch64.get(n)
-	return any(b).(*[]F), func() { scratch64.put(b) }
-}
 
 // im2col lays image x (InC×H×W) out as columns: row (c, ky, kx), column
 // (oy, ox), zero where the kernel reaches into the padding.
@@ -220,8 +202,6 @@ func conv2d(x, w, b *G.Node, k, pad, stride int, needDx bool) (*G.Node, error) {
 	return G.ApplyOp(&convOp{opMeta: named("Conv%+v", g), g: g, needDx: needDx}, x, w, b)
 }
 
-func tensorT(dims int) hm.Type { return &G.TensorType{Dims: dims, Of: hm.TypeVariable('a')} }
-
 func (op *convOp) Arity() int { return 3 }
 func (op *convOp) Type() hm.Type {
 	return hm.NewFnType(tensorT(4), tensorT(2), tensorT(1), tensorT(4))
@@ -274,12 +254,11 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 // splitDW unpacks convDwOp's output, which packs dw (OutC × C·K·K) and db
 // (OutC) in one vector so that the batch is walked once for both.
 func splitDW(dwb *G.Node, g convGeom) (dw, db *G.Node, err error) {
-	nw := g.OutC * g.ckk()
-	if dw, err = segment(dwb, 0, nw, g.OutC, g.ckk()); err != nil {
+	p, err := unpack(dwb, tensor.Shape{g.OutC, g.ckk()}, tensor.Shape{g.OutC})
+	if err != nil {
 		return nil, nil, err
 	}
-	db, err = segment(dwb, nw, nw+g.OutC, g.OutC)
-	return dw, db, err
+	return p[0], p[1], nil
 }
 
 // convDxOp computes the gradient wrt the input: inputs w, dy.
@@ -342,23 +321,4 @@ func (op *convDwOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, err
 		convBackwardW(op.g, n, xs, dy.Data().([]float64), o[:nw], o[nw:])
 	}
 	return out, nil
-}
-
-// opMeta is what every op here answers the same way: it returns a new
-// value (no pointer into its inputs), calls no external code, overwrites no
-// input, and is identified by its name, which includes its geometry, so
-// that gorgonia never merges two ops of different shapes.
-type opMeta struct{ name string }
-
-func named(format string, a ...any) opMeta { return opMeta{fmt.Sprintf(format, a...)} }
-
-func (m opMeta) ReturnsPtr() bool      { return false }
-func (m opMeta) CallsExtern() bool     { return false }
-func (m opMeta) OverwritesInput() int  { return -1 }
-func (m opMeta) String() string        { return m.name }
-func (m opMeta) WriteHash(h hash.Hash) { fmt.Fprint(h, m.name) }
-func (m opMeta) Hashcode() uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(m.name))
-	return h.Sum32()
 }

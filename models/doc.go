@@ -17,6 +17,33 @@
 //
 // Checkpoints are one file: see the format described at checkpointMagic.
 //
+// # gorgonia v0.9.18: no Slice, no Concat
+//
+// gorgonia v0.9.18 gives wrong values and gradients through one bug: its
+// Slice op hashes its start, end and step as single bytes, that is modulo
+// 256, and ExprGraph.AddNode returns the existing node when a new node's
+// op hash and inputs match one already in the graph. So two Slices of the
+// same node along the same axis whose bounds agree modulo 256 are one
+// node, and the second silently holds the first's values: [256:320] of a
+// vector is its [0:64]; of the four gates of a 64×512 LSTM pre-activation
+// (128 columns each), the third is the first and the fourth the second.
+// Concat's gradient is built from Slices of the incoming gradient at the
+// inputs' offsets, so the inputs of a Concat that extends past 256 along
+// its axis can get another input's gradient: six steps of 64 rows give
+// steps 4 and 5 the gradients of steps 0 and 1, and a bias shared by the
+// steps a wrong sum. Nothing else is at fault: element-wise ops on views,
+// column views included, give exact values as long as no two Slices
+// merge, and a copy of gorgonia with the three bytes widened to int64
+// passes every case. Earlier comments here blamed views of large tensors
+// or element-wise ops on column slices; those were this bug.
+//
+// The rule: model code never calls gorgonia's Slice or Concat. A packed
+// result is cut with unpack, a range with segment, both copies whose op
+// names hold every bound in full; ops compute their parts packed in one
+// vector rather than being concatenated. TestNoGorgoniaSliceOrConcat
+// holds the rule (tests may still slice); TestGorgoniaSliceBugStillPresent
+// reproduces the bug and fails once a gorgonia upgrade fixes it.
+//
 //	c, _ := models.NewClassifier(models.ReferenceCNN(models.MultiLabel, 1))
 //	st, _ := models.Train(ctx, c, ex.Len(), c.Feeder(ex), models.TrainConfig{Epochs: 5, Batch: 64, LR: 1e-3}, nil)
 //	pred, _ := c.PredictLabels(test, 256)

@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -132,18 +131,3 @@ func (reluPoolGradOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, e
 	}
 	return dx, nil
 }
-
-// scratch lends work buffers (im2col columns) so that each op call does
-// not allocate and clear megabytes; contents are undefined on loan.
-type scratch[F float] struct{ pool sync.Pool }
-
-func (s *scratch[F]) get(n int) *[]F {
-	if b, ok := s.pool.Get().(*[]F); ok && cap(*b) >= n {
-		*b = (*b)[:n]
-		return b
-	}
-	b := make([]F, n)
-	return &b
-}
-
-func (s *scratch[F]) put(b *[]F) { s.pool.Put(b) }

@@ -120,9 +120,8 @@ type LSTMWeights struct {
 //	c' = f⊙c + i⊙g,  h' = o⊙tanh(c').
 //
 // Sequences are unrolled by calling it once per step. The gates are one
-// fused op (lstmGates), and nothing is sliced with gorgonia's Slice:
-// gorgonia v0.9.18 computes element-wise ops on column slices of large
-// matrices wrongly (a 64×512 pre-activation gave gates off by up to 2).
+// fused op (lstmGates) rather than four column slices of the
+// pre-activations: one pass, and no gorgonia Slice (see doc.go).
 func lstmCell(xs []*G.Node, h, c *G.Node, w LSTMWeights) (hNext, cNext *G.Node, err error) {
 	if len(xs) != len(w.Wx) || len(xs) == 0 {
 		return nil, nil, fmt.Errorf("models: lstm: %d input parts for %d weight blocks", len(xs), len(w.Wx))
@@ -147,12 +146,11 @@ func lstmCell(xs []*G.Node, h, c *G.Node, w LSTMWeights) (hNext, cNext *G.Node, 
 	if err != nil {
 		return nil, nil, err
 	}
-	n, hid := c.Shape()[0], c.Shape()[1]
-	if hNext, err = segment(both, 0, n*hid, n, hid); err != nil {
+	hc, err := unpack(both, c.Shape(), c.Shape())
+	if err != nil {
 		return nil, nil, err
 	}
-	cNext, err = segment(both, n*hid, 2*n*hid, n, hid)
-	return hNext, cNext, err
+	return hc[0], hc[1], nil
 }
 
 // lstmGatesOp: inputs pre (N×4H, gates i, f, g, o side by side) and c
@@ -213,12 +211,7 @@ func (lstmGatesOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if err != nil {
 		return nil, err
 	}
-	dpre, err := segment(packed, 0, n*4*h, n, 4*h)
-	if err != nil {
-		return nil, err
-	}
-	dc, err := segment(packed, n*4*h, n*5*h, n, h)
-	return G.Nodes{dpre, dc}, err
+	return unpack(packed, tensor.Shape{n, 4 * h}, tensor.Shape{n, h})
 }
 
 // lstmGatesGradOp: inputs pre, c, dout (2×N×H); output [dpre | dc] flat.

@@ -10,15 +10,40 @@ import (
 
 // segment copies elements lo…hi−1 of x (in memory order) into a fresh
 // tensor of the given shape; its gradient puts dy back in place in zeros
-// of x's size. It replaces gorgonia's Slice wherever the result feeds
-// further ops: gorgonia v0.9.18 mishandles views with an offset in some
-// ops once tensors are large (the gradient of a bias shared by six steps
-// of 64 rows came out 10% off), and a copy is never a view.
+// of x's size. It replaces gorgonia's Slice, which this package does not
+// use (see "gorgonia v0.9.18" in the package comment): its name holds the
+// bounds in full, so two different segments are never merged.
 func segment(x *G.Node, lo, hi int, shape ...int) (*G.Node, error) {
 	if lo < 0 || hi > x.Shape().TotalSize() || lo >= hi || tensor.Shape(shape).TotalSize() != hi-lo {
 		return nil, fmt.Errorf("models: segment [%d, %d) of %v as %v", lo, hi, x.Shape(), shape)
 	}
 	return G.ApplyOp(segmentOp{named("Segment[%d:%d]%v", lo, hi, shape), lo, hi, tensor.Shape(shape), x.Shape().Clone()}, x)
+}
+
+// unpack cuts packed, read in memory order, into consecutive parts of the
+// given shapes: the first part is elements 0…|shapes[0]|−1, the next one
+// starts where it ends. The parts must cover packed exactly. Ops that
+// compute several results in one pass return them packed this way, and
+// unpack is the one place that turns the layout into offsets.
+func unpack(packed *G.Node, shapes ...tensor.Shape) (G.Nodes, error) {
+	total := 0
+	for _, s := range shapes {
+		total += s.TotalSize()
+	}
+	if total != packed.Shape().TotalSize() {
+		return nil, fmt.Errorf("models: unpack %v into %v: the parts hold %d elements, the tensor %d", packed.Shape(), shapes, total, packed.Shape().TotalSize())
+	}
+	parts := make(G.Nodes, len(shapes))
+	at := 0
+	for i, s := range shapes {
+		p, err := segment(packed, at, at+s.TotalSize(), s.Clone()...)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = p
+		at += s.TotalSize()
+	}
+	return parts, nil
 }
 
 type segmentOp struct {
