@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"bytes"
 	"context"
+	"image"
+	stddraw "image/draw"
 	"image/png"
 	"math"
 	"os"
@@ -9,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/models/latent"
 )
 
 // tinyVAESuite trains the reference VAE for one epoch on small relations
@@ -29,11 +33,24 @@ func TestVAETaskRecordsEveryScoreReproducibly(t *testing.T) {
 		t.Fatalf("%d records, want 1", len(recs))
 	}
 	m := recs[0].Metrics
-	for _, name := range append(tinyVAESuite().Tasks[0].Metrics, "fewshot_k1", "fewshot_k5", "dci_completeness", "dci_informativeness", "kmeans_homogeneity", "arithmetic_pixel_mse_add", "params") {
+	for _, name := range append(tinyVAESuite().Tasks[0].Metrics, "fewshot_k1", "fewshot_k5", "dci_completeness", "dci_informativeness", "kmeans_homogeneity", "arithmetic_pixel_mse_add", "arithmetic_retrieval_all",
+		"arithmetic_retrieval_add_untrained", "arithmetic_retrieval_add_pixels", "arithmetic_margin_add", "params") {
 		v, ok := m[name]
 		if !ok || math.IsNaN(v.Value) {
 			t.Errorf("metric %s missing or NaN: %+v", name, v)
 		}
+	}
+	// The margin is over the better baseline, scored among the same hard
+	// distractors (96 test composites in two relations: every one has
+	// latent.DefaultDistractors).
+	if got, want := m["arithmetic_margin"].Value, m["arithmetic_retrieval"].Value-max(m["arithmetic_retrieval_untrained"].Value, m["arithmetic_retrieval_pixels"].Value); got != want {
+		t.Errorf("arithmetic_margin %v, want %v", got, want)
+	}
+	if got, want := m["arithmetic_margin_add"].Value, m["arithmetic_retrieval_add"].Value-max(m["arithmetic_retrieval_add_untrained"].Value, m["arithmetic_retrieval_add_pixels"].Value); got != want {
+		t.Errorf("arithmetic_margin_add %v, want %v", got, want)
+	}
+	if d := m["arithmetic_distractors"].Value; d != latent.DefaultDistractors {
+		t.Errorf("%v distractors per composite, want %d", d, latent.DefaultDistractors)
 	}
 	if e := m["neg_elbo"].Value; math.Abs(e-(m["recon"].Value+m["kl"].Value)) > 1e-9 {
 		t.Errorf("−ELBO %v is not recon + KL = %v", e, m["recon"].Value+m["kl"].Value)
@@ -124,5 +141,24 @@ func TestVAEDataOfPages(t *testing.T) {
 		if (of[4] >= 0) != (d.Factors.Values[1][k] == 1) {
 			t.Fatalf("page %d: footer factor %d, footer slot %d", k, d.Factors.Values[1][k], of[4])
 		}
+	}
+}
+
+func TestStripLabelsDrawMu(t *testing.T) {
+	// The reconstructions' row reads "from μ": the μ must leave ink, which
+	// the basic bitmap font's missing glyph did not.
+	cell := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	draw := func(label string) *image.RGBA {
+		img, err := drawStrips([]string{label}, [][]image.Image{{cell}}, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := image.NewRGBA(img.Bounds())
+		stddraw.Draw(out, out.Bounds(), img, image.Point{}, stddraw.Src)
+		return out
+	}
+	withMu, without := draw("from μ"), draw("from ")
+	if bytes.Equal(withMu.Pix, without.Pix) {
+		t.Error(`"from μ" draws the same pixels as "from ": the label font has no μ`)
 	}
 }

@@ -51,15 +51,19 @@ func FitPCA(x [][]float64) (*PCA, error) {
 func (p *PCA) Project(x [][]float64, k int) [][]float64 {
 	_, d := p.Vectors.Dims()
 	k = min(k, d)
+	raw := p.Vectors.RawMatrix()
 	out := make([][]float64, len(x))
+	centred := make([]float64, len(p.Mean))
 	for i, row := range x {
+		for j, v := range row {
+			centred[j] = v - p.Mean[j]
+		}
 		out[i] = make([]float64, k)
-		for c := range k {
-			var s float64
-			for j, v := range row {
-				s += (v - p.Mean[j]) * p.Vectors.At(j, c)
+		for j, v := range centred {
+			vec := raw.Data[j*raw.Stride : j*raw.Stride+k]
+			for c, w := range vec {
+				out[i][c] += v * w
 			}
-			out[i][c] = s
 		}
 	}
 	return out
