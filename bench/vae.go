@@ -224,11 +224,11 @@ func (a *VAEAnalysis) arithmetic(v *models.VAE, train, test *VAEData, trainMu, t
 	}
 	distractors := latent.HardDistractors(testC, latent.DefaultDistractors)
 	m := a.Metrics
-	var nd float64
+	nd := 0
 	for _, d := range distractors {
-		nd += float64(len(d)) / float64(len(distractors))
+		nd += len(d)
 	}
-	m["arithmetic_distractors"] = nd
+	m["arithmetic_distractors"] = float64(nd) / float64(len(distractors))
 	slots, relations := len(train.Parts.SlotNames), len(train.Parts.RelationNames)
 	added, operated, err := predictions(trainC, testC, slots, relations)
 	if err != nil {
