@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/hiddendim/hiddendim/models"
@@ -170,62 +171,99 @@ func AnalyzeVAE(v *models.VAE, train, test *VAEData, o AnalyzeOptions) (*VAEAnal
 	return a, nil
 }
 
-// arithmetic fits the operator on the training composites and scores both
-// predictions on the test composites.
+// pixelPCARows caps the training wholes the pixel-space baseline's PCA
+// is fitted on (the first ones of the split).
+const pixelPCARows = 1000
+
+// codeFunc maps images to codes: a VAE's μ, or pixels' principal
+// components.
+type codeFunc func(im *models.Images) ([][]float64, error)
+
+// arithmetic scores latent arithmetic on the test composites, each
+// prediction retrieved among its hard distractors
+// (latent.HardDistractors, latent.DefaultDistractors of them, chosen by
+// what the parts are and the relation), for the model's μ and for two
+// baselines scored by the same protocol: the same architecture untrained
+// (its seeded initial weights, no step) and pixel space (the pixels'
+// first Latent principal components, fitted on the first pixelPCARows
+// training wholes). In each space the operator is fitted on that space's
+// training composites. It records arithmetic_retrieval (operator) and
+// arithmetic_retrieval_add (addition), the same with _untrained and
+// _pixels, arithmetic_margin (the model's operator retrieval less the
+// better baseline's) and arithmetic_margin_add (the same for addition),
+// arithmetic_retrieval_all (the operator retrieved among every test
+// whole, the definition before hard distractors, which a near-linear
+// encoder passes), arithmetic_distractors (their mean number per
+// composite), and the decoded predictions' pixel MSE.
 func (a *VAEAnalysis) arithmetic(v *models.VAE, train, test *VAEData, trainMu, testMu [][]float64, o AnalyzeOptions) error {
-	bg, _, _, _, err := encode(v, &models.Images{Shape: v.Config.Input, X: test.Background}, o.Seed, false)
+	model := func(im *models.Images) ([][]float64, error) {
+		mu, _, _, _, err := encode(v, im, o.Seed, false)
+		return mu, err
+	}
+	untrainedVAE, err := models.NewVAE(v.Config)
 	if err != nil {
 		return err
 	}
-	// composites pairs each whole (among the first limit images, the ones
-	// encoded) with the codes of its parts.
-	composites := func(d *VAEData, wholeMu [][]float64, limit int) ([]latent.Composite, error) {
-		p := d.Parts
-		n := 0
-		for n < len(p.Whole) && p.Whole[n] < limit {
-			n++
-		}
-		last := -1
-		for _, of := range p.Of[:n] {
-			last = max(last, slices.Max(of))
-		}
-		partMu, _, _, _, err := encode(v, firstRows(p.Images, last+1), o.Seed, false)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]latent.Composite, n)
-		for k := range n {
-			parts := make([][]float64, len(p.SlotNames))
-			for s, i := range p.Of[k] {
-				if i >= 0 {
-					parts[s] = partMu[i]
-				}
-			}
-			out[k] = latent.Composite{Parts: parts, Background: bg[0], Whole: wholeMu[p.Whole[k]], Relation: p.Relation[k]}
-		}
-		return out, nil
+	defer untrainedVAE.Close()
+	untrained := func(im *models.Images) ([][]float64, error) {
+		mu, _, _, _, err := encode(untrainedVAE, im, o.Seed, false)
+		return mu, err
 	}
-	trainC, err := composites(train, trainMu, len(trainMu))
+	pixels, err := pixelCodes(firstRows(train.Images, min(len(trainMu), pixelPCARows)), v.Config.Latent)
 	if err != nil {
 		return err
 	}
-	testC, err := composites(test, testMu, len(testMu))
+
+	trainC, err := composites(train, model, len(trainMu), trainMu)
 	if err != nil {
 		return err
 	}
-	op, err := latent.FitOperator(trainC, len(train.Parts.SlotNames), len(train.Parts.RelationNames), 1e-3)
+	testC, err := composites(test, model, len(testMu), testMu)
 	if err != nil {
 		return err
 	}
-	var added, operated, truth [][]float64
-	for _, c := range testC {
-		added = append(added, latent.AddParts(c))
-		operated = append(operated, op.Predict(c))
-		truth = append(truth, c.Whole)
-	}
+	distractors := latent.HardDistractors(testC, latent.DefaultDistractors)
 	m := a.Metrics
-	m["arithmetic_retrieval"] = latent.RetrievalAccuracy(operated, truth)
-	m["arithmetic_retrieval_add"] = latent.RetrievalAccuracy(added, truth)
+	nd := 0
+	for _, d := range distractors {
+		nd += len(d)
+	}
+	m["arithmetic_distractors"] = float64(nd) / float64(len(distractors))
+	slots, relations := len(train.Parts.SlotNames), len(train.Parts.RelationNames)
+	added, operated, err := predictions(trainC, testC, slots, relations)
+	if err != nil {
+		return err
+	}
+	truth := wholes(testC)
+	m["arithmetic_retrieval"] = latent.RetrievalAmong(operated, truth, distractors)
+	m["arithmetic_retrieval_add"] = latent.RetrievalAmong(added, truth, distractors)
+	m["arithmetic_retrieval_all"] = latent.RetrievalAccuracy(operated, truth)
+	bestOp, bestAdd := math.Inf(-1), math.Inf(-1)
+	for _, base := range []struct {
+		name string
+		code codeFunc
+	}{{"untrained", untrained}, {"pixels", pixels}} {
+		trainB, err := composites(train, base.code, len(trainMu), nil)
+		if err != nil {
+			return err
+		}
+		testB, err := composites(test, base.code, len(testMu), nil)
+		if err != nil {
+			return err
+		}
+		add, op, err := predictions(trainB, testB, slots, relations)
+		if err != nil {
+			return fmt.Errorf("bench: the %s baseline: %w", base.name, err)
+		}
+		t := wholes(testB)
+		m["arithmetic_retrieval_"+base.name] = latent.RetrievalAmong(op, t, distractors)
+		m["arithmetic_retrieval_add_"+base.name] = latent.RetrievalAmong(add, t, distractors)
+		bestOp = max(bestOp, m["arithmetic_retrieval_"+base.name])
+		bestAdd = max(bestAdd, m["arithmetic_retrieval_add_"+base.name])
+	}
+	m["arithmetic_margin"] = m["arithmetic_retrieval"] - bestOp
+	m["arithmetic_margin_add"] = m["arithmetic_retrieval_add"] - bestAdd
+
 	dec := func(zs [][]float64) ([][]float32, error) {
 		z32 := make([][]float32, len(zs))
 		for i, z := range zs {
@@ -260,6 +298,99 @@ func (a *VAEAnalysis) arithmetic(v *models.VAE, train, test *VAEData, trainMu, t
 	}
 	m["arithmetic_pixel_mse"], m["arithmetic_pixel_mse_add"] = mseOp, mseAdd
 	return nil
+}
+
+// composites pairs each whole of d with the codes of its parts and of the
+// background, all from code, for the wholes among the first limit images.
+// wholeCodes, when not nil, are those images' codes, already computed.
+func composites(d *VAEData, code codeFunc, limit int, wholeCodes [][]float64) ([]latent.Composite, error) {
+	p := d.Parts
+	n := 0
+	for n < len(p.Whole) && p.Whole[n] < limit {
+		n++
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("bench: no composites among the first %d images", limit)
+	}
+	if wholeCodes == nil {
+		var err error
+		if wholeCodes, err = code(firstRows(d.Images, p.Whole[n-1]+1)); err != nil {
+			return nil, err
+		}
+	}
+	last := -1
+	for _, of := range p.Of[:n] {
+		last = max(last, slices.Max(of))
+	}
+	partCodes, err := code(firstRows(p.Images, last+1))
+	if err != nil {
+		return nil, err
+	}
+	bg, err := code(&models.Images{Shape: d.Images.Shape, X: d.Background})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]latent.Composite, n)
+	for k := range n {
+		parts := make([][]float64, len(p.SlotNames))
+		for s, i := range p.Of[k] {
+			if i >= 0 {
+				parts[s] = partCodes[i]
+			}
+		}
+		out[k] = latent.Composite{Parts: parts, Background: bg[0], Whole: wholeCodes[p.Whole[k]], Relation: p.Relation[k], Labels: p.Labels[k]}
+	}
+	return out, nil
+}
+
+// predictions fits the operator on trainC and predicts every test whole by
+// addition and by the operator.
+func predictions(trainC, testC []latent.Composite, slots, relations int) (added, operated [][]float64, err error) {
+	op, err := latent.FitOperator(trainC, slots, relations, 1e-3)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range testC {
+		added = append(added, latent.AddParts(c))
+		operated = append(operated, op.Predict(c))
+	}
+	return added, operated, nil
+}
+
+func wholes(cs []latent.Composite) [][]float64 {
+	out := make([][]float64, len(cs))
+	for i, c := range cs {
+		out[i] = c.Whole
+	}
+	return out
+}
+
+// pixelCodes fits a PCA of k components to the pixels of fit and returns
+// the map from images to their coordinates on it.
+func pixelCodes(fit *models.Images, k int) (codeFunc, error) {
+	rows := make([][]float64, fit.Len())
+	for i := range rows {
+		rows[i] = float64s(fit.Image(i))
+	}
+	p, err := latent.FitPCATop(rows, k)
+	if err != nil {
+		return nil, fmt.Errorf("bench: the pixel-space baseline: %w", err)
+	}
+	return func(im *models.Images) ([][]float64, error) {
+		out := make([][]float64, im.Len())
+		for i := range out {
+			out[i] = p.Project([][]float64{float64s(im.Image(i))}, k)[0]
+		}
+		return out, nil
+	}, nil
+}
+
+func float64s(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
 }
 
 func pixelMSE(a, b []float32) float64 {

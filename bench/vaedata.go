@@ -39,20 +39,27 @@ type VAEData struct {
 // VAEParts are the parts of wholes, each drawn alone on the canvas: a
 // relation's subject and object, a page's header, menu, container and
 // footer. Composite k is whole image Whole[k]; Of[k][s] indexes its part
-// in slot s in Images, or is −1 when it has none there.
+// in slot s in Images, or is −1 when it has none there; Labels[k][s] says
+// what that part is, whatever the slot and wherever it is drawn (−1 for
+// none): a relation's figure is shape·len(colors) + color; a page's part
+// is 100·slot + its variant (the header's buttons, the container's rows,
+// 0 for a menu or footer). Hard distractors are chosen by these labels
+// (latent.HardDistractors).
 type VAEParts struct {
 	Images        *models.Images
 	Whole         []int
 	Of            [][]int
+	Labels        [][]int
 	Relation      []int
 	SlotNames     []string
 	RelationNames []string
 }
 
-func (p *VAEParts) add(whole, relation int, slots []int) {
+func (p *VAEParts) add(whole, relation int, slots, labels []int) {
 	p.Whole = append(p.Whole, whole)
 	p.Relation = append(p.Relation, relation)
 	p.Of = append(p.Of, slots)
+	p.Labels = append(p.Labels, labels)
 }
 
 // factorBins is how finely continuous factors (size, position, rotation)
@@ -141,7 +148,7 @@ func LoadVAEData(dir, split string) (*VAEData, error) {
 				cont[k] = append(cont[k], v)
 			}
 		case "relations":
-			if err := d.addRelation(rec, relIdx, shapeIdx, colorIdx); err != nil {
+			if err := d.addRelation(rec, relIdx, shapeIdx, colorIdx, len(cfg.Colors)); err != nil {
 				return nil, err
 			}
 		case "webpages":
@@ -177,7 +184,7 @@ type relationsRecord struct {
 	} `json:"relations"`
 }
 
-func (d *VAEData) addRelation(rec generators.Record, relIdx, shapeIdx, colorIdx map[string]int) error {
+func (d *VAEData) addRelation(rec generators.Record, relIdx, shapeIdx, colorIdx map[string]int, colors int) error {
 	var ex relationsRecord
 	if err := rec.Decode(&ex); err != nil {
 		return err
@@ -202,6 +209,7 @@ func (d *VAEData) addRelation(rec generators.Record, relIdx, shapeIdx, colorIdx 
 		d.Parts = &VAEParts{Images: &models.Images{Shape: d.Images.Shape}, SlotNames: []string{"subject", "object"}, RelationNames: d.ClassNames}
 	}
 	slots := make([]int, 2)
+	labels := []int{shapeIdx[subj.Shape]*colors + colorIdx[subj.Color], shapeIdx[obj.Shape]*colors + colorIdx[obj.Color]}
 	for k, idx := range []int{rel.Subject, rel.Object} {
 		img, err := rec.File(ex.Parts[idx])
 		if err != nil {
@@ -210,7 +218,7 @@ func (d *VAEData) addRelation(rec generators.Record, relIdx, shapeIdx, colorIdx 
 		slots[k] = d.Parts.Images.Len()
 		d.Parts.Images.X = appendCHW(d.Parts.Images.X, img)
 	}
-	d.Parts.add(d.Images.Len()-1, ri, slots)
+	d.Parts.add(d.Images.Len()-1, ri, slots, labels)
 	return nil
 }
 
@@ -257,15 +265,24 @@ func (d *VAEData) addPage(rec generators.Record) error {
 		d.Parts = &VAEParts{Images: &models.Images{Shape: d.Images.Shape}, SlotNames: pageSlots, RelationNames: []string{"page"}}
 	}
 	slots := []int{-1, -1, -1, -1, -1}
+	labels := []int{-1, -1, -1, -1, -1}
 	for k, part := range ex.Tree.Children {
 		img, err := rec.File(ex.Parts[k])
 		if err != nil {
 			return err
 		}
-		slots[slotOf(part)] = d.Parts.Images.Len()
+		s := slotOf(part)
+		if s < 0 {
+			return fmt.Errorf("bench: page %d has a top-level %s, not one of %v", rec.Index, part.Kind, pageSlots)
+		}
+		variant := 0
+		if part.Kind == "header" || part.Kind == "container" {
+			variant = len(part.Children)
+		}
+		slots[s], labels[s] = d.Parts.Images.Len(), 100*s+variant
 		d.Parts.Images.X = appendCHW(d.Parts.Images.X, img)
 	}
-	d.Parts.add(d.Images.Len()-1, 0, slots)
+	d.Parts.add(d.Images.Len()-1, 0, slots, labels)
 	return nil
 }
 

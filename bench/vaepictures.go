@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 
 	"github.com/fogleman/gg"
-	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -106,9 +108,28 @@ func chwImage(x []float32, shape [3]int) image.Image {
 	return img
 }
 
+// stripFace is the embedded Go font, which has μ and the other Greek
+// letters that the basic bitmap font dropped.
+func stripFace() (font.Face, error) {
+	f, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		return nil, fmt.Errorf("bench: the label font: %w", err)
+	}
+	return opentype.NewFace(f, &opentype.FaceOptions{Size: 12, DPI: 72, Hinting: font.HintingFull})
+}
+
 // saveStrips draws rows of images, each row after its label, scaled up
 // by scale (nearest neighbour), on a dark gray background.
 func saveStrips(path string, labels []string, rows [][]image.Image, scale int) error {
+	img, err := drawStrips(labels, rows, scale)
+	if err != nil {
+		return err
+	}
+	return gg.NewContextForImage(img).SavePNG(path)
+}
+
+// drawStrips is saveStrips' picture.
+func drawStrips(labels []string, rows [][]image.Image, scale int) (image.Image, error) {
 	const pad, labelW, lineH = 4, 150, 14
 	cell := 0
 	cols := 0
@@ -129,7 +150,12 @@ func saveStrips(path string, labels []string, rows [][]image.Image, scale int) e
 	dc := gg.NewContext(labelW+cols*(cell+pad)+pad, height+pad)
 	dc.SetRGB(0.15, 0.15, 0.15)
 	dc.Clear()
-	dc.SetFontFace(basicfont.Face7x13)
+	face, err := stripFace()
+	if err != nil {
+		return nil, err
+	}
+	defer face.Close()
+	dc.SetFontFace(face)
 	y := pad
 	for i, r := range rows {
 		dc.SetColor(color.White)
@@ -144,7 +170,7 @@ func saveStrips(path string, labels []string, rows [][]image.Image, scale int) e
 		}
 		y += cell + pad
 	}
-	return dc.SavePNG(path)
+	return dc.Image(), nil
 }
 
 func upscale(im image.Image, s int) image.Image {

@@ -16,7 +16,8 @@ var vaeMetrics = []string{"neg_elbo", "recon", "kl", "kmeans_v_measure", "kmeans
 func vaeTask(name string, gen string, settings map[string]string, train, test int, models []ModelSpec, budget Budget, seeds []uint64, expect []Expectation) Task {
 	metrics := vaeMetrics
 	if settings["parts"] == "true" {
-		metrics = append(append([]string{}, metrics...), "arithmetic_retrieval", "arithmetic_retrieval_add", "arithmetic_pixel_mse")
+		metrics = append(append([]string{}, metrics...), "arithmetic_retrieval", "arithmetic_retrieval_add",
+			"arithmetic_retrieval_untrained", "arithmetic_retrieval_pixels", "arithmetic_margin", "arithmetic_pixel_mse")
 	}
 	return Task{
 		Name: name, Version: "1.0.0", Kind: "vae",

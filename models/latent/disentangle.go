@@ -17,18 +17,41 @@ type Factors struct {
 }
 
 // Discretize maps continuous values to bins equal-width bins over their
-// range (0 … bins−1), as disentanglement_lib's histogram discretizer does.
+// range, numbered 0 … bins−1, exactly as disentanglement_lib's
+// _histogram_discretize does (np.digitize(x, np.histogram(x, bins)[1][:-1]),
+// less one): the edges are numpy's linspace, edge k = k·((hi−lo)/bins) + lo
+// in float64, and a value goes to the last edge at or below it, so a value
+// on an edge starts the higher bin, as numpy decides "on" after rounding
+// (0.3 with 10 bins on [0, 1] has edge 3 at 0.30000000000000004 and lands in
+// bin 2). The maximum goes to the last bin. Values that are all equal are
+// binned as numpy does, over [v−0.5, v+0.5], so they all land in bin
+// bins/2. It panics if bins < 1.
 func Discretize(v []float64, bins int) []int {
+	if bins < 1 {
+		panic(fmt.Sprintf("latent: Discretize into %d bins", bins))
+	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, x := range v {
 		lo, hi = min(lo, x), max(hi, x)
 	}
 	out := make([]int, len(v))
-	if hi <= lo {
+	if len(v) == 0 {
 		return out
 	}
+	if lo == hi {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	// numpy's linspace: step = (hi−lo)/bins, edge k = k·step + lo; the
+	// float64 conversion keeps the compiler from fusing it into one
+	// rounding, which numpy does not do.
+	step := (hi - lo) / float64(bins)
+	edges := make([]float64, bins)
+	for k := range edges {
+		edges[k] = float64(float64(k)*step) + lo
+	}
 	for i, x := range v {
-		out[i] = min(int(float64(bins)*(x-lo)/(hi-lo)), bins-1)
+		// the number of edges at or below x, less one (np.digitize, right=False).
+		out[i] = max(sort.Search(bins, func(k int) bool { return edges[k] > x })-1, 0)
 	}
 	return out
 }

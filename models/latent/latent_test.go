@@ -1,6 +1,7 @@
 package latent
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -274,5 +275,136 @@ func TestPCA(t *testing.T) {
 	}
 	if _, err := FitPCA([][]float64{{1, 2}, {3}}); err == nil {
 		t.Error("ragged rows accepted")
+	}
+}
+
+func TestHardDistractors(t *testing.T) {
+	// Figures 0–3 in two slots, relations 0 and 1; hardness against
+	// composite 0 (figures 0, 1 in relation 0) worked out by hand.
+	cs := []Composite{
+		{Relation: 0, Labels: []int{0, 1}},  // the query
+		{Relation: 0, Labels: []int{1, 0}},  // swapped, same relation: 3
+		{Relation: 1, Labels: []int{0, 1}},  // same pair, other relation: 2
+		{Relation: 0, Labels: []int{0, 2}},  // one figure and the relation: 2
+		{Relation: 1, Labels: []int{2, 3}},  // nothing shared: never a distractor
+		{Relation: 1, Labels: []int{3, 1}},  // one figure: 1
+		{Relation: 0, Labels: []int{2, 3}},  // the relation: 1 against 0
+		{Relation: 0, Labels: []int{0, 1}},  // the same description: 3
+		{Relation: 1, Labels: []int{0, 0}},  // figure 0 once, as a multiset: 1
+		{Relation: 1, Labels: []int{-1, 3}}, // the relation: 1
+		{Relation: 0, Labels: []int{-1, 2}}, // an empty slot shares nothing with 9: 0 against it
+	}
+	tests := []struct {
+		q, k int
+		want []int
+	}{
+		{0, 2, []int{1, 7}},
+		{0, 4, []int{1, 7, 2, 3}},
+		{0, 10, []int{1, 7, 2, 3, 5, 6, 8, 10}},
+		// figures 0, 0 in relation 1: only 2 shares two things.
+		{8, 3, []int{2, 0, 1}},
+		// figure 3 in relation 1: 4 and 5 share both (2), then by index.
+		{9, 3, []int{4, 5, 2}},
+		// 10 shares only an empty slot with 9: not a distractor.
+		{9, 10, []int{4, 5, 2, 6, 8}},
+		{10, 2, []int{3, 6}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("q%d k%d", tt.q, tt.k), func(t *testing.T) {
+			if got := HardDistractors(cs, tt.k)[tt.q]; !slices.Equal(got, tt.want) {
+				t.Errorf("distractors of %d: %v, want %v", tt.q, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHardness(t *testing.T) {
+	tests := []struct {
+		a, b Composite
+		want int
+	}{
+		{Composite{Relation: 0, Labels: []int{0, 1}}, Composite{Relation: 0, Labels: []int{1, 0}}, 3},
+		{Composite{Relation: 0, Labels: []int{0, 1}}, Composite{Relation: 1, Labels: []int{0, 1}}, 2},
+		// multisets: figure 0 twice shares one figure 0, not two.
+		{Composite{Relation: 1, Labels: []int{0, 0}}, Composite{Relation: 0, Labels: []int{0, 5}}, 1},
+		{Composite{Relation: 0, Labels: []int{0, 5}}, Composite{Relation: 1, Labels: []int{0, 0}}, 1},
+		{Composite{Relation: 1, Labels: []int{0, 0}}, Composite{Relation: 1, Labels: []int{0, 0}}, 3},
+		{Composite{Relation: 0, Labels: []int{-1, 2}}, Composite{Relation: 1, Labels: []int{-1, 3}}, 0},
+		{Composite{Relation: 0}, Composite{Relation: 0}, 1},
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			if got := Hardness(tt.a, tt.b); got != tt.want {
+				t.Errorf("Hardness(%+v, %+v) = %d, want %d", tt.a, tt.b, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRetrievalAmong(t *testing.T) {
+	// Truths on a line at 0, 1 and 10: a prediction of 0.6 for truth 0 is
+	// nearer truth 1, so it is wrong against distractor 1 and right
+	// against distractor 2; a tie is wrong.
+	truth := [][]float64{{0}, {1}, {10}}
+	tests := []struct {
+		name        string
+		pred        float64
+		distractors []int
+		want        float64
+	}{
+		{"far distractor", 0.6, []int{2}, 1},
+		{"near distractor", 0.6, []int{1}, 0},
+		{"both", 0.4, []int{1, 2}, 1},
+		{"tie", 0.5, []int{1}, 0},
+		{"none", 5, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := RetrievalAmong([][]float64{{tt.pred}}, truth, [][]int{tt.distractors})
+			if got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if got := RetrievalAmong([][]float64{{0.6}, {1}, {0}}, truth, [][]int{{2}, {0}, {1}}); math.Abs(got-2.0/3) > 1e-15 {
+		t.Errorf("share %v, want 2/3", got)
+	}
+}
+
+func TestFitPCATopMatchesFitPCA(t *testing.T) {
+	// Wider than tall, as images are: the Gram route must give the same
+	// projections as the SVD, up to each component's sign.
+	rng := rand.New(rand.NewPCG(8, 8))
+	var x [][]float64
+	for range 12 {
+		row := make([]float64, 40)
+		a, b := rng.NormFloat64()*3, rng.NormFloat64()
+		for j := range row {
+			row[j] = a*math.Sin(float64(j)) + b*math.Cos(float64(j)/3) + 0.1*rng.NormFloat64()
+		}
+		x = append(x, row)
+	}
+	full, err := FitPCA(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := FitPCATop(x, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, pt := full.Project(x, 3), top.Project(x, 3)
+	for c := range 3 {
+		sign := math.Copysign(1, pf[0][c]*pt[0][c])
+		for i := range x {
+			if math.Abs(pf[i][c]-sign*pt[i][c]) > 1e-8 {
+				t.Fatalf("row %d component %d: %v by SVD, %v by the Gram matrix", i, c, pf[i][c], pt[i][c])
+			}
+		}
+		if math.Abs(full.Variances[c]-top.Variances[c]) > 1e-8 {
+			t.Errorf("variance %d: %v, want %v", c, top.Variances[c], full.Variances[c])
+		}
+	}
+	if _, err := FitPCATop(x[:1], 3); err == nil {
+		t.Error("one row: want an error")
 	}
 }

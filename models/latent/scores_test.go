@@ -2,6 +2,7 @@ package latent
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -84,5 +85,36 @@ func TestScoresAtTheirBounds(t *testing.T) {
 	}
 	if !math.IsNaN(Silhouette([][]float64{{0}, {1}}, []int{0, 0})) {
 		t.Error("silhouette of one cluster is not NaN")
+	}
+}
+
+func TestDiscretizeMatchesNumpy(t *testing.T) {
+	// want is disentanglement_lib's binning less one, computed with numpy 2.4.6:
+	//   python3 -c 'import numpy as np
+	//   d = lambda x, b: (np.digitize(x, np.histogram(x, b)[1][:-1]) - 1).tolist()
+	//   print(d([0, .15, 1], 20), d([0, .3, .7, 1], 10), d([i/10 for i in range(11)], 10))
+	//   print(d([-1.5, .25, 2, 3, -.2], 7), d([2, 2, 2], 20), d([5], 10), d([0, .15, 1], 3))'
+	// 0.15, 0.3, 0.6 and 0.7 lie on edges up to rounding: numpy's edges
+	// (k·step + lo) put them in the lower bin, a direct x·bins would not.
+	tests := []struct {
+		name string
+		v    []float64
+		bins int
+		want []int
+	}{
+		{"0.15 of 20 bins", []float64{0, 0.15, 1}, 20, []int{0, 2, 19}},
+		{"0.3 and 0.7 of 10 bins", []float64{0, 0.3, 0.7, 1}, 10, []int{0, 2, 6, 9}},
+		{"tenths", []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1}, 10, []int{0, 1, 2, 2, 4, 5, 5, 6, 8, 9, 9}},
+		{"negative range", []float64{-1.5, 0.25, 2.0, 3.0, -0.2}, 7, []int{0, 2, 5, 6, 2}},
+		{"constant", []float64{2, 2, 2}, 20, []int{10, 10, 10}},
+		{"one value", []float64{5}, 10, []int{5}},
+		{"few bins", []float64{0, 0.15, 1}, 3, []int{0, 0, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Discretize(tt.v, tt.bins); !slices.Equal(got, tt.want) {
+				t.Errorf("Discretize(%v, %d) = %v, numpy says %v", tt.v, tt.bins, got, tt.want)
+			}
+		})
 	}
 }
