@@ -233,16 +233,7 @@ func TestPickSpreadsOverSplits(t *testing.T) {
 // ReadManifest after reading the file: no input may panic, and anything it
 // accepts must name a dataset and list each split once.
 func FuzzReadManifest(f *testing.F) {
-	// Real manifests, written by `hiddendim generate shapes --splits
-	// train=50,test=10` (png; npz) and with --shard 1/3.
-	seeds, err := filepath.Glob(filepath.Join("testdata", "manifests", "*.json"))
-	if err != nil || len(seeds) == 0 {
-		f.Fatalf("no seed manifests in testdata/manifests: %v", err)
-	}
-	for _, p := range seeds {
-		f.Add(mustRead(f, p))
-	}
-	f.Add([]byte(`{"dataset":"shapes","splits":{"train":{"count":-1,"checksums":"../../x"}},"split_order":["train"]}`))
+	addManifestSeeds(f)
 	f.Add([]byte(`{"dataset":"shapes","config":{"image_size":1e9},"splits":{"a":{}},"split_order":["a","a"]}`))
 	f.Add([]byte(`{"dataset":"x","features":[{"kind":"nope"}]}`))
 	f.Add([]byte(`null`))
@@ -265,17 +256,8 @@ func FuzzReadManifest(f *testing.F) {
 // that holds only the manifest: none may panic, and anything they accept
 // must be a dataset they can describe.
 func FuzzVerifyManifest(f *testing.F) {
-	// Real manifests, written by `hiddendim generate shapes --splits
-	// train=50,test=10` (png; npz) and with --shard 1/3.
-	seeds, err := filepath.Glob(filepath.Join("testdata", "manifests", "*.json"))
-	if err != nil || len(seeds) == 0 {
-		f.Fatalf("no seed manifests in testdata/manifests: %v", err)
-	}
-	for _, p := range seeds {
-		f.Add(mustRead(f, p))
-	}
+	addManifestSeeds(f)
 	dir := f.TempDir()
-	f.Add([]byte(`{"dataset":"shapes","splits":{"train":{"count":-1,"checksums":"../../x"}},"split_order":["train"]}`))
 	f.Add([]byte(`{"dataset":"shapes","config":{"image_size":1e9},"splits":{"a":{}},"split_order":["a","a"]}`))
 	f.Add([]byte(`{"dataset":"x","features":[{"kind":"nope"}]}`))
 	f.Add([]byte(`null`))
@@ -337,4 +319,18 @@ func TestReadManifestRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// addManifestSeeds adds the real manifests in testdata/manifests, written by
+// `hiddendim generate shapes --splits train=50,test=10` (png; npz) and with
+// --shard 1/3, and a hostile one, to f's corpus.
+func addManifestSeeds(f *testing.F) {
+	seeds, err := filepath.Glob(filepath.Join("testdata", "manifests", "*.json"))
+	if err != nil || len(seeds) == 0 {
+		f.Fatalf("no seed manifests in testdata/manifests: %v", err)
+	}
+	for _, p := range seeds {
+		f.Add(mustRead(f, p))
+	}
+	f.Add([]byte(`{"dataset":"shapes","splits":{"train":{"count":-1,"checksums":"../../x"}},"split_order":["train"]}`))
 }

@@ -153,23 +153,7 @@ func TestRelationsBalanceSinglesAndHoldout(t *testing.T) {
 	isHeld := func(c string) bool {
 		return c == "red square above blue circle" || strings.Contains(c, "green triangle") && strings.Contains(c, "green square")
 	}
-	renderRel(t, cfg, "train", 1000, func(i int, ex *RelationsExample, s generators.Sample) {
-		if isHeld(ex.Caption) || ex.Heldout {
-			t.Fatalf("train sample %d is held out: %q", i, ex.Caption)
-		}
-	})
-	held := 0
-	renderRel(t, cfg, "test", 1000, func(i int, ex *RelationsExample, s generators.Sample) {
-		if isHeld(ex.Caption) != ex.Heldout {
-			t.Fatalf("test sample %d %q: heldout %v", i, ex.Caption, ex.Heldout)
-		}
-		if ex.Heldout {
-			held++
-		}
-	})
-	if held == 0 {
-		t.Fatal("the test split has no held-out samples")
-	}
+	checkHoldout(t, cfg, 1000, isHeld)
 }
 
 func TestRelationsGolden(t *testing.T) {
@@ -249,13 +233,21 @@ func TestRelationsHoldoutNextToCoversLeftAndRight(t *testing.T) {
 		horizontal := cp.Rel == "left_of" || cp.Rel == "right_of"
 		return horizontal && (cp.A == red && cp.B == blue || cp.A == blue && cp.B == red)
 	}
-	renderRel(t, cfg, "train", 3000, func(i int, ex *RelationsExample, s generators.Sample) {
+	checkHoldout(t, cfg, 3000, isHeld)
+}
+
+// checkHoldout renders n samples of each split: no train sample may be held
+// out, and a test sample is marked held out exactly when isHeld says so,
+// at least once.
+func checkHoldout(t *testing.T, cfg *RelationsConfig, n int, isHeld func(caption string) bool) {
+	t.Helper()
+	renderRel(t, cfg, "train", n, func(i int, ex *RelationsExample, s generators.Sample) {
 		if isHeld(ex.Caption) || ex.Heldout {
 			t.Fatalf("train sample %d is held out: %q", i, ex.Caption)
 		}
 	})
 	held := 0
-	renderRel(t, cfg, "test", 3000, func(i int, ex *RelationsExample, s generators.Sample) {
+	renderRel(t, cfg, "test", n, func(i int, ex *RelationsExample, s generators.Sample) {
 		if isHeld(ex.Caption) != ex.Heldout {
 			t.Fatalf("test sample %d %q: heldout %v", i, ex.Caption, ex.Heldout)
 		}
