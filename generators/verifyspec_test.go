@@ -234,9 +234,6 @@ func TestPickSpreadsOverSplits(t *testing.T) {
 // accepts must name a dataset and list each split once.
 func FuzzReadManifest(f *testing.F) {
 	addManifestSeeds(f)
-	f.Add([]byte(`{"dataset":"shapes","config":{"image_size":1e9},"splits":{"a":{}},"split_order":["a","a"]}`))
-	f.Add([]byte(`{"dataset":"x","features":[{"kind":"nope"}]}`))
-	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := parseManifest(b, ManifestFile)
 		if err != nil {
@@ -258,9 +255,6 @@ func FuzzReadManifest(f *testing.F) {
 func FuzzVerifyManifest(f *testing.F) {
 	addManifestSeeds(f)
 	dir := f.TempDir()
-	f.Add([]byte(`{"dataset":"shapes","config":{"image_size":1e9},"splits":{"a":{}},"split_order":["a","a"]}`))
-	f.Add([]byte(`{"dataset":"x","features":[{"kind":"nope"}]}`))
-	f.Add([]byte(`null`))
 	// One folder for every input: a fuzz worker runs its inputs one at a time.
 	d := filepath.Join(dir, "fuzz")
 	if err := os.MkdirAll(d, 0o755); err != nil {
@@ -323,7 +317,7 @@ func TestReadManifestRejects(t *testing.T) {
 
 // addManifestSeeds adds the real manifests in testdata/manifests, written by
 // `hiddendim generate shapes --splits train=50,test=10` (png; npz) and with
-// --shard 1/3, and a hostile one, to f's corpus.
+// --shard 1/3, and a few hostile ones, to f's corpus.
 func addManifestSeeds(f *testing.F) {
 	seeds, err := filepath.Glob(filepath.Join("testdata", "manifests", "*.json"))
 	if err != nil || len(seeds) == 0 {
@@ -333,4 +327,7 @@ func addManifestSeeds(f *testing.F) {
 		f.Add(mustRead(f, p))
 	}
 	f.Add([]byte(`{"dataset":"shapes","splits":{"train":{"count":-1,"checksums":"../../x"}},"split_order":["train"]}`))
+	f.Add([]byte(`{"dataset":"shapes","config":{"image_size":1e9},"splits":{"a":{}},"split_order":["a","a"]}`))
+	f.Add([]byte(`{"dataset":"x","features":[{"kind":"nope"}]}`))
+	f.Add([]byte(`null`))
 }
