@@ -118,9 +118,10 @@ func ReadRecords(path string) ([]Record, error) {
 	return out, nil
 }
 
-// readExistingRecords reads the records an output file holds already: none
-// when it is missing or empty, and otherwise what ReadRecords accepts.
-func readExistingRecords(path string) ([]Record, error) {
+// ReadRecordsSoFar reads the records a bench output file holds already:
+// none when it is missing or empty (no run has finished), and otherwise
+// what ReadRecords accepts.
+func ReadRecordsSoFar(path string) ([]Record, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -146,11 +146,11 @@ func TestRunReadsAMissingOrEmptyOutputAsNoRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{filepath.Join(dir, "none.jsonl"), empty} {
-		if recs, err := readExistingRecords(path); err != nil || len(recs) != 0 {
+		if recs, err := ReadRecordsSoFar(path); err != nil || len(recs) != 0 {
 			t.Errorf("%s: %d records, %v; want none and no error", path, len(recs), err)
 		}
 	}
-	if _, err := readExistingRecords(bad); err == nil {
+	if _, err := ReadRecordsSoFar(bad); err == nil {
 		t.Errorf("%s: no error for a line that is not a record", bad)
 	}
 }

@@ -56,7 +56,7 @@ func Run(ctx context.Context, s Suite, opt Options) ([]Record, error) {
 			return nil, fmt.Errorf("bench: %w", err)
 		}
 	}
-	old, err := readExistingRecords(opt.Out)
+	old, err := ReadRecordsSoFar(opt.Out)
 	if err != nil {
 		return nil, err
 	}

@@ -117,10 +117,7 @@ func runLeaderboard(ctx context.Context, args []string) error {
 // each run's record as soon as it finishes and skips, on a rerun, the runs
 // already recorded in the file.
 func benchInterrupted(out string) string {
-	if st, err := os.Stat(out); err != nil || st.Size() == 0 {
-		return fmt.Sprintf("no run had finished, so %s holds no records; rerun the same command to start again", out)
-	}
-	recs, err := bench.ReadRecords(out)
+	recs, err := bench.ReadRecordsSoFar(out)
 	if err != nil {
 		return fmt.Sprintf("the records already appended to %s are kept (the run in progress is lost); rerun the same command to continue: it skips the runs recorded there", out)
 	}
