@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,12 +36,14 @@ type Board struct {
 	Primary string   `json:"primary"`
 	Metrics []string `json:"metrics"`
 	Entries []Entry  `json:"entries"`
+	// LowerIsBetter lists the board's metrics ranked low to high.
+	LowerIsBetter []string `json:"lower_is_better"`
 }
 
 // Aggregate groups records by task and model: over several seeds a metric
 // is their mean with a Student-t 95% interval; for one seed it keeps the
 // run's own interval. Models are ranked by the primary metric.
-func Aggregate(recs []Record) []Board {
+func (h *Harness) Aggregate(recs []Record) []Board {
 	type key struct{ task, model string }
 	groups := map[key][]Record{}
 	var tasks []string
@@ -84,17 +87,23 @@ func Aggregate(recs []Record) []Board {
 				case len(rs) == 1:
 					e.Metrics[m] = rs[0].Metrics[m]
 				default:
-					e.Metrics[m] = clampCI(m, MeanCI(vals))
+					e.Metrics[m] = clampCI(h.Metric(m), MeanCI(vals))
 				}
 			}
 			b.Primary = e.Primary
 			b.Entries = append(b.Entries, e)
 		}
 		b.Metrics = orderMetrics(names, b.Primary)
+		b.LowerIsBetter = []string{}
+		for _, m := range b.Metrics {
+			if h.Metric(m).LowerIsBetter {
+				b.LowerIsBetter = append(b.LowerIsBetter, m)
+			}
+		}
 		sort.SliceStable(b.Entries, func(i, j int) bool {
 			x, y := b.Entries[i].Metrics[b.Primary].Value, b.Entries[j].Metrics[b.Primary].Value
 			if x != y {
-				if LowerIsBetter(b.Primary) {
+				if h.Metric(b.Primary).LowerIsBetter {
 					return x < y
 				}
 				return x > y
@@ -111,25 +120,12 @@ func Aggregate(recs []Record) []Board {
 
 // clampCI keeps an interval inside the metric's range: a Student-t
 // interval over a few seeds can reach past either end.
-func clampCI(metric string, m Metric) Metric {
+func clampCI(info MetricInfo, m Metric) Metric {
 	if m.CI95 == nil {
 		return m
 	}
-	lo, hi := metricRange(metric)
-	m.CI95 = &[2]float64{max(lo, m.CI95[0]), min(hi, m.CI95[1])}
+	m.CI95 = &[2]float64{max(info.Min, m.CI95[0]), min(info.Max, m.CI95[1])}
 	return m
-}
-
-// metricRange is the range of a metric's values: [0, 1] for proportions
-// and normalised scores, [0, ∞) for counts, nats and errors.
-func metricRange(metric string) (lo, hi float64) {
-	switch metric {
-	case "params", "neg_elbo", "recon", "kl", "som_qe", "arithmetic_pixel_mse", "arithmetic_pixel_mse_add":
-		return 0, math.Inf(1)
-	case "silhouette":
-		return -1, 1
-	}
-	return 0, 1
 }
 
 // orderMetrics puts the primary first and params last.
@@ -148,8 +144,9 @@ func orderMetrics(names map[string]bool, primary string) []string {
 	return out
 }
 
-func arrow(metric string) string {
-	if LowerIsBetter(metric) {
+// arrow marks a metric's direction: ↓ if lower is better, else ↑.
+func (b Board) arrow(metric string) string {
+	if slices.Contains(b.LowerIsBetter, metric) {
 		return metric + " ↓"
 	}
 	return metric + " ↑"
@@ -200,7 +197,7 @@ func WriteBoards(w io.Writer, boards []Board, format string) error {
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			fmt.Fprintf(w, "%s — ranked by %s; value [95%% interval]: over seeds a Student-t interval of the mean, for one seed the run's own (Wilson for accuracies)\n", b.Task, arrow(b.Primary))
+			fmt.Fprintf(w, "%s — ranked by %s; value [95%% interval]: over seeds a Student-t interval of the mean, for one seed the run's own (Wilson for accuracies)\n", b.Task, b.arrow(b.Primary))
 			if len(b.Metrics) > wideBoard {
 				if err := writeTransposed(w, b, format); err != nil {
 					return err
@@ -210,7 +207,7 @@ func WriteBoards(w io.Writer, boards []Board, format string) error {
 			t := newTable(w, format)
 			header := []any{"rank", "model", "seeds"}
 			for _, m := range b.Metrics {
-				header = append(header, arrow(m))
+				header = append(header, b.arrow(m))
 			}
 			header = append(header, "train s")
 			t.Header(header...)
@@ -248,7 +245,7 @@ func writeTransposed(w io.Writer, b Board, format string) error {
 	}
 	t.Header(header...)
 	for _, m := range b.Metrics {
-		row := []any{arrow(m)}
+		row := []any{b.arrow(m)}
 		for _, e := range b.Entries {
 			v, ok := e.Metrics[m]
 			row = append(row, cell(v, ok, m))
@@ -282,18 +279,20 @@ func fmtFloat(v float64) string {
 // WriteComparison shows several record files side by side: for each task
 // and model, the primary metric of each file, and whether their record ids
 // agree (the same scores, reproduced).
-func WriteComparison(w io.Writer, names []string, sets [][]Record, format string) error {
+func (h *Harness) WriteComparison(w io.Writer, names []string, sets [][]Record, format string) error {
 	per := make([][]Board, len(sets))
 	for i, s := range sets {
-		per[i] = Aggregate(s)
+		per[i] = h.Aggregate(s)
 	}
 	type key struct{ task, model string }
 	rows := map[key][]string{}
 	var order []key
 	primary := map[string]string{}
+	board := map[string]Board{}
 	for i, boards := range per {
 		for _, b := range boards {
 			primary[b.Task] = b.Primary
+			board[b.Task] = b
 			for _, e := range b.Entries {
 				k := key{b.Task, e.Model}
 				if _, ok := rows[k]; !ok {
@@ -324,7 +323,7 @@ func WriteComparison(w io.Writer, names []string, sets [][]Record, format string
 	header = append(header, "same records")
 	t.Header(header...)
 	for _, k := range order {
-		row := []any{k.task, k.model, arrow(primary[k.task])}
+		row := []any{k.task, k.model, board[k.task].arrow(primary[k.task])}
 		for _, c := range rows[k] {
 			if c == "" {
 				c = "—"

@@ -21,15 +21,26 @@ func TestScheduledLR(t *testing.T) {
 		{"cosine", 25, 100, 0.01 * (1 + math.Sqrt2/2) / 2},
 		{"cosine", 100, 100, 0},
 	} {
-		got := scheduledLR(TrainConfig{LR: 0.01, Schedule: tt.schedule}, tt.step, tt.total)
+		s, err := ParseSchedule(tt.schedule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := scheduledLR(TrainConfig{LR: 0.01, Schedule: s}, tt.step, tt.total)
 		if math.Abs(got-tt.want) > 1e-15 {
 			t.Errorf("%q at %d/%d: %v, want %v", tt.schedule, tt.step, tt.total, got, tt.want)
 		}
 	}
-	if err := CheckSchedule("linear"); err == nil {
-		t.Error("CheckSchedule accepted linear")
+	if _, err := ParseSchedule("linear"); err == nil {
+		t.Error("ParseSchedule accepted linear")
 	}
-	_, err := Train(context.Background(), nil, 10, nil, TrainConfig{Epochs: 1, Batch: 2, LR: 1, Schedule: "step"}, nil)
+	for _, s := range Schedules {
+		b, err := s.MarshalText()
+		var back Schedule
+		if err != nil || back.UnmarshalText(b) != nil || back != s {
+			t.Errorf("%v does not round-trip through its name %q: %v", s, b, err)
+		}
+	}
+	_, err := Train(context.Background(), nil, 10, nil, TrainConfig{Epochs: 1, Batch: 2, LR: 1, Schedule: Schedule(7)}, nil)
 	if err == nil {
 		t.Error("Train accepted an unknown schedule")
 	}
@@ -39,10 +50,10 @@ func TestScheduledLR(t *testing.T) {
 // ends with the weights of the uninterrupted run: the rate depends on the
 // step alone.
 func TestCosineRunResumesExactly(t *testing.T) {
-	cfg := TrainConfig{Epochs: 4, Batch: 16, LR: 3e-3, Seed: 2, Schedule: "cosine"}
+	cfg := TrainConfig{Epochs: 4, Batch: 16, LR: 3e-3, Seed: 2, Schedule: Cosine}
 	whole, wholeSt := trainToy(t, PerLabel, cfg, nil, nil)
 	constant := cfg
-	constant.Schedule = ""
+	constant.Schedule = Constant
 	flat, _ := trainToy(t, PerLabel, constant, nil, nil)
 	if slices.Equal(weights(whole)[0], weights(flat)[0]) {
 		t.Fatal("the cosine schedule changed nothing")

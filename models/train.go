@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
-	"strings"
 
 	"gorgonia.org/tensor"
 )
@@ -34,10 +32,9 @@ type TrainConfig struct {
 	// dropped, so every step sees exactly Batch examples.
 	Batch int
 	LR    float64
-	// Schedule shapes the learning rate over the run: "" or "constant"
-	// keeps LR; "cosine" anneals it from LR to 0 along half a cosine,
-	// lr(t) = LR·(1 + cos(π·t/T))/2 at update t of T.
-	Schedule string
+	// Schedule shapes the learning rate over the run; the zero value keeps
+	// LR.
+	Schedule Schedule
 	// Seed drives the shuffles: epoch e visits the examples in a permutation
 	// drawn from (Seed, e).
 	Seed uint64
@@ -70,8 +67,8 @@ func Train(ctx context.Context, m Model, n int, feed Feeder, cfg TrainConfig, re
 	if cfg.Epochs <= 0 && cfg.Steps <= 0 {
 		return nil, errors.New("models: no budget: set Epochs or Steps")
 	}
-	if err := CheckSchedule(cfg.Schedule); err != nil {
-		return nil, err
+	if cfg.Schedule < 0 || int(cfg.Schedule) >= len(scheduleNames) {
+		return nil, fmt.Errorf("models: unknown learning-rate schedule %d; want %v", int(cfg.Schedule), Schedules)
 	}
 	perEpoch := n / cfg.Batch
 	total := cfg.Steps
@@ -186,22 +183,3 @@ func Predict(m Model, n, batch int, feed Feeder, visit func(i int, out [][]float
 	return nil
 }
 
-// Schedules are the learning-rate schedules TrainConfig knows.
-var Schedules = []string{"constant", "cosine"}
-
-// CheckSchedule accepts "" and the names in Schedules.
-func CheckSchedule(name string) error {
-	if name == "" || slices.Contains(Schedules, name) {
-		return nil
-	}
-	return fmt.Errorf("models: unknown learning-rate schedule %q; want %s", name, strings.Join(Schedules, " or "))
-}
-
-// scheduledLR is the learning rate of update step of total: a function of
-// the step alone, so a resumed run follows the same schedule.
-func scheduledLR(cfg TrainConfig, step, total int) float64 {
-	if cfg.Schedule == "cosine" {
-		return cfg.LR * (1 + math.Cos(math.Pi*float64(step)/float64(total))) / 2
-	}
-	return cfg.LR
-}

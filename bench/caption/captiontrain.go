@@ -183,15 +183,15 @@ func captionStrip(path string, set *CaptionSet, i int, g Generated, gh, gw int) 
 	dc.DrawString("truth:     "+set.Captions[i], pad, pad+11)
 	dc.DrawString("generated: "+Detokenize(g.Words), pad, pad+text+11)
 	y := pad + 2*text
-	base := chwImage(set.Images.Image(i), shape)
-	dc.DrawImage(upscale(base, scale), pad, y)
+	base := bench.CHWImage(set.Images.Image(i), shape)
+	dc.DrawImage(bench.Upscale(base, scale), pad, y)
 	dc.DrawString("image", pad, float64(y+h+12))
 	for k, word := range g.Words {
 		x := pad + (k+1)*(w+pad)
 		if k < len(g.Alphas) {
-			dc.DrawImage(upscale(overlay(base, g.Alphas[k], gh, gw), scale), x, y)
+			dc.DrawImage(bench.Upscale(overlay(base, g.Alphas[k], gh, gw), scale), x, y)
 		} else {
-			dc.DrawImage(upscale(base, scale), x, y)
+			dc.DrawImage(bench.Upscale(base, scale), x, y)
 		}
 		dc.DrawString(word, float64(x), float64(y+h+12))
 	}

@@ -47,8 +47,8 @@ func WriteVAEPictures(dir string, v *models.VAE, a *VAEAnalysis, test *VAEData, 
 	n := min(16, len(a.Recon))
 	var orig, rec []image.Image
 	for i := range n {
-		orig = append(orig, chwImage(test.Images.Image(i), shape))
-		rec = append(rec, chwImage(a.Recon[i], shape))
+		orig = append(orig, bench.CHWImage(test.Images.Image(i), shape))
+		rec = append(rec, bench.CHWImage(a.Recon[i], shape))
 	}
 	if err := add("reconstructions.png", saveStrips(filepath.Join(dir, "reconstructions.png"), []string{"input", "from μ"}, [][]image.Image{orig, rec}, 3)); err != nil {
 		return files, err
@@ -73,7 +73,7 @@ func WriteVAEPictures(dir string, v *models.VAE, a *VAEAnalysis, test *VAEData, 
 			names = append(names, fmt.Sprintf("case %d", i+1))
 			var row []image.Image
 			for _, x := range append(append([][]float32{}, ex.Parts...), ex.Added, ex.Operator, ex.Whole) {
-				row = append(row, chwImage(x, shape))
+				row = append(row, bench.CHWImage(x, shape))
 			}
 			rows = append(rows, row)
 		}
@@ -91,21 +91,6 @@ func WriteVAEPictures(dir string, v *models.VAE, a *VAEAnalysis, test *VAEData, 
 		return files, err
 	}
 	return files, add("summary.json", os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644))
-}
-
-// chwImage turns channels-first values in [0, 1] into an image.
-func chwImage(x []float32, shape [3]int) image.Image {
-	h, w := shape[1], shape[2]
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	plane := h * w
-	for i := range plane {
-		for c := range 3 {
-			v := x[min(c, shape[0]-1)*plane+i]
-			img.Pix[4*i+c] = uint8(min(max(v, 0), 1)*255 + 0.5)
-		}
-		img.Pix[4*i+3] = 255
-	}
-	return img
 }
 
 // stripFace is the embedded Go font, which has μ and the other Greek
@@ -166,22 +151,11 @@ func drawStrips(labels []string, rows [][]image.Image, scale int) (image.Image, 
 		}
 		dc.DrawString(labels[i], float64(pad), float64(y+cell/2+5))
 		for j, im := range r {
-			dc.DrawImage(upscale(im, scale), labelW+j*(cell+pad), y)
+			dc.DrawImage(bench.Upscale(im, scale), labelW+j*(cell+pad), y)
 		}
 		y += cell + pad
 	}
 	return dc.Image(), nil
-}
-
-func upscale(im image.Image, s int) image.Image {
-	b := im.Bounds()
-	out := image.NewRGBA(image.Rect(0, 0, b.Dx()*s, b.Dy()*s))
-	for y := range b.Dy() * s {
-		for x := range b.Dx() * s {
-			out.Set(x, y, im.At(b.Min.X+x/s, b.Min.Y+y/s))
-		}
-	}
-	return out
 }
 
 // interpolationStrips decodes, for up to four pairs of test images of
@@ -209,7 +183,7 @@ func interpolationStrips(v *models.VAE, a *VAEAnalysis, test *VAEData) ([]string
 			}
 			var row []image.Image
 			for _, x := range imgs {
-				row = append(row, chwImage(x, test.Images.Shape))
+				row = append(row, bench.CHWImage(x, test.Images.Shape))
 			}
 			kind := "lerp"
 			if spherical {
