@@ -12,38 +12,38 @@ import (
 	"github.com/hiddendim/hiddendim/generators"
 )
 
-// tinySuite trains two small models for one epoch on 256 samples: enough
-// to exercise every part of the harness in about a second.
-func tinySuite() Suite {
-	t := shapesTask("tiny", map[string]string{"holdout": "red square"}, 256, 96, Budget{Epochs: 1, Batch: 32, LR: 2e-3}, []uint64{1, 2}, nil)
-	t.Models = []ModelSpec{{Name: "multilabel", Arch: "multilabel", Conv: []int{4, 8}, Hidden: 16}, {Name: "combo", Arch: "combo", Conv: []int{4, 8}, Hidden: 16}}
-	return Suite{Name: "tiny", Tasks: []Task{t}}
+func readToy(t *testing.T, h *Harness, extra string) Suite {
+	t.Helper()
+	s, err := h.ReadSuite("tiny.json", toySuite(extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestRunRecordsResumesAndVerifies(t *testing.T) {
+	h := toyHarness(toyKind{})
 	dir := t.TempDir()
 	opt := Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true}
-	recs, err := Run(context.Background(), tinySuite(), opt)
+	recs, err := h.Run(context.Background(), readToy(t, h, ""), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(recs) != 4 {
 		t.Fatalf("%d records, want 2 models × 2 seeds", len(recs))
 	}
-	r := recs[0]
-	for _, name := range []string{"subset_accuracy", "heldout_subset_accuracy", "shape_accuracy", "color_accuracy", "hamming_loss", "macro_f1", "params"} {
-		if _, ok := r.Metrics[name]; !ok {
-			t.Errorf("record lacks metric %s: %v", name, r.Metrics)
-		}
+	r := recs[1] // model a, seed 2
+	if r.Model != "a" || r.Seed != 2 || r.Metrics["score"].Value != 0.5+0.2 || r.Metrics["params"].Value != 7 || r.Params != 7 {
+		t.Errorf("record of a, seed 2: %+v", r)
 	}
-	if r.Metrics["subset_accuracy"].CI95 == nil || r.Dataset.Splits["train"] == "" || r.Env.GOMAXPROCS == 0 || r.Params == 0 {
+	if string(r.ModelConfig) != `{"bias":0.5}` || r.Dataset.Splits["train"] == "" || r.Dataset.Splits["test"] == "" || r.Dataset.Generator != "shapes" || r.Env.GOMAXPROCS == 0 {
 		t.Errorf("incomplete record: %+v", r)
 	}
 	// A rerun skips every recorded run and writes nothing new.
 	before, _ := os.ReadFile(opt.Out)
 	var log bytes.Buffer
 	opt.Log, opt.Verify = &log, false
-	again, err := Run(context.Background(), tinySuite(), opt)
+	again, err := h.Run(context.Background(), readToy(t, h, ""), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestRunRecordsResumesAndVerifies(t *testing.T) {
 	}
 	// A fresh run into another file reproduces every record id.
 	opt.Out = filepath.Join(dir, "r2.jsonl")
-	fresh, err := Run(context.Background(), tinySuite(), opt)
+	fresh, err := h.Run(context.Background(), readToy(t, h, ""), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +61,19 @@ func TestRunRecordsResumesAndVerifies(t *testing.T) {
 		if fresh[i].RecordID != again[i].RecordID {
 			t.Errorf("run %d: record id %s, first time %s", i, fresh[i].RecordID[:12], again[i].RecordID[:12])
 		}
+	}
+}
+
+func TestVerifyCatchesAScoreThatDiffers(t *testing.T) {
+	n := 0
+	h := toyHarness(toyKind{flaky: &n})
+	dir := t.TempDir()
+	_, err := h.Run(context.Background(), readToy(t, h, ""), Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "c"), Verify: true})
+	if !errors.Is(err, ErrNotReproducible) || !strings.Contains(err.Error(), "score") {
+		t.Fatalf("Run = %v, want ErrNotReproducible naming the metric", err)
+	}
+	if recs, _ := ReadRecordsSoFar(filepath.Join(dir, "r.jsonl")); len(recs) != 0 {
+		t.Errorf("a run that failed --verify was recorded: %d records", len(recs))
 	}
 }
 
@@ -81,8 +94,9 @@ func TestRecordIDIgnoresTimingsOnly(t *testing.T) {
 }
 
 func TestCacheRegeneratesATamperedDataset(t *testing.T) {
-	c := &Cache{Dir: t.TempDir()}
-	spec := tinySuite().Tasks[0].Dataset
+	h := toyHarness(toyKind{})
+	c := &Cache{Dir: t.TempDir(), Datasets: h.Datasets}
+	spec := readToy(t, h, "").Tasks[0].Dataset
 	dir, err := c.Dataset(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
@@ -102,47 +116,54 @@ func TestCacheRegeneratesATamperedDataset(t *testing.T) {
 	}
 }
 
-func TestExpectationsAndUnknownSuite(t *testing.T) {
-	s := tinySuite()
-	s.Tasks[0].Seeds = []uint64{1}
-	s.Tasks[0].Expect = []Expectation{{Model: "multilabel", Metric: "subset_accuracy", Min: 1.01}}
+func TestExpectations(t *testing.T) {
+	h := toyHarness(toyKind{})
 	dir := t.TempDir()
-	_, err := Run(context.Background(), s, Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "c")})
-	if !errors.Is(err, ErrExpectation) {
-		t.Fatalf("Run = %v, want ErrExpectation", err)
-	}
-	if _, err := LookupSuite("quik"); err == nil || !strings.Contains(err.Error(), "known: full, quick, standard") {
-		t.Fatalf("LookupSuite: %v", err)
+	// Model b scores 0.3 and 0.4 over its seeds: mean 0.35.
+	for _, tt := range []struct {
+		min  float64
+		fail bool
+	}{{0.35, false}, {0.3501, true}} {
+		s := readToy(t, h, `, "expect": [{"model": "b", "metric": "score", "min": `+strings.TrimRight(strings.TrimRight(fmtFloat(tt.min), "0"), ".")+`}]`)
+		_, err := h.Run(context.Background(), s, Options{Out: filepath.Join(dir, fmtFloat(tt.min)+".jsonl"), CacheDir: filepath.Join(dir, "c")})
+		if got := errors.Is(err, ErrExpectation); got != tt.fail {
+			t.Errorf("min %v: Run = %v, want a missed target: %v", tt.min, err, tt.fail)
+		}
 	}
 }
 
 func TestLeaderboardRanksByDirection(t *testing.T) {
+	h := toyHarness(toyKind{})
 	mk := func(model string, seed uint64, acc, loss float64) Record {
-		return Record{Task: "t", Model: model, Seed: seed, Primary: "hamming_loss",
-			Metrics: map[string]Metric{"hamming_loss": {Value: loss}, "subset_accuracy": Wilson(int(acc*100), 100)}}
+		return Record{Task: "t", Model: model, Seed: seed, Primary: "loss",
+			Metrics: map[string]Metric{"loss": {Value: loss}, "score": Wilson(int(acc*100), 100)}}
 	}
-	boards := Aggregate([]Record{mk("a", 1, 0.9, 0.2), mk("a", 2, 0.8, 0.3), mk("b", 1, 0.7, 0.1), mk("b", 2, 0.6, 0.1)})
+	boards := h.Aggregate([]Record{mk("a", 1, 0.9, 0.2), mk("a", 2, 0.8, 0.3), mk("b", 1, 0.7, 0.1), mk("b", 2, 0.6, 0.1)})
 	e := boards[0].Entries
 	if e[0].Model != "b" || e[1].Model != "a" {
-		t.Fatalf("lower hamming loss should rank first: %+v", e)
+		t.Fatalf("lower loss should rank first: %+v", e)
 	}
-	if a := e[1].Metrics["hamming_loss"]; a.Value != 0.25 || a.CI95 == nil {
+	if a := e[1].Metrics["loss"]; a.Value != 0.25 || a.CI95 == nil {
 		t.Fatalf("mean over seeds %+v", a)
 	}
 	// Two seeds, 0.2 and 0.3: 0.25 ± t(0.975, 1)·0.05 = 0.25 ± 0.6353, whose
-	// lower end is clamped to a proportion's range.
-	if a := e[1].Metrics["hamming_loss"].CI95; a[0] != 0 || !near(a[1], 0.25+12.7062047*0.05, 1e-6) {
+	// lower end is clamped to the metric's range [0, ∞); the upper is not.
+	if a := e[1].Metrics["loss"].CI95; a[0] != 0 || !near(a[1], 0.25+12.7062047*0.05, 1e-6) {
 		t.Fatalf("interval %v, want [0, 0.8853]", *a)
+	}
+	// score, a proportion, is clamped to [0, 1]: 0.85 ± 0.635.
+	if a := e[1].Metrics["score"].CI95; a[1] != 1 {
+		t.Fatalf("score interval %v, want its upper end clamped to 1", *a)
 	}
 	for _, f := range Formats {
 		var buf bytes.Buffer
-		if err := WriteBoards(&buf, boards, f); err != nil || !strings.Contains(buf.String(), "hamming_loss") {
+		if err := WriteBoards(&buf, boards, f); err != nil || !strings.Contains(buf.String(), "loss") {
 			t.Errorf("format %s: %v\n%s", f, err, buf.String())
 		}
 	}
 	var buf bytes.Buffer
 	WriteBoards(&buf, boards, "table")
-	if !strings.Contains(buf.String(), "hamming_loss ↓") || !strings.Contains(buf.String(), "subset_accuracy ↑") {
+	if !strings.Contains(buf.String(), "loss ↓") || !strings.Contains(buf.String(), "score ↑") {
 		t.Errorf("headers lack directions:\n%s", buf.String())
 	}
 }
