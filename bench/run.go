@@ -76,7 +76,7 @@ func (h *Harness) Run(ctx context.Context, s Suite, opt Options) ([]Record, erro
 		for _, m := range task.Models {
 			for _, seed := range task.Seeds {
 				job := Job{Suite: s.Name, Task: task, Model: m, Seed: seed, Progress: opt.Progress}
-				key := runKey(task, m, seed)
+				key := RunKey(task, m, seed)
 				if r, ok := have[key]; ok {
 					fmt.Fprintf(opt.Log, "%s: recorded already (%s), skipped\n", job, r.RecordID[:12])
 					out = append(out, r)
@@ -130,7 +130,10 @@ func runOnce(ctx context.Context, kind Kind, j Job, d Data, ds DatasetRecord, op
 	return newRecord(j, ds, res, opt), nil
 }
 
-func runKey(t Task, m ModelSpec, seed uint64) string {
+// RunKey hashes a run's inputs: the harness version, the task's name,
+// version, dataset and labels, the model, the budget and the seed. A run
+// whose key the output file already holds is skipped.
+func RunKey(t Task, m ModelSpec, seed uint64) string {
 	return hashJSON(struct {
 		Harness, Task, Version string
 		Dataset                string
@@ -152,7 +155,7 @@ func newRecord(j Job, ds DatasetRecord, res Result, opt Options) Record {
 	scores["params"] = Exact(float64(res.Params))
 	cfgJSON, _ := json.Marshal(res.Config)
 	rec := Record{
-		RunKey: runKey(t, j.Model, j.Seed), Suite: j.Suite, Task: t.Name, TaskVersion: t.Version, Model: j.Model.Name, Seed: j.Seed,
+		RunKey: RunKey(t, j.Model, j.Seed), Suite: j.Suite, Task: t.Name, TaskVersion: t.Version, Model: j.Model.Name, Seed: j.Seed,
 		Seeds:   Seeds{Dataset: t.Dataset.Seed, Init: j.Seed, Shuffle: j.Seed},
 		Dataset: ds, ModelConfig: cfgJSON, ModelSHA256: hashJSON(res.Config), Params: res.Params, Budget: t.Budget,
 		Primary: t.Primary, Metrics: scores, Timings: res.Timings, Env: CurrentEnv(opt.BLAS),

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/bench/vae"
 )
 
 func runAnalyze(ctx context.Context, args []string) error {
@@ -24,7 +24,7 @@ func runAnalyze(ctx context.Context, args []string) error {
 	if *data == "" || *out == "" {
 		return usageErrorf("analyze: want CHECKPOINT --data DIR --out DIR")
 	}
-	files, scores, err := bench.AnalyzeCheckpoint(bench.AnalyzeCheckpointOptions{Checkpoint: pos[0], Data: *data, Out: *out,
+	files, scores, err := vae.Analyze(vae.AnalyzeOptions{Checkpoint: pos[0], Data: *data, Out: *out,
 		Train: *trainSplit, Test: *split, Seed: *seed})
 	for _, f := range files {
 		fmt.Println("wrote", f)

@@ -10,12 +10,12 @@ import (
 	"strings"
 
 	"github.com/hiddendim/hiddendim/bench"
-	"github.com/hiddendim/hiddendim/models"
 )
 
 func runBench(ctx context.Context, args []string) error {
 	fs := newFlags("bench")
-	suiteName := fs.String("suite", "quick", "`NAME` of the suite: quick, standard or full")
+	suiteName := fs.String("suite", "quick", "the suite: a built-in `NAME` (quick, standard, full) or a suite FILE (JSON; see --list --format json)")
+	list := fs.Bool("list", false, "print each suite's tasks, models, seeds and measured time, and run nothing (with --suite, that suite only)")
 	out := fs.String("out", "", "JSONL `FILE` of records, appended to (default results/<suite>.jsonl)")
 	cache := fs.String("cache", "", "dataset cache `DIR` (default: the user cache folder)")
 	verify := fs.Bool("verify", false, "run every task twice and fail if any score differs")
@@ -28,7 +28,18 @@ func runBench(ctx context.Context, args []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("bench takes no arguments, got %v; did you mean --suite %s?", pos, pos[0])
 	}
-	suite, err := bench.LookupSuite(*suiteName)
+	h := harness()
+	if !slices.Contains(bench.Formats, *format) {
+		return usageErrorf("bench: --format %q: want one of %s", *format, strings.Join(bench.Formats, ", "))
+	}
+	if *list {
+		names := bench.BuiltinSuites()
+		if flagGiven(fs, "suite") {
+			names = []string{*suiteName}
+		}
+		return listSuites(os.Stdout, h, names, *format)
+	}
+	suite, err := h.LookupSuite(*suiteName)
 	if err != nil {
 		return asUsage(err)
 	}
@@ -37,16 +48,13 @@ func runBench(ctx context.Context, args []string) error {
 			return asUsage(err)
 		}
 	}
-	if !slices.Contains(bench.Formats, *format) {
-		return usageErrorf("bench: --format %q: want one of %s", *format, strings.Join(bench.Formats, ", "))
-	}
 	if *out == "" {
 		*out = filepath.Join("results", suite.Name+".jsonl")
 	}
 	fmt.Fprintf(os.Stderr, "suite %s: %s\nrecords: %s\n", suite.Name, suite.Description, *out)
 	var bar *progress
 	var barWhat string
-	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: models.BLASName, Log: os.Stderr,
+	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: bench.BLASName, Log: os.Stderr,
 		Progress: func(what string, done, total int) {
 			if bar == nil || what != barWhat {
 				if bar != nil {
@@ -63,14 +71,14 @@ func runBench(ctx context.Context, args []string) error {
 				bar = nil
 			}
 		}}
-	recs, err := bench.Run(ctx, suite, opts)
+	recs, err := h.Run(ctx, suite, opts)
 	if bar != nil {
 		bar.Finish()
 	}
 	err = onInterrupt(ctx, err, func() string { return benchInterrupted(*out) })
 	if len(recs) > 0 {
 		fmt.Println()
-		if werr := bench.WriteBoards(os.Stdout, bench.Aggregate(recs), *format); werr != nil && err == nil {
+		if werr := bench.WriteBoards(os.Stdout, h.Aggregate(recs), *format); werr != nil && err == nil {
 			err = werr
 		}
 	}
@@ -105,12 +113,12 @@ func runLeaderboard(ctx context.Context, args []string) error {
 		sets = append(sets, recs)
 	}
 	if len(sets) == 1 {
-		return bench.WriteBoards(os.Stdout, bench.Aggregate(sets[0]), *format)
+		return bench.WriteBoards(os.Stdout, harness().Aggregate(sets[0]), *format)
 	}
 	if *format != "table" && *format != "markdown" {
 		return usageErrorf("leaderboard: comparing files renders as table or markdown")
 	}
-	return bench.WriteComparison(os.Stdout, pos, sets, *format)
+	return harness().WriteComparison(os.Stdout, pos, sets, *format)
 }
 
 // benchInterrupted says what an interrupted bench kept: bench.Run appends

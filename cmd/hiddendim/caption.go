@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/bench/caption"
 )
 
 func runCaption(ctx context.Context, args []string) error {
@@ -24,7 +24,7 @@ func runCaption(ctx context.Context, args []string) error {
 	if *data == "" || *out == "" || *n < 1 || *beam < 1 {
 		return usageErrorf("caption: want CHECKPOINT --data DIR --out DIR, with --n and --beam at least 1")
 	}
-	files, scores, err := bench.CaptionPictures(pos[0], *data, *split, *out, *n, *beam)
+	files, scores, err := caption.Pictures(pos[0], *data, *split, *out, *n, *beam)
 	for _, f := range files {
 		fmt.Println("wrote", f)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"image/jpeg"
@@ -86,6 +87,18 @@ func TestBadInvocations(t *testing.T) {
 	missing := filepath.Join(f.dir, "missing")
 	gen := func(extra ...string) []string {
 		return append([]string{"generate", "shapes", "--out", filepath.Join(f.dir, "g")}, extra...)
+	}
+	badKind := filepath.Join(f.dir, "bad-kind.json")
+	badArch := filepath.Join(f.dir, "bad-arch.json")
+	quick, err := harness().LookupSuite("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := json.Marshal(quick)
+	for path, edit := range map[string][2]string{badKind: {`"kind":"vae"`, `"kind":"autoencoder"`}, badArch: {`"arch":"attention"`, `"arch":"transformer"`}} {
+		if err := os.WriteFile(path, []byte(strings.Replace(string(good), edit[0], edit[1], 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tests := []struct {
 		name string
@@ -189,6 +202,12 @@ func TestBadInvocations(t *testing.T) {
 		{"generate --format", gen("--format", "tfrecord"), 2, "want png or npz"},
 		{"generate npz relations", []string{"generate", "relations", "--out", x, "--n", "2", "--format", "npz"}, 2, "cannot be written as npz"},
 		{"bench --format", []string{"bench", "--format", "xml"}, 2, "want one of table, markdown, csv, json"},
+		{"bench unknown suite", []string{"bench", "--suite", "quik"}, 2, "no such suite; built in: full, quick, standard"},
+		{"bench missing suite file", []string{"bench", "--suite", missing + ".json"}, 1, "no such file"},
+		{"bench suite of an unknown kind", []string{"bench", "--suite", badKind}, 2, `tasks[1].kind: unknown kind "autoencoder"; known: captioning, classification, vae`},
+		{"bench suite of an unknown arch", []string{"bench", "--suite", badArch}, 2, "tasks[2].models[0].arch"},
+		{"bench --list unknown suite", []string{"bench", "--list", "--suite", "quik"}, 2, "no such suite"},
+		{"bench --list not a suite", []string{"bench", "--list", "--suite", f.notData}, 2, "want a JSON object"},
 		{"leaderboard --format", []string{"leaderboard", "--format", "xml", f.notData}, 2, "want one of table, markdown, csv, json"},
 		{"--set unknown key", gen("--set", "colour=red"), 2, `unknown config key "colour"`},
 		{"--set no =", gen("--set", "colors"), 2, "not key=value"},

@@ -46,3 +46,10 @@ func exactly(pos []string, n int, what string) error {
 	}
 	return nil
 }
+
+// flagGiven reports whether the named flag was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}

@@ -55,12 +55,15 @@ func helpEntries() map[string]helpEntry {
 			"hiddendim show data/shapes --out shapes.png --n 32",
 		},
 		"bench": {
-			"hiddendim bench [--suite quick|standard|full] [--tasks NAME,...] [--out FILE] [--cache DIR] [--verify]\n" +
-				"                [--format table|markdown|csv|json]",
+			"hiddendim bench [--suite quick|standard|full|FILE.json] [--tasks NAME,...] [--out FILE] [--cache DIR] [--verify]\n" +
+				"                [--format table|markdown|csv|json]\n" +
+				"       hiddendim bench --list [--suite NAME|FILE.json] [--format json]",
 			"run a benchmark suite: generate its datasets (cached), train and score every (task, model, seed),\n" +
 				"append one record per run to --out and print the leaderboard. A rerun with the same --out skips\n" +
-				"the runs already recorded there.",
-			"hiddendim bench --suite standard --tasks vae-shapes,caption-relations",
+				"the runs already recorded there. A suite is a JSON file: --list --format json prints the built-in\n" +
+				"ones as files to copy and edit, and --suite FILE.json runs yours.",
+			"hiddendim bench --suite standard --tasks vae-shapes,caption-relations\n" +
+				"  hiddendim bench --list --suite quick --format json > my-suite.json && hiddendim bench --suite my-suite.json",
 		},
 		"leaderboard": {
 			"hiddendim leaderboard FILE... [--format table|markdown|csv|json]",

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/bench/classify"
 )
 
 func runInspect(ctx context.Context, args []string) error {
@@ -23,7 +23,7 @@ func runInspect(ctx context.Context, args []string) error {
 	if *data == "" || *out == "" || *n < 1 {
 		return usageErrorf("inspect: want CHECKPOINT --data DIR --out DIR, with --n at least 1")
 	}
-	files, err := bench.Inspect(bench.InspectOptions{Checkpoint: pos[0], Data: *data, Split: *split, Out: *out, N: *n})
+	files, err := classify.Inspect(classify.InspectOptions{Checkpoint: pos[0], Data: *data, Split: *split, Out: *out, N: *n})
 	if err != nil {
 		return err
 	}

@@ -90,8 +90,9 @@ func run(ctx context.Context, args []string) int {
 	}
 	var u usageError
 	var mismatch *bench.MismatchError
+	var field *bench.FieldError
 	switch {
-	case errors.As(err, &u) || errors.As(err, &mismatch) || errors.Is(err, bench.ErrCheckpointExists):
+	case errors.As(err, &u) || errors.As(err, &mismatch) || errors.As(err, &field) || errors.Is(err, bench.ErrCheckpointExists):
 		fmt.Fprintln(os.Stderr, "hiddendim:", err)
 		return 2
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:

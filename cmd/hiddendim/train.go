@@ -9,10 +9,24 @@ import (
 	"strings"
 
 	"github.com/hiddendim/hiddendim/bench"
-	"github.com/hiddendim/hiddendim/models"
+	"github.com/hiddendim/hiddendim/bench/caption"
+	"github.com/hiddendim/hiddendim/bench/classify"
+	"github.com/hiddendim/hiddendim/bench/vae"
 )
 
-var trainModels = []string{models.MultiLabel, models.Combo, models.PerLabel, bench.VAEKind, bench.AttentionArch, bench.NoAttentionArch}
+// trainModels names the models train knows: the classifiers, the VAE and
+// the captioners.
+func trainModels() []string {
+	var names []string
+	for _, a := range classify.Archs {
+		names = append(names, a.String())
+	}
+	names = append(names, vae.ModelName)
+	for _, a := range caption.Archs {
+		names = append(names, a.String())
+	}
+	return names
+}
 
 func runTrain(ctx context.Context, args []string) error {
 	fs := newFlags("train")
@@ -37,12 +51,12 @@ func runTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := exactly(pos, 1, "one MODEL ("+strings.Join(trainModels, ", ")+")"); err != nil {
+	if err := exactly(pos, 1, "one MODEL ("+strings.Join(trainModels(), ", ")+")"); err != nil {
 		return err
 	}
 	arch := pos[0]
-	if !contains(trainModels, arch) {
-		return usageErrorf("train: unknown model %q; known: %s", arch, strings.Join(trainModels, ", "))
+	if !contains(trainModels(), arch) {
+		return usageErrorf("train: unknown model %q; known: %s", arch, strings.Join(trainModels(), ", "))
 	}
 	if *data == "" || *out == "" {
 		return usageErrorf("train: --data DIR and --out DIR are required")
@@ -53,14 +67,12 @@ func runTrain(ctx context.Context, args []string) error {
 	if *epochs < 1 || *batch < 1 || *lr <= 0 {
 		return usageErrorf("train: want --epochs and --batch at least 1 and --lr above 0")
 	}
-	if err := models.CheckSchedule(*schedule); err != nil {
-		return usageErrorf("train: --schedule %q: want %s", *schedule, strings.Join(models.Schedules, " or "))
-	}
-	if *schedule == "constant" {
-		*schedule = "" // the budget's default
+	sched, err := bench.ParseSchedule(*schedule)
+	if err != nil {
+		return usageErrorf("train: --schedule %q: want %s or %s", *schedule, bench.Constant, bench.Cosine)
 	}
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
-		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: *schedule}, Seed: *seed, Overwrite: *overwrite}
+		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, lambda: *lambda,
 		latent: *latentSize, beta: *beta, likelihood: *likelihood})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
@@ -79,28 +91,29 @@ type trainFlags struct {
 
 // trainModel trains arch with the flags that model takes.
 func trainModel(ctx context.Context, arch string, run bench.Training, f trainFlags) error {
-	if arch == bench.AttentionArch || arch == bench.NoAttentionArch {
+	if a, err := caption.ParseArch(arch); err == nil {
 		if f.beam < 1 {
 			return usageErrorf("train: --beam %d: want at least 1", f.beam)
 		}
-		return trainCaptioner(ctx, bench.CaptionTrainOptions{Training: run, Arch: arch, Beam: f.beam, Lambda: f.lambda, Resume: f.resume})
+		return trainCaptioner(ctx, caption.TrainOptions{Training: run, Arch: a, Beam: f.beam, Lambda: f.lambda, Resume: f.resume})
 	}
-	if arch == bench.VAEKind {
-		if f.likelihood != "" && f.likelihood != models.Bernoulli && f.likelihood != models.Gaussian {
-			return usageErrorf("train: --likelihood %q: want %s or %s", f.likelihood, models.Bernoulli, models.Gaussian)
+	if arch == vae.ModelName {
+		if err := vae.CheckLikelihood(f.likelihood); err != nil {
+			return usageErrorf("train: --likelihood %q: want %s", f.likelihood, strings.Join(vae.Likelihoods(), " or "))
 		}
 		if f.latent < 0 || f.beta < 0 {
 			return usageErrorf("train: want --latent and --beta at least 0")
 		}
-		return trainVAE(ctx, bench.VAETrainOptions{Training: run, Resume: f.resume, Latent: f.latent, Beta: f.beta, Likelihood: f.likelihood})
+		return trainVAE(ctx, vae.TrainOptions{Training: run, Resume: f.resume, Latent: f.latent, Beta: f.beta, Likelihood: f.likelihood})
 	}
-	o := bench.TrainOptions{Training: run, Arch: arch, Resume: f.resume}
+	a, _ := classify.ParseArch(arch)
+	o := classify.TrainOptions{Training: run, Arch: a, Resume: f.resume}
 	if f.labels != "" {
 		o.Labels = strings.Split(f.labels, ",")
 	}
 	tp := newTrainProgress("train "+arch, "mean loss %.4f")
 	o.OnStep, o.OnEpoch = tp.step, tp.epoch
-	scores, err := bench.TrainClassifier(ctx, o)
+	scores, err := classify.Train(ctx, o)
 	tp.finish()
 	if err != nil {
 		return err
@@ -116,7 +129,7 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 // the last finished epoch, if any, and how to continue from it.
 func trainInterrupted(out string, overwrite bool) string {
 	path := filepath.Join(out, bench.CheckpointFile)
-	ck, err := models.LoadCheckpoint(path)
+	epoch, err := bench.CheckpointEpoch(path)
 	if err != nil {
 		return fmt.Sprintf("no epoch finished, so %s holds no checkpoint; rerun the same command to start again", out)
 	}
@@ -124,7 +137,7 @@ func trainInterrupted(out string, overwrite bool) string {
 	if overwrite {
 		how = "rerun the same command with --resume in place of --overwrite to continue from it"
 	}
-	return fmt.Sprintf("the checkpoint of epoch %d is kept at %s; %s", ck.Epoch, path, how)
+	return fmt.Sprintf("the checkpoint of epoch %d is kept at %s; %s", epoch, path, how)
 }
 
 func runEval(ctx context.Context, args []string) error {
@@ -141,7 +154,7 @@ func runEval(ctx context.Context, args []string) error {
 	if *data == "" {
 		return usageErrorf("eval: --data DIR is required")
 	}
-	scores, err := bench.EvaluateCheckpoint(pos[0], *data, *split)
+	scores, err := classify.Evaluate(pos[0], *data, *split)
 	if err != nil {
 		return err
 	}
@@ -150,7 +163,7 @@ func runEval(ctx context.Context, args []string) error {
 
 func printScores(scores map[string]bench.Metric) error {
 	rec := bench.Record{Task: "scores", Model: "model", Primary: "subset_accuracy", Metrics: scores}
-	return bench.WriteBoards(os.Stdout, bench.Aggregate([]bench.Record{rec}), "table")
+	return bench.WriteBoards(os.Stdout, harness().Aggregate([]bench.Record{rec}), "table")
 }
 
 func contains(list []string, s string) bool {
@@ -162,10 +175,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func trainVAE(ctx context.Context, o bench.VAETrainOptions) error {
+func trainVAE(ctx context.Context, o vae.TrainOptions) error {
 	tp := newTrainProgress("train vae", "mean loss %.2f nats per image")
 	o.OnStep, o.OnEpoch = tp.step, tp.epoch
-	scores, err := bench.TrainVAE(ctx, o)
+	scores, err := vae.Train(ctx, o)
 	tp.finish()
 	if err != nil || scores == nil {
 		return err
@@ -219,10 +232,10 @@ func printPlain(scores map[string]float64) error {
 	return nil
 }
 
-func trainCaptioner(ctx context.Context, o bench.CaptionTrainOptions) error {
-	tp := newTrainProgress("train "+o.Arch, "mean loss %.4f")
+func trainCaptioner(ctx context.Context, o caption.TrainOptions) error {
+	tp := newTrainProgress("train "+o.Arch.String(), "mean loss %.4f")
 	o.OnStep, o.OnEpoch = tp.step, tp.epoch
-	scores, err := bench.TrainCaptioner(ctx, o)
+	scores, err := caption.Train(ctx, o)
 	tp.finish()
 	if err != nil || scores == nil {
 		return err
