@@ -42,11 +42,16 @@ func archList() string {
 // model, the label names and vocabularies it predicts, and the data it was
 // trained on.
 type Meta struct {
-	Model   models.ClassifierConfig `json:"model"`
-	Labels  []string                `json:"labels"`
-	Classes [][]string              `json:"classes"`
-	Dataset string                  `json:"dataset"` // generator@version
-	Budget  bench.Budget            `json:"budget"`
+	// Model is the classifier's full configuration.
+	Model models.ClassifierConfig `json:"model"`
+	// Labels are the label features it predicts, one head each.
+	Labels []string `json:"labels"`
+	// Classes[h] is label h's vocabulary, in class-index order.
+	Classes [][]string `json:"classes"`
+	// Dataset is the training data's generator@version.
+	Dataset string `json:"dataset"`
+	// Budget is the training budget; resuming may raise its epochs only.
+	Budget bench.Budget `json:"budget"`
 }
 
 // TrainOptions configure Train.

@@ -37,6 +37,8 @@ func hasHoldout(generator string, cfg generators.Config) bool {
 
 // LabeledImages is a split read for classification.
 type LabeledImages struct {
+	// Examples are the images, channels first in [0, 1], and each one's
+	// class index of every label asked for.
 	Examples *models.Examples
 	// Classes[h] is label h's vocabulary.
 	Classes [][]string
