@@ -7,22 +7,67 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// The classifier architectures: three ways to predict several labels at
-// once.
+// ClassifierArch is a classifier architecture: one of three ways to
+// predict several labels at once. It marshals as its name ("multilabel",
+// "combo", "perlabel"); the zero value is no architecture, which
+// NewClassifier refuses.
+type ClassifierArch int
+
+// The classifier architectures.
 const (
 	// MultiLabel is one CNN with one softmax head per label: logits add up.
-	MultiLabel = "multilabel"
+	MultiLabel ClassifierArch = iota + 1
 	// Combo is one CNN with one softmax over every combination of labels:
 	// logits multiply, and a combination never seen in training never has
 	// a positive example.
-	Combo = "combo"
+	Combo
 	// PerLabel is one CNN per label, each with its own head.
-	PerLabel = "perlabel"
+	PerLabel
 )
+
+var classifierArchNames = [...]string{MultiLabel: "multilabel", Combo: "combo", PerLabel: "perlabel"}
+
+// String returns the architecture's name.
+func (a ClassifierArch) String() string {
+	if a < MultiLabel || int(a) >= len(classifierArchNames) {
+		return fmt.Sprintf("ClassifierArch(%d)", int(a))
+	}
+	return classifierArchNames[a]
+}
+
+// ParseClassifierArch returns the architecture named name, or an error
+// naming the known ones.
+func ParseClassifierArch(name string) (ClassifierArch, error) {
+	for a := MultiLabel; int(a) < len(classifierArchNames); a++ {
+		if classifierArchNames[a] == name {
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("models: unknown classifier architecture %q; want %s, %s or %s", name, MultiLabel, Combo, PerLabel)
+}
+
+// MarshalText returns the architecture's name; the zero value and other
+// numbers are an error.
+func (a ClassifierArch) MarshalText() ([]byte, error) {
+	if a < MultiLabel || int(a) >= len(classifierArchNames) {
+		return nil, fmt.Errorf("models: no classifier architecture %d", int(a))
+	}
+	return []byte(a.String()), nil
+}
+
+// UnmarshalText reads an architecture's name.
+func (a *ClassifierArch) UnmarshalText(b []byte) error {
+	v, err := ParseClassifierArch(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
 
 // ClassifierConfig describes a multi-label CNN classifier.
 type ClassifierConfig struct {
-	Arch string `json:"arch"`
+	Arch ClassifierArch `json:"arch"`
 	// Input is channels, height, width.
 	Input [3]int `json:"input"`
 	// Heads holds the number of classes of each label.
@@ -38,7 +83,7 @@ type ClassifierConfig struct {
 
 // ReferenceCNN is the reference classifier: 28×28×3 → conv16 → pool →
 // conv32 → pool → dense64 → two 3-way heads.
-func ReferenceCNN(arch string, seed uint64) ClassifierConfig {
+func ReferenceCNN(arch ClassifierArch, seed uint64) ClassifierConfig {
 	return ClassifierConfig{Arch: arch, Input: [3]int{3, 28, 28}, Heads: []int{3, 3}, Conv: []int{16, 32}, Hidden: 64, Seed: seed}
 }
 
@@ -83,7 +128,7 @@ func NewClassifier(cfg ClassifierConfig) (*Classifier, error) {
 			headSets = append(headSets, []int{n})
 		}
 	default:
-		return nil, fmt.Errorf("models: unknown architecture %q; want %s, %s or %s", cfg.Arch, MultiLabel, Combo, PerLabel)
+		return nil, fmt.Errorf("models: unknown architecture %v; want %s, %s or %s", cfg.Arch, MultiLabel, Combo, PerLabel)
 	}
 	c := &Classifier{Config: cfg, ps: NewParamSet(cfg.Seed), graphs: map[[2]int]*Graph{}}
 	for t, heads := range headSets {

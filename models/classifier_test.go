@@ -2,9 +2,11 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -30,11 +32,11 @@ func toyExamples(n int, seed uint64) *Examples {
 	return ex
 }
 
-func toyConfig(arch string) ClassifierConfig {
+func toyConfig(arch ClassifierArch) ClassifierConfig {
 	return ClassifierConfig{Arch: arch, Input: [3]int{3, 8, 8}, Heads: []int{3, 3}, Conv: []int{4, 8}, Hidden: 16, Seed: 3}
 }
 
-func trainToy(t *testing.T, arch string, cfg TrainConfig, resume *State, c *Classifier) (*Classifier, *State) {
+func trainToy(t *testing.T, arch ClassifierArch, cfg TrainConfig, resume *State, c *Classifier) (*Classifier, *State) {
 	t.Helper()
 	if c == nil {
 		var err error
@@ -60,8 +62,8 @@ func weights(c *Classifier) [][]float32 {
 
 func TestClassifiersLearn(t *testing.T) {
 	test := toyExamples(200, 99)
-	for _, arch := range []string{MultiLabel, Combo, PerLabel} {
-		t.Run(arch, func(t *testing.T) {
+	for _, arch := range []ClassifierArch{MultiLabel, Combo, PerLabel} {
+		t.Run(arch.String(), func(t *testing.T) {
 			c, st := trainToy(t, arch, TrainConfig{Epochs: 8, Batch: 16, LR: 3e-3, Seed: 1}, nil, nil)
 			if st.Losses[len(st.Losses)-1] >= st.Losses[0] {
 				t.Errorf("loss did not fall: %v", st.Losses)
@@ -146,5 +148,53 @@ func sameRun(t *testing.T, what string, whole, got *Classifier, wholeSt, gotSt *
 	}
 	if !slices.Equal(wholeSt.Losses, gotSt.Losses) {
 		t.Fatalf("%s: losses %v, uninterrupted %v", what, gotSt.Losses, wholeSt.Losses)
+	}
+}
+
+// TestClassifierArchRoundTrips checks that the architectures marshal as
+// the names checkpoints have always recorded, read back, and that other
+// names and numbers are refused.
+func TestClassifierArchRoundTrips(t *testing.T) {
+	tests := []struct {
+		arch ClassifierArch
+		name string
+	}{{MultiLabel, "multilabel"}, {Combo, "combo"}, {PerLabel, "perlabel"}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := toyConfig(tt.arch)
+			b, err := json.Marshal(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := `{"arch":"` + tt.name + `","input":[3,8,8],"heads":[3,3],"conv":[4,8],"hidden":16,"seed":3}`
+			if string(b) != want {
+				t.Fatalf("config marshals as %s, want %s", b, want)
+			}
+			var back ClassifierConfig
+			if err := json.Unmarshal(b, &back); err != nil || back.Arch != tt.arch || tt.arch.String() != tt.name {
+				t.Fatalf("read back %v (%v), String %q", back.Arch, err, tt.arch)
+			}
+			if a, err := ParseClassifierArch(tt.name); err != nil || a != tt.arch {
+				t.Fatalf("ParseClassifierArch(%q) = %v, %v", tt.name, a, err)
+			}
+		})
+	}
+	for _, bad := range []string{"", "MultiLabel", "resnet"} {
+		if _, err := ParseClassifierArch(bad); err == nil || !strings.Contains(err.Error(), "want multilabel, combo or perlabel") {
+			t.Errorf("ParseClassifierArch(%q): %v", bad, err)
+		}
+		var cfg ClassifierConfig
+		if err := json.Unmarshal([]byte(`{"arch":"`+bad+`"}`), &cfg); err == nil {
+			t.Errorf("config with arch %q read", bad)
+		}
+	}
+	for _, bad := range []ClassifierArch{0, PerLabel + 1, -1} {
+		if _, err := json.Marshal(ClassifierConfig{Arch: bad}); err == nil {
+			t.Errorf("arch %d marshalled", int(bad))
+		}
+		cfg := toyConfig(bad)
+		if _, err := NewClassifier(cfg); err == nil || !strings.Contains(err.Error(), "unknown architecture") {
+			t.Errorf("NewClassifier with arch %d: %v", int(bad), err)
+		}
 	}
 }

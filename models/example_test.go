@@ -11,7 +11,7 @@ import (
 // layers written in PyTorch (conv 3→16 and 16→32 with 3×3 kernels, dense
 // 32·7·7→64, two heads 64→3).
 func ExampleNewClassifier() {
-	for _, arch := range []string{models.MultiLabel, models.Combo, models.PerLabel} {
+	for _, arch := range []models.ClassifierArch{models.MultiLabel, models.Combo, models.PerLabel} {
 		c, err := models.NewClassifier(models.ReferenceCNN(arch, 1))
 		if err != nil {
 			panic(err)

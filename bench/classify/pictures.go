@@ -1,4 +1,4 @@
-package bench
+package classify
 
 import (
 	"fmt"
@@ -15,7 +15,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// InspectOptions configure Inspect.
+// InspectOptions configure Inspect: the checkpoint, the dataset folder
+// and split its samples come from, and the folder the pictures go to.
 type InspectOptions struct {
 	Checkpoint, Data, Split, Out string
 	// N samples get activation maps; 0 means 4.
@@ -31,7 +32,7 @@ func Inspect(o InspectOptions) ([]string, error) {
 	if o.N <= 0 {
 		o.N = 4
 	}
-	c, meta, err := LoadClassifier(o.Checkpoint)
+	c, meta, err := Load(o.Checkpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -40,18 +41,18 @@ func Inspect(o InspectOptions) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := fitsClassifier(meta, o.Data, data); err != nil {
+	if err := fits(meta, o.Data, data); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
+		return nil, fmt.Errorf("classify: %w", err)
 	}
 	var files []string
 	save := func(name string, img image.Image) error {
 		p := filepath.Join(o.Out, name)
 		f, err := os.Create(p)
 		if err != nil {
-			return fmt.Errorf("bench: %w", err)
+			return fmt.Errorf("classify: %w", err)
 		}
 		defer f.Close()
 		files = append(files, p)

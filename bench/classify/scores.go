@@ -1,5 +1,12 @@
 package classify
 
+import (
+	"math"
+	"slices"
+
+	"github.com/hiddendim/hiddendim/bench"
+)
+
 // MacroF1 scores one label: the unweighted mean, over the classes c in
 // 0..k-1 that occur in truth or in pred, of class c's one-vs-rest F1,
 //
@@ -64,9 +71,9 @@ func MacroF1(truth, pred []int, k int) float64 {
 // The two agree
 // when every label has the same class count and every class occurs. The
 // interval is a 1000-round bootstrap over examples seeded by seed.
-func ClassificationScores(labels []string, classes []int, truth, pred [][]int, heldout []bool, seed uint64) map[string]Metric {
+func ClassificationScores(labels []string, classes []int, truth, pred [][]int, heldout []bool, seed uint64) map[string]bench.Metric {
 	n, L := len(truth), len(labels)
-	out := map[string]Metric{}
+	out := map[string]bench.Metric{}
 	subset, wrong := 0, 0
 	for i := range truth {
 		if slices.Equal(truth[i], pred[i]) {
@@ -78,9 +85,9 @@ func ClassificationScores(labels []string, classes []int, truth, pred [][]int, h
 			}
 		}
 	}
-	out["subset_accuracy"] = Wilson(subset, n)
+	out["subset_accuracy"] = bench.Wilson(subset, n)
 	// Hamming loss is the share of wrong labels over all N·L label slots.
-	h := Wilson(wrong, n*L)
+	h := bench.Wilson(wrong, n*L)
 	out["hamming_loss"] = h
 	col := func(h int, idx []int) ([]int, []int) {
 		t, p := make([]int, len(idx)), make([]int, len(idx))
@@ -101,7 +108,7 @@ func ClassificationScores(labels []string, classes []int, truth, pred [][]int, h
 		}
 		return s / float64(L)
 	}
-	out["macro_f1"] = Metric{Value: macro(all), CI95: bootstrapCI(n, seed, macro)}
+	out["macro_f1"] = bench.Metric{Value: macro(all), CI95: bench.BootstrapCI(n, seed, macro)}
 	for hd, name := range labels {
 		right := 0
 		for i := range truth {
@@ -109,7 +116,7 @@ func ClassificationScores(labels []string, classes []int, truth, pred [][]int, h
 				right++
 			}
 		}
-		out[name+"_accuracy"] = Wilson(right, n)
+		out[name+"_accuracy"] = bench.Wilson(right, n)
 	}
 	if heldout != nil {
 		k, m := 0, 0
@@ -122,7 +129,7 @@ func ClassificationScores(labels []string, classes []int, truth, pred [][]int, h
 			}
 		}
 		if m > 0 {
-			out["heldout_subset_accuracy"] = Wilson(k, m)
+			out["heldout_subset_accuracy"] = bench.Wilson(k, m)
 		}
 	}
 	return out
