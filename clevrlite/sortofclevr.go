@@ -221,16 +221,16 @@ func (p *plan) Features() []generators.Feature {
 	return []generators.Feature{
 		{Name: "image", Kind: generators.ImageFeature, Shape: []int{n, n, 3}, Doc: "the scene on white"},
 		{Name: "mask", Kind: generators.MaskFeature, Shape: []int{n, n}, Doc: "instance mask: object index + 1"},
-		{Name: "objects", Kind: generators.ListFeature, NPZ: "omit", Doc: "the scene: color, shape, center, bbox, size"},
-		{Name: "questions", Kind: generators.ListFeature, NPZ: "omit", Doc: "family, type, text, program, answer, answer_index, encoding"},
+		{Name: "objects", Kind: generators.ListFeature, NPZ: generators.NotInNPZ, Doc: "the scene: color, shape, center, bbox, size"},
+		{Name: "questions", Kind: generators.ListFeature, NPZ: generators.NotInNPZ, Doc: "family, type, text, program, answer, answer_index, encoding"},
 		// The npz arrays: objects are in the fixed color order, questions
 		// in group order (non-relational, binary, ternary).
-		{Name: "object_shapes", Kind: generators.IntFeature, Shape: []int{6}, NPZ: "only", Doc: "per object, in color order: 0 square, 1 circle"},
-		{Name: "object_centers", Kind: generators.FloatFeature, Shape: []int{6, 2}, NPZ: "only", Doc: "per object, in color order: center [x, y]"},
-		{Name: "question_encodings", Kind: generators.IntFeature, Shape: []int{q, 18}, NPZ: "only", Doc: "the reference's 18-element question vectors"},
-		{Name: "answers", Kind: generators.IntFeature, Shape: []int{q}, NPZ: "only", Doc: "answer indices into the reference vocabulary (yes, no, rectangle, circle, 1–6)"},
-		{Name: "question_types", Kind: generators.IntFeature, Shape: []int{q}, NPZ: "only", Doc: "0 non-relational, 1 binary, 2 ternary"},
-		{Name: "question_families", Kind: generators.IntFeature, Shape: []int{q}, NPZ: "only", Doc: "index into: " + strings.Join(FamilyNames(), ", ")},
+		{Name: "object_shapes", Kind: generators.IntFeature, Shape: []int{6}, NPZ: generators.NPZOnly, Doc: "per object, in color order: 0 square, 1 circle"},
+		{Name: "object_centers", Kind: generators.FloatFeature, Shape: []int{6, 2}, NPZ: generators.NPZOnly, Doc: "per object, in color order: center [x, y]"},
+		{Name: "question_encodings", Kind: generators.IntFeature, Shape: []int{q, 18}, NPZ: generators.NPZOnly, Doc: "the reference's 18-element question vectors"},
+		{Name: "answers", Kind: generators.IntFeature, Shape: []int{q}, NPZ: generators.NPZOnly, Doc: "answer indices into the reference vocabulary (yes, no, rectangle, circle, 1–6)"},
+		{Name: "question_types", Kind: generators.IntFeature, Shape: []int{q}, NPZ: generators.NPZOnly, Doc: "0 non-relational, 1 binary, 2 ternary"},
+		{Name: "question_families", Kind: generators.IntFeature, Shape: []int{q}, NPZ: generators.NPZOnly, Doc: "index into: " + strings.Join(FamilyNames(), ", ")},
 	}
 }
 

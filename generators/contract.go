@@ -97,18 +97,60 @@ type Feature struct {
 	// MaxLen bounds a text feature's length in runes.
 	MaxLen int    `json:"max_len,omitempty"`
 	Doc    string `json:"doc"`
-	// NPZ says where the feature is stored: "" in both formats; "only" in
-	// npz alone, its values taken from Sample.Arrays (an array form of what
-	// a list feature holds); "omit" not in npz (a list whose content the
-	// "only" features carry).
-	NPZ string `json:"npz,omitempty"`
+	// NPZ says where the feature is stored; the zero value, InBoth, in
+	// both formats.
+	NPZ NPZStorage `json:"npz,omitempty"`
+}
+
+// NPZStorage says in which formats a feature is stored. It marshals as
+// "" (InBoth, left out of the manifest), "only" or "omit".
+type NPZStorage int
+
+const (
+	// InBoth stores the feature in both the PNG/JSON and the npz format.
+	InBoth NPZStorage = iota
+	// NPZOnly stores it in npz alone, its values taken from Sample.Arrays:
+	// an array form of what a list feature holds.
+	NPZOnly
+	// NotInNPZ leaves it out of npz: a list whose content the NPZOnly
+	// features carry.
+	NotInNPZ
+)
+
+var npzStorageNames = [...]string{InBoth: "", NPZOnly: "only", NotInNPZ: "omit"}
+
+// String returns the manifest's name of the storage: "", "only" or "omit".
+func (s NPZStorage) String() string {
+	if s < 0 || int(s) >= len(npzStorageNames) {
+		return "NPZStorage(" + strconv.Itoa(int(s)) + ")"
+	}
+	return npzStorageNames[s]
+}
+
+// MarshalText encodes the storage by its manifest name.
+func (s NPZStorage) MarshalText() ([]byte, error) {
+	if s < 0 || int(s) >= len(npzStorageNames) {
+		return nil, fmt.Errorf("generators: no npz storage %d", int(s))
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText decodes a manifest's npz storage name.
+func (s *NPZStorage) UnmarshalText(b []byte) error {
+	for i, n := range npzStorageNames {
+		if n == string(b) {
+			*s = NPZStorage(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("generators: unknown npz storage %q; want \"only\", \"omit\" or none", b)
 }
 
 // FixedSize reports whether every feature stored in npz has a fixed size,
 // which is what the npz format needs.
 func FixedSize(fs []Feature) bool {
 	for _, f := range fs {
-		if f.NPZ == "omit" {
+		if f.NPZ == NotInNPZ {
 			continue
 		}
 		if f.Kind == ListFeature || (f.Kind == TextFeature && f.MaxLen <= 0) {
@@ -119,7 +161,7 @@ func FixedSize(fs []Feature) bool {
 }
 
 // inNPZ says whether npz stores the feature.
-func inNPZ(f Feature) bool { return f.NPZ != "omit" }
+func inNPZ(f Feature) bool { return f.NPZ != NotInNPZ }
 
 // SplitSize names a split and its sample count.
 type SplitSize struct {

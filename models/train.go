@@ -182,4 +182,3 @@ func Predict(m Model, n, batch int, feed Feeder, visit func(i int, out [][]float
 	}
 	return nil
 }
-

@@ -178,7 +178,7 @@ func TestBadInvocations(t *testing.T) {
 		{"leaderboard not records", []string{"leaderboard", f.notData}, 1, ""},
 		// Data of the wrong kind for the model, and checkpoints of the wrong kind for the command.
 		{"attention on shapes", []string{"train", "attention", "--data", f.shapes, "--out", x}, 2, "attention trains on counting, relations, webpages datasets"},
-		{"multilabel on relations", []string{"train", "multilabel", "--data", f.rel, "--out", x}, 2, "multilabel trains on counting, shapes datasets"},
+		{"multilabel on relations", []string{"train", "multilabel", "--data", f.rel, "--out", x}, 2, "classifiers train on datasets with label features; " + f.rel + " is a relations dataset, which has none"},
 		{"vae on counting", []string{"train", "vae", "--data", f.counting, "--out", x}, 2, "vae trains on relations, shapes, webpages datasets"},
 		{"unknown label", []string{"train", "multilabel", "--data", f.shapes, "--out", x, "--labels", "shape,colour"}, 2, `no label "colour"; its labels: shape, color`},
 		{"eval a VAE", []string{"eval", f.vae, "--data", f.shapes}, 2, "holds a vae, not a classifier"},

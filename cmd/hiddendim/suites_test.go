@@ -121,3 +121,30 @@ func TestBenchList(t *testing.T) {
 		t.Fatalf("the printed suite reads back differently:\n%s\n%s", a, b)
 	}
 }
+
+// captureStdout runs args in-process, wants exit 0, and returns what the
+// command printed on stdout.
+func captureStdout(t *testing.T, args []string) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdout
+	os.Stdout = w
+	done := make(chan []byte)
+	go func() {
+		var b bytes.Buffer
+		b.ReadFrom(r)
+		done <- b.Bytes()
+	}()
+	code := runNoPanic(t, args)
+	w.Close()
+	os.Stdout = old
+	out := <-done
+	r.Close()
+	if code != 0 {
+		t.Fatalf("%v: exit %d", args, code)
+	}
+	return string(out)
+}
