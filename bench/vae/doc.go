@@ -17,9 +17,9 @@
 // Determinism: a run is a function of the dataset, the model, the budget
 // and the seed. The seed draws the initial weights, the shuffles and the
 // reparameterisation noise (continued across a resumed run), and seeds
-// every analysis (the ELBO's noise, k-means, the SOM, few-shot draws);
-// nothing reads the clock or global randomness, so a rerun scores bit for
-// bit the same, which `hiddendim bench --verify` checks.
+// every analysis (the ELBO's noise, k-means, the SOM, few-shot draws); no
+// score reads the clock or global randomness, so a rerun scores bit for bit
+// the same, which `hiddendim bench --verify` checks.
 //
 // A suite with one VAE task, run by the harness:
 //
