@@ -1,4 +1,4 @@
-package bench
+package vae
 
 import (
 	"fmt"
@@ -9,8 +9,9 @@ import (
 	"github.com/hiddendim/hiddendim/models/latent"
 )
 
-// AnalyzeOptions size the latent-space analyses.
-type AnalyzeOptions struct {
+// Analysis sizes the latent-space analyses of a trained VAE (see
+// AnalyzeModel).
+type Analysis struct {
 	// Seed drives the ELBO's noise, k-means, the SOM and few-shot draws.
 	Seed uint64
 	// MaxTrain caps the training rows encoded (few-shot pool, DCI's fit,
@@ -24,7 +25,7 @@ type AnalyzeOptions struct {
 	Episodes int
 }
 
-func (o *AnalyzeOptions) defaults() {
+func (o *Analysis) defaults() {
 	if o.MaxTrain == 0 {
 		o.MaxTrain = 5000
 	}
@@ -39,9 +40,9 @@ func (o *AnalyzeOptions) defaults() {
 	}
 }
 
-// VAEAnalysis is what AnalyzeVAE measured, with the material its pictures
-// are drawn from.
-type VAEAnalysis struct {
+// LatentSpace is what AnalyzeModel measured of a VAE's latent space, with
+// the material its pictures are drawn from.
+type LatentSpace struct {
 	// Metrics are the scores, under the names the leaderboards use.
 	Metrics map[string]float64
 	// Mu holds the test images' μ; Recon their reconstructions from μ.
@@ -92,17 +93,17 @@ func firstRows(im *models.Images, n int) *models.Images {
 	return &models.Images{Shape: im.Shape, X: im.X[:n*per]}
 }
 
-// AnalyzeVAE scores a trained VAE on a test split, using the training split
+// AnalyzeModel scores a trained VAE on a test split, using the training split
 // for what needs labelled or fitted data (few-shot landmarks, DCI's
 // predictors, the arithmetic operator). Every score is defined in
 // package latent; −ELBO and its terms are per image in nats, with one
 // sample of z per image.
-func AnalyzeVAE(v *models.VAE, train, test *VAEData, o AnalyzeOptions) (*VAEAnalysis, error) {
+func AnalyzeModel(v *models.VAE, train, test *Split, o Analysis) (*LatentSpace, error) {
 	o.defaults()
 	if train.Images.Shape != v.Config.Input || test.Images.Shape != v.Config.Input {
-		return nil, fmt.Errorf("bench: images are %v, the VAE takes %v", test.Images.Shape, v.Config.Input)
+		return nil, fmt.Errorf("vae: images are %v, the VAE takes %v", test.Images.Shape, v.Config.Input)
 	}
-	a := &VAEAnalysis{Metrics: map[string]float64{}}
+	a := &LatentSpace{Metrics: map[string]float64{}}
 	m := a.Metrics
 	mu, recon, kl, _, err := encode(v, test.Images, o.Seed, true)
 	if err != nil {
@@ -146,7 +147,7 @@ func AnalyzeVAE(v *models.VAE, train, test *VAEData, o AnalyzeOptions) (*VAEAnal
 		for _, name := range test.Factors.Names {
 			j := slices.Index(train.Factors.Names, name)
 			if j < 0 {
-				return nil, fmt.Errorf("bench: factor %s varies in the test split but not in the training split", name)
+				return nil, fmt.Errorf("vae: factor %s varies in the test split but not in the training split", name)
 			}
 			trainF.Values = append(trainF.Values, train.Factors.Values[j][:nTrain])
 		}
@@ -195,7 +196,7 @@ type codeFunc func(im *models.Images) ([][]float64, error)
 // whole, the definition before hard distractors, which a near-linear
 // encoder passes), arithmetic_distractors (their mean number per
 // composite), and the decoded predictions' pixel MSE.
-func (a *VAEAnalysis) arithmetic(v *models.VAE, train, test *VAEData, trainMu, testMu [][]float64, o AnalyzeOptions) error {
+func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, testMu [][]float64, o Analysis) error {
 	model := func(im *models.Images) ([][]float64, error) {
 		mu, _, _, _, err := encode(v, im, o.Seed, false)
 		return mu, err
@@ -253,7 +254,7 @@ func (a *VAEAnalysis) arithmetic(v *models.VAE, train, test *VAEData, trainMu, t
 		}
 		add, op, err := predictions(trainB, testB, slots, relations)
 		if err != nil {
-			return fmt.Errorf("bench: the %s baseline: %w", base.name, err)
+			return fmt.Errorf("vae: the %s baseline: %w", base.name, err)
 		}
 		t := wholes(testB)
 		m["arithmetic_retrieval_"+base.name] = latent.RetrievalAmong(op, t, distractors)
@@ -303,14 +304,14 @@ func (a *VAEAnalysis) arithmetic(v *models.VAE, train, test *VAEData, trainMu, t
 // composites pairs each whole of d with the codes of its parts and of the
 // background, all from code, for the wholes among the first limit images.
 // wholeCodes, when not nil, are those images' codes, already computed.
-func composites(d *VAEData, code codeFunc, limit int, wholeCodes [][]float64) ([]latent.Composite, error) {
+func composites(d *Split, code codeFunc, limit int, wholeCodes [][]float64) ([]latent.Composite, error) {
 	p := d.Parts
 	n := 0
 	for n < len(p.Whole) && p.Whole[n] < limit {
 		n++
 	}
 	if n == 0 {
-		return nil, fmt.Errorf("bench: no composites among the first %d images", limit)
+		return nil, fmt.Errorf("vae: no composites among the first %d images", limit)
 	}
 	if wholeCodes == nil {
 		var err error
@@ -374,7 +375,7 @@ func pixelCodes(fit *models.Images, k int) (codeFunc, error) {
 	}
 	p, err := latent.FitPCATop(rows, k)
 	if err != nil {
-		return nil, fmt.Errorf("bench: the pixel-space baseline: %w", err)
+		return nil, fmt.Errorf("vae: the pixel-space baseline: %w", err)
 	}
 	return func(im *models.Images) ([][]float64, error) {
 		out := make([][]float64, im.Len())

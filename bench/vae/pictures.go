@@ -1,4 +1,4 @@
-package bench
+package vae
 
 import (
 	"encoding/json"
@@ -19,26 +19,28 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/hiddendim/hiddendim/bench"
 	"github.com/hiddendim/hiddendim/models"
 	"github.com/hiddendim/hiddendim/models/latent"
 )
 
-// AnalyzeFiles are the pictures and summary `hiddendim analyze` writes.
+// AnalyzeFiles are the pictures and summary Analyze writes whatever the
+// data (`hiddendim analyze`); data with parts adds arithmetic.png.
 var AnalyzeFiles = []string{"reconstructions.png", "latent_pca.png", "som_umatrix.png", "interpolation.png", "training.png", "summary.json"}
 
-// WriteVAEPictures writes the analysis as pictures into dir: input and
+// WritePictures writes the analysis as pictures into dir: input and
 // reconstruction rows, a 2-D PCA scatter of μ coloured by class, the SOM's
 // U-matrix with each unit's majority class, linear and spherical
 // interpolation strips, arithmetic examples (when the data has parts), the
 // training curve, and summary.json. It returns the files written.
-func WriteVAEPictures(dir string, v *models.VAE, a *VAEAnalysis, test *VAEData, losses []float64, summary any) ([]string, error) {
+func WritePictures(dir string, v *models.VAE, a *LatentSpace, test *Split, losses []float64, summary any) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
+		return nil, fmt.Errorf("vae: %w", err)
 	}
 	var files []string
 	add := func(name string, err error) error {
 		if err != nil {
-			return fmt.Errorf("bench: %s: %w", name, err)
+			return fmt.Errorf("vae: %s: %w", name, err)
 		}
 		files = append(files, filepath.Join(dir, name))
 		return nil
@@ -98,7 +100,7 @@ func WriteVAEPictures(dir string, v *models.VAE, a *VAEAnalysis, test *VAEData, 
 func stripFace() (font.Face, error) {
 	f, err := opentype.Parse(goregular.TTF)
 	if err != nil {
-		return nil, fmt.Errorf("bench: the label font: %w", err)
+		return nil, fmt.Errorf("vae: the label font: %w", err)
 	}
 	return opentype.NewFace(f, &opentype.FaceOptions{Size: 12, DPI: 72, Hinting: font.HintingFull})
 }
@@ -160,7 +162,7 @@ func drawStrips(labels []string, rows [][]image.Image, scale int) (image.Image, 
 
 // interpolationStrips decodes, for up to four pairs of test images of
 // different classes, a linear and a spherical path of 8 steps.
-func interpolationStrips(v *models.VAE, a *VAEAnalysis, test *VAEData) ([]string, [][]image.Image, error) {
+func interpolationStrips(v *models.VAE, a *LatentSpace, test *Split) ([]string, [][]image.Image, error) {
 	first := map[int]int{}
 	for i, c := range test.Class {
 		if _, ok := first[c]; !ok {
@@ -206,7 +208,7 @@ func to32(zs [][]float64) [][]float32 {
 	return out
 }
 
-func pcaScatter(path string, a *VAEAnalysis, test *VAEData) error {
+func pcaScatter(path string, a *LatentSpace, test *Split) error {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("μ on its first two principal components (%.0f%% of the variance)", 100*(a.PCA.Explained[0]+a.PCA.Explained[min(1, len(a.PCA.Explained)-1)]))
 	p.X.Label.Text, p.Y.Label.Text = "PC 1", "PC 2"
@@ -243,7 +245,7 @@ func (g umGrid) Z(c, r int) float64 { return g.m.At(r, c) }
 func (g umGrid) X(c int) float64    { return float64(c) }
 func (g umGrid) Y(r int) float64    { return float64(r) }
 
-func uMatrixPlot(path string, a *VAEAnalysis, test *VAEData) error {
+func uMatrixPlot(path string, a *LatentSpace, test *Split) error {
 	u := a.SOM.UMatrix()
 	m := mat.NewDense(a.SOM.Rows, a.SOM.Cols, nil)
 	for r := range u {

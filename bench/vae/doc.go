@@ -1,0 +1,46 @@
+// Package vae is the VAE kind of hiddendim's benchmark: it trains the
+// reference convolutional VAE (models.ReferenceVAE) on a dataset's images
+// and scores its latent space: −ELBO and its terms, k-means clustering
+// against the dataset's classes, a self-organising map, MIG and DCI
+// against the generator's factors, few-shot retrieval, and, on data
+// drawn with parts, latent arithmetic among hard distractors with an
+// untrained and a pixel-space baseline (AnalyzeModel; every score is
+// defined in package models/latent).
+//
+// Kind is the benchmark kind ("vae" in suite files): a model entry is
+// {"name": "vae", "latent": 10, "beta": 1} (Model). Which datasets it
+// reads, and how their samples become images, classes, factors and
+// parts, is one table of adapters, by generator name: shapes, relations
+// and webpages (Datasets). Train, Load and Analyze are the single-model
+// API behind `hiddendim train vae` and `hiddendim analyze`.
+//
+// Determinism: a run is a function of the dataset, the model, the budget
+// and the seed. The seed draws the initial weights, the shuffles and the
+// reparameterisation noise (continued across a resumed run), and seeds
+// every analysis (the ELBO's noise, k-means, the SOM, few-shot draws); no
+// score reads the clock or global randomness, so a rerun scores bit for bit
+// the same, which `hiddendim bench --verify` checks.
+//
+// A suite with one VAE task, run by the harness:
+//
+//	h := bench.NewHarness(generators.NewRegistry(generators.Shapes{}), vae.Kind{})
+//	s, err := h.ReadSuite("mine", []byte(`{"name": "mine", "tasks": [{
+//		"name": "vae-shapes", "version": "1.0.0", "kind": "vae",
+//		"dataset": {"generator": "shapes", "version": "1.0.1", "seed": 7,
+//			"splits": [{"name": "train", "count": 3000}, {"name": "test", "count": 500}],
+//			"train": "train", "test": "test"},
+//		"models": [{"name": "vae", "latent": 10, "beta": 1}],
+//		"budget": {"epochs": 5, "batch": 64, "lr": 0.002}, "seeds": [1],
+//		"metrics": ["neg_elbo", "kmeans_v_measure", "fewshot_k10"], "primary": "neg_elbo"}]}`))
+//	if err != nil {
+//		return err
+//	}
+//	records, err := h.Run(ctx, s, bench.Options{Out: "runs/mine.jsonl"})
+//
+// And one VAE trained and analysed outside a suite:
+//
+//	scores, err := vae.Train(ctx, vae.TrainOptions{Training: bench.Training{Data: "data/shapes", Out: "runs/vae",
+//		Train: "train", Test: "test", Budget: bench.Budget{Epochs: 5, Batch: 64, LR: 2e-3}, Seed: 1}})
+//	files, scores, err := vae.Analyze(vae.AnalyzeOptions{Checkpoint: "runs/vae/model.ckpt", Data: "data/shapes",
+//		Out: "runs/vae/analysis", Train: "train", Test: "test", Seed: 1})
+package vae
