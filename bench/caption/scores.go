@@ -8,7 +8,10 @@ import (
 // Generated is one generated caption with, per word, the attention over
 // the encoder's grid when the word was emitted (nil without attention).
 type Generated struct {
-	Words  []string
+	// Words are the caption's words, without special tokens.
+	Words []string
+	// Alphas hold, per word, the attention weights over the grid's cells,
+	// row after row.
 	Alphas [][]float32
 }
 

@@ -37,10 +37,14 @@ type TrainOptions struct {
 
 // Meta is what a captioner checkpoint records besides the weights.
 type Meta struct {
-	Model   models.CaptionerConfig `json:"model"`
-	Words   []string               `json:"vocab"`
-	Dataset string                 `json:"dataset"`
-	Budget  bench.Budget           `json:"budget"`
+	// Model is the captioner's configuration, its seed and λ included.
+	Model models.CaptionerConfig `json:"model"`
+	// Words is the vocabulary (see Vocab).
+	Words []string `json:"vocab"`
+	// Dataset names the generator of the captions it was trained on.
+	Dataset string `json:"dataset"`
+	// Budget is the training budget; a resumed run may only add epochs.
+	Budget bench.Budget `json:"budget"`
 }
 
 // Train trains a captioner on a dataset captioning reads (see TrainsOn),
