@@ -1,4 +1,4 @@
-package bench
+package caption
 
 import (
 	"context"
@@ -8,21 +8,24 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/fogleman/gg"
 	"golang.org/x/image/font/basicfont"
 
+	"github.com/hiddendim/hiddendim/bench"
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/models"
 )
 
-// CaptionerKind is the checkpoint kind of captioners.
-const CaptionerKind = "captioner"
+// CheckpointKind is the checkpoint kind of captioners.
+const CheckpointKind = "captioner"
 
-// CaptionTrainOptions configure TrainCaptioner.
-type CaptionTrainOptions struct {
-	Training
-	Arch string // AttentionArch or NoAttentionArch
+// TrainOptions configure Train.
+type TrainOptions struct {
+	bench.Training
+	// Arch is the captioner's architecture.
+	Arch Arch
 	// Beam is the beam width the test split is scored with (1: greedy).
 	Beam int
 	// Lambda, when not negative, replaces the reference λ of the doubly
@@ -32,18 +35,33 @@ type CaptionTrainOptions struct {
 	Resume bool
 }
 
-// TrainCaptioner trains a captioner on a relations or counting dataset,
+// Meta is what a captioner checkpoint records besides the weights.
+type Meta struct {
+	// Model is the captioner's configuration, its seed and λ included.
+	Model models.CaptionerConfig `json:"model"`
+	// Words is the vocabulary (see Vocab).
+	Words []string `json:"vocab"`
+	// Dataset names the generator of the captions it was trained on.
+	Dataset string `json:"dataset"`
+	// Budget is the training budget; a resumed run may only add epochs.
+	Budget bench.Budget `json:"budget"`
+}
+
+// Train trains a captioner on a dataset captioning reads (see TrainsOn),
 // saving a checkpoint (weights, config, vocabulary) after every epoch, and
 // scores it on the test split (metrics.json) if there is one.
-func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]float64, error) {
+func Train(ctx context.Context, o TrainOptions) (map[string]float64, error) {
+	if !o.Arch.valid() {
+		return nil, fmt.Errorf("caption: unknown captioner %v; known: %s", o.Arch, knownArchs())
+	}
 	r, err := generators.Open(o.Data)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTrainData(o.Arch, r.Manifest, o.Data); err != nil {
-		return nil, err
+	if _, ok := adapters[r.Manifest.Dataset]; !ok {
+		return nil, bench.Mismatchf("caption: %s trains on %s datasets; %s is a %s dataset", o.Arch, strings.Join(TrainsOn(), ", "), o.Data, r.Manifest.Dataset)
 	}
-	if err := checkSplits(r.Manifest, o.Data, o.Train, o.Test); err != nil {
+	if err := bench.CheckSplits(r.Manifest, o.Data, o.Train, o.Test); err != nil {
 		return nil, err
 	}
 	train, err := LoadCaptionSet(o.Data, o.Train)
@@ -56,8 +74,8 @@ func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]floa
 	}
 	defer c.Close()
 	train.Encode(vocab, c.Config.Steps)
-	meta := CaptionerMeta{Model: c.Config, Words: vocab.Words, Dataset: train.Kind, Budget: o.Budget}
-	secs, err := o.fit(ctx, CaptionerKind, meta, c, train.Len(), func(int) models.Feeder { return c.Feeder(train.Images) }, o.Resume)
+	meta := Meta{Model: c.Config, Words: vocab.Words, Dataset: train.Dataset, Budget: o.Budget}
+	secs, err := o.Fit(ctx, CheckpointKind, meta, c, train.Len(), func(int) models.Feeder { return c.Feeder(train.Images) }, o.Resume)
 	if err != nil {
 		return nil, err
 	}
@@ -78,23 +96,17 @@ func TrainCaptioner(ctx context.Context, o CaptionTrainOptions) (map[string]floa
 	return scores, os.WriteFile(filepath.Join(o.Out, "metrics.json"), append(b, '\n'), 0o644)
 }
 
-// LoadCaptioner rebuilds a captioner and its vocabulary from a checkpoint.
-func LoadCaptioner(path string) (*models.Captioner, *Vocab, error) {
-	c, vocab, _, err := loadCaptioner(path)
+// Load rebuilds a captioner and its vocabulary from a checkpoint.
+func Load(path string) (*models.Captioner, *Vocab, error) {
+	c, vocab, _, err := load(path)
 	return c, vocab, err
 }
 
-func loadCaptioner(path string) (*models.Captioner, *Vocab, CaptionerMeta, error) {
-	var meta CaptionerMeta
-	ck, err := models.LoadCheckpoint(path)
+func load(path string) (*models.Captioner, *Vocab, Meta, error) {
+	var meta Meta
+	ck, err := bench.LoadCheckpoint(path, CheckpointKind, "train attention or no-attention", &meta)
 	if err != nil {
 		return nil, nil, meta, err
-	}
-	if ck.Kind != CaptionerKind {
-		return nil, nil, meta, mismatchf("bench: %s holds a %s, not a captioner (train attention or no-attention makes one)", path, ck.Kind)
-	}
-	if err := json.Unmarshal(ck.Config, &meta); err != nil {
-		return nil, nil, meta, fmt.Errorf("bench: %s: %w", path, err)
 	}
 	c, err := models.NewCaptioner(meta.Model)
 	if err != nil {
@@ -107,13 +119,13 @@ func loadCaptioner(path string) (*models.Captioner, *Vocab, CaptionerMeta, error
 	return c, NewVocab(meta.Words), meta, nil
 }
 
-// CaptionPictures writes, for the first n samples of a split, one strip
-// per sample (caption_<i>.png): the image with the true and generated
+// Pictures writes, for the first n samples of a split, one strip per
+// sample (caption_<i>.png): the image with the true and generated
 // captions, then one attention overlay per generated word (the grid's
 // weights upsampled over the image as a yellow heat map). It returns the
 // files written and the scores over those n samples.
-func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string, map[string]float64, error) {
-	c, vocab, meta, err := loadCaptioner(checkpoint)
+func Pictures(checkpoint, data, split, out string, n, beam int) ([]string, map[string]float64, error) {
+	c, vocab, meta, err := load(checkpoint)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -123,9 +135,9 @@ func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string
 		return nil, nil, err
 	}
 	if r.Manifest.Dataset != meta.Dataset {
-		return nil, nil, mismatchf("bench: %s was trained on %s captions; %s is a %s dataset", checkpoint, meta.Dataset, data, r.Manifest.Dataset)
+		return nil, nil, bench.Mismatchf("caption: %s was trained on %s captions; %s is a %s dataset", checkpoint, meta.Dataset, data, r.Manifest.Dataset)
 	}
-	if err := checkSplits(r.Manifest, data, split); err != nil {
+	if err := bench.CheckSplits(r.Manifest, data, split); err != nil {
 		return nil, nil, err
 	}
 	set, err := LoadCaptionSet(data, split)
@@ -133,7 +145,7 @@ func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string
 		return nil, nil, err
 	}
 	if set.Images.Shape != meta.Model.Input {
-		return nil, nil, mismatchf("bench: %s images are %v, the captioner takes %v", data, set.Images.Shape, meta.Model.Input)
+		return nil, nil, bench.Mismatchf("caption: %s images are %v, the captioner takes %v", data, set.Images.Shape, meta.Model.Input)
 	}
 	n = min(n, set.Len())
 	idx := make([]int, n)
@@ -145,7 +157,7 @@ func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string
 		return nil, nil, err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("bench: %w", err)
+		return nil, nil, fmt.Errorf("caption: %w", err)
 	}
 	gh, gw := c.Grid()
 	var files []string
@@ -156,20 +168,11 @@ func CaptionPictures(checkpoint, data, split, out string, n, beam int) ([]string
 		}
 		files = append(files, p)
 	}
-	// Pages have no masks, objects or scene graphs: only scenes' sets are cut to n.
-	sub := &CaptionSet{Kind: set.Kind, Images: set.Images, Captions: set.Captions[:n]}
-	if set.Masks != nil {
-		sub.Masks = set.Masks[:n]
-	}
-	if set.Objects != nil {
-		sub.Objects = set.Objects[:n]
-	}
-	if set.Scenes != nil {
-		sub.Scenes = set.Scenes[:n]
-	}
-	return files, CaptionScores(sub, gen, gh, gw), nil
+	return files, CaptionScores(set.head(n), gen, gh, gw), nil
 }
 
+// captionStrip draws sample i of set and its generated caption g, one
+// attention overlay per word, into a PNG at path.
 func captionStrip(path string, set *CaptionSet, i int, g Generated, gh, gw int) error {
 	const scale, pad, text = 3, 6, 16
 	shape := set.Images.Shape

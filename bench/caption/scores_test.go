@@ -1,7 +1,9 @@
-package bench
+package caption
 
 import (
 	"math"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/hiddendim/hiddendim/models"
@@ -13,7 +15,7 @@ func TestCaptionScores(t *testing.T) {
 	// the bottom-right one.
 	mask := []uint8{1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 2, 2, 0, 0, 2, 2}
 	objs := []scenes.Figure{{Color: "red", Shape: "square"}, {Color: "blue", Shape: "circle"}}
-	set := &CaptionSet{Kind: "relations", Images: &models.CaptionData{Shape: [3]int{3, 4, 4}},
+	set := &CaptionSet{Dataset: "relations", Images: &models.CaptionData{Shape: [3]int{3, 4, 4}},
 		Captions: []string{"red square above blue circle", "red square above blue circle", "red square above blue circle", "red square above blue circle"},
 		Masks:    [][]uint8{mask, mask, mask, mask}, Objects: [][]scenes.Figure{objs, objs, objs, objs}}
 	// Scene graphs of 4 px canvases (2 px cells): the red square in the
@@ -33,6 +35,7 @@ func TestCaptionScores(t *testing.T) {
 		{Words: Tokenize("red above"), Alphas: [][]float32{onB, onB}},
 	}
 	m := CaptionScores(set, gen, 2, 2)
+	checkDescribed(t, set, m)
 	want := map[string]float64{
 		"exact_match":           1.0 / 4,
 		"canonical_exact_match": 2.0 / 4,
@@ -60,6 +63,21 @@ func TestCaptionScores(t *testing.T) {
 	}
 }
 
+// checkDescribed fails unless every metric scored is one the set's
+// dataset lists, and so one the kind describes.
+func checkDescribed(t *testing.T, set *CaptionSet, m map[string]float64) {
+	t.Helper()
+	described := map[string]bool{}
+	for _, mi := range (Kind{}).Metrics(nil) {
+		described[mi.Name] = true
+	}
+	for k := range m {
+		if !slices.Contains(adapters[set.Dataset].metrics, k) || !described[k] {
+			t.Errorf("%s scores %s, which its adapter does not list", set.Dataset, k)
+		}
+	}
+}
+
 func TestVocabRoundTrip(t *testing.T) {
 	v := BuildVocab([]string{"2 squares, 1 circle", "red square above blue circle"})
 	ids := v.Encode("2 squares, 1 circle", 8)
@@ -76,7 +94,7 @@ func TestVocabRoundTrip(t *testing.T) {
 
 func TestPix2CodeScores(t *testing.T) {
 	truth := "header {\nbtn-active, btn-inactive\n}\nrow {\nsingle {\ntext\n}\n}"
-	set := &CaptionSet{Kind: "webpages", Images: &models.CaptionData{Shape: [3]int{3, 8, 8}}, Captions: []string{truth, truth, truth}}
+	set := &CaptionSet{Dataset: "webpages", Images: &models.CaptionData{Shape: [3]int{3, 8, 8}}, Captions: []string{truth, truth, truth}}
 	gen := []Generated{
 		// the same page, on one line: the same tokens and tree
 		{Words: Tokenize("header { btn-active, btn-inactive } row { single { text } }"), Alphas: [][]float32{{1}}},
@@ -87,6 +105,7 @@ func TestPix2CodeScores(t *testing.T) {
 		{Words: Tokenize("header { btn-active, btn-inactive } row {")},
 	}
 	m := CaptionScores(set, gen, 1, 1)
+	checkDescribed(t, set, m)
 	want := map[string]float64{"token_accuracy": (13 + 12 + 8) / 39.0, "tree_exact_match": 1 / 3.0, "parse_rate": 2 / 3.0, "exact_match": 1 / 3.0}
 	for k, v := range want {
 		if math.Abs(m[k]-v) > 1e-12 {
@@ -141,7 +160,7 @@ func TestCaptionTruthScoresEveryTrueWording(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.kind, func(t *testing.T) {
 			n := len(tc.gen)
-			set := &CaptionSet{Kind: tc.kind, Images: &models.CaptionData{Shape: [3]int{3, 4, 4}}}
+			set := &CaptionSet{Dataset: tc.kind, Images: &models.CaptionData{Shape: [3]int{3, 4, 4}}}
 			var gen []Generated
 			for _, g := range tc.gen {
 				set.Captions = append(set.Captions, tc.truth)
@@ -157,6 +176,67 @@ func TestCaptionTruthScoresEveryTrueWording(t *testing.T) {
 			set.Scenes = nil
 			if v, ok := CaptionScores(set, gen, 1, 1)["caption_truth"]; ok {
 				t.Errorf("caption_truth %v without scene graphs", v)
+			}
+		})
+	}
+}
+
+// TestCaptionTruthOfReferenceAndUntrained scores generated datasets'
+// own captions, which must all be true (caption_truth 1), and the
+// captions of an untrained captioner, which must score low.
+func TestCaptionTruthOfReferenceAndUntrained(t *testing.T) {
+	dir := t.TempDir()
+	small := map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"}
+	five := map[string]string{"image_size": "16", "size_min": "6", "size_max": "8", "relations": "above,below,next_to,left_of,right_of", "single_fraction": "0.1"}
+	for name, d := range map[string]struct {
+		gen      string
+		settings map[string]string
+	}{"relations": {"relations", small}, "five": {"relations", five}, "counting": {"counting", nil}} {
+		t.Run(name, func(t *testing.T) {
+			data := writeDataset(t, filepath.Join(dir, name), d.gen, d.settings, 64, 300)
+			set, err := LoadCaptionSet(data, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(set.Scenes) != set.Len() {
+				t.Fatalf("%d scene graphs for %d samples", len(set.Scenes), set.Len())
+			}
+			ref := make([]Generated, set.Len())
+			for i, c := range set.Captions {
+				ref[i].Words = Tokenize(c)
+			}
+			refScores := CaptionScores(set, ref, 1, 1)
+			checkDescribed(t, set, refScores)
+			if v := refScores["caption_truth"]; v != 1 {
+				t.Errorf("the reference captions score caption_truth %v, want 1", v)
+			}
+			// Each sample given its neighbour's caption: every caption
+			// parses, few are true of the scene they are given.
+			shifted := make([]Generated, set.Len())
+			for i := range shifted {
+				shifted[i].Words = Tokenize(set.Captions[(i+1)%set.Len()])
+			}
+			ms := CaptionScores(set, shifted, 1, 1)
+			t.Logf("neighbours' captions: caption_truth %.3f, parse_rate %.3f", ms["caption_truth"], ms["parse_rate"])
+			if ms["parse_rate"] != 1 || ms["caption_truth"] > 0.1 {
+				t.Errorf("neighbours' captions: parse_rate %v, caption_truth %v; want 1 and at most 0.1", ms["parse_rate"], ms["caption_truth"])
+			}
+			train, err := LoadCaptionSet(data, "train")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, vocab, err := NewCaptionerFor(train, Attention, 3, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gen, err := GenerateCaptions(c, vocab, set, nil, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := CaptionScores(set, gen, 1, 1)
+			t.Logf("untrained: caption_truth %.3f, canonical_exact_match %.3f, parse_rate %.3f", m["caption_truth"], m["canonical_exact_match"], m["parse_rate"])
+			if m["caption_truth"] > 0.1 {
+				t.Errorf("an untrained captioner scores caption_truth %v, want at most 0.1", m["caption_truth"])
 			}
 		})
 	}

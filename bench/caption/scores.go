@@ -1,22 +1,23 @@
-package bench
+package caption
 
 import (
 	"fmt"
 	"slices"
-
-	"github.com/hiddendim/hiddendim/scenes"
-	"github.com/hiddendim/hiddendim/webpages"
 )
 
 // Generated is one generated caption with, per word, the attention over
 // the encoder's grid when the word was emitted (nil without attention).
 type Generated struct {
-	Words  []string
+	// Words are the caption's words, without special tokens.
+	Words []string
+	// Alphas hold, per word, the attention weights over the grid's cells,
+	// row after row.
 	Alphas [][]float32
 }
 
-// CaptionScores scores generated captions against a split's truth. Every
-// metric is a share in [0, 1]:
+// CaptionScores scores generated captions against a split's truth; the
+// set's Dataset says which grammar applies (in a dataset captioning does
+// not read, no caption parses). Every metric is a share in [0, 1]:
 //
 //   - exact_match: the caption is the true one, token for token;
 //   - parse_rate: the caption parses in the dataset's caption grammar;
@@ -46,10 +47,12 @@ type Generated struct {
 //     cell's weight spread evenly over its pixels).
 func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[string]float64 {
 	n := len(gen)
+	a := adapters[set.Dataset]
 	m := map[string]float64{}
 	var refs, cands [][]string
-	var exact, parsed, canon, slotsRight, slots, relRight, relTotal, tokRight, tokTotal, trueCaps float64
-	judged := set.Kind != "webpages" && len(set.Scenes) >= n
+	var c counts
+	var exact, trueCaps float64
+	judged := a.scenes && len(set.Scenes) >= n
 	for i, g := range gen {
 		truth := set.Captions[i]
 		pred := Detokenize(g.Words)
@@ -61,92 +64,21 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 		if slices.Equal(truthWords, g.Words) { // token for token (a page's line breaks are layout)
 			exact++
 		}
-		switch set.Kind {
-		case "relations":
-			t, err := scenes.ParseCaption(truth)
-			if err != nil {
-				continue // the generator's own captions always parse
-			}
-			p, perr := scenes.ParseCaption(pred)
-			tc := t.Canonical()
-			ts := relationSlots(tc)
-			slots += float64(len(ts))
-			if perr != nil {
-				continue
-			}
-			parsed++
-			pc := p.Canonical()
-			if pc == tc {
-				canon++
-			}
-			ps := relationSlots(pc)
-			for k := range ts {
-				if k < len(ps) && ps[k] == ts[k] {
-					slotsRight++
-				}
-			}
-			if !t.Single() {
-				if !p.Single() && sameFigures(t, p) {
-					relTotal++
-					if pc == tc {
-						relRight++
-					}
-				}
-			}
-		case "webpages":
-			truthTree, err := webpages.ParsePix2Code(truth)
-			if err != nil {
-				continue
-			}
-			right, total := tokenMatches(truthWords, g.Words)
-			tokRight += right
-			tokTotal += total
-			tree, perr := webpages.ParsePix2Code(pred)
-			if perr != nil {
-				continue
-			}
-			parsed++
-			if webpages.SameStructure(tree, truthTree) {
-				canon++
-			}
-		case "counting":
-			t, err := scenes.ParseCountCaption(truth)
-			if err != nil {
-				continue
-			}
-			slots += float64(len(t.Groups))
-			p, perr := scenes.ParseCountCaption(pred)
-			if perr != nil {
-				continue
-			}
-			parsed++
-			if p.Equal(t) {
-				canon++
-			}
-			for _, tg := range t.Groups {
-				if slices.Contains(p.Groups, tg) {
-					slotsRight++
-				}
-			}
+		if a.score != nil {
+			a.score(truth, pred, truthWords, g.Words, &c)
 		}
 	}
 	m["exact_match"] = exact / float64(n)
-	m["parse_rate"] = parsed / float64(n)
-	m["canonical_exact_match"] = canon / float64(n)
+	m["parse_rate"] = c.parsed / float64(n)
+	m["canonical_exact_match"] = c.canon / float64(n)
 	if judged {
 		m["caption_truth"] = trueCaps / float64(n)
 	}
-	if slots > 0 {
-		m["slot_accuracy"] = slotsRight / slots
+	if c.slots > 0 {
+		m["slot_accuracy"] = c.slotsRight / c.slots
 	}
-	if set.Kind == "webpages" {
-		m["tree_exact_match"] = m["canonical_exact_match"]
-		if tokTotal > 0 {
-			m["token_accuracy"] = tokRight / tokTotal
-		}
-	}
-	if set.Kind == "relations" && relTotal > 0 {
-		m["relation_accuracy_given_objects"] = relRight / relTotal
+	if a.report != nil {
+		a.report(&c, m)
 	}
 	for k := 1; k <= 4; k++ {
 		m[fmt.Sprintf("bleu%d", k)] = BLEU(refs, cands, k)
@@ -155,31 +87,6 @@ func CaptionScores(set *CaptionSet, gen []Generated, gridH, gridW int) map[strin
 		m["attention_correctness"] = ac
 	}
 	return m
-}
-
-// tokenMatches compares token sequences position by position, as
-// pix2code's evaluation does: a length mismatch counts every missing or
-// extra token as an error. It returns the matches and the positions
-// compared (the longer length).
-func tokenMatches(truth, pred []string) (right, total float64) {
-	for i := range min(len(truth), len(pred)) {
-		if truth[i] == pred[i] {
-			right++
-		}
-	}
-	return right, float64(max(len(truth), len(pred)))
-}
-
-func relationSlots(c scenes.Caption) []string {
-	s := []string{c.A.Color, c.A.Shape}
-	if !c.Single() {
-		s = append(s, c.Rel, c.B.Color, c.B.Shape)
-	}
-	return s
-}
-
-func sameFigures(a, b scenes.Caption) bool {
-	return (a.A == b.A && a.B == b.B) || (a.A == b.B && a.B == b.A)
 }
 
 // attentionCorrectness averages, over every emitted word that names the

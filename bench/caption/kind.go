@@ -1,0 +1,328 @@
+package caption
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/models"
+)
+
+// Arch is a captioner architecture. It marshals as its name
+// ("attention", "no-attention").
+type Arch int
+
+// The captioner architectures.
+const (
+	// Attention looks at the encoder's grid through soft attention at
+	// every step.
+	Attention Arch = iota
+	// NoAttention starts from the pooled grid and never looks again.
+	NoAttention
+)
+
+// Archs lists every architecture, in order.
+var Archs = []Arch{Attention, NoAttention}
+
+var archNames = [...]string{Attention: "attention", NoAttention: "no-attention"}
+
+// String returns the architecture's name.
+func (a Arch) String() string {
+	if !a.valid() {
+		return fmt.Sprintf("Arch(%d)", int(a))
+	}
+	return archNames[a]
+}
+
+func (a Arch) valid() bool { return a >= 0 && int(a) < len(archNames) }
+
+// knownArchs names every architecture, for messages.
+func knownArchs() string { return strings.Join(archNames[:], ", ") }
+
+// ParseArch returns the architecture named name.
+func ParseArch(name string) (Arch, error) {
+	for i, n := range archNames {
+		if n == name {
+			return Arch(i), nil
+		}
+	}
+	return 0, fmt.Errorf("caption: unknown captioner %q; known: %s", name, knownArchs())
+}
+
+// MarshalText returns the architecture's name.
+func (a Arch) MarshalText() ([]byte, error) {
+	if !a.valid() {
+		return nil, fmt.Errorf("caption: no architecture %d", int(a))
+	}
+	return []byte(archNames[a]), nil
+}
+
+// UnmarshalText reads an architecture's name.
+func (a *Arch) UnmarshalText(b []byte) error {
+	v, err := ParseArch(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+// Model is a captioning task's model: an architecture and the beam width
+// the test split is decoded with. In a suite file it is
+// {"name": "attention-greedy", "arch": "attention", "beam": 1}; the
+// fields' order is part of every record's run key.
+type Model struct {
+	// Architecture is the captioner's (the field is named so because Arch
+	// is the method bench.ModelConfig asks for).
+	Architecture Arch `json:"arch"`
+	// Beam is the beam width (1: greedy decoding).
+	Beam int `json:"beam"`
+}
+
+// Arch names the architecture, for the run log.
+func (m Model) Arch() string { return m.Architecture.String() }
+
+// Kind is the captioning kind of task: a captioner of an architecture
+// trained on a dataset's captions (relations, counting, or pix2code's DSL
+// for webpages), scored on its test split decoded greedily or with a beam.
+type Kind struct{}
+
+// Name returns "captioning".
+func (Kind) Name() string { return "captioning" }
+
+// Metrics describes every metric CaptionScores gives on some dataset:
+// all are higher-is-better proportions. Captioning predicts no labels.
+func (Kind) Metrics([]string) []bench.MetricInfo {
+	seen := map[string]bool{}
+	var names []string
+	for _, name := range TrainsOn() {
+		for _, m := range adapters[name].metrics {
+			if !seen[m] {
+				seen[m] = true
+				names = append(names, m)
+			}
+		}
+	}
+	slices.Sort(names)
+	out := make([]bench.MetricInfo, len(names))
+	for i, n := range names {
+		out[i] = bench.Proportion(n)
+	}
+	return out
+}
+
+// DecodeModel reads a model entry's arch and beam, both required.
+func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
+	var f struct {
+		Arch *string `json:"arch"`
+		Beam *int    `json:"beam"`
+	}
+	if err := bench.DecodeStrict(raw, &f, "arch", "beam"); err != nil {
+		return nil, err
+	}
+	if f.Arch == nil {
+		return nil, bench.Fieldf("arch", "missing; want a captioner: %s", knownArchs())
+	}
+	arch, err := ParseArch(*f.Arch)
+	if err != nil {
+		return nil, bench.Fieldf("arch", "unknown captioner %q; known: %s", *f.Arch, knownArchs())
+	}
+	if f.Beam == nil {
+		return nil, bench.Fieldf("beam", "missing; want the beam width, at least 1 (1: greedy decoding)")
+	}
+	if *f.Beam < 1 {
+		return nil, bench.Fieldf("beam", "%d: want the beam width, at least 1 (1: greedy decoding)", *f.Beam)
+	}
+	return Model{Architecture: arch, Beam: *f.Beam}, nil
+}
+
+// CheckTask refuses a dataset captioning does not read or cannot caption
+// (pages without pix2code=true), labels (captioning predicts none), and
+// metrics or targets the dataset's captions are not scored by.
+func (Kind) CheckTask(t bench.Task, spec generators.Spec) error {
+	gen := t.Dataset.Generator
+	a, ok := adapters[gen]
+	if !ok {
+		return bench.Fieldf("dataset.generator", "captioning reads %s datasets, not %s", strings.Join(TrainsOn(), ", "), gen)
+	}
+	if len(t.Labels) > 0 {
+		return bench.Fieldf("labels", "captioning predicts captions, not labels; leave labels out")
+	}
+	if a.check != nil {
+		if err := a.check(spec.Config); err != nil {
+			return bench.Fieldf("dataset.settings", "%v", err)
+		}
+	}
+	for i, m := range t.Metrics {
+		if !slices.Contains(a.metrics, m) {
+			return bench.Fieldf(fmt.Sprintf("metrics[%d]", i), "%s captions are not scored by %q; they are by %s", gen, m, strings.Join(a.metrics, ", "))
+		}
+	}
+	for i, e := range t.Expect {
+		if !slices.Contains(a.metrics, e.Metric) {
+			return bench.Fieldf(fmt.Sprintf("expect[%d].metric", i), "%s captions are not scored by %q; they are by %s", gen, e.Metric, strings.Join(a.metrics, ", "))
+		}
+	}
+	return nil
+}
+
+// taskData is a captioning task's loaded splits and the captioners
+// trained on them so far.
+type taskData struct {
+	train, test *CaptionSet
+	splits      map[string]string
+	// mu serializes runs: they share the training split's tokens and the
+	// trained captioners' graphs.
+	mu      sync.Mutex
+	trained map[trainKey]*trainedCaptioner
+}
+
+// trainKey names one training: the decodings of an (architecture, seed)
+// share it within a pass.
+type trainKey struct {
+	arch Arch
+	seed uint64
+	pass int
+}
+
+// trainedCaptioner is a trained captioner shared by the decodings of one
+// (architecture, seed) within a task run.
+type trainedCaptioner struct {
+	c       *models.Captioner
+	vocab   *Vocab
+	timings bench.Timings
+}
+
+// SplitHashes maps the train and test splits to their content SHA-256.
+func (d *taskData) SplitHashes() map[string]string { return d.splits }
+
+// Load reads a task's train and test splits.
+func (Kind) Load(_ context.Context, dir string, t bench.Task) (bench.Data, error) {
+	train, err := LoadCaptionSet(dir, t.Dataset.Train)
+	if err != nil {
+		return nil, err
+	}
+	test, err := LoadCaptionSet(dir, t.Dataset.Test)
+	if err != nil {
+		return nil, err
+	}
+	return &taskData{train: train, test: test, trained: map[trainKey]*trainedCaptioner{},
+		splits: map[string]string{t.Dataset.Train: train.SplitSHA256, t.Dataset.Test: test.SplitSHA256}}, nil
+}
+
+// sampleShares are the metrics that are shares of the test samples, which
+// get Wilson intervals; the others are exact.
+var sampleShares = map[string]bool{"exact_match": true, "canonical_exact_match": true, "caption_truth": true, "parse_rate": true, "tree_exact_match": true}
+
+// Run trains (or reuses) the architecture's captioner and scores its
+// decoding. Training is a pure function of (architecture, seed, data,
+// budget), so the greedy and beam entries share one; each pass (j.Pass 1
+// is the --verify rerun) trains its own, so a verified record is one
+// trained twice.
+func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, error) {
+	data, ok := d.(*taskData)
+	if !ok {
+		return bench.Result{}, fmt.Errorf("caption: %s: data of type %T, not captioning's", j, d)
+	}
+	m, ok := modelOf(j.Model.Config)
+	if !ok {
+		return bench.Result{}, fmt.Errorf("caption: %s: model config of type %T, not a caption.Model", j, j.Model.Config)
+	}
+	data.mu.Lock()
+	defer data.mu.Unlock()
+	key := trainKey{m.Architecture, j.Seed, j.Pass}
+	tr, ok := data.trained[key]
+	if !ok {
+		c, vocab, err := NewCaptionerFor(data.train, m.Architecture, j.Seed, -1)
+		if err != nil {
+			return bench.Result{}, err
+		}
+		data.train.Encode(vocab, c.Config.Steps)
+		tim, err := j.Train(ctx, c, data.train.Len(), c.Feeder(data.train.Images))
+		if err != nil {
+			c.Close()
+			return bench.Result{}, err
+		}
+		tr = &trainedCaptioner{c: c, vocab: vocab, timings: tim}
+		data.trained[key] = tr
+	}
+	start := time.Now()
+	gen, err := GenerateCaptions(tr.c, tr.vocab, data.test, nil, max(m.Beam, 1))
+	if err != nil {
+		return bench.Result{}, err
+	}
+	tim := tr.timings
+	tim.EvalSeconds = time.Since(start).Seconds()
+	gh, gw := tr.c.Grid()
+	n := data.test.Len()
+	scores := map[string]bench.Metric{}
+	for k, v := range CaptionScores(data.test, gen, gh, gw) {
+		if sampleShares[k] {
+			scores[k] = bench.Wilson(int(v*float64(n)+0.5), n)
+		} else {
+			scores[k] = bench.Exact(v)
+		}
+	}
+	return bench.Result{Config: tr.c.Config, Params: models.Count(tr.c.Params()), Scores: scores, Timings: tim}, nil
+}
+
+// modelOf reads a job's model config.
+func modelOf(cfg bench.ModelConfig) (Model, bool) {
+	switch m := cfg.(type) {
+	case Model:
+		return m, true
+	case *Model:
+		return *m, m != nil
+	}
+	return Model{}, false
+}
+
+// NewCaptionerFor sizes a reference captioner for a training split: the
+// vocabulary from its captions, the steps from its longest caption. A
+// negative lambda keeps the reference λ.
+func NewCaptionerFor(train *CaptionSet, arch Arch, seed uint64, lambda float64) (*models.Captioner, *Vocab, error) {
+	if !arch.valid() {
+		return nil, nil, fmt.Errorf("caption: unknown captioner %v; known: %s", arch, knownArchs())
+	}
+	vocab := BuildVocab(train.Captions)
+	cfg := models.ReferenceCaptioner(len(vocab.Words), train.MaxWords()+1, arch == Attention, seed)
+	cfg.Input = train.Images.Shape
+	if lambda >= 0 {
+		cfg.Lambda = lambda
+	}
+	c, err := models.NewCaptioner(cfg)
+	return c, vocab, err
+}
+
+// GenerateCaptions decodes captions for the samples idx of a set (nil
+// means all) with the given beam width (1: greedy).
+func GenerateCaptions(c *models.Captioner, v *Vocab, set *CaptionSet, idx []int, beam int) ([]Generated, error) {
+	if set.Images.Shape != c.Config.Input {
+		return nil, fmt.Errorf("caption: images are %v, the captioner takes %v", set.Images.Shape, c.Config.Input)
+	}
+	if idx == nil {
+		idx = make([]int, len(set.Captions))
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	dec, err := c.Decode(set.Images, idx, beam)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Generated, len(dec))
+	for i, d := range dec {
+		for _, id := range d.Tokens {
+			if id < len(v.Words) {
+				out[i].Words = append(out[i].Words, v.Words[id])
+			}
+		}
+		out[i].Alphas = d.Alphas
+	}
+	return out, nil
+}
