@@ -50,7 +50,8 @@ type ModelConfig interface {
 }
 
 // Data is a task's loaded train and test splits, as a kind's Load returns
-// them. The kernel keeps it for every (model, seed) of the task.
+// them. The kernel keeps it for every (model, seed) of the task; if it is
+// also an io.Closer, the kernel closes it when the task's runs are done.
 type Data interface {
 	// SplitHashes maps each split read to its content SHA-256, as the
 	// dataset's manifest records it.

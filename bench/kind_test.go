@@ -14,6 +14,8 @@ import (
 type toyKind struct {
 	// flaky makes every second run score differently, for --verify.
 	flaky *int
+	// closed counts the data the kernel closed.
+	closed *int
 }
 
 type toyModel struct {
@@ -22,9 +24,19 @@ type toyModel struct {
 
 func (toyModel) Arch() string { return "toy" }
 
-type toyData struct{ splits map[string]string }
+type toyData struct {
+	splits map[string]string
+	closed *int
+}
 
 func (d toyData) SplitHashes() map[string]string { return d.splits }
+
+func (d toyData) Close() error {
+	if d.closed != nil {
+		*d.closed++
+	}
+	return nil
+}
 
 func (toyKind) Name() string { return "toy" }
 
@@ -54,12 +66,12 @@ func (toyKind) CheckTask(t Task, spec generators.Spec) error {
 	return nil
 }
 
-func (toyKind) Load(ctx context.Context, dir string, t Task) (Data, error) {
+func (k toyKind) Load(ctx context.Context, dir string, t Task) (Data, error) {
 	m, err := generators.ReadManifest(dir)
 	if err != nil {
 		return nil, err
 	}
-	return toyData{map[string]string{t.Dataset.Train: m.Splits[t.Dataset.Train].SHA256, t.Dataset.Test: m.Splits[t.Dataset.Test].SHA256}}, nil
+	return toyData{map[string]string{t.Dataset.Train: m.Splits[t.Dataset.Train].SHA256, t.Dataset.Test: m.Splits[t.Dataset.Test].SHA256}, k.closed}, nil
 }
 
 func (k toyKind) Run(ctx context.Context, j Job, d Data) (Result, error) {

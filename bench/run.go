@@ -70,55 +70,74 @@ func (h *Harness) Run(ctx context.Context, s Suite, opt Options) ([]Record, erro
 	cache := &Cache{Dir: opt.CacheDir, Datasets: h.Datasets, Progress: opt.Progress}
 	var out []Record
 	for _, task := range s.Tasks {
-		kind, _ := h.Kind(task.Kind)
-		var data Data
-		var ds DatasetRecord
-		for _, m := range task.Models {
-			for _, seed := range task.Seeds {
-				job := Job{Suite: s.Name, Task: task, Model: m, Seed: seed, Progress: opt.Progress}
-				key := RunKey(task, m, seed)
-				if r, ok := have[key]; ok {
-					fmt.Fprintf(opt.Log, "%s: recorded already (%s), skipped\n", job, r.RecordID[:12])
-					out = append(out, r)
-					continue
-				}
-				if data == nil {
-					dir, err := cache.Dataset(ctx, task.Dataset)
-					if err != nil {
-						return out, fmt.Errorf("bench: task %s: %w", task.Name, err)
-					}
-					if data, err = kind.Load(ctx, dir, task); err != nil {
-						return out, err
-					}
-					if ds, err = newDatasetRecord(h.Datasets, task, data.SplitHashes()); err != nil {
-						return out, err
-					}
-				}
-				rec, err := runOnce(ctx, kind, job, data, ds, opt)
-				if err != nil {
-					return out, err
-				}
-				if opt.Verify {
-					job.Pass = 1
-					again, err := runOnce(ctx, kind, job, data, ds, opt)
-					if err != nil {
-						return out, err
-					}
-					if diff := diffMetrics(rec.Metrics, again.Metrics); diff != "" {
-						return out, fmt.Errorf("bench: %s: %w:\n%s", job, ErrNotReproducible, diff)
-					}
-					fmt.Fprintf(opt.Log, "%s: verified, both runs scored identically (record %s)\n", job, rec.RecordID[:12])
-				}
-				if err := appendRecord(opt.Out, rec); err != nil {
-					return out, err
-				}
-				out = append(out, rec)
-				fmt.Fprintf(opt.Log, "%s: %s %.4f, trained in %.1fs (%.0f samples/s)\n", job,
-					task.Primary, rec.Metrics[task.Primary].Value, rec.Timings.TrainSeconds, rec.Timings.TrainSamplesPerSec)
-			}
+		recs, err := h.runTask(ctx, s.Name, task, cache, have, opt)
+		out = append(out, recs...)
+		if err != nil {
+			return out, err
 		}
 	}
 	return out, checkExpectations(s, out)
+}
+
+// runTask runs every (model, seed) of a task that have does not record,
+// loading its data once if any must run, and returns the task's records.
+func (h *Harness) runTask(ctx context.Context, suite string, task Task, cache *Cache, have map[string]Record, opt Options) ([]Record, error) {
+	kind, _ := h.Kind(task.Kind)
+	var data Data
+	var ds DatasetRecord
+	defer func() { closeData(data) }()
+	var out []Record
+	for _, m := range task.Models {
+		for _, seed := range task.Seeds {
+			job := Job{Suite: suite, Task: task, Model: m, Seed: seed, Progress: opt.Progress}
+			if r, ok := have[RunKey(task, m, seed)]; ok {
+				fmt.Fprintf(opt.Log, "%s: recorded already (%s), skipped\n", job, r.RecordID[:12])
+				out = append(out, r)
+				continue
+			}
+			if data == nil {
+				dir, err := cache.Dataset(ctx, task.Dataset)
+				if err != nil {
+					return out, fmt.Errorf("bench: task %s: %w", task.Name, err)
+				}
+				if data, err = kind.Load(ctx, dir, task); err != nil {
+					return out, err
+				}
+				if ds, err = newDatasetRecord(h.Datasets, task, data.SplitHashes()); err != nil {
+					return out, err
+				}
+			}
+			rec, err := runOnce(ctx, kind, job, data, ds, opt)
+			if err != nil {
+				return out, err
+			}
+			if opt.Verify {
+				job.Pass = 1
+				again, err := runOnce(ctx, kind, job, data, ds, opt)
+				if err != nil {
+					return out, err
+				}
+				if diff := diffMetrics(rec.Metrics, again.Metrics); diff != "" {
+					return out, fmt.Errorf("bench: %s: %w:\n%s", job, ErrNotReproducible, diff)
+				}
+				fmt.Fprintf(opt.Log, "%s: verified, both runs scored identically (record %s)\n", job, rec.RecordID[:12])
+			}
+			if err := appendRecord(opt.Out, rec); err != nil {
+				return out, err
+			}
+			out = append(out, rec)
+			fmt.Fprintf(opt.Log, "%s: %s %.4f, trained in %.1fs (%.0f samples/s)\n", job,
+				task.Primary, rec.Metrics[task.Primary].Value, rec.Timings.TrainSeconds, rec.Timings.TrainSamplesPerSec)
+		}
+	}
+	return out, nil
+}
+
+// closeData closes a task's data if it holds what must be freed.
+func closeData(d Data) {
+	if c, ok := d.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 // runOnce runs one job and seals its record.

@@ -22,7 +22,8 @@ func readToy(t *testing.T, h *Harness, extra string) Suite {
 }
 
 func TestRunRecordsResumesAndVerifies(t *testing.T) {
-	h := toyHarness(toyKind{})
+	closed := 0
+	h := toyHarness(toyKind{closed: &closed})
 	dir := t.TempDir()
 	opt := Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true}
 	recs, err := h.Run(context.Background(), readToy(t, h, ""), opt)
@@ -31,6 +32,9 @@ func TestRunRecordsResumesAndVerifies(t *testing.T) {
 	}
 	if len(recs) != 4 {
 		t.Fatalf("%d records, want 2 models × 2 seeds", len(recs))
+	}
+	if closed != 1 {
+		t.Errorf("the task's data was closed %d times, want once", closed)
 	}
 	r := recs[1] // model a, seed 2
 	if r.Model != "a" || r.Seed != 2 || r.Metrics["score"].Value != 0.5+0.2 || r.Metrics["params"].Value != 7 || r.Params != 7 {

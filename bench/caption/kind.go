@@ -201,6 +201,18 @@ type trainedCaptioner struct {
 // SplitHashes maps the train and test splits to their content SHA-256.
 func (d *taskData) SplitHashes() map[string]string { return d.splits }
 
+// Close frees the trained captioners' graphs; the kernel calls it when the
+// task's runs are done.
+func (d *taskData) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k, tr := range d.trained {
+		tr.c.Close()
+		delete(d.trained, k)
+	}
+	return nil
+}
+
 // Load reads a task's train and test splits.
 func (Kind) Load(_ context.Context, dir string, t bench.Task) (bench.Data, error) {
 	train, err := LoadCaptionSet(dir, t.Dataset.Train)

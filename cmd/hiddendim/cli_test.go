@@ -203,7 +203,7 @@ func TestBadInvocations(t *testing.T) {
 		{"generate npz relations", []string{"generate", "relations", "--out", x, "--n", "2", "--format", "npz"}, 2, "cannot be written as npz"},
 		{"bench --format", []string{"bench", "--format", "xml"}, 2, "want one of table, markdown, csv, json"},
 		{"bench unknown suite", []string{"bench", "--suite", "quik"}, 2, "no such suite; built in: full, quick, standard"},
-		{"bench missing suite file", []string{"bench", "--suite", missing + ".json"}, 1, "no such file"},
+		{"bench missing suite file", []string{"bench", "--suite", missing + ".json"}, 2, "no such file"},
 		{"bench suite of an unknown kind", []string{"bench", "--suite", badKind}, 2, `tasks[1].kind: unknown kind "autoencoder"; known: captioning, classification, vae`},
 		{"bench suite of an unknown arch", []string{"bench", "--suite", badArch}, 2, "tasks[2].models[0].arch"},
 		{"bench --list unknown suite", []string{"bench", "--list", "--suite", "quik"}, 2, "no such suite"},
