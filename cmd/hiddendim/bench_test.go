@@ -58,7 +58,7 @@ func TestBenchCommandErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"bench", "--suite", "quik"}, 2, "unknown suite \"quik\"; known: full, quick, standard"},
+		{[]string{"bench", "--suite", "quik"}, 2, "suite quik: no such suite; built in: full, quick, standard"},
 		{[]string{"bench", "quick"}, 2, "did you mean --suite quick"},
 		{[]string{"bench", "--format", "xml"}, 2, "want one of table, markdown, csv, json"},
 		{[]string{"leaderboard"}, 2, "one or more record files"},

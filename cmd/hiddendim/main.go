@@ -27,7 +27,7 @@ Usage:
   hiddendim verify DIR [--regenerate K]      check the files, the manifest and K re-rendered samples
   hiddendim show DIR --out grid.png|grid.jpg [--n 64] [--split NAME] [--cols 8]
 
-  hiddendim bench [--suite quick|standard|full] [--tasks NAME,...] [--out FILE] [--cache DIR]
+  hiddendim bench [--suite quick|standard|full|FILE.json] [--list] [--tasks NAME,...] [--out FILE] [--cache DIR]
                   [--verify] [--format table|markdown|csv|json]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
   hiddendim train multilabel|combo|perlabel|vae|attention|no-attention --data DIR --out DIR
