@@ -277,8 +277,10 @@ func fmtFloat(v float64) string {
 }
 
 // WriteComparison shows several record files side by side: for each task
-// and model, the primary metric of each file, and whether their record ids
-// agree (the same scores, reproduced).
+// and model, the primary metric of each file, whether their record ids
+// agree (the same runs, reproduced), and whether every metric of every
+// seed agrees bit for bit (the same scores, though a record's inputs, and
+// so its id, may have changed).
 func (h *Harness) WriteComparison(w io.Writer, names []string, sets [][]Record, format string) error {
 	per := make([][]Board, len(sets))
 	for i, s := range sets {
@@ -304,12 +306,23 @@ func (h *Harness) WriteComparison(w io.Writer, names []string, sets [][]Record, 
 			}
 		}
 	}
+	// Per (task, model): the record ids, and the scores of each seed, in
+	// seed order.
 	ids := make([]map[key]string, len(sets))
+	scores := make([]map[key]string, len(sets))
 	for i, s := range sets {
-		ids[i] = map[key]string{}
+		ids[i], scores[i] = map[key]string{}, map[key]string{}
+		bySeed := map[key][]Record{}
 		for _, r := range s {
 			k := key{r.Task, r.Model}
 			ids[i][k] += r.RecordID
+			bySeed[k] = append(bySeed[k], r)
+		}
+		for k, rs := range bySeed {
+			sort.Slice(rs, func(a, b int) bool { return rs[a].Seed < rs[b].Seed })
+			for _, r := range rs {
+				scores[i][k] += fmt.Sprintf("%d:%s;", r.Seed, hashJSON(r.Metrics))
+			}
 		}
 	}
 	if format == "json" || format == "csv" {
@@ -320,7 +333,7 @@ func (h *Harness) WriteComparison(w io.Writer, names []string, sets [][]Record, 
 	for _, n := range names {
 		header = append(header, n)
 	}
-	header = append(header, "same records")
+	header = append(header, "same records", "same scores")
 	t.Header(header...)
 	for _, k := range order {
 		row := []any{k.task, k.model, board[k.task].arrow(primary[k.task])}
@@ -330,13 +343,16 @@ func (h *Harness) WriteComparison(w io.Writer, names []string, sets [][]Record, 
 			}
 			row = append(row, c)
 		}
-		same := "yes"
+		same, sameScores := "yes", "yes"
 		for i := 1; i < len(ids); i++ {
 			if ids[i][k] != ids[0][k] {
 				same = "no"
 			}
+			if scores[i][k] != scores[0][k] {
+				sameScores = "no"
+			}
 		}
-		row = append(row, same)
+		row = append(row, same, sameScores)
 		t.Append(row...)
 	}
 	return t.Render()

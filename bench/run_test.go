@@ -171,3 +171,31 @@ func TestLeaderboardRanksByDirection(t *testing.T) {
 		t.Errorf("headers lack directions:\n%s", buf.String())
 	}
 }
+
+// TestComparisonTellsSameScoresFromSameRecords: a record whose inputs
+// changed (another run key) but whose scores did not is "same scores" but
+// not "same records"; a changed score is neither.
+func TestComparisonTellsSameScoresFromSameRecords(t *testing.T) {
+	h := toyHarness(toyKind{})
+	mk := func(key string, v float64) Record {
+		r := Record{RunKey: key, Task: "t", Model: "m", Seed: 1, Primary: "score", Metrics: map[string]Metric{"score": {Value: v}}}
+		r.seal()
+		return r
+	}
+	for _, tt := range []struct {
+		other Record
+		want  string
+	}{
+		{mk("a", 0.5), "│ yes          │ yes         │"},
+		{mk("b", 0.5), "│ no           │ yes         │"},
+		{mk("a", 0.6), "│ no           │ no          │"},
+	} {
+		var buf bytes.Buffer
+		if err := h.WriteComparison(&buf, []string{"x", "y"}, [][]Record{{mk("a", 0.5)}, {tt.other}}, "table"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), tt.want) {
+			t.Errorf("comparison with %+v lacks %q:\n%s", tt.other.Metrics, tt.want, buf.String())
+		}
+	}
+}
