@@ -1,17 +1,16 @@
 package caption
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"image/png"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/bench/benchtest"
 )
 
 var small = map[string]string{"image_size": "16", "size_min": "6", "size_max": "8"}
@@ -124,18 +123,8 @@ func TestTrainResumes(t *testing.T) {
 	}
 }
 
-func readCheckpoint(t *testing.T, dir string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, bench.CheckpointFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// TestResumeToMoreEpochs checks that a 1-epoch captioner run resumed with
-// 2 epochs trains only the second and ends with the very checkpoint a
-// 2-epoch run writes; and that Overwrite starts afresh.
+// TestResumeToMoreEpochs runs the kernel's resume checks (see
+// benchtest.ResumeToMoreEpochs) on this kind's training.
 func TestResumeToMoreEpochs(t *testing.T) {
 	dir := t.TempDir()
 	rel := writeDataset(t, dir, "relations", map[string]string{"image_size": "16", "size_min": "6", "size_max": "8", "parts": "true", "single_fraction": "0"}, 64, 8)
@@ -144,52 +133,7 @@ func TestResumeToMoreEpochs(t *testing.T) {
 		_, err := Train(context.Background(), TrainOptions{Training: o, Arch: Attention, Lambda: -1, Resume: resume})
 		return err
 	}
-	base := bench.Training{Train: "train", Budget: bench.Budget{Epochs: 1, Batch: 32, LR: 2e-3}, Seed: 1}
-	var epochs []int
-	base.OnEpoch = func(e int, _ float64) { epochs = append(epochs, e) }
-
-	a := base
-	a.Out = filepath.Join(dir, "a")
-	if err := train(a, false); err != nil {
-		t.Fatal(err)
-	}
-	oneEpoch := readCheckpoint(t, a.Out)
-	epochs = nil
-	a.Budget.Epochs = 2
-	if err := train(a, true); err != nil {
-		t.Fatalf("resume to 2 epochs: %v", err)
-	}
-	if !slices.Equal(epochs, []int{2}) {
-		t.Fatalf("the resumed run trained epochs %v, want [2]", epochs)
-	}
-
-	b := base
-	b.Out = filepath.Join(dir, "b")
-	b.Budget.Epochs = 2
-	if err := train(b, false); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(readCheckpoint(t, a.Out), readCheckpoint(t, b.Out)) {
-		t.Fatal("1 epoch resumed to 2 differs from 2 epochs in one run")
-	}
-
-	// Without Resume or Overwrite the checkpoint is kept.
-	a.Budget.Epochs = 1
-	if err := train(a, false); !errors.Is(err, bench.ErrCheckpointExists) {
-		t.Fatalf("train over a checkpoint: %v, want ErrCheckpointExists", err)
-	}
-	if !bytes.Equal(readCheckpoint(t, a.Out), readCheckpoint(t, b.Out)) {
-		t.Fatal("a refused run changed the checkpoint")
-	}
-	// Overwrite trains afresh: the 1-epoch checkpoint again.
-	epochs = nil
-	a.Overwrite = true
-	if err := train(a, false); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(epochs, []int{1}) || !bytes.Equal(readCheckpoint(t, a.Out), oneEpoch) {
-		t.Fatalf("overwrite trained epochs %v and matches a fresh run: %v", epochs, bytes.Equal(readCheckpoint(t, a.Out), oneEpoch))
-	}
+	benchtest.ResumeToMoreEpochs(t, dir, train)
 }
 
 // TestResumeRefusals checks that resuming a captioner with any other

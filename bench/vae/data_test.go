@@ -1,13 +1,11 @@
 package vae
 
 import (
-	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/bench/benchtest"
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/scenes"
 	"github.com/hiddendim/hiddendim/webpages"
@@ -33,16 +31,7 @@ func version(t *testing.T, gen string) string {
 // a folder of dir named after the generator.
 func writeDataset(t *testing.T, dir, gen string, settings map[string]string, train, test int) string {
 	t.Helper()
-	out := filepath.Join(dir, gen)
-	spec, err := bench.DatasetSpec{Generator: gen, Version: version(t, gen), Settings: settings,
-		Splits: []generators.SplitSize{{Name: "train", Count: train}, {Name: "test", Count: test}}}.Spec(registry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out}); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return benchtest.WriteDataset(t, registry(), dir, gen, gen, settings, train, test)
 }
 
 // tinyRelations are 16×16 relations with parts and no single figures.

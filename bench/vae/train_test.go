@@ -1,7 +1,6 @@
 package vae
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"image/png"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/bench/benchtest"
 	"github.com/hiddendim/hiddendim/models"
 )
 
@@ -147,19 +147,8 @@ func TestCheckLikelihood(t *testing.T) {
 	}
 }
 
-func readCheckpoint(t *testing.T, dir string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, bench.CheckpointFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// TestResumeToMoreEpochs checks that a 1-epoch run resumed with 2 epochs
-// trains only the second (its noise continuing where it stopped) and ends
-// with the very checkpoint a 2-epoch run writes; and that Overwrite starts
-// afresh.
+// TestResumeToMoreEpochs runs the kernel's resume checks (see
+// benchtest.ResumeToMoreEpochs) on this kind's training.
 func TestResumeToMoreEpochs(t *testing.T) {
 	dir := t.TempDir()
 	rel := writeDataset(t, dir, "relations", tinyRelations, 64, 8)
@@ -168,52 +157,7 @@ func TestResumeToMoreEpochs(t *testing.T) {
 		_, err := Train(context.Background(), TrainOptions{Training: o, Resume: resume})
 		return err
 	}
-	base := bench.Training{Train: "train", Budget: bench.Budget{Epochs: 1, Batch: 32, LR: 2e-3}, Seed: 1}
-	var epochs []int
-	base.OnEpoch = func(e int, _ float64) { epochs = append(epochs, e) }
-
-	a := base
-	a.Out = filepath.Join(dir, "a")
-	if err := train(a, false); err != nil {
-		t.Fatal(err)
-	}
-	oneEpoch := readCheckpoint(t, a.Out)
-	epochs = nil
-	a.Budget.Epochs = 2
-	if err := train(a, true); err != nil {
-		t.Fatalf("resume to 2 epochs: %v", err)
-	}
-	if !slices.Equal(epochs, []int{2}) {
-		t.Fatalf("the resumed run trained epochs %v, want [2]", epochs)
-	}
-
-	b := base
-	b.Out = filepath.Join(dir, "b")
-	b.Budget.Epochs = 2
-	if err := train(b, false); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(readCheckpoint(t, a.Out), readCheckpoint(t, b.Out)) {
-		t.Fatal("1 epoch resumed to 2 differs from 2 epochs in one run")
-	}
-
-	// Without Resume or Overwrite the checkpoint is kept.
-	a.Budget.Epochs = 1
-	if err := train(a, false); !errors.Is(err, bench.ErrCheckpointExists) {
-		t.Fatalf("train over a checkpoint: %v, want ErrCheckpointExists", err)
-	}
-	if !bytes.Equal(readCheckpoint(t, a.Out), readCheckpoint(t, b.Out)) {
-		t.Fatal("a refused run changed the checkpoint")
-	}
-	// Overwrite trains afresh: the 1-epoch checkpoint again.
-	epochs = nil
-	a.Overwrite = true
-	if err := train(a, false); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(epochs, []int{1}) || !bytes.Equal(readCheckpoint(t, a.Out), oneEpoch) {
-		t.Fatalf("overwrite trained epochs %v and matches a fresh run: %v", epochs, bytes.Equal(readCheckpoint(t, a.Out), oneEpoch))
-	}
+	benchtest.ResumeToMoreEpochs(t, dir, train)
 }
 
 // TestResumeRefusals checks that a resume with any other setting, the
