@@ -1,0 +1,294 @@
+// Package sgemm is a packed, register-blocked single-precision matrix
+// product (BLAS Sgemm, row-major as gonum's) for one goroutine.
+//
+// The algorithm is the one of BLIS and OpenBLAS: C is computed in tiles of
+// mr×nr = 6×16 by a micro-kernel that keeps the tile in twelve AVX2
+// registers and runs over a packed panel of A (6 rows, interleaved by k)
+// and a packed panel of B (16 columns, contiguous by k). Panels are packed
+// from blocks of mc×kc of A and kc×nc of B, sizes chosen for the caches of
+// a 2-core AVX2 machine (32 KiB L1d, 512 KiB L2 per core). Edges are
+// zero-padded in the packs and masked when C is read or written.
+//
+// # Arithmetic, and why results are deterministic
+//
+// Every element of C is computed the same way whatever m, n, the tile it
+// falls in, the call's split into sub-products or the core count:
+//
+//	if beta is neither 0 nor 1: C = beta*C (one rounding)
+//	for each block of kc = 256 along k, in order:
+//	    acc = 0; for p in the block, in order: acc = fma(A[i,p], B[p,j], acc)
+//	    C = alpha*acc          for the first block when beta == 0 (C is not read)
+//	    C = fma(alpha, acc, C) otherwise
+//
+// The AVX2+FMA kernel and the pure-Go kernel with exact emulated FMA
+// (used by the tests) give the same bits; the pure-Go kernel used where
+// AVX2 or FMA is missing, or under the purego build tag, rounds the
+// product before the sum (a*b+c in two roundings), so it is deterministic
+// but not bit-identical to the FMA kernel. Which kernel runs is fixed
+// for the life of the process: see Kernel.
+//
+// Nothing here starts a goroutine: callers parallelise, for example over
+// a batch or over tiles of C (results are independent of the tiling).
+package sgemm
+
+import (
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// Register tile and cache blocks. kc fixes the reduction order along k:
+// changing it changes rounding.
+const (
+	mr = 6
+	nr = 16
+	mc = 144  // 24 panels of A: mc×kc floats = 144 KiB, in L2
+	kc = 256  // a packed panel of B is kc×nr floats = 16 KiB, in L1
+	nc = 4080 // 255 panels of B: kc×nc floats ≈ 4 MiB, in L3
+)
+
+// kernelFunc computes the rows×cols corner (rows ≤ mr, cols ≤ nr) of the
+// mr×nr tile acc = Σ_p a[p*mr+i]·b[p*nr+j] over p < k and stores
+// c[i*ldc+j] = alpha*acc (accum false) or fma(alpha, acc, c[i*ldc+j]).
+type kernelFunc func(k int, a, b, c []float32, ldc int, alpha float32, accum bool, rows, cols int)
+
+// Kernel names the micro-kernel this process uses: "avx2-fma" or "go".
+func Kernel() string { return kernelName }
+
+// Implementation is gonum's BLAS with Sgemm replaced by this package's.
+// Install it with gorgonia.Use; Dgemm and every other routine are gonum's.
+type Implementation struct{ gonum.Implementation }
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C like gonum's Sgemm (same
+// argument checks and panics), on the calling goroutine.
+func (Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C, where op(A) is m×k,
+// op(B) k×n and C m×n, all row-major. When beta is 0, C is not read (NaNs
+// in it do not survive); when alpha is 0 or k is 0, A and B are not read.
+func Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(kernel, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Argument-check panics, worded as gonum's.
+const (
+	badTranspose = "blas: illegal transpose"
+	mLT0         = "blas: m < 0"
+	nLT0         = "blas: n < 0"
+	kLT0         = "blas: k < 0"
+	badLdA       = "blas: bad leading dimension of A"
+	badLdB       = "blas: bad leading dimension of B"
+	badLdC       = "blas: bad leading dimension of C"
+	shortA       = "blas: insufficient length of a"
+	shortB       = "blas: insufficient length of b"
+	shortC       = "blas: insufficient length of c"
+)
+
+func sgemm(kern kernelFunc, tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	switch tA {
+	case blas.NoTrans, blas.Trans, blas.ConjTrans:
+	default:
+		panic(badTranspose)
+	}
+	switch tB {
+	case blas.NoTrans, blas.Trans, blas.ConjTrans:
+	default:
+		panic(badTranspose)
+	}
+	if m < 0 {
+		panic(mLT0)
+	}
+	if n < 0 {
+		panic(nLT0)
+	}
+	if k < 0 {
+		panic(kLT0)
+	}
+	aT := tA != blas.NoTrans
+	bT := tB != blas.NoTrans
+	if aT {
+		if lda < max(1, m) {
+			panic(badLdA)
+		}
+	} else if lda < max(1, k) {
+		panic(badLdA)
+	}
+	if bT {
+		if ldb < max(1, k) {
+			panic(badLdB)
+		}
+	} else if ldb < max(1, n) {
+		panic(badLdB)
+	}
+	if ldc < max(1, n) {
+		panic(badLdC)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if aT {
+		if len(a) < (k-1)*lda+m {
+			panic(shortA)
+		}
+	} else if len(a) < (m-1)*lda+k {
+		panic(shortA)
+	}
+	if bT {
+		if len(b) < (n-1)*ldb+k {
+			panic(shortB)
+		}
+	} else if len(b) < (k-1)*ldb+n {
+		panic(shortB)
+	}
+	if len(c) < (m-1)*ldc+n {
+		panic(shortC)
+	}
+
+	if alpha == 0 || k == 0 {
+		scale(m, n, beta, c, ldc)
+		return
+	}
+	if beta != 0 && beta != 1 {
+		scale(m, n, beta, c, ldc)
+	}
+
+	ws := pool.Get().(*workspace)
+	defer pool.Put(ws)
+	ap := ws.grow(&ws.a, mc*min(kc, k))
+	bp := ws.grow(&ws.b, min(kc, k)*min(nc, roundUp(n, nr)))
+
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			accum := pc > 0 || beta != 0
+			packB(bT, b, ldb, pc, jc, kb, nb, bp)
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
+				packA(aT, a, lda, ic, pc, mb, kb, ap)
+				for jr := 0; jr < nb; jr += nr {
+					cols := min(nr, nb-jr)
+					bpan := bp[jr*kb : (jr+nr)*kb]
+					for ir := 0; ir < mb; ir += mr {
+						rows := min(mr, mb-ir)
+						kern(kb, ap[ir*kb:(ir+mr)*kb], bpan, c[(ic+ir)*ldc+jc+jr:], ldc, alpha, accum, rows, cols)
+					}
+				}
+			}
+		}
+	}
+}
+
+// scale sets C = beta*C, or C = 0 without reading it when beta is 0.
+func scale(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// workspace holds the packed panels of one call; pooled, never shared
+// between concurrent calls. Every element a call reads is written by its
+// own packing first, so reuse cannot leak values between calls.
+type workspace struct{ a, b []float32 }
+
+var pool = sync.Pool{New: func() any { return new(workspace) }}
+
+func (w *workspace) grow(s *[]float32, n int) []float32 {
+	if cap(*s) < n {
+		*s = make([]float32, n)
+	}
+	*s = (*s)[:n]
+	return *s
+}
+
+// packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) into
+// panels of mr rows: panel r holds, for each p, op(A)[i0+r*mr+i, p0+p] at
+// r*mr*kb + p*mr + i, zero for rows past mb.
+func packA(trans bool, a []float32, lda, i0, p0, mb, kb int, dst []float32) {
+	for r := 0; r < mb; r += mr {
+		rows := min(mr, mb-r)
+		pan := dst[r*kb : (r+mr)*kb]
+		if trans { // op(A)[i,p] = a[p*lda+i]: contiguous in i
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+i0+r:]
+				d := pan[p*mr : p*mr+mr]
+				if rows == mr {
+					d[0], d[1], d[2], d[3], d[4], d[5] = src[0], src[1], src[2], src[3], src[4], src[5]
+					continue
+				}
+				for i := range d {
+					if i < rows {
+						d[i] = src[i]
+					} else {
+						d[i] = 0
+					}
+				}
+			}
+			continue
+		}
+		// op(A)[i,p] = a[i*lda+p]: contiguous in p
+		for i := 0; i < mr; i++ {
+			if i >= rows {
+				for p := 0; p < kb; p++ {
+					pan[p*mr+i] = 0
+				}
+				continue
+			}
+			src := a[(i0+r+i)*lda+p0:][:kb]
+			for p, v := range src {
+				pan[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// packB packs rows [p0, p0+kb) and columns [j0, j0+nb) of op(B) into
+// panels of nr columns: panel q holds, for each p, op(B)[p0+p, j0+q*nr+j]
+// at q*nr*kb + p*nr + j, zero for columns past nb.
+func packB(trans bool, b []float32, ldb, p0, j0, kb, nb int, dst []float32) {
+	for q := 0; q < nb; q += nr {
+		cols := min(nr, nb-q)
+		pan := dst[q*kb : (q+nr)*kb]
+		if !trans { // op(B)[p,j] = b[p*ldb+j]: contiguous in j
+			for p := 0; p < kb; p++ {
+				d := pan[p*nr : p*nr+nr]
+				src := b[(p0+p)*ldb+j0+q:]
+				if cols == nr {
+					copy(d, src[:nr])
+					continue
+				}
+				copy(d, src[:cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		// op(B)[p,j] = b[j*ldb+p]: contiguous in p
+		for j := 0; j < nr; j++ {
+			if j >= cols {
+				for p := 0; p < kb; p++ {
+					pan[p*nr+j] = 0
+				}
+				continue
+			}
+			src := b[(j0+q+j)*ldb+p0:][:kb]
+			for p, v := range src {
+				pan[p*nr+j] = v
+			}
+		}
+	}
+}
