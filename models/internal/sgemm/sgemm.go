@@ -241,21 +241,29 @@ func packA(trans bool, a []float32, lda, i0, p0, mb, kb int, dst []float32) {
 			}
 			continue
 		}
-		// op(A)[i,p] = a[i*lda+p]: contiguous in p
-		for i := 0; i < mr; i++ {
-			if i >= rows {
-				for p := 0; p < kb; p++ {
-					pan[p*mr+i] = 0
-				}
-				continue
+		// op(A)[i,p] = a[i*lda+p]: contiguous in p. Six rows are read
+		// side by side and the panel written in order; rows past mb read
+		// zeros.
+		var rs [mr][]float32
+		for i := range rs {
+			if i < rows {
+				rs[i] = a[(i0+r+i)*lda+p0:][:kb]
+			} else {
+				rs[i] = zeros[:kb]
 			}
-			src := a[(i0+r+i)*lda+p0:][:kb]
-			for p, v := range src {
-				pan[p*mr+i] = v
-			}
+		}
+		r0 := rs[0]
+		r1, r2, r3, r4, r5 := rs[1][:len(r0)], rs[2][:len(r0)], rs[3][:len(r0)], rs[4][:len(r0)], rs[5][:len(r0)]
+		for p := range r0 {
+			d := pan[p*mr : p*mr+mr : p*mr+mr]
+			d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 		}
 	}
 }
+
+// zeros stands in for the rows of A and columns of B past the matrix when
+// a panel is packed from them; it is only read.
+var zeros [kc]float32
 
 // packB packs rows [p0, p0+kb) and columns [j0, j0+nb) of op(B) into
 // panels of nr columns: panel q holds, for each p, op(B)[p0+p, j0+q*nr+j]
@@ -277,17 +285,23 @@ func packB(trans bool, b []float32, ldb, p0, j0, kb, nb int, dst []float32) {
 			}
 			continue
 		}
-		// op(B)[p,j] = b[j*ldb+p]: contiguous in p
-		for j := 0; j < nr; j++ {
-			if j >= cols {
-				for p := 0; p < kb; p++ {
-					pan[p*nr+j] = 0
+		// op(B)[p,j] = b[j*ldb+p]: contiguous in p. Eight columns are read
+		// side by side and written as a row of the panel; columns past nb
+		// read zeros.
+		for h := 0; h < nr; h += 8 {
+			var ss [8][]float32
+			for j := range ss {
+				if h+j < cols {
+					ss[j] = b[(j0+q+h+j)*ldb+p0:][:kb]
+				} else {
+					ss[j] = zeros[:kb]
 				}
-				continue
 			}
-			src := b[(j0+q+j)*ldb+p0:][:kb]
-			for p, v := range src {
-				pan[p*nr+j] = v
+			s0 := ss[0]
+			s1, s2, s3, s4, s5, s6, s7 := ss[1][:len(s0)], ss[2][:len(s0)], ss[3][:len(s0)], ss[4][:len(s0)], ss[5][:len(s0)], ss[6][:len(s0)], ss[7][:len(s0)]
+			for p := range s0 {
+				d := pan[p*nr+h : p*nr+h+8 : p*nr+h+8]
+				d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s0[p], s1[p], s2[p], s3[p], s4[p], s5[p], s6[p], s7[p]
 			}
 		}
 	}
