@@ -19,9 +19,9 @@ func init() {
 // loads and stores of a partial tile.
 var maskTab = [2 * nr]int32{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
 
-func avx2Kernel(k int, a, b, c []float32, ldc int, alpha float32, accum bool, rows, cols int) {
+func avx2Kernel(k int, a, b []float32, ldb int, c []float32, ldc int, alpha float32, accum bool, rows, cols int) {
 	_ = a[k*mr-1]
-	_ = b[k*nr-1]
+	_ = b[(k-1)*ldb+nr-1]
 	_ = c[(rows-1)*ldc+cols-1]
 	var mask *int32
 	if rows < mr || cols < nr {
@@ -29,7 +29,7 @@ func avx2Kernel(k int, a, b, c []float32, ldc int, alpha float32, accum bool, ro
 	} else {
 		_ = c[(mr-1)*ldc+nr-1]
 	}
-	kern6x16(k, &a[0], &b[0], &c[0], ldc, alpha, accum, rows, mask)
+	kern6x16(k, &a[0], &b[0], ldb, &c[0], ldc, alpha, accum, rows, mask)
 }
 
 // kern6x16 is avx2Kernel in assembly (kernel_amd64.s). mask is nil for a
@@ -37,4 +37,4 @@ func avx2Kernel(k int, a, b, c []float32, ldc int, alpha float32, accum bool, ro
 // only the first rows rows are touched.
 //
 //go:noescape
-func kern6x16(k int, a, b, c *float32, ldc int, alpha float32, accum bool, rows int, mask *int32)
+func kern6x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha float32, accum bool, rows int, mask *int32)

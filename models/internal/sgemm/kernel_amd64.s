@@ -5,9 +5,9 @@
 // One step p of the 6×16 tile: two vectors of the B panel's row p, six
 // broadcasts of the A panel's column p, twelve fused multiply-adds.
 // Y0..Y11 hold the tile: row i in Y(2i) (columns 0-7) and Y(2i+1) (8-15).
-#define STEP(ao, bo) \
-	VMOVUPS       bo(BX), Y12;      \
-	VMOVUPS       bo+32(BX), Y13;   \
+#define STEP(ao, b0, b1) \
+	VMOVUPS       b0, Y12;          \
+	VMOVUPS       b1, Y13;          \
 	VBROADCASTSS  ao(AX), Y14;      \
 	VFMADD231PS   Y12, Y14, Y0;     \
 	VFMADD231PS   Y13, Y14, Y1;     \
@@ -67,11 +67,14 @@
 	DECQ        R8;                \
 	JZ          done
 
-// func kern6x16(k int, a, b, c *float32, ldc int, alpha float32, accum bool, rows int, mask *int32)
-TEXT ·kern6x16(SB), NOSPLIT, $0-64
+// func kern6x16(k int, a, b *float32, ldb int, c *float32, ldc int, alpha float32, accum bool, rows int, mask *int32)
+TEXT ·kern6x16(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
+	MOVQ ldb+24(FP), R11
+	SHLQ $2, R11
+	LEAQ (R11)(R11*2), R12
 
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -90,12 +93,12 @@ TEXT ·kern6x16(SB), NOSPLIT, $0-64
 	JLT  tail
 
 loop4:
-	STEP(0, 0)
-	STEP(24, 64)
-	STEP(48, 128)
-	STEP(72, 192)
+	STEP(0, (BX), 32(BX))
+	STEP(24, (BX)(R11*1), 32(BX)(R11*1))
+	STEP(48, (BX)(R11*2), 32(BX)(R11*2))
+	STEP(72, (BX)(R12*1), 32(BX)(R12*1))
 	ADDQ $96, AX
-	ADDQ $256, BX
+	LEAQ (BX)(R11*4), BX
 	SUBQ $4, CX
 	CMPQ CX, $4
 	JGE  loop4
@@ -105,19 +108,19 @@ tail:
 	JZ    store
 
 loop1:
-	STEP(0, 0)
+	STEP(0, (BX), 32(BX))
 	ADDQ $24, AX
-	ADDQ $64, BX
+	ADDQ R11, BX
 	DECQ CX
 	JNZ  loop1
 
 store:
-	VBROADCASTSS alpha+40(FP), Y15
-	MOVQ         c+24(FP), DX
-	MOVQ         ldc+32(FP), SI
+	VBROADCASTSS alpha+48(FP), Y15
+	MOVQ         c+32(FP), DX
+	MOVQ         ldc+40(FP), SI
 	SHLQ         $2, SI
-	MOVBLZX      accum+44(FP), R9
-	MOVQ         mask+56(FP), DI
+	MOVBLZX      accum+52(FP), R9
+	MOVQ         mask+64(FP), DI
 	TESTQ        DI, DI
 	JNZ          masked
 
@@ -143,7 +146,7 @@ fulladd:
 masked:
 	VMOVDQU (DI), Y13
 	VMOVDQU 32(DI), Y14
-	MOVQ    rows+48(FP), R8
+	MOVQ    rows+56(FP), R8
 	TESTQ   R8, R8
 	JZ      done
 	TESTQ   R9, R9

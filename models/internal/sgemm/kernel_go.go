@@ -6,17 +6,17 @@ import "math"
 // rounded before the sum (the explicit float32 conversions forbid the
 // compiler to fuse them, so every build rounds the same way), and
 // C = alpha*acc + C in two roundings.
-func goKernel(k int, a, b, c []float32, ldc int, alpha float32, accum bool, rows, cols int) {
+func goKernel(k int, a, b []float32, ldb int, c []float32, ldc int, alpha float32, accum bool, rows, cols int) {
 	var acc [mr * nr]float32
 	a = a[:k*mr]
-	b = b[:k*nr]
+	b = b[:(k-1)*ldb+nr]
 	for i := 0; i < rows; i++ {
 		for j := 0; j < cols; j += 4 {
 			// four accumulators in registers; each still sums p in order
 			var s0, s1, s2, s3 float32
 			for p := 0; p < k; p++ {
 				x := a[p*mr+i]
-				bb := b[p*nr+j : p*nr+j+4]
+				bb := b[p*ldb+j : p*ldb+j+4]
 				s0 += float32(x * bb[0])
 				s1 += float32(x * bb[1])
 				s2 += float32(x * bb[2])
@@ -40,13 +40,13 @@ func goKernel(k int, a, b, c []float32, ldc int, alpha float32, accum bool, rows
 // goFMAKernel is the AVX2 kernel's arithmetic in Go, with every
 // multiply-add fused (fma32): it gives the same bits as the assembly and is
 // how the tests check it. It is slow.
-func goFMAKernel(k int, a, b, c []float32, ldc int, alpha float32, accum bool, rows, cols int) {
+func goFMAKernel(k int, a, b []float32, ldb int, c []float32, ldc int, alpha float32, accum bool, rows, cols int) {
 	var acc [mr * nr]float32
 	for p := 0; p < k; p++ {
 		for i := 0; i < mr; i++ {
 			x := a[p*mr+i]
 			for j := 0; j < nr; j++ {
-				acc[i*nr+j] = fma32(x, b[p*nr+j], acc[i*nr+j])
+				acc[i*nr+j] = fma32(x, b[p*ldb+j], acc[i*nr+j])
 			}
 		}
 	}

@@ -49,9 +49,9 @@ const (
 )
 
 // kernelFunc computes the rows×cols corner (rows ≤ mr, cols ≤ nr) of the
-// mr×nr tile acc = Σ_p a[p*mr+i]·b[p*nr+j] over p < k and stores
+// mr×nr tile acc = Σ_p a[p*mr+i]·b[p*ldb+j] over p < k and stores
 // c[i*ldc+j] = alpha*acc (accum false) or fma(alpha, acc, c[i*ldc+j]).
-type kernelFunc func(k int, a, b, c []float32, ldc int, alpha float32, accum bool, rows, cols int)
+type kernelFunc func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha float32, accum bool, rows, cols int)
 
 // Kernel names the micro-kernel this process uses: "avx2-fma" or "go".
 func Kernel() string { return kernelName }
@@ -160,26 +160,61 @@ func sgemm(kern kernelFunc, tA, tB blas.Transpose, m, n, k int, alpha float32, a
 	ap := ws.grow(&ws.a, mc*min(kc, k))
 	bp := ws.grow(&ws.b, min(kc, k)*min(nc, roundUp(n, nr)))
 
+	// B is read where it lies, not packed, when it is not transposed and
+	// the product has few row panels to share a packed copy; only a last
+	// panel narrower than nr is packed then.
+	inPlace := !bT && m <= inPlaceMaxM && cacheFriendly(ldb)
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
 			accum := pc > 0 || beta != 0
-			packB(bT, b, ldb, pc, jc, kb, nb, bp)
+			full := 0 // columns of this block read in place
+			if inPlace {
+				full = nb / nr * nr
+				if full < nb {
+					packB(bT, b, ldb, pc, jc+full, kb, nb-full, bp)
+				}
+			} else {
+				packB(bT, b, ldb, pc, jc, kb, nb, bp)
+			}
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
 				packA(aT, a, lda, ic, pc, mb, kb, ap)
 				for jr := 0; jr < nb; jr += nr {
 					cols := min(nr, nb-jr)
-					bpan := bp[jr*kb : (jr+nr)*kb]
+					var bpan []float32
+					bs := nr
+					if jr < full {
+						bpan, bs = b[pc*ldb+jc+jr:], ldb
+					} else {
+						bpan = bp[(jr-full)*kb : (jr-full+nr)*kb]
+					}
 					for ir := 0; ir < mb; ir += mr {
 						rows := min(mr, mb-ir)
-						kern(kb, ap[ir*kb:(ir+mr)*kb], bpan, c[(ic+ir)*ldc+jc+jr:], ldc, alpha, accum, rows, cols)
+						kern(kb, ap[ir*kb:(ir+mr)*kb], bpan, bs, c[(ic+ir)*ldc+jc+jr:], ldc, alpha, accum, rows, cols)
 					}
 				}
 			}
 		}
 	}
+}
+
+// inPlaceMaxM is the largest m for which B is read in place.
+const inPlaceMaxM = 64
+
+// cacheFriendly reports whether rows ldb floats apart spread over the sets
+// of the L1 cache (64-byte lines, 64 sets) well enough for a panel of kc
+// rows to stay there.
+func cacheFriendly(ldb int) bool {
+	if ldb%16 != 0 {
+		return true // rows are not line-aligned: consecutive rows move sets by a fraction
+	}
+	g, x := 64, ldb/16
+	for x != 0 {
+		g, x = x, g%x
+	}
+	return g <= 2
 }
 
 // scale sets C = beta*C, or C = 0 without reading it when beta is 0.
@@ -277,7 +312,7 @@ func packB(trans bool, b []float32, ldb, p0, j0, kb, nb int, dst []float32) {
 				d := pan[p*nr : p*nr+nr]
 				src := b[(p0+p)*ldb+j0+q:]
 				if cols == nr {
-					copy(d, src[:nr])
+					*(*[nr]float32)(d) = *(*[nr]float32)(src)
 					continue
 				}
 				copy(d, src[:cols])

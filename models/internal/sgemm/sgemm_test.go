@@ -246,6 +246,15 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 	same("tiled", c)
+
+	// B packed (m past inPlaceMaxM) and read in place (tiles of few rows)
+	q := randProblem(rng, inPlaceMaxM+37, 77, kc+40, blas.Trans, blas.NoTrans, 2, 0, 0)
+	want = q.run(kernel)
+	c = append([]float32(nil), q.c...)
+	for i := 0; i < q.m; i += 10 {
+		Sgemm(q.tA, q.tB, min(10, q.m-i), q.n, q.k, q.alpha, q.a[i:], q.lda, q.b, q.ldb, q.beta, c[i*q.ldc:], q.ldc)
+	}
+	same("packed B against B in place", c)
 }
 
 func TestBetaZeroIgnoresNaN(t *testing.T) {
