@@ -7,7 +7,10 @@
 // and a packed panel of B (16 columns, contiguous by k). Panels are packed
 // from blocks of mc×kc of A and kc×nc of B, sizes chosen for the caches of
 // a 2-core AVX2 machine (32 KiB L1d, 512 KiB L2 per core). Edges are
-// zero-padded in the packs and masked when C is read or written.
+// zero-padded in the packs and masked when C is read or written. A B that
+// is not transposed is read where it lies (row stride ldb) when m is small
+// (at most 64 rows, too few panels of A to pay for packing B); that
+// changes where the kernel reads, not what it computes.
 //
 // # Arithmetic, and why results are deterministic
 //
