@@ -14,8 +14,9 @@ type float interface{ ~float32 | ~float64 }
 
 type gemmFunc[F float] func(tA, tB blas.Transpose, m, n, k int, alpha F, a []F, lda int, b []F, ldb int, beta F, c []F, ldc int)
 
-// gemm returns the general matrix product of the BLAS gorgonia uses
-// (gonum's by default, OpenBLAS under -tags openblas).
+// gemm returns the general matrix product of the BLAS gorgonia uses: in
+// the default build gonum's with Sgemm replaced by models/internal/sgemm
+// (blas_gonum.go), OpenBLAS under -tags openblas.
 func gemm[F float]() gemmFunc[F] {
 	var z F
 	b := G.WhichBLAS()
@@ -28,12 +29,17 @@ func gemm[F float]() gemmFunc[F] {
 }
 
 // serialGemm wraps a gemm so that each call stays on its goroutine. gonum's
-// Sgemm spreads any product of four or more 64×64 blocks of C over every
-// core; inside our batch-parallel loops that only adds goroutines and
-// synchronisation per image. Tiles of C of at most 64×192 are below the
-// threshold, and each tile still sums over all of k, so results stay
-// deterministic.
+// Sgemm and Dgemm spread any product of four or more 64×64 blocks of C
+// over every core; inside our batch-parallel loops that only adds
+// goroutines and synchronisation per image. Tiles of C of at most 64×192
+// are below the threshold, and each tile still sums over all of k, so
+// results stay deterministic. The default build's float32 product
+// (sgemmSerial) never starts goroutines and is returned as it is.
 func serialGemm[F float](mm gemmFunc[F]) gemmFunc[F] {
+	var z F
+	if _, ok := any(z).(float32); ok && sgemmSerial {
+		return mm
+	}
 	const tm, tn = 64, 192
 	return func(tA, tB blas.Transpose, m, n, k int, alpha F, a []F, lda int, b []F, ldb int, beta F, c []F, ldc int) {
 		for i := 0; i < m; i += tm {

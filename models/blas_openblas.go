@@ -15,3 +15,6 @@ const BLASName = "openblas"
 // CGO_LDFLAGS=-lopenblas (Debian: apt-get install libopenblas-dev), and
 // set OPENBLAS_NUM_THREADS=1: the ops already spread the batch over cores.
 func init() { G.Use(netlib.Implementation{}) }
+
+// sgemmSerial is false: serialGemm keeps tiling products for OpenBLAS.
+const sgemmSerial = false
