@@ -264,8 +264,9 @@ func CheckpointEpoch(path string) (int, error) {
 	return ck.Epoch, nil
 }
 
-// BLASName names the BLAS this build trains with, for the records.
-const BLASName = models.BLASName
+// BLASName names the BLAS this build trains with, for the records (see
+// models.BLASName).
+func BLASName() string { return models.BLASName() }
 
 // Schedule shapes the learning rate over a run (see models.Schedule).
 type Schedule = models.Schedule

@@ -8,7 +8,7 @@ import (
 )
 
 // BLASName names the BLAS this build trains with.
-const BLASName = "openblas"
+func BLASName() string { return "openblas" }
 
 // Under -tags openblas every matrix product, gorgonia's and the fused
 // ops', goes to OpenBLAS through cgo. Build with

@@ -54,7 +54,7 @@ func runBench(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "suite %s: %s\nrecords: %s\n", suite.Name, suite.Description, *out)
 	var bar *progress
 	var barWhat string
-	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: bench.BLASName, Log: os.Stderr,
+	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: bench.BLASName(), Log: os.Stderr,
 		Progress: func(what string, done, total int) {
 			if bar == nil || what != barWhat {
 				if bar != nil {
