@@ -201,3 +201,105 @@ func TestCaptionerSameOnAnyCoreCount(t *testing.T) {
 		}
 	}
 }
+
+// decoderOnlyGraph is the reference captioner's decoder alone for batches
+// of n, from the encoder's outputs (given as inputs) to the loss: the
+// fused op, or Captioner.step unrolled as the graph was built before.
+func decoderOnlyGraph(c *Captioner, n int, fused bool) (*G.ExprGraph, []*G.Node, *G.Node, G.VM) {
+	cfg := c.Config
+	g := G.NewGraph()
+	feats := G.NewTensor(g, tensor.Float32, 3, G.WithShape(n, c.L, c.C), G.WithName("feats"))
+	pf := G.NewTensor(g, tensor.Float32, 3, G.WithShape(n, c.L, cfg.Att), G.WithName("pf"))
+	h := G.NewMatrix(g, tensor.Float32, G.WithShape(n, cfg.Hidden), G.WithName("h"))
+	cell := G.NewMatrix(g, tensor.Float32, G.WithShape(n, cfg.Hidden), G.WithName("c"))
+	ids := G.NewVector(g, tensor.Float32, G.WithShape(cfg.Steps*n), G.WithName("ids"))
+	y := G.NewMatrix(g, tensor.Float32, G.WithShape(cfg.Steps*n, cfg.Vocab), G.WithName("y"))
+	inputs := []*G.Node{feats, pf, h, cell, ids, y}
+	nodes := bind(g, c.Params())
+	node := c.nodeMap(nodes)
+	var loss *G.Node
+	if fused {
+		dg := decGeom{T: cfg.Steps, N: n, V: cfg.Vocab, E: cfg.Embed, H: cfg.Hidden, Att: true, L: c.L, C: c.C, A: cfg.Att}
+		in := [diCount]*G.Node{diFeats: feats, diPF: pf, diH0: h, diC0: cell, diIDs: ids, diEmbed: node[c.embed],
+			diAttHW: node[c.attH[0]], diAttHB: node[c.attH[1]], diAttV: node[c.attV], diWx: node[c.lstm[0]], diWh: node[c.lstm[1]],
+			diB: node[c.lstm[2]], diWctx: node[c.lstmCtx], diOutW: node[c.out[0]], diOutB: node[c.out[1]]}
+		both, err := unpack(G.Must(decoder(dg, in)), tensor.Shape{cfg.Steps * n, cfg.Vocab}, tensor.Shape{cfg.Steps, n, c.L})
+		if err != nil {
+			panic(err)
+		}
+		loss = G.Must(softmaxXent(both[0], y))
+	} else {
+		e := encoded{feats: feats, pf: pf}
+		for t := range cfg.Steps {
+			var lg *G.Node
+			var err error
+			if h, cell, lg, _, err = c.step(e, h, cell, must(segment(ids, t*n, (t+1)*n, n)), node); err != nil {
+				panic(err)
+			}
+			l := must(softmaxXent(lg, must(segment(y, t*n*cfg.Vocab, (t+1)*n*cfg.Vocab, n, cfg.Vocab))))
+			if loss == nil {
+				loss = l
+			} else {
+				loss = must(G.Add(loss, l))
+			}
+		}
+		loss = must(G.HadamardProd(loss, constLike(loss, 1/float64(cfg.Steps))))
+	}
+	wrt := []*G.Node{feats, pf, inputs[2], inputs[3]}
+	for _, p := range []*Param{c.embed, c.attH[0], c.attH[1], c.attV, c.lstm[0], c.lstm[1], c.lstm[2], c.lstmCtx, c.out[0], c.out[1]} {
+		wrt = append(wrt, node[p])
+	}
+	if _, err := G.Grad(loss, wrt...); err != nil {
+		panic(err)
+	}
+	return g, inputs, loss, G.NewTapeMachine(g, G.BindDualValues(wrt...))
+}
+
+// BenchmarkCaptionerDecoder runs the reference captioner's decoder alone
+// (6 steps of 64 rows with attention, forward and backward, no encoder,
+// no update) as one fused op and as the per-step graph it replaces, and
+// reports decoder passes per second.
+func BenchmarkCaptionerDecoder(b *testing.B) {
+	for _, fused := range []bool{false, true} {
+		name := map[bool]string{false: "unrolled", true: "fused"}[fused]
+		b.Run(name, func(b *testing.B) {
+			c, err := NewCaptioner(ReferenceCaptioner(16, 6, true, 1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			const n = 64
+			_, inputs, _, vm := decoderOnlyGraph(c, n, fused)
+			defer vm.Close()
+			rng := rand.New(rand.NewPCG(1, 2))
+			for k, in := range inputs {
+				v := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(in.Shape()...))
+				for i := range v.Data().([]float32) {
+					switch k {
+					case 4:
+						v.Data().([]float32)[i] = float32(rng.IntN(16))
+					case 5:
+					default:
+						v.Data().([]float32)[i] = rng.Float32()*2 - 1
+					}
+				}
+				if k == 5 {
+					for r := range 6 * n {
+						v.Data().([]float32)[r*16+rng.IntN(16)] = 1
+					}
+				}
+				if err := G.Let(in, v); err != nil {
+					b.Fatal(err)
+				}
+			}
+			passes := 0
+			for b.Loop() {
+				vm.Reset()
+				if err := vm.RunAll(); err != nil {
+					b.Fatal(err)
+				}
+				passes++
+			}
+			b.ReportMetric(float64(passes)/b.Elapsed().Seconds(), "passes/s")
+		})
+	}
+}
