@@ -241,7 +241,7 @@ func (c *Captioner) Graph(n int, train bool) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	var all, alphas *G.Node // (Steps·n)×Vocab logits, step-major; (Steps·n)×L α
+	var all, alphas *G.Node // (Steps·n)×Vocab logits, step-major; α, Steps×n×L
 	if cfg.Attention {
 		both, err := unpack(packed, tensor.Shape{cfg.Steps * n, cfg.Vocab}, tensor.Shape{cfg.Steps, n, c.L})
 		if err != nil {
