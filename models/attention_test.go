@@ -45,3 +45,23 @@ func TestAttendValues(t *testing.T) {
 		}
 	}
 }
+
+// tanh32 against math.Tanh on every float32 in a fine grid over ±12 (past
+// saturation), and its symmetry.
+func TestTanh32(t *testing.T) {
+	var worst float64
+	for i := -1200000; i <= 1200000; i++ {
+		x := float64(float32(float64(i) * 1e-5))
+		got := tanh32(x)
+		worst = max(worst, math.Abs(got-math.Tanh(x)))
+		if got != -tanh32(-x) {
+			t.Fatalf("tanh32(%v) = %v but tanh32(%v) = %v", x, got, -x, tanh32(-x))
+		}
+	}
+	if worst > 2.7e-7 {
+		t.Errorf("tanh32 is off math.Tanh by up to %g", worst)
+	}
+	if !math.IsNaN(tanh32(math.NaN())) || tanh32(math.Inf(1)) != tanh32(1e9) {
+		t.Error("tanh32 of NaN or infinity")
+	}
+}

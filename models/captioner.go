@@ -228,39 +228,41 @@ func (c *Captioner) Graph(n int, train bool) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, cell := e.h, e.c
-	var logits, alphas []*G.Node
-	for t := range cfg.Steps {
-		idt := must(segment(ids, t*n, (t+1)*n, n))
-		var lg, alpha *G.Node
-		if h, cell, lg, alpha, err = c.step(e, h, cell, idt, node); err != nil {
+	// The decoder's Steps steps are one op (see captioner_decoder.go); it
+	// computes what step unrolled Steps times computes.
+	dg := decGeom{T: cfg.Steps, N: n, V: cfg.Vocab, E: cfg.Embed, H: cfg.Hidden, Att: cfg.Attention, L: c.L, C: c.C, A: cfg.Att}
+	var in [diCount]*G.Node
+	in[diH0], in[diC0], in[diIDs], in[diEmbed] = e.h, e.c, ids, node[c.embed]
+	in[diWx], in[diWh], in[diB], in[diOutW], in[diOutB] = node[c.lstm[0]], node[c.lstm[1]], node[c.lstm[2]], node[c.out[0]], node[c.out[1]]
+	if cfg.Attention {
+		in[diFeats], in[diPF], in[diAttHW], in[diAttHB], in[diAttV], in[diWctx] = e.feats, e.pf, node[c.attH[0]], node[c.attH[1]], node[c.attV], node[c.lstmCtx]
+	}
+	packed, err := decoder(dg, in)
+	if err != nil {
+		return nil, err
+	}
+	var all, alphas *G.Node // (Steps·n)×Vocab logits, step-major; α, Steps×n×L
+	if cfg.Attention {
+		both, err := unpack(packed, tensor.Shape{cfg.Steps * n, cfg.Vocab}, tensor.Shape{cfg.Steps, n, c.L})
+		if err != nil {
 			return nil, err
 		}
-		logits = append(logits, lg)
-		alphas = append(alphas, alpha)
+		all, alphas = both[0], both[1]
+	} else if all, err = G.Reshape(packed, tensor.Shape{cfg.Steps * n, cfg.Vocab}); err != nil {
+		return nil, err
 	}
-	gr.Outputs = logits
+	for t := range cfg.Steps {
+		gr.Outputs = append(gr.Outputs, must(segment(all, t*n*cfg.Vocab, (t+1)*n*cfg.Vocab, n, cfg.Vocab)))
+	}
 	if train {
 		y := G.NewMatrix(g, tensor.Float32, G.WithShape(cfg.Steps*n, cfg.Vocab), G.WithName("y"))
 		gr.Inputs = append(gr.Inputs, y)
-		// The mean over all Steps·n rows is the mean of the steps' means.
-		for t, lg := range logits {
-			yt := must(segment(y, t*n*cfg.Vocab, (t+1)*n*cfg.Vocab, n, cfg.Vocab))
-			l := must(softmaxXent(lg, yt))
-			if gr.Loss == nil {
-				gr.Loss = l
-			} else if gr.Loss, err = G.Add(gr.Loss, l); err != nil {
-				return nil, err
-			}
-		}
-		if gr.Loss, err = G.HadamardProd(gr.Loss, constLike(gr.Loss, 1/float64(cfg.Steps))); err != nil {
+		// The mean over all Steps·n rows (the mean of the steps' means).
+		if gr.Loss, err = softmaxXent(all, y); err != nil {
 			return nil, err
 		}
 		if cfg.Attention && cfg.Lambda > 0 {
-			sum := alphas[0]
-			for _, a := range alphas[1:] {
-				sum = must(G.Add(sum, a))
-			}
+			sum := must(G.Sum(alphas, 0)) // Σ_t α_t, n×L
 			gap := must(G.Sub(constLike(sum, 1), sum))
 			pen := must(G.Sum(must(G.Square(gap))))
 			pen = must(G.HadamardProd(pen, constLike(pen, cfg.Lambda/float64(n))))
