@@ -26,6 +26,10 @@ func (g convGeom) hw() int   { return g.outH() * g.outW() }
 // (oy, ox), zero where the kernel reaches into the padding.
 func im2col[F float](g convGeom, x, col []F) {
 	oh, ow := g.outH(), g.outW()
+	if g.Stride == 1 && ow == g.W {
+		im2colSame(g, x, col)
+		return
+	}
 	for c := 0; c < g.InC; c++ {
 		for ky := 0; ky < g.K; ky++ {
 			for kx := 0; kx < g.K; kx++ {
@@ -47,6 +51,43 @@ func im2col[F float](g convGeom, x, col []F) {
 					}
 					for ox := lo; ox < hi; ox++ {
 						dst[ox] = src[ox*g.Stride-g.Pad+kx]
+					}
+				}
+			}
+		}
+	}
+}
+
+// im2colSame is im2col for stride 1 and an output as wide as the input
+// (K = 2·Pad+1 for a square kernel). A row (c, ky, kx) of col is then
+// plane c shifted by (ky−Pad)·W + kx−Pad: its valid part is one
+// contiguous copy, after which the elements that wrapped around a row
+// edge (kx−Pad of them per row) and the rows that fall into the padding
+// are zeroed.
+func im2colSame[F float](g convGeom, x, col []F) {
+	oh, ow := g.outH(), g.outW()
+	for c := 0; c < g.InC; c++ {
+		plane := x[c*g.H*g.W:][:g.H*g.W]
+		for ky := 0; ky < g.K; ky++ {
+			// Output rows [y0, y1) read input rows y0−Pad+ky ∈ [0, H).
+			y0, y1 := max(0, g.Pad-ky), min(oh, g.H+g.Pad-ky)
+			for kx := 0; kx < g.K; kx++ {
+				row := col[((c*g.K+ky)*g.K+kx)*oh*ow:][:oh*ow]
+				lo, hi := validOut(kx, g.Pad, 1, g.W, ow)
+				if y0 >= y1 || lo >= hi {
+					clear(row)
+					continue
+				}
+				// Elements [a, b) of row come from plane[a+off : b+off].
+				a, b := y0*ow+lo, (y1-1)*ow+hi
+				off := (ky-g.Pad)*g.W + kx - g.Pad
+				copy(row[a:b], plane[a+off:b+off])
+				clear(row[:a])
+				clear(row[b:])
+				for oy := y0; oy < y1-1; oy++ {
+					gap := row[oy*ow+hi : (oy+1)*ow+lo]
+					for i := range gap {
+						gap[i] = 0
 					}
 				}
 			}
