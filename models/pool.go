@@ -39,30 +39,37 @@ func reluPoolForward[F float](x, y []F, planes, h, w int) {
 }
 
 // reluPoolBackward sends each window's gradient to the window's maximum
-// (the first in row order on ties), when that maximum is positive.
+// (the first in row order on ties), when that maximum is positive. Each
+// window's four elements of dx are written once (the gradient or zero),
+// so dx needs no clearing pass.
 func reluPoolBackward[F float](x, dy, dx []F, planes, h, w int) {
 	oh, ow := h/2, w/2
 	forParts(parts(planes), func(_ int, lo, hi int) {
 		for p := lo; p < hi; p++ {
 			in, d, g := x[p*h*w:(p+1)*h*w], dx[p*h*w:(p+1)*h*w], dy[p*oh*ow:(p+1)*oh*ow]
-			clear(d)
 			for oy := 0; oy < oh; oy++ {
 				r0, r1 := in[2*oy*w:(2*oy+1)*w], in[(2*oy+1)*w:(2*oy+2)*w]
 				d0, d1 := d[2*oy*w:(2*oy+1)*w], d[(2*oy+1)*w:(2*oy+2)*w]
 				gr := g[oy*ow : (oy+1)*ow]
+				r1, d0, d1 = r1[:len(r0)], d0[:len(r0)], d1[:len(r0)]
 				for ox, gv := range gr {
-					a, b, c, e := r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1]
-					switch m := max(a, b, c, e); {
-					case m <= 0:
-					case a == m:
-						d0[2*ox] = gv
-					case b == m:
-						d0[2*ox+1] = gv
-					case c == m:
-						d1[2*ox] = gv
-					default:
-						d1[2*ox+1] = gv
+					i := 2 * ox
+					a, b, c, e := r0[i], r0[i+1], r1[i], r1[i+1]
+					m := max(a, b, c, e)
+					var va, vb, vc, ve F
+					if !(m <= 0) { // as before, a NaN maximum sends the gradient to the last element
+						switch {
+						case a == m:
+							va = gv
+						case b == m:
+							vb = gv
+						case c == m:
+							vc = gv
+						default:
+							ve = gv
+						}
 					}
+					d0[i], d0[i+1], d1[i], d1[i+1] = va, vb, vc, ve
 				}
 			}
 		}
