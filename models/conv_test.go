@@ -395,3 +395,48 @@ func TestReluPoolSameBitsAsBefore(t *testing.T) {
 	t.Run("float32", testReluPoolBits[float32])
 	t.Run("float64", testReluPoolBits[float64])
 }
+
+// Kernel benchmarks at the reference CNN's shapes (batch 64): the current
+// kernels and the ones they replaced (…Ref).
+func benchKernel(b *testing.B, f func()) {
+	for b.Loop() {
+		f()
+	}
+}
+
+func BenchmarkConvKernels(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	conv1 := convGeom{InC: 3, H: 28, W: 28, OutC: 16, K: 3, Pad: 1, Stride: 1}
+	conv2 := convGeom{InC: 16, H: 14, W: 14, OutC: 32, K: 3, Pad: 1, Stride: 1}
+	const batch = 64
+	for _, tc := range []struct {
+		name string
+		g    convGeom
+	}{{"conv1", conv1}, {"conv2", conv2}} {
+		g := tc.g
+		x := make([]float32, batch*g.InC*g.H*g.W)
+		dy := make([]float32, batch*g.OutC*g.hw())
+		w := make([]float32, g.OutC*g.ckk())
+		for _, s := range [][]float32{x, dy, w} {
+			randFill(rng, s)
+		}
+		col := make([]float32, g.ckk()*g.hw())
+		dw, db, dx := make([]float32, len(w)), make([]float32, g.OutC), make([]float32, len(x))
+		y := make([]float32, len(dy))
+		b.Run(tc.name+"/im2col", func(b *testing.B) { benchKernel(b, func() { im2col(g, x[:g.InC*g.H*g.W], col) }) })
+		b.Run(tc.name+"/im2colRef", func(b *testing.B) { benchKernel(b, func() { im2colRef(g, x[:g.InC*g.H*g.W], col) }) })
+		b.Run(tc.name+"/col2im", func(b *testing.B) { benchKernel(b, func() { col2im(g, col, dx[:g.InC*g.H*g.W]) }) })
+		b.Run(tc.name+"/col2imRef", func(b *testing.B) { benchKernel(b, func() { col2imRef(g, col, dx[:g.InC*g.H*g.W]) }) })
+		b.Run(tc.name+"/forward", func(b *testing.B) { benchKernel(b, func() { convForward(g, batch, x, w, db, y) }) })
+		b.Run(tc.name+"/backwardW", func(b *testing.B) { benchKernel(b, func() { convBackwardW(g, batch, x, dy, dw, db) }) })
+		b.Run(tc.name+"/backwardWRef", func(b *testing.B) { benchKernel(b, func() { convBackwardWRef(g, batch, x, dy, dw, db) }) })
+		b.Run(tc.name+"/backwardX", func(b *testing.B) { benchKernel(b, func() { convBackwardX(g, batch, w, dy, dx) }) })
+		b.Run(tc.name+"/backwardXRef", func(b *testing.B) { benchKernel(b, func() { convBackwardXRef(g, batch, w, dy, dx) }) })
+		planes := batch * g.OutC
+		py, pdx := make([]float32, len(y)/4), make([]float32, len(y))
+		b.Run(tc.name+"/reluPoolForward", func(b *testing.B) { benchKernel(b, func() { reluPoolForward(dy, py, planes, g.H, g.W) }) })
+		b.Run(tc.name+"/reluPoolForwardRef", func(b *testing.B) { benchKernel(b, func() { reluPoolForwardRef(dy, py, planes, g.H, g.W) }) })
+		b.Run(tc.name+"/reluPoolBackward", func(b *testing.B) { benchKernel(b, func() { reluPoolBackward(dy, py, pdx, planes, g.H, g.W) }) })
+		b.Run(tc.name+"/reluPoolBackwardRef", func(b *testing.B) { benchKernel(b, func() { reluPoolBackwardRef(dy, py, pdx, planes, g.H, g.W) }) })
+	}
+}

@@ -56,20 +56,28 @@ func reluPoolBackward[F float](x, dy, dx []F, planes, h, w int) {
 					i := 2 * ox
 					a, b, c, e := r0[i], r0[i+1], r1[i], r1[i+1]
 					m := max(a, b, c, e)
-					var va, vb, vc, ve F
-					if !(m <= 0) { // as before, a NaN maximum sends the gradient to the last element
-						switch {
-						case a == m:
-							va = gv
-						case b == m:
-							vb = gv
-						case c == m:
-							vc = gv
-						default:
-							ve = gv
-						}
+					// The target is chosen without branches (conditional
+					// moves): which element is the maximum is as good as
+					// random, and mispredicted branches cost more than
+					// the rest of the loop. Slot 4 takes the gradient of
+					// a window with no positive maximum. A NaN maximum
+					// sends it to the last element, as it always has.
+					k := 3
+					if c == m {
+						k = 2
 					}
-					d0[i], d0[i+1], d1[i], d1[i+1] = va, vb, vc, ve
+					if b == m {
+						k = 1
+					}
+					if a == m {
+						k = 0
+					}
+					if m <= 0 {
+						k = 4
+					}
+					var v [5]F
+					v[k] = gv
+					d0[i], d0[i+1], d1[i], d1[i+1] = v[0], v[1], v[2], v[3]
 				}
 			}
 		}
