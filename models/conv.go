@@ -112,6 +112,10 @@ func validOut(kx, pad, stride, w, ow int) (lo, hi int) {
 
 // col2im adds columns back into image dx (InC×H×W), the adjoint of im2col.
 func col2im[F float](g convGeom, col, dx []F) {
+	if g.K == 3 && g.Pad == 1 && g.Stride == 1 {
+		col2im3(g, col, dx)
+		return
+	}
 	oh, ow := g.outH(), g.outW()
 	for c := 0; c < g.InC; c++ {
 		for ky := 0; ky < g.K; ky++ {
@@ -136,6 +140,82 @@ func col2im[F float](g convGeom, col, dx []F) {
 						dst[(lo+i)*g.Stride-g.Pad+kx] += v
 					}
 				}
+			}
+		}
+	}
+}
+
+// col2im3 is col2im for a 3×3 kernel with padding 1 and stride 1 (output
+// the size of the input), computed by gathering: each element of dx adds
+// its up to nine contributions in a register, in the order (ky, kx) in
+// which col2im's scatter adds them, so the result has the same bits and
+// dx is read and written once instead of nine times.
+func col2im3[F float](g convGeom, col, dx []F) {
+	h, w := g.H, g.W
+	hw := h * w
+	for c := 0; c < g.InC; c++ {
+		base := col[c*9*hw:][:9*hw]
+		img := dx[c*hw:][:hw]
+		for iy := 0; iy < h; iy++ {
+			dst := img[iy*w:][:w]
+			if iy == 0 || iy == h-1 || w < 2 {
+				col2im3Edge(base, dst, iy, h, w)
+				continue
+			}
+			// ky = 0, 1, 2 read output rows iy+1, iy, iy−1; kx = 0, 1, 2
+			// read output columns ix+1, ix, ix−1.
+			r := func(ky, kx, oy int) []F { return base[(ky*3+kx)*hw+oy*w:][:w] }
+			a0, a1, a2 := r(0, 0, iy+1), r(0, 1, iy+1), r(0, 2, iy+1)
+			b0, b1, b2 := r(1, 0, iy), r(1, 1, iy), r(1, 2, iy)
+			c0, c1, c2 := r(2, 0, iy-1), r(2, 1, iy-1), r(2, 2, iy-1)
+			s := dst[0]
+			s += a0[1]
+			s += a1[0]
+			s += b0[1]
+			s += b1[0]
+			s += c0[1]
+			s += c1[0]
+			dst[0] = s
+			for ix := 1; ix < w-1; ix++ {
+				s := dst[ix]
+				s += a0[ix+1]
+				s += a1[ix]
+				s += a2[ix-1]
+				s += b0[ix+1]
+				s += b1[ix]
+				s += b2[ix-1]
+				s += c0[ix+1]
+				s += c1[ix]
+				s += c2[ix-1]
+				dst[ix] = s
+			}
+			s = dst[w-1]
+			s += a1[w-1]
+			s += a2[w-2]
+			s += b1[w-1]
+			s += b2[w-2]
+			s += c1[w-1]
+			s += c2[w-2]
+			dst[w-1] = s
+		}
+	}
+}
+
+// col2im3Edge adds into dst, row iy of a plane of dx, its contributions
+// from one channel's nine rows of col (base), by scattering in col2im's
+// order; for the first and last rows, where some ky fall outside.
+func col2im3Edge[F float](base, dst []F, iy, h, w int) {
+	hw := h * w
+	for ky := 0; ky < 3; ky++ {
+		oy := iy + 1 - ky
+		if oy < 0 || oy >= h {
+			continue
+		}
+		for kx := 0; kx < 3; kx++ {
+			lo, hi := validOut(kx, 1, 1, w, w)
+			src := base[(ky*3+kx)*hw+oy*w:][:w]
+			for ox := lo; ox < hi; ox++ {
+				dst[ox-1+kx] += src[ox]
 			}
 		}
 	}

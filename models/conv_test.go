@@ -252,6 +252,11 @@ var bitsGeoms = []convGeom{
 	{InC: 2, H: 3, W: 3, OutC: 2, K: 5, Pad: 1, Stride: 1},
 	{InC: 2, H: 6, W: 7, OutC: 17, K: 2, Pad: 1, Stride: 1},
 	{InC: 2, H: 8, W: 8, OutC: 3, K: 4, Pad: 2, Stride: 1},
+	{InC: 2, H: 1, W: 5, OutC: 2, K: 3, Pad: 1, Stride: 1},
+	{InC: 2, H: 3, W: 1, OutC: 2, K: 3, Pad: 1, Stride: 1},
+	{InC: 2, H: 2, W: 2, OutC: 2, K: 3, Pad: 1, Stride: 1},
+	{InC: 1, H: 1, W: 1, OutC: 2, K: 3, Pad: 1, Stride: 1},
+	{InC: 3, H: 5, W: 3, OutC: 4, K: 3, Pad: 1, Stride: 1},
 }
 
 // firstDiff returns the first index where a and b differ in bits, or -1.
