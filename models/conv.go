@@ -332,6 +332,7 @@ type convOp struct {
 	g convGeom
 	// needDx is false for a first layer, whose input needs no gradient.
 	needDx bool
+	out    outBuf
 }
 
 // conv2d applies a convolution to x with weights w (OutC × InC·K·K) and bias b.
@@ -360,8 +361,7 @@ func (op *convOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 func (op *convOp) Do(in ...G.Value) (G.Value, error) {
 	x := in[0].(*tensor.Dense)
-	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape()[0], op.g.OutC, op.g.outH(), op.g.outW()))
-	return op.UsePreallocDo(out, in...)
+	return op.UsePreallocDo(op.out.get(x.Dtype(), x.Shape()[0], op.g.OutC, op.g.outH(), op.g.outW()), in...)
 }
 func (op *convOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
 	x, w, b, y := in[0].(*tensor.Dense), in[1].(*tensor.Dense), in[2].(*tensor.Dense), prealloc.(*tensor.Dense)
@@ -381,7 +381,7 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	var dx *G.Node
 	var err error
 	if op.needDx {
-		if dx, err = G.ApplyOp(&convDxOp{named("ConvDx%+v", op.g), op.g}, in[1], grad); err != nil {
+		if dx, err = G.ApplyOp(&convDxOp{opMeta: named("ConvDx%+v", op.g), g: op.g}, in[1], grad); err != nil {
 			return nil, err
 		}
 	}
@@ -409,7 +409,8 @@ func splitDW(dwb *G.Node, g convGeom) (dw, db *G.Node, err error) {
 // convDxOp computes the gradient wrt the input: inputs w, dy.
 type convDxOp struct {
 	opMeta
-	g convGeom
+	g   convGeom
+	out outBuf
 }
 
 func (op *convDxOp) Arity() int    { return 2 }
@@ -423,8 +424,7 @@ func (op *convDxOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 func (op *convDxOp) Do(in ...G.Value) (G.Value, error) {
 	dy := in[1].(*tensor.Dense)
-	out := tensor.New(tensor.Of(dy.Dtype()), tensor.WithShape(dy.Shape()[0], op.g.InC, op.g.H, op.g.W))
-	return op.UsePreallocDo(out, in...)
+	return op.UsePreallocDo(op.out.get(dy.Dtype(), dy.Shape()[0], op.g.InC, op.g.H, op.g.W), in...)
 }
 func (op *convDxOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
 	w, dy, dx := in[0].(*tensor.Dense), in[1].(*tensor.Dense), prealloc.(*tensor.Dense)

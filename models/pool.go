@@ -18,7 +18,7 @@ func reluPool2(x *G.Node) (*G.Node, error) {
 	if s.Dims() != 4 || s[2]%2 != 0 || s[3]%2 != 0 {
 		return nil, fmt.Errorf("models: reluPool2 wants N×C×H×W with even H and W, got %v", s)
 	}
-	return G.ApplyOp(reluPoolOp{named("ReluPool2")}, x)
+	return G.ApplyOp(&reluPoolOp{opMeta: named("ReluPool2")}, x)
 }
 
 func reluPoolForward[F float](x, y []F, planes, h, w int) {
@@ -84,7 +84,30 @@ func reluPoolBackward[F float](x, dy, dx []F, planes, h, w int) {
 	})
 }
 
-type reluPoolOp struct{ opMeta }
+// outBuf is an op's output tensor, kept to be returned again by the op's
+// next Do when the shape and type match: the tape machine drops every
+// value at Reset and calls Do again on the next step, and allocating the
+// large activations and gradients afresh each step cost more (the
+// runtime zeroing them, page faults, garbage collection) than the kernels
+// that fill them. A value these ops return is therefore valid until the
+// same node runs again: the models read outputs before the next Run (or
+// copy them), and no graph is run from two goroutines at once. The
+// kernels write every element of their output, so what the buffer held
+// before changes nothing.
+type outBuf struct{ t *tensor.Dense }
+
+func (b *outBuf) get(dt tensor.Dtype, shape ...int) *tensor.Dense {
+	if t := b.t; t != nil && t.Dtype() == dt && t.Shape().Eq(tensor.Shape(shape)) {
+		return t
+	}
+	b.t = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	return b.t
+}
+
+type reluPoolOp struct {
+	opMeta
+	out outBuf
+}
 
 func (reluPoolOp) Arity() int         { return 1 }
 func (reluPoolOp) Type() hm.Type      { return hm.NewFnType(tensorT(4), tensorT(4)) }
@@ -96,10 +119,10 @@ func (reluPoolOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return tensor.Shape{s[0], s[1], s[2] / 2, s[3] / 2}, nil
 }
-func (op reluPoolOp) Do(in ...G.Value) (G.Value, error) {
+func (op *reluPoolOp) Do(in ...G.Value) (G.Value, error) {
 	x := in[0].(*tensor.Dense)
 	s := x.Shape()
-	return op.UsePreallocDo(tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(s[0], s[1], s[2]/2, s[3]/2)), in...)
+	return op.UsePreallocDo(op.out.get(x.Dtype(), s[0], s[1], s[2]/2, s[3]/2), in...)
 }
 func (reluPoolOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
 	x, y := in[0].(*tensor.Dense), prealloc.(*tensor.Dense)
@@ -115,12 +138,15 @@ func (reluPoolOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error
 	return y, nil
 }
 func (reluPoolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(reluPoolGradOp{named("ReluPool2Grad")}, in[0], grad)
+	dx, err := G.ApplyOp(&reluPoolGradOp{opMeta: named("ReluPool2Grad")}, in[0], grad)
 	return G.Nodes{dx}, err
 }
 
 // reluPoolGradOp routes each window's gradient to its maximum: inputs x, dy.
-type reluPoolGradOp struct{ opMeta }
+type reluPoolGradOp struct {
+	opMeta
+	out outBuf
+}
 
 func (reluPoolGradOp) Arity() int    { return 2 }
 func (reluPoolGradOp) Type() hm.Type { return hm.NewFnType(tensorT(4), tensorT(4), tensorT(4)) }
@@ -131,9 +157,9 @@ func (reluPoolGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return s.Clone(), nil
 }
-func (op reluPoolGradOp) Do(in ...G.Value) (G.Value, error) {
+func (op *reluPoolGradOp) Do(in ...G.Value) (G.Value, error) {
 	x := in[0].(*tensor.Dense)
-	return op.UsePreallocDo(tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape()...)), in...)
+	return op.UsePreallocDo(op.out.get(x.Dtype(), x.Shape()...), in...)
 }
 func (reluPoolGradOp) UsePreallocDo(prealloc G.Value, in ...G.Value) (G.Value, error) {
 	x, dy, dx := in[0].(*tensor.Dense), in[1].(*tensor.Dense), prealloc.(*tensor.Dense)
