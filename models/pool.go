@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -43,6 +44,10 @@ func reluPoolForward[F float](x, y []F, planes, h, w int) {
 // window's four elements of dx are written once (the gradient or zero),
 // so dx needs no clearing pass.
 func reluPoolBackward[F float](x, dy, dx []F, planes, h, w int) {
+	if x32, ok := any(x).([]float32); ok {
+		reluPoolBackward32(x32, any(dy).([]float32), any(dx).([]float32), planes, h, w)
+		return
+	}
 	oh, ow := h/2, w/2
 	forParts(parts(planes), func(_ int, lo, hi int) {
 		for p := lo; p < hi; p++ {
@@ -102,6 +107,58 @@ func (b *outBuf) get(dt tensor.Dtype, shape ...int) *tensor.Dense {
 	}
 	b.t = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
 	return b.t
+}
+
+// reluPoolBackward32 is reluPoolBackward for float32 with the four
+// gradients of a window selected by bit masks (conditional moves and
+// ands) rather than through memory.
+func reluPoolBackward32(x, dy, dx []float32, planes, h, w int) {
+	oh, ow := h/2, w/2
+	forParts(parts(planes), func(_ int, lo, hi int) {
+		for p := lo; p < hi; p++ {
+			in, d, g := x[p*h*w:(p+1)*h*w], dx[p*h*w:(p+1)*h*w], dy[p*oh*ow:(p+1)*oh*ow]
+			for oy := 0; oy < oh; oy++ {
+				r0, r1 := in[2*oy*w:(2*oy+1)*w], in[(2*oy+1)*w:(2*oy+2)*w]
+				d0, d1 := d[2*oy*w:(2*oy+1)*w], d[(2*oy+1)*w:(2*oy+2)*w]
+				gr := g[oy*ow : (oy+1)*ow]
+				r1, d0, d1 = r1[:len(r0)], d0[:len(r0)], d1[:len(r0)]
+				for ox, gv := range gr {
+					i := 2 * ox
+					a, b, c, e := r0[i], r0[i+1], r1[i], r1[i+1]
+					m := max(a, b, c, e)
+					k := 3
+					if c == m {
+						k = 2
+					}
+					if b == m {
+						k = 1
+					}
+					if a == m {
+						k = 0
+					}
+					if m <= 0 {
+						k = 4
+					}
+					gb := math.Float32bits(gv)
+					var ma, mb, mc, me uint32
+					if k == 0 {
+						ma = gb
+					}
+					if k == 1 {
+						mb = gb
+					}
+					if k == 2 {
+						mc = gb
+					}
+					if k == 3 {
+						me = gb
+					}
+					d0[i], d0[i+1] = math.Float32frombits(ma), math.Float32frombits(mb)
+					d1[i], d1[i+1] = math.Float32frombits(mc), math.Float32frombits(me)
+				}
+			}
+		}
+	})
 }
 
 type reluPoolOp struct {
