@@ -233,15 +233,23 @@ func convForward[F float](g convGeom, batch int, x, w, b, y []F) {
 			im2col(g, x[n*g.InC*g.H*g.W:][:g.InC*g.H*g.W], col)
 			out := y[n*g.OutC*hw:][:g.OutC*hw]
 			for o := 0; o < g.OutC; o++ {
-				bo := b[o]
-				row := out[o*hw : (o+1)*hw]
-				for i := range row {
-					row[i] = bo
-				}
+				fill(out[o*hw:(o+1)*hw], b[o])
 			}
 			mm(blas.NoTrans, blas.NoTrans, g.OutC, hw, ckk, 1, w, ckk, col, hw, 1, out, hw)
 		}
 	})
+}
+
+// fill sets every element of s to v, by doubling copies (memmove's wide
+// stores) rather than one store per element.
+func fill[F float](s []F, v F) {
+	if len(s) == 0 {
+		return
+	}
+	s[0] = v
+	for n := 1; n < len(s); n *= 2 {
+		copy(s[n:], s[:n])
+	}
 }
 
 // convBackwardX computes dx = col2im(wᵀ·dy) per image.
