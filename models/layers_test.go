@@ -2,6 +2,7 @@ package models
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -102,4 +103,63 @@ func TestLSTMGradientOverTwoSteps(t *testing.T) {
 		_ = c1
 		return G.Nodes{w.Wx[0], w.Wh, w.B, h, c, x1}, projectSum(g, rng, h2)
 	})
+}
+
+// convPoolRun builds conv → relu-pool → conv → relu-pool on x and w1, w2,
+// runs it once per input in xs on one tape machine, and returns, for each
+// run, copies of the output and of the gradients wrt x's first layer
+// weights and the second layer's input.
+func convPoolRun(t *testing.T, xs []*tensor.Dense, w1, w2 *tensor.Dense) [][][]float64 {
+	t.Helper()
+	g := G.NewGraph()
+	s := xs[0].Shape()
+	x := G.NewTensor(g, tensor.Float64, 4, G.WithShape(s...), G.WithName("x"))
+	W1 := G.NewMatrix(g, tensor.Float64, G.WithValue(w1.Clone()), G.WithName("w1"))
+	W2 := G.NewMatrix(g, tensor.Float64, G.WithValue(w2.Clone()), G.WithName("w2"))
+	b1 := G.NewVector(g, tensor.Float64, G.WithShape(w1.Shape()[0]), G.WithInit(G.Zeroes()), G.WithName("b1"))
+	b2 := G.NewVector(g, tensor.Float64, G.WithShape(w2.Shape()[0]), G.WithInit(G.Zeroes()), G.WithName("b2"))
+	h := G.Must(reluPool2(G.Must(conv2d(x, W1, b1, 3, 1, 1, false))))
+	y := G.Must(reluPool2(G.Must(conv2d(h, W2, b2, 3, 1, 1, true))))
+	cost := G.Must(G.Sum(G.Must(G.Square(y))))
+	if _, err := G.Grad(cost, W1, W2); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	var out [][][]float64
+	for _, xv := range xs {
+		vm.Reset()
+		if err := G.Let(x, xv); err != nil {
+			t.Fatal(err)
+		}
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		gw1, _ := W1.Grad()
+		gw2, _ := W2.Grad()
+		var run [][]float64
+		for _, v := range []G.Value{y.Value(), gw1, gw2} {
+			run = append(run, append([]float64(nil), v.Data().([]float64)...))
+		}
+		out = append(out, run)
+	}
+	return out
+}
+
+// The conv and relu-pool ops hand their last output tensor back on the
+// next run: a graph run on several inputs in turn gives, for each, what a
+// fresh graph gives for that input alone.
+func TestOpsReuseOutputsAcrossRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	xs := []*tensor.Dense{randTensor(rng, 2, 3, 8, 8), randTensor(rng, 2, 3, 8, 8), randTensor(rng, 2, 3, 8, 8)}
+	w1, w2 := randTensor(rng, 4, 27), randTensor(rng, 5, 36)
+	all := convPoolRun(t, xs, w1, w2)
+	for i, x := range xs {
+		alone := convPoolRun(t, []*tensor.Dense{x}, w1, w2)[0]
+		for k := range alone {
+			if !slices.Equal(all[i][k], alone[k]) {
+				t.Fatalf("run %d, value %d differs from a fresh graph's", i, k)
+			}
+		}
+	}
 }
