@@ -60,8 +60,8 @@ func (toyKind) DecodeModel(raw []byte) (ModelConfig, error) {
 }
 
 func (toyKind) CheckTask(t Task, spec generators.Spec) error {
-	if spec.Dataset.Name() != "shapes" {
-		return Fieldf("dataset.generator", "toy reads shapes only")
+	if len(t.Labels) > 0 {
+		return Fieldf("labels", "toy predicts no labels")
 	}
 	return nil
 }

@@ -81,15 +81,6 @@ func (h *Harness) LookupSuite(nameOrPath string) (Suite, error) {
 	return h.ReadSuite(nameOrPath, b)
 }
 
-// BuiltinSuite returns the built-in suite name, already checked.
-func (h *Harness) BuiltinSuite(name string) (Suite, error) {
-	b, err := builtinSuites.ReadFile("suites/" + name + ".json")
-	if err != nil {
-		return Suite{}, fmt.Errorf("bench: unknown suite %q; known: %s", name, strings.Join(BuiltinSuites(), ", "))
-	}
-	return h.ReadSuite(name, b)
-}
-
 var (
 	semver   = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
 	taskName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)

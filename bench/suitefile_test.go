@@ -42,6 +42,7 @@ func TestReadSuiteNamesTheFieldAtFault(t *testing.T) {
 		{"unknown metric", `"metrics": ["score", "loss", "params"]`, `"metrics": ["score", "accuracy"]`, "tasks[0].metrics[1]", `toy does not score "accuracy"; it scores loss, params, score`},
 		{"primary not shown", `"primary": "score"`, `"primary": "loss2"`, "tasks[0].primary", `"loss2" is not one of the task's metrics`},
 		{"target of another model", `"primary": "score"`, `"primary": "score", "expect": [{"model": "c", "metric": "score", "min": 0.5}]`, "tasks[0].expect[0].model", `"c" is not one of the task's models (a, b)`},
+		{"refused by the kind", `"primary": "score"`, `"primary": "score", "labels": ["shape"]`, "tasks[0].labels", "toy predicts no labels"},
 		{"target of an unknown metric", `"primary": "score"`, `"primary": "score", "expect": [{"model": "a", "metric": "acc", "min": 0.5}]`, "tasks[0].expect[0].metric", `toy does not score "acc"`},
 	}
 	for _, tt := range tests {
