@@ -3,6 +3,7 @@ package clevrlite
 import (
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"math/rand/v2"
@@ -320,17 +321,23 @@ func (p *plan) programScene(rng *rand.Rand) *Scene {
 	}
 }
 
-// paint draws a scene: a square covers pixels center±h, a circle the
-// pixels within h of the center, as the reference's OpenCV calls do.
+// paint draws a scene. The sortofclevr scenes are drawn as the
+// reference's OpenCV calls draw them: a square covers the pixels center±h,
+// a circle the pixels within h of the center (dx² + dy² ≤ h², what
+// cv2.circle fills at a whole-pixel center; testdata/opencv_circles.json
+// holds OpenCV's own pixels for every allowed h). The programs scenes
+// use the generators' figures.
 func (p *plan) paint(c *generators.Canvas, s *Scene) {
 	c.Clear(color.RGBA{255, 255, 255, 255})
 	for i := range s.Objects {
 		o := &s.Objects[i]
-		fig := generators.Figure{Color: colorRGB[o.Color], CenterX: o.Center[0] + 0.5, CenterY: o.Center[1] + 0.5, SizePx: o.Size}
-		if p.cfg.Questions == "programs" {
-			col, _ := p.pal.Color(o.Color)
-			fig.Color = col.RGB
+		if p.cfg.Questions != "programs" {
+			box := paintReference(c, o.Shape == "circle", int(o.Center[0]), int(o.Center[1]), p.cfg.HalfSize, colorRGB[o.Color], uint8(i+1))
+			o.BBox = [4]int{box.Min.X, box.Min.Y, box.Max.X, box.Max.Y}
+			continue
 		}
+		col, _ := p.pal.Color(o.Color)
+		fig := generators.Figure{Color: col.RGB, CenterX: o.Center[0] + 0.5, CenterY: o.Center[1] + 0.5, SizePx: o.Size}
 		fig.Shape, _ = generators.ParseShape(o.Shape)
 		if o.Shape == "square" {
 			fig.SizePx = o.Size * math.Sqrt2 // the square's side, not its circumcircle, spans the size
@@ -338,6 +345,44 @@ func (p *plan) paint(c *generators.Canvas, s *Scene) {
 		box := c.Paint(fig, uint8(i+1))
 		o.BBox = [4]int{box.Min.X, box.Min.Y, box.Max.X, box.Max.Y}
 	}
+}
+
+// paintReference fills a square (|dx|, |dy| ≤ h) or a circle (dx² + dy² ≤
+// h²) around pixel (x, y) with col, writes m into the mask under it, and
+// returns the tight box of the pixels inside the canvas.
+func paintReference(c *generators.Canvas, circle bool, x, y, h int, col color.RGBA, m uint8) image.Rectangle {
+	var box image.Rectangle
+	b := c.Image.Bounds()
+	for dy := -h; dy <= h; dy++ {
+		half := h
+		if circle {
+			half = isqrt(h*h - dy*dy)
+		}
+		row := image.Rect(x-half, y+dy, x+half+1, y+dy+1).Intersect(b)
+		if row.Empty() {
+			continue
+		}
+		box = box.Union(row)
+		ii, mi := c.Image.PixOffset(row.Min.X, row.Min.Y), c.Mask.PixOffset(row.Min.X, row.Min.Y)
+		for range row.Dx() {
+			c.Image.Pix[ii], c.Image.Pix[ii+1], c.Image.Pix[ii+2], c.Image.Pix[ii+3] = col.R, col.G, col.B, 255
+			c.Mask.Pix[mi] = m
+			ii, mi = ii+4, mi+1
+		}
+	}
+	return box
+}
+
+// isqrt is ⌊√n⌋ for n ≥ 0.
+func isqrt(n int) int {
+	r := int(math.Sqrt(float64(n)))
+	for r*r > n {
+		r--
+	}
+	for (r+1)*(r+1) <= n {
+		r++
+	}
+	return r
 }
 
 // Render draws sample key and asks its questions.
