@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hiddendim/hiddendim/generators"
 )
@@ -30,8 +31,18 @@ type Config struct {
 	// PerGroup is the number of questions of each group per image.
 	PerGroup int `json:"questions_per_group" help:"questions per group per image (the reference: 10)"`
 	// Balance chooses what each question asks about so that answers are
-	// balanced within each family; false asks uniformly, as the reference.
-	Balance bool `json:"balance" help:"balance answers within each question family"`
+	// balanced within each family, as Mix says; false asks uniformly, as
+	// the reference.
+	Balance bool `json:"balance" help:"balance answers within each question family (as mix says); false: ask uniformly, as the reference"`
+	// Mix says what a balanced config holds equal first. "subtypes": each
+	// family (the reference's subtype) is asked equally often within its
+	// group, as the reference asks, and answers are balanced within the
+	// family as far as the scenes allow. "answers": answers are balanced
+	// within each family, each family asked as often as that leaves it
+	// (clevrlite 0.1; the sortofclevr groups then ask closest, furthest,
+	// count about 49/45/6%). Empty means subtypes for sortofclevr and
+	// answers for programs.
+	Mix string `json:"mix" help:"with balance: subtypes (each family equally often within its group, answers balanced within it as far as scenes allow) or answers (answers balanced per family, family shares as they fall; clevrlite 0.1); empty: subtypes for sortofclevr, answers for programs"`
 	// Sequence adds the sequence questions (positions counted from the left)
 	// and the causal ones (intervention, counterfactual).
 	Sequence   bool     `json:"sequence" help:"sortofclevr: also ask sequence questions (positions counted from the left) and causal ones (intervention, counterfactual)"`
@@ -40,6 +51,14 @@ type Config struct {
 	Shapes     []string `json:"shapes" help:"programs: shape vocabulary"`
 	Colors     []string `json:"colors" help:"programs: color vocabulary"`
 }
+
+// The Mix values.
+const (
+	// MixSubtypes asks each family equally often within its group.
+	MixSubtypes = "subtypes"
+	// MixAnswers balances answers within each family first.
+	MixAnswers = "answers"
+)
 
 // The reference colors, as RGB.
 var colorRGB = map[string]color.RGBA{
@@ -83,8 +102,12 @@ var AnswerVocab = [10]string{"yes", "no", "rectangle", "circle", "1", "2", "3", 
 // Name returns "clevrlite".
 func (SortOfCLEVR) Name() string { return "clevrlite" }
 
-// Version is 0.1.1 (0.1.1: PNG files written by the faster encoder; pixels as in 0.1.0).
-func (SortOfCLEVR) Version() generators.Version { return generators.Version{Minor: 1, Patch: 1} }
+// Version is 0.2.0. 0.2.0: the sortofclevr default asks each family a
+// third of its group (mix subtypes; 0.1's mix is mix=answers); obtuse is
+// decided exactly; circles are OpenCV's raster (81 px at radius 5, not
+// 97); the npz gains question_texts and question_programs. 0.1.1: PNG
+// files written by the faster encoder; pixels as in 0.1.0.
+func (SortOfCLEVR) Version() generators.Version { return generators.Version{Minor: 2} }
 
 // Description is one line for listings.
 func (SortOfCLEVR) Description() string {
@@ -111,6 +134,9 @@ func (c Config) resolved() Config {
 	if c.HalfSize == 0 {
 		c.HalfSize = map[bool]int{false: 5, true: 6}[programs]
 	}
+	if c.Mix == "" {
+		c.Mix = map[bool]string{false: MixSubtypes, true: MixAnswers}[programs]
+	}
 	return c
 }
 
@@ -125,6 +151,9 @@ func (c *Config) Validate() error {
 	}
 	if r.PerGroup < 1 || r.PerGroup > 100 {
 		bad("questions_per_group %d: want 1 to 100", r.PerGroup)
+	}
+	if r.Mix != MixSubtypes && r.Mix != MixAnswers {
+		bad("mix %q: want %s or %s", r.Mix, MixSubtypes, MixAnswers)
 	}
 	switch r.Questions {
 	case "sortofclevr":
@@ -185,14 +214,25 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 	for fi, f := range p.fams {
 		p.byGroup[f.group] = append(p.byGroup[f.group], fi)
 	}
-	p.calibrate()
+	if p.cfg.Balance {
+		if p.cfg.Mix == MixSubtypes {
+			p.calibrateWeights()
+		} else {
+			p.calibrate()
+		}
+	}
 	return p, nil
 }
 
 type plan struct {
 	cfg Config
-	// accept[f][a] is the chance to keep a drawn target answer a of family f.
+	// accept[f][a] is the chance to keep a drawn target answer a of family
+	// f (mix answers).
 	accept []map[int]float64
+	// weight[f][a] is how likely family f is to ask answer a, among those
+	// the scene can yield (mix subtypes); 0 where f never gave a in
+	// calibration.
+	weight [][]float64
 	chance [][]float64 // accept as ask reads it
 	fams   []family
 	cands  [][]candidate
@@ -232,7 +272,20 @@ func (p *plan) Features() []generators.Feature {
 		{Name: "answers", Kind: generators.IntFeature, Shape: []int{q}, NPZ: generators.NPZOnly, Doc: "answer indices into the reference vocabulary (yes, no, rectangle, circle, 1–6)"},
 		{Name: "question_types", Kind: generators.IntFeature, Shape: []int{q}, NPZ: generators.NPZOnly, Doc: "0 non-relational, 1 binary, 2 ternary"},
 		{Name: "question_families", Kind: generators.IntFeature, Shape: []int{q}, NPZ: generators.NPZOnly, Doc: "index into: " + strings.Join(FamilyNames(), ", ")},
+		{Name: "question_texts", Kind: generators.TextFeature, Shape: []int{q}, MaxLen: p.longest(func(q Question) string { return q.Text }), NPZ: generators.NPZOnly, Doc: "the questions in words"},
+		{Name: "question_programs", Kind: generators.TextFeature, Shape: []int{q}, MaxLen: p.longest(func(q Question) string { return q.Program }), NPZ: generators.NPZOnly, Doc: "the questions' functional programs, whose results are the answers"},
 	}
+}
+
+// longest is the most runes field takes in any question the plan can ask.
+func (p *plan) longest(field func(Question) string) int {
+	n := 1
+	for _, cs := range p.cands {
+		for _, c := range cs {
+			n = max(n, utf8.RuneCountInString(field(c.q)))
+		}
+	}
+	return n
 }
 
 // NewRenderer returns a renderer with its own canvas.
@@ -400,12 +453,9 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 	}
 	asked := map[*Program]bool{}
 	for _, g := range p.groups {
-		for q := 0; q < p.cfg.PerGroup; q++ {
-			question, err := p.ask(g, e, t, asked, rng)
-			if err != nil {
-				return generators.Sample{}, fmt.Errorf("clevrlite: sample %s/%d: %w", key.Split, key.Index, err)
-			}
-			ex.Questions = append(ex.Questions, question)
+		var err error
+		if ex.Questions, err = p.askGroup(ex.Questions, g, e, t, asked, rng); err != nil {
+			return generators.Sample{}, fmt.Errorf("clevrlite: sample %s/%d: %w", key.Split, key.Index, err)
 		}
 	}
 	var arr map[string]any
@@ -428,11 +478,13 @@ func (p *plan) arrays(ex *Example) map[string]any {
 	}
 	n := len(ex.Questions)
 	enc, ans, typ, fam := make([][18]uint8, n), make([]int, n), make([]int, n), make([]int, n)
+	texts, progs := make([]string, n), make([]string, n)
 	for i, q := range ex.Questions {
 		enc[i], ans[i] = q.Encoding, q.AnswerIndex
 		typ[i] = slices.Index(p.groups, q.Type)
 		fam[i] = indexOf(familyOrder, q.Family)
+		texts[i], progs[i] = q.Text, q.Program
 	}
 	return map[string]any{"object_shapes": shapes, "object_centers": centers, "question_encodings": enc,
-		"answers": ans, "question_types": typ, "question_families": fam}
+		"answers": ans, "question_types": typ, "question_families": fam, "question_texts": texts, "question_programs": progs}
 }
