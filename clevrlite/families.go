@@ -679,13 +679,14 @@ func (p *plan) askGroup(qs []Question, g string, e *env, t table, asked map[*Pro
 	fams := p.byGroup[g]
 	for _, fi := range p.schedule(g, rng) {
 		q, err := p.askFamily(fi, e, t, asked, rng, nil)
-		// A family may have nothing to ask of a scene (an intervention
-		// when every object has one shape): another of the group asks.
-		for _, j := range rng.Perm(len(fams)) {
-			if err == nil {
-				break
+		if err != nil {
+			// A family may have nothing to ask of a scene (an intervention
+			// when every object has one shape): another of the group asks.
+			for _, j := range rng.Perm(len(fams)) {
+				if q, err = p.askFamily(fams[j], e, t, asked, rng, nil); err == nil {
+					break
+				}
 			}
-			q, err = p.askFamily(fams[j], e, t, asked, rng, nil)
 		}
 		if err != nil {
 			return qs, fmt.Errorf("no %s question can be asked of this scene", g)

@@ -363,6 +363,10 @@ func sampleArrays(features []Feature, record any, files []File, arrays map[strin
 				b = encodeNumbers(f, vals)
 				break
 			}
+			if texts, ok := v.([]string); given && ok && f.Kind == TextFeature {
+				b, err = encodeTexts(f, texts)
+				break
+			}
 			var raw json.RawMessage
 			if given {
 				raw, err = json.Marshal(v)
@@ -485,24 +489,29 @@ func encodeValue(f Feature, raw json.RawMessage) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(texts) != n {
-			return nil, fmt.Errorf("want %d strings, got %d", n, len(texts))
-		}
-		b := make([]byte, 0, 4*f.MaxLen*n)
-		for _, s := range texts {
-			if utf8.RuneCountInString(s) > f.MaxLen {
-				return nil, fmt.Errorf("%q is longer than %d", s, f.MaxLen)
-			}
-			k := 0
-			for _, r := range s {
-				b = binary.LittleEndian.AppendUint32(b, uint32(r))
-				k++
-			}
-			b = append(b, make([]byte, 4*(f.MaxLen-k))...)
-		}
-		return b, nil
+		return encodeTexts(f, texts)
 	}
 	return nil, fmt.Errorf("kind %s has no array form", f.Kind)
+}
+
+// encodeTexts lays out a text feature's strings, row-major, as npy '<U'
+// elements: MaxLen little-endian code points each, padded with NULs.
+func encodeTexts(f Feature, texts []string) ([]byte, error) {
+	if n := elements(f); len(texts) != n {
+		return nil, fmt.Errorf("want %d strings, got %d", n, len(texts))
+	}
+	b := make([]byte, 4*f.MaxLen*len(texts))
+	for i, s := range texts {
+		if utf8.RuneCountInString(s) > f.MaxLen {
+			return nil, fmt.Errorf("%q is longer than %d", s, f.MaxLen)
+		}
+		at := 4 * f.MaxLen * i
+		for _, r := range s {
+			binary.LittleEndian.PutUint32(b[at:], uint32(r))
+			at += 4
+		}
+	}
+	return b, nil
 }
 
 // flattenText appends the strings of a JSON value (a string, or arrays of
