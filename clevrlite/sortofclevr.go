@@ -42,7 +42,7 @@ type Config struct {
 	// (clevrlite 0.1; the sortofclevr groups then ask closest, furthest,
 	// count about 49/45/6%). Empty means subtypes for sortofclevr and
 	// answers for programs.
-	Mix string `json:"mix" help:"with balance: subtypes (each family equally often within its group, answers balanced within it as far as scenes allow) or answers (answers balanced per family, family shares as they fall; clevrlite 0.1); empty: subtypes for sortofclevr, answers for programs"`
+	Mix string `json:"mix" help:"with balance: subtypes (each family equally often in its group, answers balanced within it as far as scenes allow) or answers (clevrlite 0.1: answers balanced per family first); empty: subtypes for sortofclevr, answers for programs"`
 	// Sequence adds the sequence questions (positions counted from the left)
 	// and the causal ones (intervention, counterfactual).
 	Sequence   bool     `json:"sequence" help:"sortofclevr: also ask sequence questions (positions counted from the left) and causal ones (intervention, counterfactual)"`
