@@ -93,7 +93,7 @@ func offers(t *testing.T, cfg *Config, images int) (*mixStats, map[string]map[st
 }
 
 // TestMixSubtypes holds the default mix to its documented promise (Config.Mix,
-// plan.calibrateWeights) on 3,000 fixed-seed images (30,000 questions):
+// plan.calibrateWeights) on 3,000 fixed-seed images (90,000 questions, 10,000 per family):
 //   - every family is asked a 1/k share of its group's questions (k families),
 //     within 0.01 (the schedule leaves only the remainder question per image
 //     to chance: its spread here is about 0.0015), or 0.03 in the causal
