@@ -37,7 +37,11 @@ type Config struct {
 	// Mix says what a balanced config holds equal first. "subtypes": each
 	// family (the reference's subtype) is asked equally often within its
 	// group, as the reference asks, and answers are balanced within the
-	// family as far as the scenes allow. "answers": answers are balanced
+	// family as far as the scenes allow: each answer is asked as often as
+	// the family's median answer (within sampling noise), or less only if
+	// the scenes offer it too rarely (then it is asked nearly whenever
+	// offered), or more only if they force it (it was nearly always the
+	// only answer the family could still give). "answers": answers are balanced
 	// within each family, each family asked as often as that leaves it
 	// (clevrlite 0.1; the sortofclevr groups then ask closest, furthest,
 	// count about 49/45/6%). Empty means subtypes for sortofclevr and
