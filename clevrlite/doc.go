@@ -15,10 +15,16 @@
 //
 // The default config, sortofclevr, matches the reference Sort-of-CLEVR
 // generator: 75×75 white images of six objects, one per color, squares of
-// 11×11 or circles of radius 5, centers at least 10 px apart; per image 10
-// non-relational, 10 binary and 10 ternary questions with the reference's
-// 18-element question encoding and 10-answer vocabulary. Unlike the
-// reference, answers are balanced within each question family, ternary
+// 11×11 or circles of radius 5 (OpenCV's raster: the pixels within 5 px of
+// the center), centers at least 10 px apart; per image 10 non-relational,
+// 10 binary and 10 ternary questions with the reference's 18-element
+// question encoding and 10-answer vocabulary, each of the three subtypes
+// (families) asked a third of its type's questions, as the reference.
+// Unlike the reference, answers are balanced within each subtype as far as
+// the scenes allow (Config.Mix), "obtuse" is decided exactly, ternary
 // questions may name any color, and every sample keeps its scene and an
-// instance mask.
+// instance mask. AnswerStats computes majority-answer baselines.
+//
+// Version 0.2.0 changed the default mix, the obtuse rule and the circle
+// raster, and added question_texts and question_programs to the npz.
 package clevrlite

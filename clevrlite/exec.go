@@ -383,8 +383,11 @@ func swap(s *Scene, i, j int) (*Scene, error) {
 //   - on_line: c's center lies within 12 px, vertically, of the line
 //     through a and b (a vertical line is approximated as the reference
 //     does, with a slope of (yb−ya)/1e-10);
-//   - obtuse: the triangle abc's largest angle is at least 90° and below
-//     180° (collinear points form no triangle).
+//   - obtuse: the triangle abc has an angle of at least 90° and is not
+//     flat (collinear points, or two that coincide, form no triangle).
+//     The test is exact on whole-pixel centers: the angle at a is at
+//     least 90° when (b−a)·(c−a) ≤ 0, and the points are collinear when
+//     the cross product (b−a)×(c−a) is 0, both computed in integers.
 func ternary(op opcode, a, b, c [2]float64) bool {
 	ax, ay, bx, by, cx, cy := a[0], a[1], b[0], b[1], c[0], c[1]
 	switch op {
@@ -395,10 +398,36 @@ func ternary(op opcode, a, b, c [2]float64) bool {
 		y := m*cx + (ay - m*ax)
 		return y-12 <= cy && cy <= y+12
 	}
-	la, lb, lc := math.Hypot(bx-cx, by-cy), math.Hypot(cx-ax, cy-ay), math.Hypot(ax-bx, ay-by)
-	angle := func(opp, s1, s2 float64) float64 {
-		return math.Acos((s1*s1+s2*s2-opp*opp)/(2*s1*s2)) * 180 / math.Pi
+	return obtuse(a, b, c)
+}
+
+// obtuse reports whether triangle abc has an angle of at least 90° and is
+// not flat. On whole-pixel coordinates (below 2³⁰ in size) it uses
+// integer dot and cross products, so exact right angles and collinear
+// triples are decided exactly; other coordinates take the same test in
+// floating point.
+func obtuse(a, b, c [2]float64) bool {
+	if p, ok := whole(a, b, c); ok {
+		dot := func(o, u, v [2]int64) int64 { return (u[0]-o[0])*(v[0]-o[0]) + (u[1]-o[1])*(v[1]-o[1]) }
+		cross := (p[1][0]-p[0][0])*(p[2][1]-p[0][1]) - (p[1][1]-p[0][1])*(p[2][0]-p[0][0])
+		return cross != 0 && (dot(p[0], p[1], p[2]) <= 0 || dot(p[1], p[0], p[2]) <= 0 || dot(p[2], p[0], p[1]) <= 0)
 	}
-	m := max(angle(la, lb, lc), angle(lb, la, lc), angle(lc, la, lb))
-	return m >= 90 && m < 180 // NaN (degenerate) compares false
+	dot := func(o, u, v [2]float64) float64 { return (u[0]-o[0])*(v[0]-o[0]) + (u[1]-o[1])*(v[1]-o[1]) }
+	cross := (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+	return cross != 0 && (dot(a, b, c) <= 0 || dot(b, a, c) <= 0 || dot(c, a, b) <= 0)
+}
+
+// whole returns the points as integers if every coordinate is a whole
+// number of magnitude below 2³⁰, where the products above cannot overflow.
+func whole(a, b, c [2]float64) ([3][2]int64, bool) {
+	var out [3][2]int64
+	for i, p := range [3][2]float64{a, b, c} {
+		for k, v := range p {
+			if v != math.Trunc(v) || math.Abs(v) >= 1<<30 {
+				return out, false
+			}
+			out[i][k] = int64(v)
+		}
+	}
+	return out, true
 }

@@ -662,6 +662,195 @@ func (p *plan) ask(g string, e *env, t table, asked map[*Program]bool, rng *rand
 	return Question{}, fmt.Errorf("no %s question has an answer its family asks", g)
 }
 
+// askGroup appends the PerGroup questions of group g to qs: with mix
+// subtypes, one of each family in schedule's order, asked by askFamily;
+// otherwise each asked by ask.
+func (p *plan) askGroup(qs []Question, g string, e *env, t table, asked map[*Program]bool, rng *rand.Rand) ([]Question, error) {
+	if !p.cfg.Balance || p.cfg.Mix != MixSubtypes {
+		for range p.cfg.PerGroup {
+			q, err := p.ask(g, e, t, asked, rng)
+			if err != nil {
+				return qs, err
+			}
+			qs = append(qs, q)
+		}
+		return qs, nil
+	}
+	fams := p.byGroup[g]
+	for _, fi := range p.schedule(g, rng) {
+		q, err := p.askFamily(fi, e, t, asked, rng, nil)
+		if err != nil {
+			// A family may have nothing to ask of a scene (an intervention
+			// when every object has one shape): another of the group asks.
+			for _, j := range rng.Perm(len(fams)) {
+				if q, err = p.askFamily(fams[j], e, t, asked, rng, nil); err == nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return qs, fmt.Errorf("no %s question can be asked of this scene", g)
+		}
+		qs = append(qs, q)
+	}
+	return qs, nil
+}
+
+// schedule lists the families that ask group g's questions of one image,
+// in order: each of its k families ⌊PerGroup/k⌋ times, the remaining
+// PerGroup mod k questions by as many distinct families drawn uniformly,
+// shuffled. Every family's share is 1/k, as when each question draws its
+// family uniformly (the reference), with less spread from image to image.
+func (p *plan) schedule(g string, rng *rand.Rand) []int {
+	fams := p.byGroup[g]
+	k := len(fams)
+	order := make([]int, 0, p.cfg.PerGroup)
+	for i := range p.cfg.PerGroup / k * k {
+		order = append(order, fams[i%k])
+	}
+	for _, j := range rng.Perm(k)[:p.cfg.PerGroup%k] {
+		order = append(order, fams[j])
+	}
+	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	return order
+}
+
+// askFamily poses one question of family fi (mix subtypes): among the
+// answers the family's questions not yet asked of the image would give, it
+// draws one with probability proportional to its weight (1 for an answer
+// calibration never saw), then asks one of the questions with that answer,
+// uniformly. Drawing among the answers the scene can give, rather than a
+// target that may be rejected, keeps every family's share exact. Only when
+// every question of the family has been asked of the image does it ask one
+// again. If tally is not nil, each available answer's chance of being
+// drawn is added to tally[answer key], which grows to hold it.
+func (p *plan) askFamily(fi int, e *env, t table, asked map[*Program]bool, rng *rand.Rand, tally *[]float64) (Question, error) {
+	w := p.weight[fi]
+	cs := p.cands[fi]
+	var kbuf [16]int
+	var wbuf [16]float64
+	for _, repeat := range []bool{false, true} {
+		keys, weights, total := kbuf[:0], wbuf[:0], 0.0
+		for ci := range cs {
+			a := t[fi][ci]
+			if a < 0 || !repeat && asked[cs[ci].prog] || slices.Contains(keys, a) {
+				continue
+			}
+			wa := 1.0
+			if a < len(w) && w[a] > 0 {
+				wa = w[a]
+			}
+			keys, weights, total = append(keys, a), append(weights, wa), total+wa
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		if tally != nil {
+			for i, a := range keys {
+				if a >= len(*tally) {
+					*tally = append(*tally, make([]float64, a+1-len(*tally))...)
+				}
+				(*tally)[a] += weights[i] / total
+			}
+		}
+		x, pick := rng.Float64()*total, len(keys)-1
+		for i, wa := range weights {
+			if x < wa {
+				pick = i
+				break
+			}
+			x -= wa
+		}
+		var mbuf [64]int
+		match := mbuf[:0]
+		for ci := range cs {
+			if t[fi][ci] == keys[pick] && (repeat || !asked[cs[ci].prog]) {
+				match = append(match, ci)
+			}
+		}
+		c := cs[match[rng.IntN(len(match))]]
+		asked[c.prog] = true
+		return build(c, e)
+	}
+	return Question{}, fmt.Errorf("no %s question can be asked of this scene", p.fams[fi].name)
+}
+
+// calibrateWeights sets the answer weights of mix subtypes on scenes drawn
+// from a fixed generator, so that they depend on the config only. Every
+// answer starts at weight 1. In each of weightRounds rounds the real asking
+// procedure runs on weightRoundScenes fresh scenes, tallying how often each
+// answer is expected to be asked (its chance at each question, which is
+// steadier than counting the draws); then each answer's weight is
+// multiplied by mean/tally, where mean is the family's questions per answer
+// seen so far, the step kept within [¼, 4]. Answers asked equally often are
+// the fixed point. An answer that the scenes cannot yield often enough for
+// an equal share climbs until it is asked whenever a scene offers it, and
+// one that scenes force (the only answer the family can give of them) sinks
+// until it is asked only then; the others share the rest equally. The
+// weights stay within [4⁻ʳ, 4ʳ] for r rounds, far from float64's limits.
+func (p *plan) calibrateWeights() {
+	rng := rand.New(rand.NewPCG(0xca11b, 1))
+	e := new(env)
+	var t table
+	p.weight = make([][]float64, len(p.fams))
+	tally := make([][]float64, len(p.fams))
+	for round := range weightRounds {
+		for fi := range tally {
+			clear(tally[fi])
+		}
+		for range weightRoundScenes {
+			t = p.answers(p.newEnv(e, p.scene(rng)), t)
+			seen := map[*Program]bool{}
+			for _, g := range p.groups {
+				for _, fi := range p.schedule(g, rng) {
+					p.askFamily(fi, e, t, seen, rng, &tally[fi])
+				}
+			}
+		}
+		for fi, n := range tally {
+			w := p.weight[fi]
+			for len(w) < len(n) {
+				w = append(w, 0)
+			}
+			answers, total := 0, 0.0
+			for a, na := range n {
+				if na > 0 || w[a] > 0 {
+					answers++
+					total += na
+					if w[a] == 0 {
+						w[a] = 1 // first seen this round
+					}
+				}
+			}
+			if answers == 0 {
+				continue
+			}
+			mean := total / float64(answers)
+			for a, wa := range w {
+				if wa == 0 {
+					continue
+				}
+				step := 4.0 // never asked: climb fast
+				if a < len(n) && n[a] > 0 {
+					step = min(4, max(0.25, mean/n[a]))
+				}
+				if round >= weightRounds/2 {
+					step = math.Sqrt(step) // damped: the noise of a round's scenes is not a signal
+				}
+				w[a] *= step
+			}
+			p.weight[fi] = w
+		}
+	}
+}
+
+// The calibration of mix subtypes: rounds of scenes that adjust the
+// answer weights.
+const (
+	weightRounds      = 10
+	weightRoundScenes = 250
+)
+
 func sortedKeys(m map[int]float64) []int {
 	keys := make([]int, 0, len(m))
 	for k := range m {

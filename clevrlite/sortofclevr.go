@@ -3,11 +3,13 @@ package clevrlite
 import (
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hiddendim/hiddendim/generators"
 )
@@ -29,8 +31,22 @@ type Config struct {
 	// PerGroup is the number of questions of each group per image.
 	PerGroup int `json:"questions_per_group" help:"questions per group per image (the reference: 10)"`
 	// Balance chooses what each question asks about so that answers are
-	// balanced within each family; false asks uniformly, as the reference.
-	Balance bool `json:"balance" help:"balance answers within each question family"`
+	// balanced within each family, as Mix says; false asks uniformly, as
+	// the reference.
+	Balance bool `json:"balance" help:"balance answers within each question family (as mix says); false: ask uniformly, as the reference"`
+	// Mix says what a balanced config holds equal first. "subtypes": each
+	// family (the reference's subtype) is asked equally often within its
+	// group, as the reference asks, and answers are balanced within the
+	// family as far as the scenes allow: each answer is asked as often as
+	// the family's median answer (within sampling noise), or less only if
+	// the scenes offer it too rarely (then it is asked nearly whenever
+	// offered), or more only if they force it (it was nearly always the
+	// only answer the family could still give). "answers": answers are balanced
+	// within each family, each family asked as often as that leaves it
+	// (clevrlite 0.1; the sortofclevr groups then ask closest, furthest,
+	// count about 49/45/6%). Empty means subtypes for sortofclevr and
+	// answers for programs.
+	Mix string `json:"mix" help:"with balance: subtypes (each family equally often in its group, answers balanced within it as far as scenes allow) or answers (clevrlite 0.1: answers balanced per family first); empty: subtypes for sortofclevr, answers for programs"`
 	// Sequence adds the sequence questions (positions counted from the left)
 	// and the causal ones (intervention, counterfactual).
 	Sequence   bool     `json:"sequence" help:"sortofclevr: also ask sequence questions (positions counted from the left) and causal ones (intervention, counterfactual)"`
@@ -39,6 +55,14 @@ type Config struct {
 	Shapes     []string `json:"shapes" help:"programs: shape vocabulary"`
 	Colors     []string `json:"colors" help:"programs: color vocabulary"`
 }
+
+// The Mix values.
+const (
+	// MixSubtypes asks each family equally often within its group.
+	MixSubtypes = "subtypes"
+	// MixAnswers balances answers within each family first.
+	MixAnswers = "answers"
+)
 
 // The reference colors, as RGB.
 var colorRGB = map[string]color.RGBA{
@@ -82,8 +106,12 @@ var AnswerVocab = [10]string{"yes", "no", "rectangle", "circle", "1", "2", "3", 
 // Name returns "clevrlite".
 func (SortOfCLEVR) Name() string { return "clevrlite" }
 
-// Version is 0.1.1 (0.1.1: PNG files written by the faster encoder; pixels as in 0.1.0).
-func (SortOfCLEVR) Version() generators.Version { return generators.Version{Minor: 1, Patch: 1} }
+// Version is 0.2.0. 0.2.0: the sortofclevr default asks each family a
+// third of its group (mix subtypes; 0.1's mix is mix=answers); obtuse is
+// decided exactly; circles are OpenCV's raster (81 px at radius 5, not
+// 97); the npz gains question_texts and question_programs. 0.1.1: PNG
+// files written by the faster encoder; pixels as in 0.1.0.
+func (SortOfCLEVR) Version() generators.Version { return generators.Version{Minor: 2} }
 
 // Description is one line for listings.
 func (SortOfCLEVR) Description() string {
@@ -110,6 +138,9 @@ func (c Config) resolved() Config {
 	if c.HalfSize == 0 {
 		c.HalfSize = map[bool]int{false: 5, true: 6}[programs]
 	}
+	if c.Mix == "" {
+		c.Mix = map[bool]string{false: MixSubtypes, true: MixAnswers}[programs]
+	}
 	return c
 }
 
@@ -124,6 +155,9 @@ func (c *Config) Validate() error {
 	}
 	if r.PerGroup < 1 || r.PerGroup > 100 {
 		bad("questions_per_group %d: want 1 to 100", r.PerGroup)
+	}
+	if r.Mix != MixSubtypes && r.Mix != MixAnswers {
+		bad("mix %q: want %s or %s", r.Mix, MixSubtypes, MixAnswers)
 	}
 	switch r.Questions {
 	case "sortofclevr":
@@ -184,14 +218,25 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 	for fi, f := range p.fams {
 		p.byGroup[f.group] = append(p.byGroup[f.group], fi)
 	}
-	p.calibrate()
+	if p.cfg.Balance {
+		if p.cfg.Mix == MixSubtypes {
+			p.calibrateWeights()
+		} else {
+			p.calibrate()
+		}
+	}
 	return p, nil
 }
 
 type plan struct {
 	cfg Config
-	// accept[f][a] is the chance to keep a drawn target answer a of family f.
+	// accept[f][a] is the chance to keep a drawn target answer a of family
+	// f (mix answers).
 	accept []map[int]float64
+	// weight[f][a] is how likely family f is to ask answer a, among those
+	// the scene can yield (mix subtypes); 0 where f never gave a in
+	// calibration.
+	weight [][]float64
 	chance [][]float64 // accept as ask reads it
 	fams   []family
 	cands  [][]candidate
@@ -231,7 +276,20 @@ func (p *plan) Features() []generators.Feature {
 		{Name: "answers", Kind: generators.IntFeature, Shape: []int{q}, NPZ: generators.NPZOnly, Doc: "answer indices into the reference vocabulary (yes, no, rectangle, circle, 1–6)"},
 		{Name: "question_types", Kind: generators.IntFeature, Shape: []int{q}, NPZ: generators.NPZOnly, Doc: "0 non-relational, 1 binary, 2 ternary"},
 		{Name: "question_families", Kind: generators.IntFeature, Shape: []int{q}, NPZ: generators.NPZOnly, Doc: "index into: " + strings.Join(FamilyNames(), ", ")},
+		{Name: "question_texts", Kind: generators.TextFeature, Shape: []int{q}, MaxLen: p.longest(func(q Question) string { return q.Text }), NPZ: generators.NPZOnly, Doc: "the questions in words"},
+		{Name: "question_programs", Kind: generators.TextFeature, Shape: []int{q}, MaxLen: p.longest(func(q Question) string { return q.Program }), NPZ: generators.NPZOnly, Doc: "the questions' functional programs, whose results are the answers"},
 	}
+}
+
+// longest is the most runes field takes in any question the plan can ask.
+func (p *plan) longest(field func(Question) string) int {
+	n := 1
+	for _, cs := range p.cands {
+		for _, c := range cs {
+			n = max(n, utf8.RuneCountInString(field(c.q)))
+		}
+	}
+	return n
 }
 
 // NewRenderer returns a renderer with its own canvas.
@@ -320,17 +378,23 @@ func (p *plan) programScene(rng *rand.Rand) *Scene {
 	}
 }
 
-// paint draws a scene: a square covers pixels center±h, a circle the
-// pixels within h of the center, as the reference's OpenCV calls do.
+// paint draws a scene. The sortofclevr scenes are drawn as the
+// reference's OpenCV calls draw them: a square covers the pixels center±h,
+// a circle the pixels within h of the center (dx² + dy² ≤ h², what
+// cv2.circle fills at a whole-pixel center; testdata/opencv_circles.json
+// holds OpenCV's own pixels for every allowed h). The programs scenes
+// use the generators' figures.
 func (p *plan) paint(c *generators.Canvas, s *Scene) {
 	c.Clear(color.RGBA{255, 255, 255, 255})
 	for i := range s.Objects {
 		o := &s.Objects[i]
-		fig := generators.Figure{Color: colorRGB[o.Color], CenterX: o.Center[0] + 0.5, CenterY: o.Center[1] + 0.5, SizePx: o.Size}
-		if p.cfg.Questions == "programs" {
-			col, _ := p.pal.Color(o.Color)
-			fig.Color = col.RGB
+		if p.cfg.Questions != "programs" {
+			box := paintReference(c, o.Shape == "circle", int(o.Center[0]), int(o.Center[1]), p.cfg.HalfSize, colorRGB[o.Color], uint8(i+1))
+			o.BBox = [4]int{box.Min.X, box.Min.Y, box.Max.X, box.Max.Y}
+			continue
 		}
+		col, _ := p.pal.Color(o.Color)
+		fig := generators.Figure{Color: col.RGB, CenterX: o.Center[0] + 0.5, CenterY: o.Center[1] + 0.5, SizePx: o.Size}
 		fig.Shape, _ = generators.ParseShape(o.Shape)
 		if o.Shape == "square" {
 			fig.SizePx = o.Size * math.Sqrt2 // the square's side, not its circumcircle, spans the size
@@ -338,6 +402,44 @@ func (p *plan) paint(c *generators.Canvas, s *Scene) {
 		box := c.Paint(fig, uint8(i+1))
 		o.BBox = [4]int{box.Min.X, box.Min.Y, box.Max.X, box.Max.Y}
 	}
+}
+
+// paintReference fills a square (|dx|, |dy| ≤ h) or a circle (dx² + dy² ≤
+// h²) around pixel (x, y) with col, writes m into the mask under it, and
+// returns the tight box of the pixels inside the canvas.
+func paintReference(c *generators.Canvas, circle bool, x, y, h int, col color.RGBA, m uint8) image.Rectangle {
+	var box image.Rectangle
+	b := c.Image.Bounds()
+	for dy := -h; dy <= h; dy++ {
+		half := h
+		if circle {
+			half = isqrt(h*h - dy*dy)
+		}
+		row := image.Rect(x-half, y+dy, x+half+1, y+dy+1).Intersect(b)
+		if row.Empty() {
+			continue
+		}
+		box = box.Union(row)
+		ii, mi := c.Image.PixOffset(row.Min.X, row.Min.Y), c.Mask.PixOffset(row.Min.X, row.Min.Y)
+		for range row.Dx() {
+			c.Image.Pix[ii], c.Image.Pix[ii+1], c.Image.Pix[ii+2], c.Image.Pix[ii+3] = col.R, col.G, col.B, 255
+			c.Mask.Pix[mi] = m
+			ii, mi = ii+4, mi+1
+		}
+	}
+	return box
+}
+
+// isqrt is ⌊√n⌋ for n ≥ 0.
+func isqrt(n int) int {
+	r := int(math.Sqrt(float64(n)))
+	for r*r > n {
+		r--
+	}
+	for (r+1)*(r+1) <= n {
+		r++
+	}
+	return r
 }
 
 // Render draws sample key and asks its questions.
@@ -355,12 +457,9 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 	}
 	asked := map[*Program]bool{}
 	for _, g := range p.groups {
-		for q := 0; q < p.cfg.PerGroup; q++ {
-			question, err := p.ask(g, e, t, asked, rng)
-			if err != nil {
-				return generators.Sample{}, fmt.Errorf("clevrlite: sample %s/%d: %w", key.Split, key.Index, err)
-			}
-			ex.Questions = append(ex.Questions, question)
+		var err error
+		if ex.Questions, err = p.askGroup(ex.Questions, g, e, t, asked, rng); err != nil {
+			return generators.Sample{}, fmt.Errorf("clevrlite: sample %s/%d: %w", key.Split, key.Index, err)
 		}
 	}
 	var arr map[string]any
@@ -383,11 +482,13 @@ func (p *plan) arrays(ex *Example) map[string]any {
 	}
 	n := len(ex.Questions)
 	enc, ans, typ, fam := make([][18]uint8, n), make([]int, n), make([]int, n), make([]int, n)
+	texts, progs := make([]string, n), make([]string, n)
 	for i, q := range ex.Questions {
 		enc[i], ans[i] = q.Encoding, q.AnswerIndex
 		typ[i] = slices.Index(p.groups, q.Type)
 		fam[i] = indexOf(familyOrder, q.Family)
+		texts[i], progs[i] = q.Text, q.Program
 	}
 	return map[string]any{"object_shapes": shapes, "object_centers": centers, "question_encodings": enc,
-		"answers": ans, "question_types": typ, "question_families": fam}
+		"answers": ans, "question_types": typ, "question_families": fam, "question_texts": texts, "question_programs": progs}
 }

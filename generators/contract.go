@@ -54,7 +54,8 @@ const (
 	FloatFeature
 	// BoolFeature is a boolean.
 	BoolFeature
-	// TextFeature is a string of at most MaxLen runes.
+	// TextFeature is a string of at most MaxLen runes, or an array of them
+	// of fixed Shape (numpy '<U{MaxLen}' in npz).
 	TextFeature
 	// ListFeature is a variable-length structure (objects, relations): it
 	// has no fixed size, so a dataset that has one cannot be written as npz.

@@ -23,7 +23,8 @@ import (
 // The npz layout: data.npz holds "<feature>.npy" for every feature, each with
 // the sample axis first. Images are uint8 N×H×W×3, masks uint8 N×H×W, labels
 // int32 indices into the feature's vocab (recorded in the manifest), ints
-// int64, floats float64, bools bool, texts fixed-width unicode <U{MaxLen}.
+// int64, floats float64, bools bool, texts fixed-width unicode <U{MaxLen} (one
+// string per element when a text feature has a Shape).
 // Entries are stored uncompressed, as numpy.savez does.
 
 // npyDescr returns the numpy dtype of a feature and its element size.
@@ -362,6 +363,10 @@ func sampleArrays(features []Feature, record any, files []File, arrays map[strin
 				b = encodeNumbers(f, vals)
 				break
 			}
+			if texts, ok := v.([]string); given && ok && f.Kind == TextFeature {
+				b, err = encodeTexts(f, texts)
+				break
+			}
 			var raw json.RawMessage
 			if given {
 				raw, err = json.Marshal(v)
@@ -476,22 +481,55 @@ func encodeValue(f Feature, raw json.RawMessage) ([]byte, error) {
 		}
 		return []byte{0}, nil
 	case TextFeature:
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		var tree any
+		if err := json.Unmarshal(raw, &tree); err != nil {
 			return nil, err
 		}
+		texts, err := flattenText(tree, make([]string, 0, n))
+		if err != nil {
+			return nil, err
+		}
+		return encodeTexts(f, texts)
+	}
+	return nil, fmt.Errorf("kind %s has no array form", f.Kind)
+}
+
+// encodeTexts lays out a text feature's strings, row-major, as npy '<U'
+// elements: MaxLen little-endian code points each, padded with NULs.
+func encodeTexts(f Feature, texts []string) ([]byte, error) {
+	if n := elements(f); len(texts) != n {
+		return nil, fmt.Errorf("want %d strings, got %d", n, len(texts))
+	}
+	b := make([]byte, 4*f.MaxLen*len(texts))
+	for i, s := range texts {
 		if utf8.RuneCountInString(s) > f.MaxLen {
 			return nil, fmt.Errorf("%q is longer than %d", s, f.MaxLen)
 		}
-		b := make([]byte, 4*f.MaxLen)
-		i := 0
+		at := 4 * f.MaxLen * i
 		for _, r := range s {
-			binary.LittleEndian.PutUint32(b[4*i:], uint32(r))
-			i++
+			binary.LittleEndian.PutUint32(b[at:], uint32(r))
+			at += 4
 		}
-		return b, nil
 	}
-	return nil, fmt.Errorf("kind %s has no array form", f.Kind)
+	return b, nil
+}
+
+// flattenText appends the strings of a JSON value (a string, or arrays of
+// arrays of strings) in row-major order.
+func flattenText(v any, dst []string) ([]string, error) {
+	switch x := v.(type) {
+	case string:
+		return append(dst, x), nil
+	case []any:
+		for _, e := range x {
+			var err error
+			if dst, err = flattenText(e, dst); err != nil {
+				return nil, err
+			}
+		}
+		return dst, nil
+	}
+	return nil, fmt.Errorf("want strings, got %T", v)
 }
 
 // flatten appends the numbers of a JSON value (a number, or arrays of
@@ -552,15 +590,41 @@ func decodeValue(f Feature, b []byte) (any, error) {
 	case BoolFeature:
 		return b[0] != 0, nil
 	case TextFeature:
-		var sb strings.Builder
-		for i := 0; i+4 <= len(b); i += 4 {
-			r := rune(binary.LittleEndian.Uint32(b[i:]))
-			if r == 0 {
-				break
-			}
-			sb.WriteRune(r)
+		width := 4 * f.MaxLen
+		n := elements(f)
+		if width <= 0 || len(b) != n*width {
+			return nil, fmt.Errorf("want %d strings of %d bytes, got %d bytes", n, width, len(b))
 		}
-		return sb.String(), nil
+		vals := make([]any, n)
+		for i := range vals {
+			s, err := decodeUTF32(b[i*width : (i+1)*width])
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = s
+		}
+		if len(f.Shape) == 0 {
+			return vals[0], nil
+		}
+		return nest(vals, f.Shape), nil
 	}
 	return nil, fmt.Errorf("kind %s has no array form", f.Kind)
+}
+
+// decodeUTF32 reads one numpy '<U' element: little-endian code points,
+// padded with NULs, which numpy strips from the end (and only there).
+func decodeUTF32(b []byte) (string, error) {
+	end := len(b) / 4
+	for end > 0 && binary.LittleEndian.Uint32(b[4*(end-1):]) == 0 {
+		end--
+	}
+	var sb strings.Builder
+	for i := range end {
+		u := binary.LittleEndian.Uint32(b[4*i:])
+		if r := rune(u); u > utf8.MaxRune || !utf8.ValidRune(r) {
+			return "", fmt.Errorf("code point %#x is not a Unicode scalar value", u)
+		}
+		sb.WriteRune(rune(u))
+	}
+	return sb.String(), nil
 }
