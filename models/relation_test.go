@@ -181,3 +181,32 @@ func to32(s []float64) []float32 {
 	}
 	return out
 }
+
+// TestBatchNormMaskSums32 holds the branchless float32 kernel to the plain
+// one (which the float64 gradient check covers): the same dz, sums equal
+// to rounding.
+func TestBatchNormMaskSums32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, n := range []int{0, 1, 2, 7, 1444} {
+		x, d := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i], d[i] = 2*rng.Float32()-1, 2*rng.Float32()-1
+		}
+		x64, d64 := make([]float64, n), make([]float64, n)
+		for i := range x {
+			x64[i], d64[i] = float64(x[i]), float64(d[i])
+		}
+		o, o64 := make([]float32, n), make([]float64, n)
+		const a, b = 1.5, 0.25
+		s, sx := bnMaskSums32(x, d, o, a, b)
+		w, wx := bnMaskSums(x64, d64, o64, a, b)
+		for i := range o {
+			if float64(o[i]) != o64[i] {
+				t.Fatalf("n=%d: dz[%d] = %v, plain %v (x %v)", n, i, o[i], o64[i], x[i])
+			}
+		}
+		if math.Abs(s-w) > 1e-9 || math.Abs(sx-wx) > 1e-9 {
+			t.Fatalf("n=%d: sums %v %v, plain %v %v", n, s, sx, w, wx)
+		}
+	}
+}
