@@ -210,3 +210,16 @@ func TestBatchNormMaskSums32(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskRelu32 holds the branchless kernel to the plain one.
+func TestMaskRelu32(t *testing.T) {
+	y := []float32{1, 0, -1, float32(math.Inf(1)), -0.0, 1e-30, -2, 3}
+	d := []float32{1, 2, 3, 4, 5, 6, 7, -8}
+	want := []float32{1, 0, 0, 4, 0, 6, 0, -8}
+	maskRelu32(d, y)
+	for i := range want {
+		if d[i] != want[i] {
+			t.Fatalf("got %v, want %v", d, want)
+		}
+	}
+}
