@@ -306,11 +306,13 @@ func bnMaskSums[F float](x, d, o []F, a, b F) (sdz, sdzx float64) {
 func bnMaskSums32(x, d, o []float32, a, b float32) (sdz, sdzx float64) {
 	d, o = d[:len(x)], o[:len(x)]
 	keep := func(v, g float32) float32 {
-		var m uint32
-		if float32(v*a)+b > 0 {
-			m = math.Float32bits(g)
-		}
-		return math.Float32frombits(m)
+		// z > 0 exactly when its bits, read as an int32, are positive
+		// (+0 is 0 and −0 the most negative): a mask of all ones when
+		// they are, made with shifts, since the compiler branches on a
+		// float comparison.
+		z := int32(math.Float32bits(float32(v*a) + b))
+		m := uint32(^(z >> 31) & ((z | -z) >> 31))
+		return math.Float32frombits(math.Float32bits(g) & m)
 	}
 	var s0, s1, t0, t1 float64
 	i := 0

@@ -223,3 +223,19 @@ func TestMaskRelu32(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormMaskEdges: outputs of exactly +0, −0, tiny and infinite
+// values mask as the forward ReLU does (gradient only where z > 0).
+func TestBatchNormMaskEdges(t *testing.T) {
+	// a = 1, b = 0: z = x.
+	x := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -1e-45, float32(math.Inf(1)), float32(math.Inf(-1)), 3, -3}
+	d := []float32{1, 1, 1, 1, 1, 1, 1, 1}
+	want := []float32{0, 0, 1, 0, 1, 0, 1, 0}
+	o := make([]float32, len(x))
+	bnMaskSums32(x, d, o, 1, 0)
+	for i := range want {
+		if o[i] != want[i] {
+			t.Fatalf("x = %v: dz %v, want %v", x[i], o[i], want[i])
+		}
+	}
+}
