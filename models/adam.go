@@ -16,7 +16,9 @@ type Adam struct {
 // and learning rate lr.
 func NewAdam(lr float64) *Adam { return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
 
-// Update applies one step: grads[i] is the gradient of params[i].
+// Update applies one step: grads[i] is the gradient of params[i]. A nil
+// grads[i] leaves params[i] and its moments as they are (a parameter that
+// is not trained, such as batch norm's running statistics).
 func (a *Adam) Update(params []*Param, grads [][]float32) {
 	if a.M == nil {
 		a.M, a.V = make([][]float32, len(params)), make([][]float32, len(params))
@@ -31,6 +33,9 @@ func (a *Adam) Update(params []*Param, grads [][]float32) {
 	lr := float32(a.LR * math.Sqrt(c2) / c1) // bias corrections folded into the rate
 	eps := float32(a.Eps * math.Sqrt(c2))
 	for i, p := range params {
+		if grads[i] == nil {
+			continue
+		}
 		w, g, m, v := p.Data(), grads[i], a.M[i], a.V[i]
 		for j := range w {
 			gj := g[j]

@@ -85,7 +85,10 @@ type Graph struct {
 	Outputs []*G.Node
 	// Loss is the scalar to minimise; nil in an inference graph.
 	Loss *G.Node
-	// Nodes holds one node per model parameter, in the model's order.
+	// Nodes holds one node per model parameter, in the model's order; nil
+	// for a parameter the graph does not differentiate (batch norm's running
+	// statistics, which a training graph's forward pass updates itself):
+	// it gets no gradient and Adam leaves it alone.
 	Nodes []*G.Node
 	// Named are intermediate nodes worth looking at (activations by layer).
 	Named map[string]*G.Node
@@ -109,10 +112,11 @@ func (gr *Graph) Run(inputs ...*tensor.Dense) error {
 	}
 	if gr.vm == nil {
 		if gr.Loss != nil {
-			if _, err := G.Grad(gr.Loss, gr.Nodes...); err != nil {
+			wrt := gr.trained()
+			if _, err := G.Grad(gr.Loss, wrt...); err != nil {
 				return fmt.Errorf("models: gradients: %w", err)
 			}
-			gr.vm = G.NewTapeMachine(gr.G, G.BindDualValues(gr.Nodes...))
+			gr.vm = G.NewTapeMachine(gr.G, G.BindDualValues(wrt...))
 		} else {
 			gr.vm = G.NewTapeMachine(gr.G)
 		}
@@ -127,6 +131,17 @@ func (gr *Graph) Run(inputs ...*tensor.Dense) error {
 		return fmt.Errorf("models: %w", err)
 	}
 	return nil
+}
+
+// trained returns the non-nil Nodes: the parameters to differentiate.
+func (gr *Graph) trained() []*G.Node {
+	var wrt []*G.Node
+	for _, nd := range gr.Nodes {
+		if nd != nil {
+			wrt = append(wrt, nd)
+		}
+	}
+	return wrt
 }
 
 // Close releases the graph's machine.

@@ -113,6 +113,10 @@ func Train(ctx context.Context, m Model, n int, feed Feeder, cfg TrainConfig, re
 				return st, fmt.Errorf("models: loss is %v at step %d; lower the learning rate", loss, st.Step)
 			}
 			for i, nd := range gr.Nodes {
+				if nd == nil { // not trained: no gradient, no update
+					grads[i] = nil
+					continue
+				}
 				gv, err := nd.Grad()
 				if err != nil {
 					return st, fmt.Errorf("models: gradient of %s: %w", params[i].Name, err)

@@ -1,0 +1,561 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ReasonerArch is a visual-question-answering architecture. It marshals as
+// its name ("rn", "cnn-mlp", "state-rn"); the zero value is no
+// architecture, which NewReasoner refuses.
+type ReasonerArch int
+
+// The reasoner architectures (Santoro et al. 2017, "A simple neural network
+// module for relational reasoning").
+const (
+	// RN is the Relation Network on pixels: a convolutional stem to a 5×5
+	// grid of 25 objects, g over every ordered pair of objects with the
+	// question, summed, then f.
+	RN ReasonerArch = iota + 1
+	// CNNMLP is the paper's baseline on the same stem: the grid flattened
+	// with the question, a dense layer, then f.
+	CNNMLP
+	// StateRN is the Relation Network on state descriptions: g over the
+	// pairs of the scene's ground-truth objects (no pixels).
+	StateRN
+)
+
+// ReasonerArchs lists every architecture, in order.
+var ReasonerArchs = []ReasonerArch{RN, CNNMLP, StateRN}
+
+var reasonerArchNames = [...]string{RN: "rn", CNNMLP: "cnn-mlp", StateRN: "state-rn"}
+
+// String returns the architecture's name.
+func (a ReasonerArch) String() string {
+	if a < RN || int(a) >= len(reasonerArchNames) {
+		return fmt.Sprintf("ReasonerArch(%d)", int(a))
+	}
+	return reasonerArchNames[a]
+}
+
+// ParseReasonerArch returns the architecture named name, or an error
+// naming the known ones.
+func ParseReasonerArch(name string) (ReasonerArch, error) {
+	for _, a := range ReasonerArchs {
+		if a.String() == name {
+			return a, nil
+		}
+	}
+	names := make([]string, len(ReasonerArchs))
+	for i, a := range ReasonerArchs {
+		names[i] = a.String()
+	}
+	return 0, fmt.Errorf("models: unknown reasoner architecture %q; known: %s", name, strings.Join(names, ", "))
+}
+
+// MarshalText returns the architecture's name; the zero value and other
+// numbers are an error.
+func (a ReasonerArch) MarshalText() ([]byte, error) {
+	if a < RN || int(a) >= len(reasonerArchNames) {
+		return nil, fmt.Errorf("models: no reasoner architecture %d", int(a))
+	}
+	return []byte(a.String()), nil
+}
+
+// UnmarshalText reads an architecture's name.
+func (a *ReasonerArch) UnmarshalText(b []byte) error {
+	v, err := ParseReasonerArch(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+// pixels reports whether the architecture reads images.
+func (a ReasonerArch) pixels() bool { return a == RN || a == CNNMLP }
+
+// relational reports whether the architecture has a g over object pairs.
+func (a ReasonerArch) relational() bool { return a == RN || a == StateRN }
+
+// ReasonerConfig describes one reasoner.
+type ReasonerConfig struct {
+	Arch ReasonerArch `json:"arch"`
+	// Input is the pixel models' channels, height and width (3, 75, 75).
+	Input [3]int `json:"input,omitempty"`
+	// Objects is the state-rn's number of objects per scene (6).
+	Objects int `json:"objects,omitempty"`
+	// ObjectSize is the state-rn's number of features per object.
+	ObjectSize int `json:"object_size,omitempty"`
+	// Question is the length of the question vector (18).
+	Question int `json:"question"`
+	// Answers is the number of answer classes (10).
+	Answers int `json:"answers"`
+	// Seed draws the initial weights and the dropout masks.
+	Seed uint64 `json:"seed"`
+}
+
+// The reference architecture's sizes (torch_reference.py, after Santoro
+// et al.): a stem of four stride-2 3×3 convolutions of 24 channels, every
+// dense layer of g and f 256 wide, dropout 0.5 after f's second layer, and
+// batch norm as PyTorch's (momentum 0.1, ε 1e-5).
+const (
+	stemLayers   = 4
+	stemChannels = 24
+	reasonWidth  = 256
+	dropoutP     = 0.5
+	bnMomentum   = 0.1
+	bnEps        = 1e-5
+)
+
+// ReferenceReasoner returns the reference sizes for arch: pixels 3×75×75
+// (rn, cnn-mlp) or 6 objects of 10 features (state-rn; a caller may change
+// ObjectSize to fit its state encoding), an 18-element question and 10
+// answers.
+func ReferenceReasoner(arch ReasonerArch, seed uint64) ReasonerConfig {
+	cfg := ReasonerConfig{Arch: arch, Question: 18, Answers: 10, Seed: seed}
+	if arch == StateRN {
+		cfg.Objects, cfg.ObjectSize = 6, 10
+	} else {
+		cfg.Input = [3]int{3, 75, 75}
+	}
+	return cfg
+}
+
+// stemOut returns the side of the stem's output for an input side:
+// ⌈side/2⌉ per stride-2 layer (kernel 3, padding 1).
+func stemOut(side int) int {
+	for range stemLayers {
+		side = (side+2-3)/2 + 1
+	}
+	return side
+}
+
+// Reasoner is a visual-question-answering net of one of the three
+// architectures. Its graphs are cached per batch size; a Reasoner is not
+// safe for concurrent use.
+type Reasoner struct {
+	Config ReasonerConfig
+	ps     *ParamSet
+	// stem: per layer conv w, conv b, bn γ, bn β, running mean, running var.
+	stem [][6]*Param
+	// g (relational): four dense layers, the first over [o_i, o_j, q].
+	g [4][2]*Param
+	// fc (cnn-mlp): the dense layer over the flattened grid and the question.
+	fcX, fcQ, fcB *Param
+	// f: three dense layers, dropout after the second.
+	f [3][2]*Param
+	// frozen marks the parameters Adam leaves alone (running statistics).
+	frozen map[*Param]bool
+	graphs map[[2]int]*reasonerGraph
+}
+
+// reasonerGraph is a cached graph and its relation op, whose last forward
+// pass PairStrengths reads.
+type reasonerGraph struct {
+	*Graph
+	rel *relationOp
+}
+
+// NewReasoner validates cfg and draws the initial weights from cfg.Seed:
+// convolutions and the ReLU layers He-normal, the answer layer
+// Glorot-uniform, biases zero, batch norm γ 1 and β 0, running mean 0 and
+// variance 1 (as PyTorch starts them).
+func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
+	if cfg.Question <= 0 || cfg.Answers < 2 {
+		return nil, fmt.Errorf("models: reasoner needs a question length ≥ 1 and ≥ 2 answers, got %d and %d", cfg.Question, cfg.Answers)
+	}
+	switch {
+	case cfg.Arch.pixels():
+		if cfg.Input[0] <= 0 || cfg.Input[1] <= 0 || cfg.Input[2] <= 0 {
+			return nil, fmt.Errorf("models: %v needs an input shape (channels, height, width), got %v", cfg.Arch, cfg.Input)
+		}
+		if cfg.Objects != 0 || cfg.ObjectSize != 0 {
+			return nil, fmt.Errorf("models: %v reads pixels; objects %d and object size %d must be 0", cfg.Arch, cfg.Objects, cfg.ObjectSize)
+		}
+	case cfg.Arch == StateRN:
+		if cfg.Objects <= 0 || cfg.ObjectSize <= 0 {
+			return nil, fmt.Errorf("models: state-rn needs objects ≥ 1 and an object size ≥ 1, got %d and %d", cfg.Objects, cfg.ObjectSize)
+		}
+		if cfg.Input != [3]int{} {
+			return nil, fmt.Errorf("models: state-rn reads no pixels; input %v must be empty", cfg.Input)
+		}
+	default:
+		_, err := cfg.Arch.MarshalText()
+		return nil, fmt.Errorf("%w; want one of %v", err, ReasonerArchs)
+	}
+	r := &Reasoner{Config: cfg, ps: NewParamSet(cfg.Seed), frozen: map[*Param]bool{}, graphs: map[[2]int]*reasonerGraph{}}
+	ps := r.ps
+	const w = reasonWidth
+	if cfg.Arch.pixels() {
+		in := cfg.Input[0]
+		for l := range stemLayers {
+			name := fmt.Sprintf("stem%d.", l+1)
+			layer := [6]*Param{
+				ps.He(name+"conv.w", in*9, stemChannels, in*9),
+				ps.Zeros(name+"conv.b", stemChannels),
+				ps.add(name+"bn.gamma", []int{stemChannels}, func() float32 { return 1 }),
+				ps.Zeros(name+"bn.beta", stemChannels),
+				ps.Zeros(name+"bn.mean", stemChannels),
+				ps.add(name+"bn.var", []int{stemChannels}, func() float32 { return 1 }),
+			}
+			r.frozen[layer[4]], r.frozen[layer[5]] = true, true
+			r.stem = append(r.stem, layer)
+			in = stemChannels
+		}
+	}
+	if cfg.Arch.relational() {
+		d := r.objectSize()
+		in := 2*d + cfg.Question
+		for l := range r.g {
+			name := fmt.Sprintf("g%d.", l+1)
+			r.g[l] = [2]*Param{ps.He(name+"w", in, in, w), ps.Zeros(name+"b", w)}
+			in = w
+		}
+	} else {
+		k := r.objects()
+		flat := k * stemChannels
+		in := flat + cfg.Question
+		r.fcX = ps.He("fc.wx", in, flat, w)
+		r.fcQ = ps.He("fc.wq", in, cfg.Question, w)
+		r.fcB = ps.Zeros("fc.b", w)
+	}
+	r.f[0] = [2]*Param{ps.He("f1.w", w, w, w), ps.Zeros("f1.b", w)}
+	r.f[1] = [2]*Param{ps.He("f2.w", w, w, w), ps.Zeros("f2.b", w)}
+	r.f[2] = [2]*Param{ps.Glorot("f3.w", w, cfg.Answers, w, cfg.Answers), ps.Zeros("f3.b", cfg.Answers)}
+	return r, nil
+}
+
+// objects is the number of objects g pairs: the stem's grid cells, or the
+// state's objects.
+func (r *Reasoner) objects() int {
+	if r.Config.Arch == StateRN {
+		return r.Config.Objects
+	}
+	return stemOut(r.Config.Input[1]) * stemOut(r.Config.Input[2])
+}
+
+// objectSize is the length of one object's vector: a grid cell's channels
+// and its (x, y), or the state's features.
+func (r *Reasoner) objectSize() int {
+	if r.Config.Arch == StateRN {
+		return r.Config.ObjectSize
+	}
+	return stemChannels + 2
+}
+
+// Params returns every tensor a checkpoint must keep, in a fixed order:
+// the weights and batch norm's running statistics (which training updates
+// in the forward pass, and Adam leaves alone).
+func (r *Reasoner) Params() []*Param { return r.ps.Params }
+
+// Graph builds (and caches) the graph for batches of n. Inputs: the images
+// (n×C×H×W) or state descriptions (n×Objects×ObjectSize), the questions
+// (n×Question), and, when training, the one-hot answers (n×Answers) and
+// the dropout mask (n×256, each element 0 or 2: dropout 0.5 with PyTorch's
+// scaling). Outputs: the answer logits (n×Answers). A training graph
+// normalises with the batch's statistics and updates the running ones
+// each run; an inference graph uses the running statistics and no
+// dropout. Parameters that training does not differentiate (the running
+// statistics) have a nil entry in Nodes.
+func (r *Reasoner) Graph(n int, train bool) (*Graph, error) {
+	gr, err := r.graph(n, train)
+	if err != nil {
+		return nil, err
+	}
+	return gr.Graph, nil
+}
+
+func (r *Reasoner) graph(n int, train bool) (*reasonerGraph, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("models: reasoner graph for batches of %d: want ≥ 1", n)
+	}
+	key := [2]int{n, 0}
+	if train {
+		key[1] = 1
+	}
+	if gr, ok := r.graphs[key]; ok {
+		return gr, nil
+	}
+	cfg := r.Config
+	g := G.NewGraph()
+	gr := &reasonerGraph{Graph: &Graph{G: g, Named: map[string]*G.Node{}}}
+	gr.Nodes = make([]*G.Node, len(r.Params()))
+	node := map[*Param]*G.Node{}
+	for i, p := range r.Params() {
+		if r.frozen[p] {
+			continue
+		}
+		gr.Nodes[i] = G.NodeFromAny(g, p.Value, G.WithName(p.Name))
+		node[p] = gr.Nodes[i]
+	}
+	var x *G.Node
+	if cfg.Arch.pixels() {
+		x = G.NewTensor(g, tensor.Float32, 4, G.WithShape(n, cfg.Input[0], cfg.Input[1], cfg.Input[2]), G.WithName("x"))
+	} else {
+		x = G.NewTensor(g, tensor.Float32, 3, G.WithShape(n, cfg.Objects, cfg.ObjectSize), G.WithName("x"))
+	}
+	q := G.NewMatrix(g, tensor.Float32, G.WithShape(n, cfg.Question), G.WithName("q"))
+	gr.Inputs = []*G.Node{x, q}
+	h := x
+	var err error
+	for l, layer := range r.stem {
+		if h, err = conv2d(h, node[layer[0]], node[layer[1]], 3, 1, 2, l > 0); err != nil {
+			return nil, err
+		}
+		if h, err = bnRelu(h, node[layer[2]], node[layer[3]], layer[4], layer[5], train); err != nil {
+			return nil, err
+		}
+		gr.Named[fmt.Sprintf("stem%d", l+1)] = h
+	}
+	switch cfg.Arch {
+	case RN, StateRN:
+		obj := h
+		if cfg.Arch == RN {
+			if obj, err = gridObjects(h); err != nil {
+				return nil, err
+			}
+		}
+		gr.Named["objects"] = obj
+		var ws [8]*G.Node
+		for l, p := range r.g {
+			ws[2*l], ws[2*l+1] = node[p[0]], node[p[1]]
+		}
+		if h, gr.rel, err = relation(obj, q, ws, cfg.Arch == RN, train); err != nil {
+			return nil, err
+		}
+	case CNNMLP:
+		flat, err := G.Reshape(h, tensor.Shape{n, h.Shape().TotalSize() / n})
+		if err != nil {
+			return nil, err
+		}
+		a, err := G.Mul(flat, node[r.fcX])
+		if err != nil {
+			return nil, err
+		}
+		b, err := G.Mul(q, node[r.fcQ])
+		if err != nil {
+			return nil, err
+		}
+		if h, err = G.Add(a, b); err != nil {
+			return nil, err
+		}
+		if h, err = G.BroadcastAdd(h, node[r.fcB], nil, []byte{0}); err != nil {
+			return nil, err
+		}
+		if h, err = G.Rectify(h); err != nil {
+			return nil, err
+		}
+	}
+	gr.Named["g"] = h
+	for l := range 2 {
+		if h, err = dense(h, node[r.f[l][0]], node[r.f[l][1]]); err != nil {
+			return nil, err
+		}
+		if h, err = G.Rectify(h); err != nil {
+			return nil, err
+		}
+	}
+	var mask *G.Node
+	if train {
+		mask = G.NewMatrix(g, tensor.Float32, G.WithShape(n, reasonWidth), G.WithName("dropout"))
+		if h, err = G.HadamardProd(h, mask); err != nil {
+			return nil, err
+		}
+	}
+	logits, err := dense(h, node[r.f[2][0]], node[r.f[2][1]])
+	if err != nil {
+		return nil, err
+	}
+	gr.Outputs = []*G.Node{logits}
+	if train {
+		y := G.NewMatrix(g, tensor.Float32, G.WithShape(n, cfg.Answers), G.WithName("y"))
+		gr.Inputs = append(gr.Inputs, y, mask)
+		if gr.Loss, err = softmaxXent(logits, y); err != nil {
+			return nil, err
+		}
+	}
+	r.graphs[key] = gr
+	return gr, nil
+}
+
+// Close releases the cached graphs.
+func (r *Reasoner) Close() {
+	for k, gr := range r.graphs {
+		gr.Close()
+		delete(r.graphs, k)
+	}
+}
+
+// VQA is a reasoner's data: images (or state descriptions) and questions
+// about them. Several questions may share an image.
+type VQA struct {
+	// Images holds the pixel models' NImages images, each C×H×W, channels
+	// first, values in [0, 1].
+	Images []float32
+	// Shape is C, H, W of Images.
+	Shape [3]int
+	// Objects holds the state models' NImages state descriptions, each
+	// Objects×ObjectSize.
+	Objects []float32
+	// Image holds, per question, the index of its image.
+	Image []int
+	// Questions holds NQ question vectors, each ReasonerConfig.Question long.
+	Questions []float32
+	// Answers holds, per question, its answer class in [0, Answers); it may
+	// be nil for prediction.
+	Answers []int
+}
+
+// Len returns the number of questions.
+func (q *VQA) Len() int { return len(q.Image) }
+
+// Check returns an error saying what is wrong if q does not fit the
+// reasoner: sizes, image indices or answers out of range.
+func (r *Reasoner) Check(q *VQA) error {
+	cfg := r.Config
+	nq := q.Len()
+	if len(q.Questions) != nq*cfg.Question {
+		return fmt.Errorf("models: %d questions of %d values want %d question values, got %d", nq, cfg.Question, nq*cfg.Question, len(q.Questions))
+	}
+	if q.Answers != nil && len(q.Answers) != nq {
+		return fmt.Errorf("models: %d questions but %d answers", nq, len(q.Answers))
+	}
+	var per, data int
+	if cfg.Arch.pixels() {
+		if q.Shape != cfg.Input {
+			return fmt.Errorf("models: images of shape %v; %v wants %v", q.Shape, cfg.Arch, cfg.Input)
+		}
+		per, data = cfg.Input[0]*cfg.Input[1]*cfg.Input[2], len(q.Images)
+	} else {
+		per, data = cfg.Objects*cfg.ObjectSize, len(q.Objects)
+	}
+	if data%per != 0 {
+		return fmt.Errorf("models: %d values are not a whole number of %v inputs of %d values", data, cfg.Arch, per)
+	}
+	images := data / per
+	for i, im := range q.Image {
+		if im < 0 || im >= images {
+			return fmt.Errorf("models: question %d refers to image %d; there are %d", i, im, images)
+		}
+	}
+	for i, a := range q.Answers {
+		if a < 0 || a >= cfg.Answers {
+			return fmt.Errorf("models: question %d has answer %d; want 0 to %d", i, a, cfg.Answers-1)
+		}
+	}
+	return nil
+}
+
+// dropoutSalt separates the dropout masks' random stream from the weights'.
+const dropoutSalt = 0xd509_0a7c_5eed_0001
+
+// dropoutMask fills mask with step's dropout mask: each element 0 or
+// 1/(1−p) = 2, kept with probability 1/2, drawn from (seed, step) alone.
+func dropoutMask(mask []float32, seed uint64, step int) {
+	rng := rand.New(rand.NewPCG(seed^dropoutSalt, uint64(step)))
+	for i := 0; i < len(mask); i += 64 {
+		bits := rng.Uint64()
+		for j := i; j < min(i+64, len(mask)); j++ {
+			mask[j] = float32(bits&1) * (1 / (1 - dropoutP))
+			bits >>= 1
+		}
+	}
+}
+
+// Feeder feeds training graphs with the questions at the given indices:
+// their images or states, questions, one-hot answers and a dropout mask.
+// The mask of the k-th batch fed is a pure function of (Config.Seed,
+// start+k): start is the number of steps already made, so that a resumed
+// run draws the masks an uninterrupted one would. The feeder panics if q
+// does not fit the reasoner (see Check).
+func (r *Reasoner) Feeder(q *VQA, start int) Feeder {
+	if err := r.Check(q); err != nil {
+		panic(err)
+	}
+	step := start
+	return func(inputs []*tensor.Dense, idx []int) {
+		r.feed(q, inputs, idx)
+		if len(inputs) < 4 {
+			return
+		}
+		if q.Answers == nil {
+			panic(errors.New("models: training a reasoner needs answers"))
+		}
+		y := inputs[2].Data().([]float32)
+		clear(y)
+		for j, i := range idx {
+			y[j*r.Config.Answers+q.Answers[i]] = 1
+		}
+		dropoutMask(inputs[3].Data().([]float32), r.Config.Seed, step)
+		step++
+	}
+}
+
+// feed fills the first two inputs: images or states, and questions.
+func (r *Reasoner) feed(q *VQA, inputs []*tensor.Dense, idx []int) {
+	cfg := r.Config
+	src, per := q.Objects, cfg.Objects*cfg.ObjectSize
+	if cfg.Arch.pixels() {
+		src, per = q.Images, cfg.Input[0]*cfg.Input[1]*cfg.Input[2]
+	}
+	xs, qs := inputs[0].Data().([]float32), inputs[1].Data().([]float32)
+	for j, i := range idx {
+		im := q.Image[i]
+		copy(xs[j*per:(j+1)*per], src[im*per:(im+1)*per])
+		copy(qs[j*cfg.Question:(j+1)*cfg.Question], q.Questions[i*cfg.Question:(i+1)*cfg.Question])
+	}
+}
+
+// Predict returns each question's most likely answer, computed in
+// inference mode (running statistics, no dropout) batch questions at a
+// time.
+func (r *Reasoner) Predict(q *VQA, batch int) ([]int, error) {
+	if err := r.Check(q); err != nil {
+		return nil, err
+	}
+	pred := make([]int, q.Len())
+	feed := func(inputs []*tensor.Dense, idx []int) { r.feed(q, inputs, idx) }
+	err := Predict(r, q.Len(), batch, feed, func(i int, out [][]float32) { pred[i] = argmax(out[0]) })
+	return pred, err
+}
+
+// PairStrengths returns, for the questions at idx, the L2 norm of each
+// object pair's g output, computed in inference mode: pairs are ordered
+// i·k+j over the k objects (the grid cells row-major for rn, the state's
+// objects for state-rn), pair i·k+j being [o_i, o_j, q]. cnn-mlp has no
+// pairs: an error.
+func (r *Reasoner) PairStrengths(q *VQA, idx []int) ([][]float32, error) {
+	if !r.Config.Arch.relational() {
+		return nil, fmt.Errorf("models: %v has no object pairs; pair strengths need rn or state-rn", r.Config.Arch)
+	}
+	if err := r.Check(q); err != nil {
+		return nil, err
+	}
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	for _, i := range idx {
+		if i < 0 || i >= q.Len() {
+			return nil, fmt.Errorf("models: question %d of %d", i, q.Len())
+		}
+	}
+	gr, err := r.graph(len(idx), false)
+	if err != nil {
+		return nil, err
+	}
+	inputs := make([]*tensor.Dense, len(gr.Inputs))
+	for i, in := range gr.Inputs {
+		inputs[i] = tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(in.Shape()...))
+	}
+	r.feed(q, inputs, idx)
+	if err := gr.Run(inputs...); err != nil {
+		return nil, err
+	}
+	return gr.rel.pairNorms()
+}
