@@ -45,10 +45,7 @@ func (Kind) Metrics([]string) []bench.MetricInfo { return metricInfos() }
 
 // archList names the architectures: "rn, cnn-mlp or state-rn".
 func archList() string {
-	names := make([]string, len(models.ReasonerArchs))
-	for i, a := range models.ReasonerArchs {
-		names[i] = a.String()
-	}
+	names := ArchNames()
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 

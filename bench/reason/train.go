@@ -185,3 +185,13 @@ func fits(meta Meta, set *Set) error {
 	}
 	return nil
 }
+
+// ArchNames names the architectures, in the order models.ReasonerArchs
+// lists them: rn, cnn-mlp, state-rn.
+func ArchNames() []string {
+	names := make([]string, len(models.ReasonerArchs))
+	for i, a := range models.ReasonerArchs {
+		names[i] = a.String()
+	}
+	return names
+}
