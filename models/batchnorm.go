@@ -22,9 +22,9 @@ import (
 // The running statistics are Params the op reads (and in training writes)
 // directly, not graph inputs: nothing differentiates them. Statistics are
 // summed in float64, one channel per goroutine, in a fixed order, so the
-// result does not depend on the core count. The backward ops recompute
-// the batch statistics from x rather than sharing state with the forward
-// op: two passes over x, cheap beside the convolutions around them.
+// result does not depend on the core count. The backward op reads the
+// batch statistics the forward op recorded and makes two passes over x
+// and dy, computing dx, dγ and dβ together.
 
 // bnGeom is the shape of the normalised tensor: N×C×HW.
 type bnGeom struct{ N, C, HW int }
@@ -52,6 +52,9 @@ type bnReluOp struct {
 	train          bool
 	mean, variance *Param
 	out            outBuf
+	// batchMean and batchInvStd are the last training pass's statistics,
+	// per channel, for the backward pass.
+	batchMean, batchInvStd []float64
 }
 
 func (op *bnReluOp) Arity() int { return 3 }
@@ -81,49 +84,90 @@ func (op *bnReluOp) Do(in ...G.Value) (G.Value, error) {
 	return y, nil
 }
 
-// bnStats returns channel c's batch mean and 1/√(σ² + ε), and σ².
+// sum returns Σ s in float64, in four interleaved chains (a fixed order
+// for a given length).
+func sum[F float](s []F) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		s0 += float64(s[i])
+		s1 += float64(s[i+1])
+		s2 += float64(s[i+2])
+		s3 += float64(s[i+3])
+	}
+	for ; i < len(s); i++ {
+		s0 += float64(s[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sumSq returns Σ (s − m)² in float64, in four interleaved chains.
+func sumSq[F float](s []F, m float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		d0, d1, d2, d3 := float64(s[i])-m, float64(s[i+1])-m, float64(s[i+2])-m, float64(s[i+3])-m
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(s); i++ {
+		d := float64(s[i]) - m
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// bnStats returns channel c's batch mean, 1/√(σ² + ε) and σ² (biased).
 func bnStats[F float](g bnGeom, x []F, c int) (mean, invStd, variance float64) {
 	var s float64
 	for n := range g.N {
-		for _, v := range x[(n*g.C+c)*g.HW:][:g.HW] {
-			s += float64(v)
-		}
+		s += sum(x[(n*g.C+c)*g.HW:][:g.HW])
 	}
 	m := float64(g.N * g.HW)
 	mean = s / m
 	var ss float64
 	for n := range g.N {
-		for _, v := range x[(n*g.C+c)*g.HW:][:g.HW] {
-			d := float64(v) - mean
-			ss += d * d
-		}
+		ss += sumSq(x[(n*g.C+c)*g.HW:][:g.HW], mean)
 	}
 	variance = ss / m
 	return mean, 1 / math.Sqrt(variance+bnEps), variance
 }
 
+// bnAffine returns the scale and shift that normalise channel c.
+func bnAffine[F float](gamma, beta []F, c int, mean, invStd float64) (a, b F) {
+	scale := float64(gamma[c]) * invStd
+	return F(scale), F(float64(beta[c]) - mean*scale)
+}
+
 func bnForward[F float](op *bnReluOp, x, gamma, beta, y []F) {
 	g := op.g
 	rm, rv := op.mean.Data(), op.variance.Data()
+	if op.train && len(op.batchMean) != g.C {
+		op.batchMean, op.batchInvStd = make([]float64, g.C), make([]float64, g.C)
+	}
 	forParts(parts(g.C), func(_ int, lo, hi int) {
 		for c := lo; c < hi; c++ {
 			var mean, invStd float64
 			if op.train {
 				var v float64
 				mean, invStd, v = bnStats(g, x, c)
+				op.batchMean[c], op.batchInvStd[c] = mean, invStd
 				m := float64(g.N * g.HW)
 				rm[c] = float32((1-bnMomentum)*float64(rm[c]) + bnMomentum*mean)
 				rv[c] = float32((1-bnMomentum)*float64(rv[c]) + bnMomentum*v*m/(m-1))
 			} else {
 				mean, invStd = float64(rm[c]), 1/math.Sqrt(float64(rv[c])+bnEps)
 			}
-			scale := float64(gamma[c]) * invStd
-			a, b := F(scale), F(float64(beta[c])-mean*scale)
+			a, b := bnAffine(gamma, beta, c, mean, invStd)
 			for n := range g.N {
 				src := x[(n*g.C+c)*g.HW:][:g.HW]
-				dst := y[(n*g.C+c)*g.HW:][:g.HW]
+				dst := y[(n*g.C+c)*g.HW:][:len(src)]
 				for i, v := range src {
-					dst[i] = max(0, v*a+b)
+					// F(v*a) rounds the product: no fused multiply-add,
+					// so the backward pass's test below sees the same z.
+					dst[i] = max(0, F(v*a)+b)
 				}
 			}
 		}
@@ -134,11 +178,12 @@ func (op *bnReluOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if !op.train {
 		return nil, fmt.Errorf("models: bnRelu: an inference graph has no gradient")
 	}
-	dx, err := G.ApplyOp(&bnDxOp{opMeta: named("BNReLUDx%+v", op.g), g: op.g}, in[0], in[1], in[2], grad)
+	dxOp := &bnDxOp{opMeta: named("BNReLUDx(%s)%+v", op.mean.Name, op.g), fwd: op}
+	dx, err := G.ApplyOp(dxOp, in[0], in[1], in[2], grad)
 	if err != nil {
 		return nil, err
 	}
-	dgb, err := G.ApplyOp(&bnDgbOp{opMeta: named("BNReLUDgb%+v", op.g), g: op.g}, in[0], in[1], in[2], grad)
+	dgb, err := G.ApplyOp(&bnDgbOp{opMeta: named("BNReLUDgb(%s)%+v", op.mean.Name, op.g), dx: dxOp}, dx)
 	if err != nil {
 		return nil, err
 	}
@@ -149,34 +194,19 @@ func (op *bnReluOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	return G.Nodes{dx, p[0], p[1]}, nil
 }
 
-// bnSums returns what the backward pass needs for channel c: the batch
-// statistics, the scale and shift they give, and the sums over the
-// channel of dz and dz·x̂, where dz is dy where the output is positive and
-// x̂ = (x − μ)/σ.
-func bnSums[F float](g bnGeom, x, gamma, beta, dy []F, c int) (mean, invStd float64, a, b F, sdz, sdzx float64) {
-	mean, invStd, _ = bnStats(g, x, c)
-	scale := float64(gamma[c]) * invStd
-	a, b = F(scale), F(float64(beta[c])-mean*scale)
-	for n := range g.N {
-		src := x[(n*g.C+c)*g.HW:][:g.HW]
-		d := dy[(n*g.C+c)*g.HW:][:g.HW]
-		for i, v := range src {
-			if v*a+b > 0 {
-				sdz += float64(d[i])
-				sdzx += float64(d[i]) * (float64(v) - mean) * invStd
-			}
-		}
-	}
-	return mean, invStd, a, b, sdz, sdzx
-}
-
-// bnDxOp is the gradient wrt x: inputs x, γ, β, dy.
+// bnDxOp is the gradient wrt x: inputs x, γ, β, dy. With dz = dy where the
+// output is positive, x̂ = (x − μ)/σ and M values per channel,
 //
-//	dx = γ/σ · (dz − Σdz/M − x̂·Σ(dz·x̂)/M)
+//	dx = γ/σ · (dz − Σdz/M − x̂·Σ(dz·x̂)/M),  dγ = Σ dz·x̂,  dβ = Σ dz.
+//
+// It reads the batch statistics its forward op recorded (the backward
+// pass always follows the forward pass of the same run) and records dγ
+// and dβ for bnDgbOp, which takes dx as its input so that it runs after.
 type bnDxOp struct {
 	opMeta
-	g   bnGeom
-	out outBuf
+	fwd      *bnReluOp
+	dg, dbet []float64
+	out      outBuf
 }
 
 func (op *bnDxOp) Arity() int { return 4 }
@@ -197,81 +227,98 @@ func (op *bnDxOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 func (op *bnDxOp) Do(in ...G.Value) (G.Value, error) {
 	x := in[0].(*tensor.Dense)
 	dx := op.out.get(x.Dtype(), x.Shape()...)
+	if len(op.fwd.batchMean) != op.fwd.g.C {
+		return nil, fmt.Errorf("models: bnRelu dx: no forward pass recorded")
+	}
+	if len(op.dg) != op.fwd.g.C {
+		op.dg, op.dbet = make([]float64, op.fwd.g.C), make([]float64, op.fwd.g.C)
+	}
 	switch xs := x.Data().(type) {
 	case []float32:
-		bnBackwardX(op.g, xs, data32(in[1]), data32(in[2]), data32(in[3]), dx.Data().([]float32))
+		bnBackwardX(op, xs, data32(in[1]), data32(in[2]), data32(in[3]), dx.Data().([]float32))
 	case []float64:
-		bnBackwardX(op.g, xs, data64(in[1]), data64(in[2]), data64(in[3]), dx.Data().([]float64))
+		bnBackwardX(op, xs, data64(in[1]), data64(in[2]), data64(in[3]), dx.Data().([]float64))
 	default:
 		return nil, fmt.Errorf("models: bnRelu dx: unsupported dtype %v", x.Dtype())
 	}
 	return dx, nil
 }
 
-func bnBackwardX[F float](g bnGeom, x, gamma, beta, dy, dx []F) {
+func bnBackwardX[F float](op *bnDxOp, x, gamma, beta, dy, dx []F) {
+	g := op.fwd.g
 	forParts(parts(g.C), func(_ int, lo, hi int) {
 		for c := lo; c < hi; c++ {
-			mu, invStd, a, b, sdz, sdzx := bnSums(g, x, gamma, beta, dy, c)
+			mean, invStd := op.fwd.batchMean[c], op.fwd.batchInvStd[c]
+			a, b := bnAffine(gamma, beta, c, mean, invStd)
+			// First pass: dz into dx, and Σdz, Σdz·x.
+			var sdz, sdzv float64
+			for n := range g.N {
+				src := x[(n*g.C+c)*g.HW:][:g.HW]
+				d := dy[(n*g.C+c)*g.HW:][:len(src)]
+				o := dx[(n*g.C+c)*g.HW:][:len(src)]
+				var s0, s1 float64
+				for i, v := range src {
+					dz := d[i]
+					if F(v*a)+b <= 0 {
+						dz = 0
+					}
+					o[i] = dz
+					s0 += float64(dz)
+					s1 += float64(dz) * float64(v)
+				}
+				sdz += s0
+				sdzv += s1
+			}
+			sdzx := (sdzv - mean*sdz) * invStd // Σ dz·x̂
+			op.dg[c], op.dbet[c] = sdzx, sdz
+			// dx = k·dz − k·Σdz/M − k·x̂·Σ(dz·x̂)/M with k = γ/σ, written
+			// as k·dz + u·x + w.
 			m := float64(g.N * g.HW)
-			// dx = k·dz − k·Σdz/M − k·x̂·Σ(dz·x̂)/M with x̂ = (x−μ)/σ and
-			// k = γ/σ, written as dx = k·dz + u·x + w per element.
 			k := float64(gamma[c]) * invStd
 			u := -k * sdzx / m * invStd
-			w := -k*sdz/m + k*sdzx/m*invStd*mu
+			w := -k*sdz/m - u*mean
 			kf, uf, wf := F(k), F(u), F(w)
 			for n := range g.N {
 				src := x[(n*g.C+c)*g.HW:][:g.HW]
-				d := dy[(n*g.C+c)*g.HW:][:g.HW]
-				o := dx[(n*g.C+c)*g.HW:][:g.HW]
+				o := dx[(n*g.C+c)*g.HW:][:len(src)]
 				for i, v := range src {
-					var dz F
-					if v*a+b > 0 {
-						dz = d[i]
-					}
-					o[i] = kf*dz + uf*v + wf
+					o[i] = kf*o[i] + uf*v + wf
 				}
 			}
 		}
 	})
 }
 
-// bnDgbOp is the gradients wrt γ and β, packed: Σ dz·x̂, then Σ dz, per
-// channel. Inputs x, γ, β, dy.
+// bnDgbOp returns dγ and dβ, packed, as its bnDxOp computed them; its
+// input is that op's output, which orders it after.
 type bnDgbOp struct {
 	opMeta
-	g bnGeom
+	dx *bnDxOp
 }
 
-func (op *bnDgbOp) Arity() int { return 4 }
-func (op *bnDgbOp) Type() hm.Type {
-	return hm.NewFnType(tensorT(4), tensorT(1), tensorT(1), tensorT(4), tensorT(1))
-}
+func (op *bnDgbOp) Arity() int    { return 1 }
+func (op *bnDgbOp) Type() hm.Type { return hm.NewFnType(tensorT(4), tensorT(1)) }
 func (op *bnDgbOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{2 * op.g.C}, nil
+	return tensor.Shape{2 * op.dx.fwd.g.C}, nil
 }
-func (op *bnDgbOp) DiffWRT(int) []bool { return []bool{false, false, false, false} }
+func (op *bnDgbOp) DiffWRT(int) []bool { return []bool{false} }
 func (op *bnDgbOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 	return nil, fmt.Errorf("models: bnRelu dγ has no gradient")
 }
 func (op *bnDgbOp) Do(in ...G.Value) (G.Value, error) {
 	x := in[0].(*tensor.Dense)
-	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(2*op.g.C))
-	switch xs := x.Data().(type) {
+	C := op.dx.fwd.g.C
+	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(2*C))
+	switch o := out.Data().(type) {
 	case []float32:
-		bnBackwardGB(op.g, xs, data32(in[1]), data32(in[2]), data32(in[3]), out.Data().([]float32))
+		for c := range C {
+			o[c], o[C+c] = float32(op.dx.dg[c]), float32(op.dx.dbet[c])
+		}
 	case []float64:
-		bnBackwardGB(op.g, xs, data64(in[1]), data64(in[2]), data64(in[3]), out.Data().([]float64))
+		copy(o, op.dx.dg)
+		copy(o[C:], op.dx.dbet)
 	default:
 		return nil, fmt.Errorf("models: bnRelu dγ: unsupported dtype %v", x.Dtype())
 	}
 	return out, nil
-}
-
-func bnBackwardGB[F float](g bnGeom, x, gamma, beta, dy, out []F) {
-	forParts(parts(g.C), func(_ int, lo, hi int) {
-		for c := lo; c < hi; c++ {
-			_, _, _, _, sdz, sdzx := bnSums(g, x, gamma, beta, dy, c)
-			out[c], out[g.C+c] = F(sdzx), F(sdz)
-		}
-	})
 }

@@ -47,6 +47,13 @@ func (s *ParamSet) Glorot(name string, fanIn, fanOut int, shape ...int) *Param {
 	return s.add(name, shape, func() float32 { return float32(a * (2*s.rng.Float64() - 1)) })
 }
 
+// Uniform adds a parameter drawn uniformly from ±bound. PyTorch's default
+// initialisation of Linear and Conv2d, weights and biases alike, is
+// Uniform with bound 1/√fanIn.
+func (s *ParamSet) Uniform(name string, bound float64, shape ...int) *Param {
+	return s.add(name, shape, func() float32 { return float32(bound * (2*s.rng.Float64() - 1)) })
+}
+
 // Zeros adds a zero parameter (biases).
 func (s *ParamSet) Zeros(name string, shape ...int) *Param {
 	return s.add(name, shape, func() float32 { return 0 })

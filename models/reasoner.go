@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 
@@ -162,10 +163,13 @@ type reasonerGraph struct {
 	rel *relationOp
 }
 
-// NewReasoner validates cfg and draws the initial weights from cfg.Seed:
-// convolutions and the ReLU layers He-normal, the answer layer
-// Glorot-uniform, biases zero, batch norm γ 1 and β 0, running mean 0 and
-// variance 1 (as PyTorch starts them).
+// NewReasoner validates cfg and draws the initial weights from cfg.Seed
+// as PyTorch initialises the reference (torch_reference.py and the public
+// implementation keep its defaults): every convolution's and dense
+// layer's weights and biases uniform in ±1/√fanIn, batch norm γ 1 and
+// β 0, running mean 0 and variance 1. (He initialisation, which the
+// classifiers use, sums 625 pairs of unit-scale g outputs into a first
+// loss of about 650 at the reference sizes; this starts near ln 10.)
 func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	if cfg.Question <= 0 || cfg.Answers < 2 {
 		return nil, fmt.Errorf("models: reasoner needs a question length ≥ 1 and ≥ 2 answers, got %d and %d", cfg.Question, cfg.Answers)
@@ -196,9 +200,10 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 		in := cfg.Input[0]
 		for l := range stemLayers {
 			name := fmt.Sprintf("stem%d.", l+1)
+			bound := 1 / math.Sqrt(float64(in*9))
 			layer := [6]*Param{
-				ps.He(name+"conv.w", in*9, stemChannels, in*9),
-				ps.Zeros(name+"conv.b", stemChannels),
+				ps.Uniform(name+"conv.w", bound, stemChannels, in*9),
+				ps.Uniform(name+"conv.b", bound, stemChannels),
 				ps.add(name+"bn.gamma", []int{stemChannels}, func() float32 { return 1 }),
 				ps.Zeros(name+"bn.beta", stemChannels),
 				ps.Zeros(name+"bn.mean", stemChannels),
@@ -214,21 +219,31 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 		in := 2*d + cfg.Question
 		for l := range r.g {
 			name := fmt.Sprintf("g%d.", l+1)
-			r.g[l] = [2]*Param{ps.He(name+"w", in, in, w), ps.Zeros(name+"b", w)}
+			r.g[l] = linear(ps, name, in, w)
 			in = w
 		}
 	} else {
 		k := r.objects()
 		flat := k * stemChannels
 		in := flat + cfg.Question
-		r.fcX = ps.He("fc.wx", in, flat, w)
-		r.fcQ = ps.He("fc.wq", in, cfg.Question, w)
-		r.fcB = ps.Zeros("fc.b", w)
+		// One layer over [grid, q], its weight in two blocks (fanIn is
+		// the whole input's).
+		bound := 1 / math.Sqrt(float64(in))
+		r.fcX = ps.Uniform("fc.wx", bound, flat, w)
+		r.fcQ = ps.Uniform("fc.wq", bound, cfg.Question, w)
+		r.fcB = ps.Uniform("fc.b", bound, w)
 	}
-	r.f[0] = [2]*Param{ps.He("f1.w", w, w, w), ps.Zeros("f1.b", w)}
-	r.f[1] = [2]*Param{ps.He("f2.w", w, w, w), ps.Zeros("f2.b", w)}
-	r.f[2] = [2]*Param{ps.Glorot("f3.w", w, cfg.Answers, w, cfg.Answers), ps.Zeros("f3.b", cfg.Answers)}
+	r.f[0] = linear(ps, "f1.", w, w)
+	r.f[1] = linear(ps, "f2.", w, w)
+	r.f[2] = linear(ps, "f3.", w, cfg.Answers)
 	return r, nil
+}
+
+// linear adds a dense layer's weight (in×out) and bias, initialised as
+// PyTorch's nn.Linear: uniform in ±1/√in.
+func linear(ps *ParamSet, name string, in, out int) [2]*Param {
+	bound := 1 / math.Sqrt(float64(in))
+	return [2]*Param{ps.Uniform(name+"w", bound, in, out), ps.Uniform(name+"b", bound, out)}
 }
 
 // objects is the number of objects g pairs: the stem's grid cells, or the

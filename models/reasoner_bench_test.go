@@ -1,0 +1,55 @@
+package models
+
+import (
+	"context"
+	"testing"
+)
+
+// benchReasoner trains cfg's reasoner as torch_reference.py's
+// vqa_step_factory does (8 distinct batches of 64 random images with
+// one-hot questions and random answers, Adam lr 1e-4, 10 warm-up steps)
+// and reports training questions/s.
+func benchReasoner(b *testing.B, cfg ReasonerConfig, steps int) {
+	r, err := NewReasoner(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	const batch = 64
+	q := randomVQA(cfg, 8*batch, 1)
+	for i := range q.Image {
+		q.Image[i] = i // one image per question, as the script
+	}
+	if cfg.Arch.pixels() {
+		q.Images = append(q.Images, q.Images...)
+	} else {
+		q.Objects = append(q.Objects, q.Objects...)
+	}
+	feed := r.Feeder(q, 0)
+	tc := TrainConfig{Steps: 10, Batch: batch, LR: 1e-4}
+	if _, err := Train(context.Background(), r, q.Len(), feed, tc, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	done := 0
+	for b.Loop() {
+		tc.Seed++
+		if _, err := Train(context.Background(), r, q.Len(), feed, TrainConfig{Steps: steps, Batch: batch, LR: 1e-4, Seed: tc.Seed}, nil); err != nil {
+			b.Fatal(err)
+		}
+		done += steps
+	}
+	b.ReportMetric(float64(done*batch)/b.Elapsed().Seconds(), "questions/s")
+}
+
+// BenchmarkRN trains the reference Relation Network (75×75 pixels, 625
+// pairs); read against torch_reference.py rn.
+func BenchmarkRN(b *testing.B) { benchReasoner(b, ReferenceReasoner(RN, 1), 5) }
+
+// BenchmarkCNNMLP trains the reference CNN+MLP; read against
+// torch_reference.py cnn_mlp.
+func BenchmarkCNNMLP(b *testing.B) { benchReasoner(b, ReferenceReasoner(CNNMLP, 1), 30) }
+
+// BenchmarkStateRN trains the state-description RN (6 objects of 10
+// features, 36 pairs).
+func BenchmarkStateRN(b *testing.B) { benchReasoner(b, ReferenceReasoner(StateRN, 1), 30) }
