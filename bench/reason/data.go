@@ -185,26 +185,8 @@ func LoadSet(dir, split string, pixels bool) (*Set, error) {
 				s.Pixels = bench.AppendCHW(s.Pixels, im)
 			}
 		}
-		if s.States, err = appendState(s.States, ex.Objects, s.Shape[1]); err != nil {
+		if err := s.appendExample(&ex, s.Shape[1]); err != nil {
 			return nil, fmt.Errorf("reason: %s/%s sample %d: %w", dir, split, rec.Index, err)
-		}
-		s.Scenes = append(s.Scenes, ex.Objects)
-		for qi, q := range ex.Questions {
-			f := familyIndex(q.Family)
-			if f < 0 || Types[Families[f].Type] != q.Type {
-				return nil, fmt.Errorf("reason: %s/%s sample %d question %d: family %q (%s) is not one of the nine sort-of-CLEVR families the reasoners answer (%s)",
-					dir, split, rec.Index, qi, q.Family, q.Type, strings.Join(familyNames(), ", "))
-			}
-			if q.AnswerIndex < 0 || q.AnswerIndex >= len(Answers) {
-				return nil, fmt.Errorf("reason: %s/%s sample %d question %d (%s): answer %q has no class in the reference's vocabulary", dir, split, rec.Index, qi, q.Family, q.Answer)
-			}
-			s.Image = append(s.Image, img)
-			for _, v := range q.Encoding {
-				s.Encodings = append(s.Encodings, float32(v))
-			}
-			s.Answer = append(s.Answer, q.AnswerIndex)
-			s.Family = append(s.Family, f)
-			s.Text = append(s.Text, q.Text)
 		}
 	}
 	if err := sr.Err(); err != nil {
@@ -214,6 +196,39 @@ func LoadSet(dir, split string, pixels bool) (*Set, error) {
 		return nil, bench.Mismatchf("reason: %s/%s holds no questions", dir, split)
 	}
 	return s, nil
+}
+
+// appendExample appends a sample's state description and questions, as
+// image len(s.Scenes), to s; its images are size pixels wide. On an error
+// s is unchanged.
+func (s *Set) appendExample(ex *clevrlite.Example, size int) error {
+	img := len(s.Scenes)
+	states, err := appendState(s.States, ex.Objects, size)
+	if err != nil {
+		return err
+	}
+	for qi, q := range ex.Questions {
+		f := familyIndex(q.Family)
+		if f < 0 || Types[Families[f].Type] != q.Type {
+			return fmt.Errorf("question %d: family %q (%s) is not one of the nine sort-of-CLEVR families the reasoners answer (%s)",
+				qi, q.Family, q.Type, strings.Join(familyNames(), ", "))
+		}
+		if q.AnswerIndex < 0 || q.AnswerIndex >= len(Answers) {
+			return fmt.Errorf("question %d (%s): answer %q has no class in the reference's vocabulary", qi, q.Family, q.Answer)
+		}
+	}
+	s.States = states
+	s.Scenes = append(s.Scenes, ex.Objects)
+	for _, q := range ex.Questions {
+		s.Image = append(s.Image, img)
+		for _, v := range q.Encoding {
+			s.Encodings = append(s.Encodings, float32(v))
+		}
+		s.Answer = append(s.Answer, q.AnswerIndex)
+		s.Family = append(s.Family, familyIndex(q.Family))
+		s.Text = append(s.Text, q.Text)
+	}
+	return nil
 }
 
 // appendState appends a scene's state description: its six objects in

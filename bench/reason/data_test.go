@@ -2,7 +2,9 @@ package reason
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -149,4 +151,39 @@ func TestAppendStateRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzAppendExample feeds appendExample any samples.jsonl record: it must
+// refuse or append one image and its questions consistently, never panic.
+func FuzzAppendExample(f *testing.F) {
+	dir := writeDataset(f, f.TempDir(), "soc", "clevrlite", nil, 1, 1)
+	first, err := os.ReadFile(filepath.Join(dir, "train", "samples.jsonl"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(first)
+	f.Add([]byte(`{"objects":[],"questions":[]}`))
+	f.Add([]byte(`{"objects":[{"color":"red","shape":"square","center":[1e300,-5]}],"questions":[{"family":"shape","type":"binary","answer_index":12}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var ex clevrlite.Example
+		if json.Unmarshal(b, &ex) != nil {
+			return
+		}
+		s := &Set{}
+		if err := s.appendExample(&ex, 75); err != nil {
+			if s.Len() != 0 || len(s.States) != 0 || len(s.Scenes) != 0 {
+				t.Fatalf("a refused sample changed the set: %v", err)
+			}
+			return
+		}
+		if len(s.Scenes) != 1 || len(s.States) != SceneObjects*ObjectSize || s.Len() != len(ex.Questions) || len(s.Encodings) != s.Len()*QuestionSize {
+			t.Fatalf("appended %d scenes, %d state values, %d questions, %d encoding values from %d questions",
+				len(s.Scenes), len(s.States), s.Len(), len(s.Encodings), len(ex.Questions))
+		}
+		for q := range s.Len() {
+			if s.Answer[q] < 0 || s.Answer[q] >= len(Answers) || s.Family[q] < 0 || s.Family[q] >= len(Families) || s.Image[q] != 0 {
+				t.Fatalf("question %d: answer %d, family %d, image %d", q, s.Answer[q], s.Family[q], s.Image[q])
+			}
+		}
+	})
 }
