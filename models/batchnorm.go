@@ -256,16 +256,7 @@ func bnBackwardX[F float](op *bnDxOp, x, gamma, beta, dy, dx []F) {
 				src := x[(n*g.C+c)*g.HW:][:g.HW]
 				d := dy[(n*g.C+c)*g.HW:][:len(src)]
 				o := dx[(n*g.C+c)*g.HW:][:len(src)]
-				var s0, s1 float64
-				for i, v := range src {
-					dz := d[i]
-					if F(v*a)+b <= 0 {
-						dz = 0
-					}
-					o[i] = dz
-					s0 += float64(dz)
-					s1 += float64(dz) * float64(v)
-				}
+				s0, s1 := bnMaskSums(src, d, o, a, b)
 				sdz += s0
 				sdzv += s1
 			}
@@ -287,6 +278,60 @@ func bnBackwardX[F float](op *bnDxOp, x, gamma, beta, dy, dx []F) {
 			}
 		}
 	})
+}
+
+// bnMaskSums sets o to dz, d where the output max(0, x·a + b) is positive
+// and 0 elsewhere, and returns Σdz and Σdz·x in float64, each in two
+// interleaved chains (a fixed order for a given length).
+func bnMaskSums[F float](x, d, o []F, a, b F) (sdz, sdzx float64) {
+	if x32, ok := any(x).([]float32); ok {
+		return bnMaskSums32(x32, any(d).([]float32), any(o).([]float32), float32(any(a).(F)), float32(any(b).(F)))
+	}
+	for i, v := range x {
+		dz := d[i]
+		if F(v*a)+b <= 0 {
+			dz = 0
+		}
+		o[i] = dz
+		sdz += float64(dz)
+		sdzx += float64(dz) * float64(v)
+	}
+	return sdz, sdzx
+}
+
+// bnMaskSums32 is bnMaskSums for float32 with the mask applied without
+// branches (whether an output is positive is as good as random, and
+// mispredicted branches cost more than the arithmetic): bnMaskSums's
+// sums, two elements side by side.
+func bnMaskSums32(x, d, o []float32, a, b float32) (sdz, sdzx float64) {
+	d, o = d[:len(x)], o[:len(x)]
+	keep := func(v, g float32) float32 {
+		// z > 0 exactly when its bits, read as an int32, are positive
+		// (+0 is 0 and −0 the most negative): a mask of all ones when
+		// they are, made with shifts, since the compiler branches on a
+		// float comparison.
+		z := int32(math.Float32bits(float32(v*a) + b))
+		m := uint32(^(z >> 31) & ((z | -z) >> 31))
+		return math.Float32frombits(math.Float32bits(g) & m)
+	}
+	var s0, s1, t0, t1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		v0, v1 := x[i], x[i+1]
+		z0, z1 := keep(v0, d[i]), keep(v1, d[i+1])
+		o[i], o[i+1] = z0, z1
+		s0 += float64(z0)
+		s1 += float64(z1)
+		t0 += float64(z0) * float64(v0)
+		t1 += float64(z1) * float64(v1)
+	}
+	for ; i < len(x); i++ {
+		z := keep(x[i], d[i])
+		o[i] = z
+		s0 += float64(z)
+		t0 += float64(z) * float64(x[i])
+	}
+	return s0 + s1, t0 + t1
 }
 
 // bnDgbOp returns dγ and dβ, packed, as its bnDxOp computed them; its

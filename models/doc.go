@@ -9,6 +9,20 @@
 // clock, so none is used); then Adam, the training loop and checkpoints;
 // then the models themselves (the multi-label classifiers).
 //
+// The reasoners (Reasoner) answer questions about scenes, after Santoro et
+// al. 2017 and torch_reference.py: RN, a Relation Network on pixels (a
+// stem of four stride-2 convolutions with batch norm to a 5×5 grid of
+// objects, g over the 625 ordered pairs with the question, summed, then
+// f); CNNMLP, the paper's baseline on the same stem; and StateRN, g over
+// the pairs of a scene's ground-truth objects. g is one fused op that
+// factors its first layer per object and runs the other three as matrix
+// products over every pair of a part of the batch; batch norm and its
+// ReLU are one op whose running statistics are Params that training
+// updates in the forward pass (nil in Graph.Nodes, so Adam leaves them
+// alone) and checkpoints keep. Dropout's mask is a graph input drawn from
+// (Seed, step), so a resumed run draws the masks an uninterrupted one
+// would.
+//
 // Determinism: the same initial seed, data and TrainConfig give
 // bit-identical weights. Work split over cores is reduced in a fixed order
 // that does not depend on the core count. Epoch e shuffles with a

@@ -23,3 +23,22 @@ func ExampleNewClassifier() {
 	// combo 106089 [9]
 	// perlabel 211398 [3 3]
 }
+
+// The three reasoners at the reference sizes. Params holds the weights and
+// batch norm's running statistics (2·24 per stem layer): rn's 366,386 are
+// the 366,194 parameters of torch_reference.py's RN (sum of p.numel()) plus
+// its 192 running-statistics values; cnn-mlp's 309,298 are CNNMLP's
+// 309,106 plus the same 192.
+func ExampleNewReasoner() {
+	for _, arch := range models.ReasonerArchs {
+		r, err := models.NewReasoner(models.ReferenceReasoner(arch, 1))
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(arch, models.Count(r.Params()))
+	}
+	// Output:
+	// rn 366386
+	// cnn-mlp 309298
+	// state-rn 341514
+}

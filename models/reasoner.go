@@ -86,6 +86,7 @@ func (a ReasonerArch) relational() bool { return a == RN || a == StateRN }
 
 // ReasonerConfig describes one reasoner.
 type ReasonerConfig struct {
+	// Arch is the architecture; the zero value is refused.
 	Arch ReasonerArch `json:"arch"`
 	// Input is the pixel models' channels, height and width (3, 75, 75).
 	Input [3]int `json:"input,omitempty"`
@@ -141,6 +142,8 @@ func stemOut(side int) int {
 // architectures. Its graphs are cached per batch size; a Reasoner is not
 // safe for concurrent use.
 type Reasoner struct {
+	// Config is the configuration the reasoner was made from; changing it
+	// afterwards changes nothing.
 	Config ReasonerConfig
 	ps     *ParamSet
 	// stem: per layer conv w, conv b, bn γ, bn β, running mean, running var.

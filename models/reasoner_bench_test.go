@@ -40,6 +40,7 @@ func benchReasoner(b *testing.B, cfg ReasonerConfig, steps int) {
 		done += steps
 	}
 	b.ReportMetric(float64(done*batch)/b.Elapsed().Seconds(), "questions/s")
+	b.Logf("BLAS %s", BLASName())
 }
 
 // BenchmarkRN trains the reference Relation Network (75×75 pixels, 625

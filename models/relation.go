@@ -171,6 +171,20 @@ func (op *relationOp) pairNorms() ([][]float32, error) {
 	return out, nil
 }
 
+// partGemm is the matrix product for one part's goroutine. In float32 it
+// is the BLAS's own, whole: both builds' Sgemm run on the calling
+// goroutine (models/internal/sgemm, or OpenBLAS held to one thread), and
+// serialGemm's tiles would only cut OpenBLAS's products into many small
+// calls. gonum's Dgemm (float64, for gradient checks) spreads over the
+// cores, so it is tiled.
+func partGemm[F float]() gemmFunc[F] {
+	var z F
+	if _, ok := any(z).(float32); ok {
+		return gemm[F]()
+	}
+	return serialGemm(gemm[F]())
+}
+
 // biasRelu sets each row r of x (rows×len(b)) to max(0, x_r + b).
 func biasRelu[F float](x, b []F, rows int) {
 	h := len(b)
@@ -184,7 +198,7 @@ func biasRelu[F float](x, b []F, rows int) {
 
 func relForward[F float](g relGeom, a relArgs[F], t *relTape[F], out []F) {
 	t.inputs = a.pointers()
-	mm := serialGemm(gemm[F]())
+	mm := partGemm[F]()
 	K, D, Q, H, P := g.K, g.D, g.Q, g.H, g.pairs()
 	wA, wB, wC := a.w[0][:D*H], a.w[0][D*H:2*D*H], a.w[0][2*D*H:]
 	forParts(parts(g.N), func(_ int, lo, hi int) {
@@ -348,11 +362,29 @@ func relBackwardOp[F float](op *relationGradOp, in []G.Value, out []F) {
 
 // maskRelu zeroes d where the ReLU output y is not positive.
 func maskRelu[F float](d, y []F) {
+	if d32, ok := any(d).([]float32); ok {
+		maskRelu32(d32, any(y).([]float32))
+		return
+	}
 	y = y[:len(d)]
 	for i, v := range y {
 		if v <= 0 {
 			d[i] = 0
 		}
+	}
+}
+
+// maskRelu32 is maskRelu for float32, without branches: about half the
+// outputs are positive, in no pattern a branch predictor can learn, so a
+// conditional move of a bit mask is faster than a test and a store.
+func maskRelu32(d, y []float32) {
+	y = y[:len(d)]
+	for i, v := range y {
+		var m uint32
+		if v > 0 {
+			m = math.MaxUint32
+		}
+		d[i] = math.Float32frombits(math.Float32bits(d[i]) & m)
 	}
 }
 
@@ -367,7 +399,7 @@ func addColSums[F float](x, s []F, rows int) {
 }
 
 func relBackward[F float](g relGeom, a relArgs[F], t *relTape[F], dOut, dO []F, dw [8][]F) {
-	mm := serialGemm(gemm[F]())
+	mm := partGemm[F]()
 	K, D, Q, H, P := g.K, g.D, g.Q, g.H, g.pairs()
 	wA, wB := a.w[0][:D*H], a.w[0][D*H:2*D*H]
 	ps := parts(g.N)

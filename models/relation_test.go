@@ -181,3 +181,61 @@ func to32(s []float64) []float32 {
 	}
 	return out
 }
+
+// TestBatchNormMaskSums32 holds the branchless float32 kernel to the plain
+// one (which the float64 gradient check covers): the same dz, sums equal
+// to rounding.
+func TestBatchNormMaskSums32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, n := range []int{0, 1, 2, 7, 1444} {
+		x, d := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i], d[i] = 2*rng.Float32()-1, 2*rng.Float32()-1
+		}
+		x64, d64 := make([]float64, n), make([]float64, n)
+		for i := range x {
+			x64[i], d64[i] = float64(x[i]), float64(d[i])
+		}
+		o, o64 := make([]float32, n), make([]float64, n)
+		const a, b = 1.5, 0.25
+		s, sx := bnMaskSums32(x, d, o, a, b)
+		w, wx := bnMaskSums(x64, d64, o64, a, b)
+		for i := range o {
+			if float64(o[i]) != o64[i] {
+				t.Fatalf("n=%d: dz[%d] = %v, plain %v (x %v)", n, i, o[i], o64[i], x[i])
+			}
+		}
+		if math.Abs(s-w) > 1e-9 || math.Abs(sx-wx) > 1e-9 {
+			t.Fatalf("n=%d: sums %v %v, plain %v %v", n, s, sx, w, wx)
+		}
+	}
+}
+
+// TestMaskRelu32 holds the branchless kernel to the plain one.
+func TestMaskRelu32(t *testing.T) {
+	y := []float32{1, 0, -1, float32(math.Inf(1)), -0.0, 1e-30, -2, 3}
+	d := []float32{1, 2, 3, 4, 5, 6, 7, -8}
+	want := []float32{1, 0, 0, 4, 0, 6, 0, -8}
+	maskRelu32(d, y)
+	for i := range want {
+		if d[i] != want[i] {
+			t.Fatalf("got %v, want %v", d, want)
+		}
+	}
+}
+
+// TestBatchNormMaskEdges: outputs of exactly +0, −0, tiny and infinite
+// values mask as the forward ReLU does (gradient only where z > 0).
+func TestBatchNormMaskEdges(t *testing.T) {
+	// a = 1, b = 0: z = x.
+	x := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -1e-45, float32(math.Inf(1)), float32(math.Inf(-1)), 3, -3}
+	d := []float32{1, 1, 1, 1, 1, 1, 1, 1}
+	want := []float32{0, 0, 1, 0, 1, 0, 1, 0}
+	o := make([]float32, len(x))
+	bnMaskSums32(x, d, o, 1, 0)
+	for i := range want {
+		if o[i] != want[i] {
+			t.Fatalf("x = %v: dz %v, want %v", x[i], o[i], want[i])
+		}
+	}
+}
