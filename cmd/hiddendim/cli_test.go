@@ -90,12 +90,14 @@ func TestBadInvocations(t *testing.T) {
 	}
 	badKind := filepath.Join(f.dir, "bad-kind.json")
 	badArch := filepath.Join(f.dir, "bad-arch.json")
+	badReasoner := filepath.Join(f.dir, "bad-reasoner.json")
 	quick, err := harness().LookupSuite("quick")
 	if err != nil {
 		t.Fatal(err)
 	}
 	good, _ := json.Marshal(quick)
-	for path, edit := range map[string][2]string{badKind: {`"kind":"vae"`, `"kind":"autoencoder"`}, badArch: {`"arch":"attention"`, `"arch":"transformer"`}} {
+	for path, edit := range map[string][2]string{badKind: {`"kind":"vae"`, `"kind":"autoencoder"`}, badArch: {`"arch":"attention"`, `"arch":"transformer"`},
+		badReasoner: {`"arch":"cnn-mlp"`, `"arch":"cnn-lstm"`}} {
 		if err := os.WriteFile(path, []byte(strings.Replace(string(good), edit[0], edit[1], 1)), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +206,8 @@ func TestBadInvocations(t *testing.T) {
 		{"bench --format", []string{"bench", "--format", "xml"}, 2, "want one of table, markdown, csv, json"},
 		{"bench unknown suite", []string{"bench", "--suite", "quik"}, 2, "no such suite; built in: full, quick, standard"},
 		{"bench missing suite file", []string{"bench", "--suite", missing + ".json"}, 2, "no such file"},
-		{"bench suite of an unknown kind", []string{"bench", "--suite", badKind}, 2, `tasks[1].kind: unknown kind "autoencoder"; known: captioning, classification, vae`},
+		{"bench suite of an unknown kind", []string{"bench", "--suite", badKind}, 2, `tasks[1].kind: unknown kind "autoencoder"; known: captioning, classification, reasoning, vae`},
+		{"bench suite of an unknown reasoner", []string{"bench", "--suite", badReasoner}, 2, `tasks[3].models[1].arch: "cnn-lstm": want rn, cnn-mlp or state-rn`},
 		{"bench suite of an unknown arch", []string{"bench", "--suite", badArch}, 2, "tasks[2].models[0].arch"},
 		{"bench --list unknown suite", []string{"bench", "--list", "--suite", "quik"}, 2, "no such suite"},
 		{"bench --list not a suite", []string{"bench", "--list", "--suite", f.notData}, 2, "want a JSON object"},

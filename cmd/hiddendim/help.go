@@ -71,14 +71,15 @@ func helpEntries() map[string]helpEntry {
 			"hiddendim leaderboard results/standard.jsonl --format markdown",
 		},
 		"train": {
-			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention --data DIR --out DIR\n" +
+			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn --data DIR --out DIR\n" +
 				"                [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]\n" +
 				"                [--labels shape,color] [--train-split train] [--test-split test] [--resume | --overwrite]\n" +
 				"                [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)\n" +
 				"                [--beam 1] [--lambda L]                                      (captioners)",
 			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +
 				"(DIR/metrics.json). Classifiers train on datasets with labels (shapes, counting), the VAE on\n" +
-				"shapes, relations and webpages, the captioners on relations, counting and webpages.\n" +
+				"shapes, relations and webpages, the captioners on relations, counting and webpages, the reasoners\n" +
+				"(rn, cnn-mlp: pixels; state-rn: state descriptions) on clevrlite's sortofclevr questions.\n" +
 				"--resume continues the checkpoint in DIR, also to more --epochs (not with --schedule cosine, whose\n" +
 				"rate depends on the total epochs); every other setting must match. A checkpoint in DIR is never\n" +
 				"replaced without --overwrite.",
@@ -86,7 +87,7 @@ func helpEntries() map[string]helpEntry {
 		},
 		"eval": {
 			"hiddendim eval CHECKPOINT --data DIR [--split test]",
-			"score a classifier's checkpoint on a split of a dataset like the one it was trained on.",
+			"score a classifier's or a reasoner's checkpoint on a split of a dataset like the one it was trained on.",
 			"hiddendim eval runs/ml/model.ckpt --data data/shapes",
 		},
 		"inspect": {
@@ -104,6 +105,13 @@ func helpEntries() map[string]helpEntry {
 			"caption --n samples with a captioner's checkpoint: one strip per sample, the image and one\n" +
 				"attention overlay per word, and the scores over those samples.",
 			"hiddendim caption runs/att/model.ckpt --data data/relations --out runs/att/captions --n 4",
+		},
+		"explain": {
+			"hiddendim explain CHECKPOINT --data DIR --out DIR [--n 8] [--pairs 3] [--split test]",
+			"draw --n questions of a split with a reasoner's checkpoint (rn, cnn-mlp, state-rn), one PNG each:\n" +
+				"the image enlarged, the question, the answer and the prediction; for rn and state-rn also the\n" +
+				"--pairs object pairs with the largest g output, as lines between grid cells or objects.",
+			"hiddendim explain runs/rn/model.ckpt --data data/sortofclevr --out runs/rn/explain --n 8",
 		},
 		"help": {
 			"hiddendim help [COMMAND]",

@@ -11,11 +11,12 @@ import (
 	"github.com/hiddendim/hiddendim/bench"
 	"github.com/hiddendim/hiddendim/bench/caption"
 	"github.com/hiddendim/hiddendim/bench/classify"
+	"github.com/hiddendim/hiddendim/bench/reason"
 	"github.com/hiddendim/hiddendim/bench/vae"
 )
 
-// trainModels names the models train knows: the classifiers, the VAE and
-// the captioners.
+// trainModels names the models train knows: the classifiers, the VAE, the
+// captioners and the reasoners.
 func trainModels() []string {
 	var names []string
 	for _, a := range classify.Archs {
@@ -25,7 +26,7 @@ func trainModels() []string {
 	for _, a := range caption.Archs {
 		names = append(names, a.String())
 	}
-	return names
+	return append(names, reason.ArchNames()...)
 }
 
 func runTrain(ctx context.Context, args []string) error {
@@ -97,6 +98,9 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		}
 		return trainCaptioner(ctx, caption.TrainOptions{Training: run, Arch: a, Beam: f.beam, Lambda: f.lambda, Resume: f.resume})
 	}
+	if a, ok := reason.ParseArch(arch); ok {
+		return trainReasoner(ctx, reason.TrainOptions{Training: run, Arch: a, Resume: f.resume})
+	}
 	if arch == vae.ModelName {
 		if err := vae.CheckLikelihood(f.likelihood); err != nil {
 			return usageErrorf("train: --likelihood %q: want %s", f.likelihood, strings.Join(vae.Likelihoods(), " or "))
@@ -154,7 +158,11 @@ func runEval(ctx context.Context, args []string) error {
 	if *data == "" {
 		return usageErrorf("eval: --data DIR is required")
 	}
-	scores, err := classify.Evaluate(pos[0], *data, *split)
+	evaluate := classify.Evaluate
+	if reason.IsCheckpoint(pos[0]) {
+		evaluate = reason.Evaluate
+	}
+	scores, err := evaluate(pos[0], *data, *split)
 	if err != nil {
 		return err
 	}
@@ -162,7 +170,16 @@ func runEval(ctx context.Context, args []string) error {
 }
 
 func printScores(scores map[string]bench.Metric) error {
-	rec := bench.Record{Task: "scores", Model: "model", Primary: "subset_accuracy", Metrics: scores}
+	primary := "subset_accuracy"
+	if _, ok := scores[primary]; !ok {
+		primary = reason.AccuracyMetric
+	}
+	return printBoard(scores, primary)
+}
+
+// printBoard prints scores as a one-model leaderboard ranked by primary.
+func printBoard(scores map[string]bench.Metric, primary string) error {
+	rec := bench.Record{Task: "scores", Model: "model", Primary: primary, Metrics: scores}
 	return bench.WriteBoards(os.Stdout, harness().Aggregate([]bench.Record{rec}), "table")
 }
 
@@ -242,4 +259,16 @@ func trainCaptioner(ctx context.Context, o caption.TrainOptions) error {
 	}
 	fmt.Printf("%s (beam %d) on %s/%s:\n", o.Arch, o.Beam, o.Data, o.Test)
 	return printPlain(scores)
+}
+
+func trainReasoner(ctx context.Context, o reason.TrainOptions) error {
+	tp := newTrainProgress("train "+o.Arch.String(), "mean loss %.4f")
+	o.OnStep, o.OnEpoch = tp.step, tp.epoch
+	scores, err := reason.Train(ctx, o)
+	tp.finish()
+	if err != nil || scores == nil {
+		return err
+	}
+	fmt.Printf("%s on %s/%s:\n", o.Arch, o.Data, o.Test)
+	return printBoard(scores, reason.AccuracyMetric)
 }
