@@ -217,7 +217,7 @@ func WriteBoards(w io.Writer, boards []Board, format string) error {
 					v, ok := e.Metrics[m]
 					row = append(row, cell(v, ok, m))
 				}
-				row = append(row, fmt.Sprintf("%.1f", e.TrainSeconds))
+				row = append(row, trainCell(e.TrainSeconds))
 				t.Append(row...)
 			}
 			if err := t.Render(); err != nil {
@@ -254,10 +254,19 @@ func writeTransposed(w io.Writer, b Board, format string) error {
 	}
 	row := []any{"train s"}
 	for _, e := range b.Entries {
-		row = append(row, fmt.Sprintf("%.1f", e.TrainSeconds))
+		row = append(row, trainCell(e.TrainSeconds))
 	}
 	t.Append(row...)
 	return t.Render()
+}
+
+// trainCell shows training seconds, or "–" for a board of scores that
+// carry no timing (the one-model boards of train and eval).
+func trainCell(s float64) string {
+	if s == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", s)
 }
 
 // newTable keeps header text as given: metric names are identifiers.

@@ -172,6 +172,21 @@ func TestLeaderboardRanksByDirection(t *testing.T) {
 	}
 }
 
+// TestBoardWithoutTimingsShowsNoTrainSeconds: a one-model board of scores
+// alone (what train and eval print) shows "–" for its training time, not a
+// made-up 0.0.
+func TestBoardWithoutTimingsShowsNoTrainSeconds(t *testing.T) {
+	h := toyHarness(toyKind{})
+	rec := Record{Task: "scores", Model: "model", Primary: "score", Metrics: map[string]Metric{"score": {Value: 0.5}}}
+	var buf bytes.Buffer
+	if err := WriteBoards(&buf, h.Aggregate([]Record{rec}), "table"); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "–") || strings.Contains(out, "0.0 ") {
+		t.Errorf("board of untimed scores:\n%s", out)
+	}
+}
+
 // TestComparisonTellsSameScoresFromSameRecords: a record whose inputs
 // changed (another run key) but whose scores did not is "same scores" but
 // not "same records"; a changed score is neither.

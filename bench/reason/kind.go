@@ -29,6 +29,10 @@ type Model struct {
 	// "arch". (The Go name is not Arch, which is the bench.ModelConfig
 	// method.)
 	Architecture models.ReasonerArch `json:"arch"`
+	// Epochs, if set, replaces the task budget's epochs for this model:
+	// the state-description RN is cheap enough to train many more
+	// questions than the pixel RN in the same minutes.
+	Epochs int `json:"epochs,omitempty"`
 }
 
 // Arch names the model's architecture ("rn").
@@ -50,12 +54,14 @@ func archList() string {
 }
 
 // DecodeModel reads a reasoner's entry: "arch" (rn, cnn-mlp or
-// state-rn), the only field; the sizes are the reference's.
+// state-rn) and, optionally, "epochs" (this model's own number of epochs,
+// at least 1); the sizes are the reference's.
 func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 	var f struct {
-		Arch string `json:"arch"`
+		Arch   string `json:"arch"`
+		Epochs *int   `json:"epochs"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -65,7 +71,14 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 	if err != nil {
 		return nil, bench.Fieldf("arch", "%q: want %s", f.Arch, archList())
 	}
-	return Model{Architecture: a}, nil
+	m := Model{Architecture: a}
+	if f.Epochs != nil {
+		if *f.Epochs < 1 {
+			return nil, bench.Fieldf("epochs", "%d: want at least 1 (or leave it out to use the task's budget)", *f.Epochs)
+		}
+		m.Epochs = *f.Epochs
+	}
+	return m, nil
 }
 
 // CheckTask refuses a task on another dataset than clevrlite, on a
@@ -142,6 +155,9 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 	}
 	defer r.Close()
 	b := j.Task.Budget
+	if m.Epochs > 0 {
+		b.Epochs = m.Epochs
+	}
 	p := newProbe(r, data.test, b.Batch)
 	tc := models.TrainConfig{Epochs: b.Epochs, Batch: b.Batch, LR: b.LR, Schedule: b.Schedule, Seed: j.Seed}
 	what := j.String()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -93,28 +94,36 @@ func TestReasoningSuite(t *testing.T) {
 
 func TestDecodeModel(t *testing.T) {
 	tests := []struct {
-		raw   string
-		want  models.ReasonerArch
-		field string // "" for accepted
-		msg   string
+		raw    string
+		want   models.ReasonerArch
+		epochs int
+		field  string // "" for accepted
+		msg    string
 	}{
-		{`{"arch": "rn"}`, models.RN, "", ""},
-		{`{"arch": "cnn-mlp"}`, models.CNNMLP, "", ""},
-		{`{"arch": "state-rn"}`, models.StateRN, "", ""},
-		{`{}`, 0, "arch", "missing; want rn, cnn-mlp or state-rn"},
-		{`{"arch": "mlp"}`, 0, "arch", `"mlp": want rn, cnn-mlp or state-rn`},
-		{`{"arch": 2}`, 0, "arch", "want string"},
-		{`{"arch": "rn", "hidden": 64}`, 0, "hidden", "unknown field; known: arch"},
+		{`{"arch": "rn"}`, models.RN, 0, "", ""},
+		{`{"arch": "cnn-mlp"}`, models.CNNMLP, 0, "", ""},
+		{`{"arch": "state-rn"}`, models.StateRN, 0, "", ""},
+		{`{"arch": "state-rn", "epochs": 12}`, models.StateRN, 12, "", ""},
+		{`{}`, 0, 0, "arch", "missing; want rn, cnn-mlp or state-rn"},
+		{`{"arch": "mlp"}`, 0, 0, "arch", `"mlp": want rn, cnn-mlp or state-rn`},
+		{`{"arch": 2}`, 0, 0, "arch", "want string"},
+		{`{"arch": "rn", "hidden": 64}`, 0, 0, "hidden", "unknown field; known: arch, epochs"},
+		{`{"arch": "rn", "epochs": 0}`, 0, 0, "epochs", "0: want at least 1"},
+		{`{"arch": "rn", "epochs": "3"}`, 0, 0, "epochs", "want int"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
 			cfg, err := Kind{}.DecodeModel([]byte(tt.raw))
 			if tt.field == "" {
-				if err != nil || cfg.(Model).Architecture != tt.want {
-					t.Fatalf("decoded %+v (%v), want %v", cfg, err, tt.want)
+				if err != nil || cfg.(Model).Architecture != tt.want || cfg.(Model).Epochs != tt.epochs {
+					t.Fatalf("decoded %+v (%v), want %v with epochs %d", cfg, err, tt.want, tt.epochs)
 				}
 				b, _ := json.Marshal(cfg)
-				if want := `{"arch":"` + tt.want.String() + `"}`; string(b) != want {
+				want := `{"arch":"` + tt.want.String() + `"}`
+				if tt.epochs > 0 {
+					want = fmt.Sprintf(`{"arch":"%s","epochs":%d}`, tt.want, tt.epochs)
+				}
+				if string(b) != want {
 					t.Errorf("marshals as %s, want %s", b, want)
 				}
 				return
