@@ -162,3 +162,20 @@ func kindMetrics(k Kind, labels []string) []string {
 func Unbounded(name string, lowerIsBetter bool) MetricInfo {
 	return MetricInfo{Name: name, LowerIsBetter: lowerIsBetter, Max: math.Inf(1)}
 }
+
+// Unpack returns a job's data and model config as a kind's own types D
+// and M, or an error naming the types it got: a kind's Run starts with it.
+func Unpack[D Data, M ModelConfig](j Job, d Data) (D, M, error) {
+	data, ok := d.(D)
+	if !ok {
+		var want D
+		var m M
+		return want, m, fmt.Errorf("bench: %s: data %T is not %T", j, d, want)
+	}
+	m, ok := j.Model.Config.(M)
+	if !ok {
+		var want M
+		return data, want, fmt.Errorf("bench: %s: model config %T is not %T", j, j.Model.Config, want)
+	}
+	return data, m, nil
+}

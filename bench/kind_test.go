@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
+	"testing"
 
 	"github.com/hiddendim/hiddendim/generators"
 )
@@ -103,4 +105,28 @@ func toySuite(extra string) []byte {
 
 func toyHarness(k toyKind) *Harness {
 	return NewHarness(generators.NewRegistry(generators.Shapes{}), k)
+}
+
+// otherData is data of another kind, which Unpack must refuse.
+type otherData struct{}
+
+func (otherData) SplitHashes() map[string]string { return nil }
+
+// otherModel is another kind's model config, which Unpack must refuse.
+type otherModel struct{}
+
+func (otherModel) Arch() string { return "other" }
+
+func TestUnpack(t *testing.T) {
+	j := Job{Model: ModelSpec{Name: "m", Config: toyModel{}}}
+	if _, _, err := Unpack[toyData, toyModel](j, toyData{}); err != nil {
+		t.Fatalf("a toy job's own data and model: %v", err)
+	}
+	if _, _, err := Unpack[toyData, toyModel](j, otherData{}); err == nil || !strings.Contains(err.Error(), "data bench.otherData is not bench.toyData") {
+		t.Errorf("other data: %v", err)
+	}
+	j.Model.Config = otherModel{}
+	if _, _, err := Unpack[toyData, toyModel](j, toyData{}); err == nil || !strings.Contains(err.Error(), "model config bench.otherModel is not bench.toyModel") {
+		t.Errorf("other model: %v", err)
+	}
 }

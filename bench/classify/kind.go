@@ -156,13 +156,9 @@ func (Kind) Load(_ context.Context, dir string, t bench.Task) (bench.Data, error
 // job's seed draws the initial weights and the shuffles, and seeds the
 // bootstrap of macro_f1's interval.
 func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, error) {
-	data, ok := d.(*taskData)
-	if !ok {
-		return bench.Result{}, fmt.Errorf("classify: %s: data %T is not classification data", j, d)
-	}
-	m, ok := j.Model.Config.(Model)
-	if !ok {
-		return bench.Result{}, fmt.Errorf("classify: %s: model config %T is not a classify.Model", j, j.Model.Config)
+	data, m, err := bench.Unpack[*taskData, Model](j, d)
+	if err != nil {
+		return bench.Result{}, err
 	}
 	var heads []int
 	for _, c := range data.train.Classes {

@@ -140,13 +140,9 @@ func (Kind) Load(_ context.Context, dir string, t bench.Task) (bench.Data, error
 // shuffles. Its questions per second are of training alone: the probes'
 // time is left out.
 func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, error) {
-	data, ok := d.(*taskData)
-	if !ok {
-		return bench.Result{}, fmt.Errorf("reason: %s: data %T is not reasoning data", j, d)
-	}
-	m, ok := j.Model.Config.(Model)
-	if !ok {
-		return bench.Result{}, fmt.Errorf("reason: %s: model config %T is not a reason.Model", j, j.Model.Config)
+	data, m, err := bench.Unpack[*taskData, Model](j, d)
+	if err != nil {
+		return bench.Result{}, err
 	}
 	cfg := ConfigFor(m.Architecture, data.train, j.Seed)
 	r, err := models.NewReasoner(cfg)
