@@ -33,8 +33,9 @@ func gemm[F float]() gemmFunc[F] {
 // over every core; inside our batch-parallel loops that only adds
 // goroutines and synchronisation per image. Tiles of C of at most 64×192
 // are below the threshold, and each tile still sums over all of k, so
-// results stay deterministic. The default build's float32 product
-// (sgemmSerial) never starts goroutines and is returned as it is.
+// results stay deterministic. A float32 product that never starts
+// goroutines (sgemmSerial: the default build's kernel, and OpenBLAS held to
+// one thread per call under -tags openblas) is returned as it is.
 func serialGemm[F float](mm gemmFunc[F]) gemmFunc[F] {
 	var z F
 	if _, ok := any(z).(float32); ok && sgemmSerial {
