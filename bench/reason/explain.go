@@ -80,12 +80,7 @@ func Explain(o ExplainOptions) ([]Explained, error) {
 	}
 	idx := pickQuestions(set, o.N)
 	arch := meta.Model.Arch
-	all := set.VQA(arch)
-	sub := &models.VQA{Images: all.Images, Shape: all.Shape, Objects: all.Objects}
-	for _, q := range idx {
-		sub.Image = append(sub.Image, all.Image[q])
-		sub.Questions = append(sub.Questions, all.Questions[q*QuestionSize:(q+1)*QuestionSize]...)
-	}
+	sub := subset(set.VQA(arch), idx)
 	pred, err := r.Predict(sub, evalBatch)
 	if err != nil {
 		return nil, err

@@ -212,3 +212,17 @@ func (s *Set) VQA(arch models.ReasonerArch) *models.VQA {
 	}
 	return q
 }
+
+// subset returns the questions of all at idx, in that order, sharing all's
+// images and state descriptions.
+func subset(all *models.VQA, idx []int) *models.VQA {
+	sub := &models.VQA{Images: all.Images, Shape: all.Shape, Objects: all.Objects}
+	for _, q := range idx {
+		sub.Image = append(sub.Image, all.Image[q])
+		sub.Questions = append(sub.Questions, all.Questions[q*QuestionSize:(q+1)*QuestionSize]...)
+		if all.Answers != nil {
+			sub.Answers = append(sub.Answers, all.Answers[q])
+		}
+	}
+	return sub
+}

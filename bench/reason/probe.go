@@ -43,15 +43,8 @@ func newProbe(r *models.Reasoner, test *Set, batch int) *probe {
 			idx = append(idx, q)
 		}
 	}
-	all := test.VQA(r.Config.Arch)
-	sub := &models.VQA{Images: all.Images, Shape: all.Shape, Objects: all.Objects}
-	p := &probe{r: r, q: sub, batch: batch, every: max(1, (ProbeEvery+batch-1)/batch), reached: -1}
-	for _, q := range idx {
-		sub.Image = append(sub.Image, all.Image[q])
-		sub.Questions = append(sub.Questions, all.Questions[q*QuestionSize:(q+1)*QuestionSize]...)
-		p.truth = append(p.truth, all.Answers[q])
-	}
-	return p
+	sub := subset(test.VQA(r.Config.Arch), idx)
+	return &probe{r: r, q: sub, truth: sub.Answers, batch: batch, every: max(1, (ProbeEvery+batch-1)/batch), reached: -1}
 }
 
 // step probes after training step step, if it is a probe's turn.
