@@ -237,7 +237,7 @@ func scorePage(truth, pred string, truthWords, predWords []string, c *counts) {
 	if err != nil {
 		return
 	}
-	right, total := tokenMatches(truthWords, predWords)
+	right, total := TokenMatches(truthWords, predWords)
 	c.tokRight += right
 	c.tokTotal += total
 	tree, perr := webpages.ParsePix2Code(pred)
@@ -259,11 +259,11 @@ func reportPage(c *counts, m map[string]float64) {
 	}
 }
 
-// tokenMatches compares token sequences position by position, as
+// TokenMatches compares token sequences position by position, as
 // pix2code's evaluation does: a length mismatch counts every missing or
 // extra token as an error. It returns the matches and the positions
 // compared (the longer length).
-func tokenMatches(truth, pred []string) (right, total float64) {
+func TokenMatches(truth, pred []string) (right, total float64) {
 	for i := range min(len(truth), len(pred)) {
 		if truth[i] == pred[i] {
 			right++
