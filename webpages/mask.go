@@ -82,9 +82,66 @@ func RegionsFromClassMask(class *image.Gray, opt MaskOptions) ([]Region, error) 
 	s.despeckle(m, opt.MinArea)
 	var regions []Region
 	for c := Header; c < numClasses; c++ {
+		first := len(regions)
 		regions = s.regions(m, c, opt.MinArea, regions)
+		if isFrame(c) {
+			// Pieces of a frame's own pixels stand in where its content
+			// did not find it; where it did, the content is the surer
+			// guide (a stray pixel can join two rows' borders, not their
+			// interiors).
+			found := len(regions)
+			regions = s.ownPieces(m, c, opt.MinArea, regions)
+			kept := regions[:found]
+			for _, r := range regions[found:] {
+				if !overlapsAny(r.Box, regions[first:found]) {
+					kept = append(kept, r)
+				}
+			}
+			regions = append(kept[:first], mergeOverlapping(kept[first:])...)
+		}
 	}
 	return regions, nil
+}
+
+// isFrame reports whether elements of class c hold others.
+func isFrame(c Class) bool {
+	switch c {
+	case Header, Menu, Container, Row, Column:
+		return true
+	}
+	return false
+}
+
+func overlapsAny(b [4]int, rs []Region) bool {
+	for _, r := range rs {
+		if overlap(r.Box, b, 0) > 0 && overlap(r.Box, b, 1) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeOverlapping joins regions (of one class) whose boxes overlap, until
+// none do: two frames of one class never overlap on a page, so
+// overlapping ones are pieces of one frame. The result is in reading
+// order.
+func mergeOverlapping(rs []Region) []Region {
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(rs) && !merged; i++ {
+			for j := i + 1; j < len(rs); j++ {
+				a, b := rs[i].Box, rs[j].Box
+				if overlap(a, b, 0) > 0 && overlap(a, b, 1) > 0 {
+					rs[i].Box = union(a, b)
+					rs = append(rs[:j], rs[j+1:]...)
+					merged = true
+					break
+				}
+			}
+		}
+	}
+	sort.Slice(rs, func(i, j int) bool { return less(rs[i].Box, rs[j].Box) })
+	return rs
 }
 
 // TreeFromClassMask is RegionsFromClassMask, DecodeTree with opt.Tol, and
@@ -248,6 +305,43 @@ func (s *maskScratch) despeckle(m []Class, minArea int) {
 			m[p] = c
 		}
 	}
+}
+
+// ownPieces appends a region for every 4-connected piece of class c's own
+// pixels of at least minArea pixels: a frame whose border survives as a
+// thin line cut off from its content by lost pixels is still found.
+func (s *maskScratch) ownPieces(m []Class, c Class, minArea int, out []Region) []Region {
+	w, h := s.w, s.h
+	seen := s.core // reused: the pixels already in a piece
+	clear(seen)
+	for start, k := range m {
+		if k != c || seen[start] {
+			continue
+		}
+		seen[start] = true
+		box, n := [4]int{w, h, 0, 0}, 0
+		s.stack = append(s.stack[:0], int32(start))
+		for len(s.stack) > 0 {
+			p := int(s.stack[len(s.stack)-1])
+			s.stack = s.stack[:len(s.stack)-1]
+			n++
+			x, y := p%w, p/w
+			box = [4]int{min(box[0], x), min(box[1], y), max(box[2], x+1), max(box[3], y+1)}
+			for _, q := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+				if q[0] < 0 || q[0] >= w || q[1] < 0 || q[1] >= h {
+					continue
+				}
+				if j := q[1]*w + q[0]; m[j] == c && !seen[j] {
+					seen[j] = true
+					s.stack = append(s.stack, int32(j))
+				}
+			}
+		}
+		if n >= minArea {
+			out = append(out, Region{Class: c, Box: box})
+		}
+	}
+	return out
 }
 
 // regions appends class c's regions: the components of the interior of
