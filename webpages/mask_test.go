@@ -164,18 +164,30 @@ func toBackground(frac float64) func(truePage, *rand.Rand) *image.Gray {
 func erode(k int) func(truePage, *rand.Rand) *image.Gray {
 	return func(p truePage, _ *rand.Rand) *image.Gray {
 		m := cloneGray(p.class)
-		b := m.Rect
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				id := idAt(p.instance, x, y)
-			square:
-				for dy := -k; dy <= k; dy++ {
-					for dx := -k; dx <= k; dx++ {
-						q := image.Pt(x+dx, y+dy)
-						if q.In(b) && idAt(p.instance, q.X, q.Y) != id {
-							m.Pix[m.PixOffset(x, y)] = 0
-							break square
-						}
+		w, h := m.Rect.Dx(), m.Rect.Dy()
+		id := make([]int, w*h)
+		for y := range h {
+			for x := range w {
+				id[y*w+x] = idAt(p.instance, x, y)
+			}
+		}
+		// across[i]: the pixels within k of i in its row are i's element.
+		across := make([]bool, w*h)
+		for y := range h {
+			for x := range w {
+				same := true
+				for dx := max(0, x-k); dx <= min(w-1, x+k) && same; dx++ {
+					same = id[y*w+dx] == id[y*w+x]
+				}
+				across[y*w+x] = same
+			}
+		}
+		for y := range h {
+			for x := range w {
+				for dy := max(0, y-k); dy <= min(h-1, y+k); dy++ {
+					if !across[dy*w+x] || id[dy*w+x] != id[y*w+x] {
+						m.Pix[m.PixOffset(x, y)] = 0
+						break
 					}
 				}
 			}
@@ -299,13 +311,16 @@ var floors = map[string]float64{
 // TestTreeFromDegradedMasks applies each degradation to N pages at
 // 256×256 (the default config) and at 128×128, seeded by case and page,
 // and reports the exact-match rate and the mean normalized tree edit
-// distance; it fails below the floors. N is 200 (40 with -short);
-// HIDDENDIM_DEGRADE_N sets another. With N = 200 the table is compared
-// with testdata/degradations.txt (-update rewrites it).
+// distance; it fails below the floors. N is 100 (40 with -short), which
+// keeps the test near 20 s on a loaded 2-core machine;
+// HIDDENDIM_DEGRADE_N sets another (200 or more for the record). At the
+// default N the table is compared with testdata/degradations.txt
+// (-update rewrites it).
 //
 //	go test ./webpages -run TestTreeFromDegradedMasks -v
 func TestTreeFromDegradedMasks(t *testing.T) {
-	n := 200
+	const defaultN = 100
+	n := defaultN
 	if testing.Short() {
 		n = 40
 	}
@@ -350,7 +365,7 @@ func TestTreeFromDegradedMasks(t *testing.T) {
 		table.WriteByte('\n')
 	}
 	t.Logf("exact-match rate and mean normalized tree edit distance:\n%s", table.String())
-	if n == 200 {
+	if n == defaultN {
 		compareGolden(t, filepath.Join("testdata", "degradations.txt"), table.String())
 	}
 }

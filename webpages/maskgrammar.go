@@ -178,7 +178,7 @@ func repairContainer(container *Element) {
 		cols = place(cols, loose, Column, 0)
 		var split []*Element
 		for _, col := range cols {
-			col.Children = flatten(col.Children)
+			col.Children = columnContent(flatten(col.Children))
 			split = append(split, splitColumn(col)...)
 		}
 		row.Children = split
@@ -237,6 +237,17 @@ func groups(els []*Element, axis int) [][]*Element {
 		}
 		out = append(out, []*Element{e})
 		end = e.Box[axis+2]
+	}
+	return out
+}
+
+// columnContent drops what a column cannot hold: menu items.
+func columnContent(els []*Element) []*Element {
+	out := els[:0]
+	for _, e := range els {
+		if containsClass(children[Column], e.Class) {
+			out = append(out, e)
+		}
 	}
 	return out
 }
