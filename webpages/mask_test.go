@@ -386,3 +386,116 @@ func compareGolden(t *testing.T, path, got string) {
 		t.Errorf("the table differs from %s (run with -update if the change is meant):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
+
+func TestRegionsFromClassMaskErrors(t *testing.T) {
+	short := image.NewGray(image.Rect(0, 0, 4, 4))
+	short.Pix = short.Pix[:10]
+	narrow := image.NewGray(image.Rect(0, 0, 4, 4))
+	narrow.Stride = 3
+	past := image.NewGray(image.Rect(2, 3, 6, 7))
+	past.Pix[5] = 13
+	tests := []struct {
+		name string
+		mask *image.Gray
+		msg  string
+	}{
+		{"nil", nil, "no class mask"},
+		{"short pixels", short, "the class mask holds 10 bytes, 4x4 pixels at stride 4 need 16"},
+		{"short stride", narrow, "the class mask's stride is 3 bytes, shorter than a row of 4 pixels"},
+		{"class past the last", past, "class mask pixel (3, 4) is 13: want a class id 0 to 12"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			regions, err := RegionsFromClassMask(tt.mask, MaskOptions{})
+			if err == nil || !strings.HasPrefix(err.Error(), "webpages: ") || !strings.Contains(err.Error(), tt.msg) || regions != nil {
+				t.Errorf("got %v, %v; want no regions and an error with %q", regions, err, tt.msg)
+			}
+			if tree, err := TreeFromClassMask(tt.mask, MaskOptions{}); err == nil || tree != nil {
+				t.Errorf("TreeFromClassMask: %v, %v; want an error", tree, err)
+			}
+		})
+	}
+}
+
+func TestRegionsFromClassMaskSmallCases(t *testing.T) {
+	// A 10×8 page: a header (class 1) holding one button (12), with one
+	// stray text pixel (10) in the header and a one-pixel speck of
+	// button outside it.
+	m := gray(10, 8,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+		0, 1, 12, 12, 12, 12, 1, 1, 1, 0,
+		0, 1, 12, 12, 12, 12, 1, 10, 1, 0,
+		0, 1, 12, 12, 12, 12, 1, 1, 1, 0,
+		0, 1, 12, 12, 12, 12, 1, 1, 1, 0,
+		0, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 12, 0)
+	got, err := RegionsFromClassMask(m, MaskOptions{MinArea: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Region{{Header, [4]int{1, 1, 9, 7}}, {Button, [4]int{2, 2, 6, 6}}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	// Offset bounds: boxes are in the mask's own coordinates.
+	off := &image.Gray{Pix: m.Pix, Stride: m.Stride, Rect: image.Rect(5, 5, 15, 13)}
+	if got2, _ := RegionsFromClassMask(off, MaskOptions{MinArea: 3}); fmt.Sprint(got2) != fmt.Sprint(want) {
+		t.Errorf("offset mask: got %v, want %v", got2, want)
+	}
+	tree, err := TreeFromClassMask(m, MaskOptions{MinArea: 3})
+	if err != nil || PrintDSL(tree) != "header{btn-}" {
+		t.Errorf("tree %s, %v; want header{btn-}", PrintDSL(tree), err)
+	}
+}
+
+// FuzzTreeFromClassMask decodes masks of any size, stride and bytes: it
+// must return an error (prefixed, no tree) or regions inside the mask and
+// a tree the page grammar allows, numbered depth first.
+func FuzzTreeFromClassMask(f *testing.F) {
+	f.Add(uint8(10), uint8(8), int8(0), uint8(3), []byte{0, 1, 1, 12, 12, 1, 0, 4, 6, 7, 10, 7, 6, 4})
+	f.Add(uint8(30), uint8(30), int8(0), uint8(0), []byte{4, 4, 6, 6, 7, 7, 8, 8, 8, 7, 6, 4})
+	f.Add(uint8(5), uint8(5), int8(-1), uint8(1), []byte("abcdefghijklmnopqrstuvwxyz"))
+	f.Fuzz(func(t *testing.T, w8, h8 uint8, delta int8, minArea uint8, pix []byte) {
+		w, h := int(w8%64), int(h8%64)
+		buf := make([]byte, w*h)
+		for i := range buf {
+			if len(pix) > 0 {
+				// 4×4 blocks of one byte, so shapes bigger than a pixel occur.
+				x, y := i%w, i/w
+				buf[i] = pix[((y/4)*(w/4+1)+x/4)%len(pix)] % 14
+			}
+		}
+		mask := &image.Gray{Pix: buf, Stride: w + int(delta), Rect: image.Rect(0, 0, w, h)}
+		opt := MaskOptions{MinArea: int(minArea % 20), Tol: int(minArea % 4)}
+		regions, err := RegionsFromClassMask(mask, opt)
+		tree, terr := TreeFromClassMask(mask, opt)
+		if (err == nil) != (terr == nil) {
+			t.Fatalf("regions error %v, tree error %v", err, terr)
+		}
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "webpages: ") || regions != nil || tree != nil {
+				t.Fatalf("error %v with regions %v, tree %v", err, regions, tree)
+			}
+			return
+		}
+		for _, r := range regions {
+			b := r.Box
+			if b[0] < 0 || b[1] < 0 || b[2] > w || b[3] > h || b[2] <= b[0] || b[3] <= b[1] || r.Class == Background || r.Class >= numClasses {
+				t.Fatalf("region %v in a %dx%d mask", r, w, h)
+			}
+		}
+		id := 0
+		tree.Walk(func(e *Element) {
+			if e.ID != id {
+				t.Fatalf("element numbered %d, want %d", e.ID, id)
+			}
+			id++
+			for _, c := range e.Children {
+				if !containsClass(children[e.Class], c.Class) {
+					t.Fatalf("%s holds %s: %s", e.Kind, c.Kind, PrintDSL(tree))
+				}
+			}
+		})
+	})
+}
