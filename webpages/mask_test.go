@@ -18,6 +18,7 @@ type truePage struct {
 	tree     *Element
 	class    *image.Gray
 	instance *image.Gray16
+	shot     *image.RGBA
 }
 
 // renderPages renders n pages of a config and keeps their masks and trees.
@@ -37,7 +38,9 @@ func renderPages(t testing.TB, mod func(*Config), n int) []truePage {
 		c.Pix = append([]byte(nil), c.Pix...)
 		in := *r.page.instance
 		in.Pix = append([]byte(nil), in.Pix...)
-		out[i] = truePage{tree: s.Record.(*Example).Tree, class: &c, instance: &in}
+		shot := *r.page.dc.Image().(*image.RGBA)
+		shot.Pix = append([]byte(nil), shot.Pix...)
+		out[i] = truePage{tree: s.Record.(*Example).Tree, class: &c, instance: &in, shot: &shot}
 	}
 	return out
 }
@@ -61,20 +64,24 @@ func withoutButtonStyles(e *Element) *Element {
 	return &c
 }
 
+// TestTreeFromCleanClassMasks decodes the class masks of a few hundred
+// pages as rendered: every element is a region with its true box, and the
+// tree is the true tree (with StyleButtons, to the button styles).
 func TestTreeFromCleanClassMasks(t *testing.T) {
-	n := 150
-	if testing.Short() {
-		n = 40
-	}
 	for _, tc := range []struct {
 		name string
+		n    int
 		mod  func(*Config)
 	}{
-		{"default", nil},
-		{"128", func(c *Config) { c.ImageSize = 128 }},
-		{"pix2code-128", func(c *Config) { c.ImageSize, c.Pix2Code = 128, true }},
-		{"512-4rows", func(c *Config) { c.ImageSize, c.MaxRows = 512, 4 }},
+		{"default", 200, nil},
+		{"128", 300, func(c *Config) { c.ImageSize = 128 }},
+		{"pix2code-128", 100, func(c *Config) { c.ImageSize, c.Pix2Code = 128, true }},
+		{"512-4rows", 20, func(c *Config) { c.ImageSize, c.MaxRows = 512, 4 }},
 	} {
+		n := tc.n
+		if testing.Short() {
+			n /= 5
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			for i, p := range renderPages(t, tc.mod, n) {
 				regions, err := RegionsFromClassMask(p.class, MaskOptions{})
@@ -103,6 +110,11 @@ func TestTreeFromCleanClassMasks(t *testing.T) {
 				}
 				if !exact(got, p.tree) {
 					t.Fatalf("page %d: decoded %s, true %s", i, PrintDSL(got), PrintDSL(p.tree))
+				}
+				// With the screenshot's button colours, the very tree.
+				StyleButtons(got, p.shot)
+				if !SameStructure(got, p.tree) || PrintDSL(got) != PrintDSL(p.tree) || PrintPix2Code(got) != PrintPix2Code(p.tree) {
+					t.Fatalf("page %d: styled %s, true %s", i, PrintDSL(got), PrintDSL(p.tree))
 				}
 			}
 		})
