@@ -150,3 +150,61 @@ func less(a, b [4]int) bool {
 	}
 	return a[0] < b[0]
 }
+
+// StyleButtons sets every button's style from a screenshot of the page: a
+// class mask says where buttons are but not their colour, which is their
+// style. Each button takes the style whose fill is nearest (in RGB) to
+// the most common colour inside its box (its label is thinner than its
+// fill). The screenshot is read in its own coordinates, (0, 0) at its
+// bounds' minimum, like the boxes; a button whose box is outside the
+// screenshot keeps its style.
+func StyleButtons(page *Element, shot image.Image) {
+	b := shot.Bounds()
+	names := make([]string, 0, len(buttonFill))
+	for name := range buttonFill {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	page.Walk(func(e *Element) {
+		if e.Class != Button {
+			return
+		}
+		r := image.Rect(e.Box[0], e.Box[1], e.Box[2], e.Box[3]).Add(b.Min).Intersect(b)
+		if r.Empty() {
+			return
+		}
+		counts := map[[3]uint8]int{}
+		var mode [3]uint8
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				cr, cg, cb, _ := shot.At(x, y).RGBA()
+				c := [3]uint8{uint8(cr >> 8), uint8(cg >> 8), uint8(cb >> 8)}
+				counts[c]++
+				if counts[c] > counts[mode] || (counts[c] == counts[mode] && less3(c, mode)) {
+					mode = c
+				}
+			}
+		}
+		best, bestD := "", -1
+		for _, name := range names {
+			f := buttonFill[name]
+			d := sq(int(f.R)-int(mode[0])) + sq(int(f.G)-int(mode[1])) + sq(int(f.B)-int(mode[2]))
+			if bestD < 0 || d < bestD {
+				best, bestD = name, d
+			}
+		}
+		e.Style = best
+	})
+}
+
+func sq(x int) int { return x * x }
+
+func less3(a, b [3]uint8) bool {
+	if a[0] != b[0] {
+		return a[0] < b[0]
+	}
+	if a[1] != b[1] {
+		return a[1] < b[1]
+	}
+	return a[2] < b[2]
+}
