@@ -21,7 +21,7 @@
 // the second stage of the research notes' segmentation-then-tree pipeline.
 // TreeFromClassMask runs that stage on a class mask alone, such as a
 // segmentation net predicts: specks repainted, frames found from their
-// content, the result repaired by the page grammar; StyleButtons adds the
+// content, the result repaired by the page grammar; RestoreStyles adds the
 // button styles from the screenshot. TreeEditDistance (Zhang–Shasha) and
 // NormalizedTreeEditDistance score a decoded tree against the truth.
 //

@@ -155,7 +155,7 @@ func mergeOverlapping(rs []Region) []Region {
 // side-by-side content (two merged columns) is split. A menu's style is
 // left or right by the side of the page it is on, a row's single, double
 // or quadruple by its column count (none for other counts); button
-// styles are not in a class mask and stay empty (see StyleButtons). It
+// styles are not in a class mask and stay empty (see RestoreStyles). It
 // returns RegionsFromClassMask's errors.
 func TreeFromClassMask(class *image.Gray, opt MaskOptions) (*Element, error) {
 	regions, err := RegionsFromClassMask(class, opt)

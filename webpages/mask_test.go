@@ -66,7 +66,7 @@ func withoutButtonStyles(e *Element) *Element {
 
 // TestTreeFromCleanClassMasks decodes the class masks of a few hundred
 // pages as rendered: every element is a region with its true box, and the
-// tree is the true tree (with StyleButtons, to the button styles).
+// tree is the true tree (with RestoreStyles, to the button styles).
 func TestTreeFromCleanClassMasks(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -112,7 +112,7 @@ func TestTreeFromCleanClassMasks(t *testing.T) {
 					t.Fatalf("page %d: decoded %s, true %s", i, PrintDSL(got), PrintDSL(p.tree))
 				}
 				// With the screenshot's button colours, the very tree.
-				StyleButtons(got, p.shot)
+				RestoreStyles(got, p.shot)
 				if !SameStructure(got, p.tree) || PrintDSL(got) != PrintDSL(p.tree) || PrintPix2Code(got) != PrintPix2Code(p.tree) {
 					t.Fatalf("page %d: styled %s, true %s", i, PrintDSL(got), PrintDSL(p.tree))
 				}
