@@ -33,6 +33,10 @@ type Model struct {
 	// the state-description RN is cheap enough to train many more
 	// questions than the pixel RN in the same minutes.
 	Epochs int `json:"epochs,omitempty"`
+	// Questions, if set, trains this model on that many questions (whole
+	// batches, at least one) in place of epochs: the pixel RN, 15 times
+	// slower than the state-description RN, gets a slice of an epoch.
+	Questions int `json:"questions,omitempty"`
 }
 
 // Arch names the model's architecture ("rn").
@@ -55,13 +59,15 @@ func archList() string {
 
 // DecodeModel reads a reasoner's entry: "arch" (rn, cnn-mlp or
 // state-rn) and, optionally, "epochs" (this model's own number of epochs,
-// at least 1); the sizes are the reference's.
+// at least 1) or "questions" (how many training questions it sees, at
+// least one batch; not both); the sizes are the reference's.
 func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 	var f struct {
-		Arch   string `json:"arch"`
-		Epochs *int   `json:"epochs"`
+		Arch      string `json:"arch"`
+		Epochs    *int   `json:"epochs"`
+		Questions *int   `json:"questions"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "questions"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -77,6 +83,15 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 			return nil, bench.Fieldf("epochs", "%d: want at least 1 (or leave it out to use the task's budget)", *f.Epochs)
 		}
 		m.Epochs = *f.Epochs
+	}
+	if f.Questions != nil {
+		if f.Epochs != nil {
+			return nil, bench.Fieldf("questions", "set with epochs; want one budget: epochs or questions")
+		}
+		if *f.Questions < 1 {
+			return nil, bench.Fieldf("questions", "%d: want at least 1 (or leave it out to use the task's budget)", *f.Questions)
+		}
+		m.Questions = *f.Questions
 	}
 	return m, nil
 }
@@ -156,6 +171,9 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 	}
 	p := newProbe(r, data.test, b.Batch)
 	tc := models.TrainConfig{Epochs: b.Epochs, Batch: b.Batch, LR: b.LR, Schedule: b.Schedule, Seed: j.Seed}
+	if m.Questions > 0 {
+		tc.Steps = max(m.Questions/b.Batch, 1)
+	}
 	what := j.String()
 	tc.OnStep = func(step, total int, _ float64) {
 		if j.Progress != nil {

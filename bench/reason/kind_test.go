@@ -94,34 +94,41 @@ func TestReasoningSuite(t *testing.T) {
 
 func TestDecodeModel(t *testing.T) {
 	tests := []struct {
-		raw    string
-		want   models.ReasonerArch
-		epochs int
-		field  string // "" for accepted
-		msg    string
+		raw       string
+		want      models.ReasonerArch
+		epochs    int
+		questions int
+		field     string // "" for accepted
+		msg       string
 	}{
-		{`{"arch": "rn"}`, models.RN, 0, "", ""},
-		{`{"arch": "cnn-mlp"}`, models.CNNMLP, 0, "", ""},
-		{`{"arch": "state-rn"}`, models.StateRN, 0, "", ""},
-		{`{"arch": "state-rn", "epochs": 12}`, models.StateRN, 12, "", ""},
-		{`{}`, 0, 0, "arch", "missing; want rn, cnn-mlp or state-rn"},
-		{`{"arch": "mlp"}`, 0, 0, "arch", `"mlp": want rn, cnn-mlp or state-rn`},
-		{`{"arch": 2}`, 0, 0, "arch", "want string"},
-		{`{"arch": "rn", "hidden": 64}`, 0, 0, "hidden", "unknown field; known: arch, epochs"},
-		{`{"arch": "rn", "epochs": 0}`, 0, 0, "epochs", "0: want at least 1"},
-		{`{"arch": "rn", "epochs": "3"}`, 0, 0, "epochs", "want int"},
+		{`{"arch": "rn"}`, models.RN, 0, 0, "", ""},
+		{`{"arch": "cnn-mlp"}`, models.CNNMLP, 0, 0, "", ""},
+		{`{"arch": "state-rn"}`, models.StateRN, 0, 0, "", ""},
+		{`{"arch": "state-rn", "epochs": 12}`, models.StateRN, 12, 0, "", ""},
+		{`{"arch": "rn", "questions": 15000}`, models.RN, 0, 15000, "", ""},
+		{`{}`, 0, 0, 0, "arch", "missing; want rn, cnn-mlp or state-rn"},
+		{`{"arch": "mlp"}`, 0, 0, 0, "arch", `"mlp": want rn, cnn-mlp or state-rn`},
+		{`{"arch": 2}`, 0, 0, 0, "arch", "want string"},
+		{`{"arch": "rn", "hidden": 64}`, 0, 0, 0, "hidden", "unknown field; known: arch, epochs, questions"},
+		{`{"arch": "rn", "epochs": 0}`, 0, 0, 0, "epochs", "0: want at least 1"},
+		{`{"arch": "rn", "questions": 0}`, 0, 0, 0, "questions", "0: want at least 1"},
+		{`{"arch": "rn", "epochs": 2, "questions": 640}`, 0, 0, 0, "questions", "want one budget: epochs or questions"},
+		{`{"arch": "rn", "epochs": "3"}`, 0, 0, 0, "epochs", "want int"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
 			cfg, err := Kind{}.DecodeModel([]byte(tt.raw))
 			if tt.field == "" {
-				if err != nil || cfg.(Model).Architecture != tt.want || cfg.(Model).Epochs != tt.epochs {
-					t.Fatalf("decoded %+v (%v), want %v with epochs %d", cfg, err, tt.want, tt.epochs)
+				if err != nil || cfg.(Model).Architecture != tt.want || cfg.(Model).Epochs != tt.epochs || cfg.(Model).Questions != tt.questions {
+					t.Fatalf("decoded %+v (%v), want %v with epochs %d, questions %d", cfg, err, tt.want, tt.epochs, tt.questions)
 				}
 				b, _ := json.Marshal(cfg)
 				want := `{"arch":"` + tt.want.String() + `"}`
 				if tt.epochs > 0 {
 					want = fmt.Sprintf(`{"arch":"%s","epochs":%d}`, tt.want, tt.epochs)
+				}
+				if tt.questions > 0 {
+					want = fmt.Sprintf(`{"arch":"%s","questions":%d}`, tt.want, tt.questions)
 				}
 				if string(b) != want {
 					t.Errorf("marshals as %s, want %s", b, want)
@@ -174,4 +181,38 @@ func TestSuiteRefusals(t *testing.T) {
 func registryVersion(name string) string {
 	ds, _ := registry().Lookup(name)
 	return ds.Version().String()
+}
+
+// TestQuestionsBudget: a model's "questions" trains it on that many
+// questions, whole batches, whatever the task's epochs say.
+func TestQuestionsBudget(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "cache") // one dataset for every case
+	for _, tc := range []struct {
+		questions, steps int
+	}{{64, 2}, {100, 3}, {5, 1}} {
+		t.Run(fmt.Sprint(tc.questions), func(t *testing.T) {
+			dir := t.TempDir()
+			h := harness()
+			s, err := h.ReadSuite("tiny.json", suiteJSON(t, task(func(tk map[string]any) {
+				tk["models"] = []map[string]any{{"name": "state-rn", "arch": "state-rn", "questions": tc.questions}}
+				tk["budget"] = map[string]any{"epochs": 3, "batch": 32, "lr": 0.002}
+			})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			totals := map[int]bool{}
+			opt := bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: cache,
+				Progress: func(what string, done, total int) {
+					if strings.Contains(what, "state-rn") {
+						totals[total] = true
+					}
+				}}
+			if _, err := h.Run(context.Background(), s, opt); err != nil {
+				t.Fatal(err)
+			}
+			if len(totals) != 1 || !totals[tc.steps] {
+				t.Errorf("training reported totals %v, want %d steps", totals, tc.steps)
+			}
+		})
+	}
 }
