@@ -164,7 +164,7 @@ func (s *SegNet) Graph(n int, train bool) (*Graph, error) {
 	conv := func(l int, in *G.Node, needDx bool) func() (*G.Node, error) {
 		return func() (*G.Node, error) {
 			wt, b := wb(l)
-			return convRelu(in, wt, b, 3, 1, 1, needDx)
+			return convSame(in, wt, b, 3, true, needDx)
 		}
 	}
 	s1 := layer("s1", conv(segE1, x, false))
@@ -186,7 +186,7 @@ func (s *SegNet) Graph(n int, train bool) (*Graph, error) {
 	d1 := layer("d1", conv(segD1, c1, true))
 	logits := layer("logits", func() (*G.Node, error) {
 		wt, bias := wb(segOut)
-		return conv2d(d1, wt, bias, 1, 0, 1, true)
+		return convSame(d1, wt, bias, 1, false, true)
 	})
 	if err != nil {
 		return nil, err

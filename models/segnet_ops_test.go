@@ -13,15 +13,18 @@ import (
 // The segmentation net's ops: gradient checks against finite differences
 // (gradCheck) and values against plain loops.
 
-func TestConvReluGradient(t *testing.T) {
+func TestConvSameGradient(t *testing.T) {
 	tests := []struct {
-		name                    string
-		n, c, h, w, o, k, p, st int
-		needDx                  bool
+		name                   string
+		n, c, h, w, o, k, rows int
+		relu, needDx           bool
 	}{
-		{"3x3 pad 1", 3, 2, 5, 4, 3, 3, 1, 1, true},
-		{"3x3 pad 1, first layer", 2, 3, 4, 6, 2, 3, 1, 1, false},
-		{"batch of 9 (uneven parts)", 9, 1, 3, 3, 2, 3, 1, 1, true},
+		{"3x3 relu, one band", 3, 2, 5, 4, 3, 3, 0, true, true},
+		{"3x3 relu, bands of 2 rows", 3, 2, 5, 4, 3, 3, 2, true, true},
+		{"3x3 relu, bands of 1 row, first layer", 2, 3, 4, 6, 2, 3, 1, true, false},
+		{"1x1 no relu, bands of 2 rows", 2, 3, 5, 3, 4, 1, 2, false, true},
+		{"5x5, bands of 3 rows", 2, 2, 7, 6, 2, 5, 3, false, true},
+		{"batch of 9 (uneven parts)", 9, 1, 3, 3, 2, 3, 0, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -30,7 +33,7 @@ func TestConvReluGradient(t *testing.T) {
 				x := G.NewTensor(g, tensor.Float64, 4, G.WithValue(randTensor(rng, tt.n, tt.c, tt.h, tt.w)), G.WithName("x"))
 				w := G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, tt.o, tt.c*tt.k*tt.k)), G.WithName("w"))
 				b := G.NewVector(g, tensor.Float64, G.WithValue(randTensor(rng, tt.o)), G.WithName("b"))
-				y, err := convRelu(x, w, b, tt.k, tt.p, tt.st, tt.needDx)
+				y, err := convSameBands(x, w, b, tt.k, tt.relu, tt.needDx, tt.rows)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -44,27 +47,88 @@ func TestConvReluGradient(t *testing.T) {
 	}
 }
 
-// TestConvReluValue: convRelu is conv2d's output with negatives zeroed, and
-// some are (a test whose ReLU never bites proves nothing).
-func TestConvReluValue(t *testing.T) {
-	rng := rand.New(rand.NewPCG(23, 24))
-	gc := convGeom{InC: 3, H: 6, W: 5, OutC: 4, K: 3, Pad: 1, Stride: 1}
-	x, w, b := randTensor(rng, 2, 3, 6, 5), randTensor(rng, 4, 27), randTensor(rng, 4)
-	plain := make([]float64, 2*4*6*5)
-	fused := make([]float64, len(plain))
-	convForward(gc, 2, data64(x), data64(w), data64(b), plain)
-	convReluForward(gc, 2, data64(x), data64(w), data64(b), fused)
-	zeroed := 0
-	for i, v := range plain {
-		if want := max(v, 0); fused[i] != want {
-			t.Fatalf("element %d: %v, want max(%v, 0)", i, fused[i], v)
+// TestConvSameMatchesConv: band by band, convSame's output and gradients
+// are conv2d's kernels' (and a ReLU), in float64 where the order of
+// additions changes nothing visible; with the ReLU biting on some
+// outputs (a test where it never does proves nothing).
+func TestConvSameMatchesConv(t *testing.T) {
+	for _, tt := range []struct {
+		c, h, w, o, k, rows int
+	}{
+		{3, 6, 5, 4, 3, 0}, {3, 6, 5, 4, 3, 4}, {2, 9, 7, 3, 3, 2}, {4, 5, 6, 3, 1, 2}, {2, 7, 8, 2, 5, 3},
+	} {
+		rng := rand.New(rand.NewPCG(23, uint64(tt.rows)))
+		const n = 3
+		cg := convGeom{InC: tt.c, H: tt.h, W: tt.w, OutC: tt.o, K: tt.k, Pad: tt.k / 2, Stride: 1}
+		bg := bandGeom{convGeom: cg}
+		bg.Rows, bg.Ld = bands(cg, tt.rows)
+		x, w, b := data64(randTensor(rng, n, tt.c, tt.h, tt.w)), data64(randTensor(rng, tt.o, cg.ckk())), data64(randTensor(rng, tt.o))
+		dy := data64(randTensor(rng, n, tt.o, tt.h, tt.w))
+		size := n * tt.o * tt.h * tt.w
+		plain, banded, relu := make([]float64, size), make([]float64, size), make([]float64, size)
+		convForward(cg, n, x, w, b, plain)
+		convSameForward(bg, false, n, x, w, b, banded)
+		convSameForward(bg, true, n, x, w, b, relu)
+		zeroed := 0
+		for i, v := range plain {
+			if math.Abs(banded[i]-v) > 1e-12 || relu[i] != max(banded[i], 0) {
+				t.Fatalf("%+v element %d: conv %v, banded %v, with ReLU %v", tt, i, v, banded[i], relu[i])
+			}
+			if v < 0 {
+				zeroed++
+			}
 		}
-		if v < 0 {
-			zeroed++
+		if zeroed == 0 || zeroed == size {
+			t.Fatalf("%+v: %d of %d outputs negative: the ReLU is not exercised", tt, zeroed, size)
+		}
+		dxA, dxB := make([]float64, len(x)), make([]float64, len(x))
+		convBackwardX(cg, n, w, dy, dxA)
+		wflip := make([]float64, len(w))
+		flipKernel(cg, w, wflip)
+		convSameBackwardX(cg, n, wflip, dy, dxB)
+		dwA, dwB := make([]float64, len(w)), make([]float64, len(w))
+		dbA, dbB := make([]float64, tt.o), make([]float64, tt.o)
+		convBackwardW(cg, n, x, dy, dwA, dbA)
+		convSameBackwardW(bg, n, x, dy, dwB, dbB)
+		for name, pair := range map[string][2][]float64{"dx": {dxA, dxB}, "dw": {dwA, dwB}, "db": {dbA, dbB}} {
+			for i, v := range pair[0] {
+				if math.Abs(pair[1][i]-v) > 1e-12*max(1, math.Abs(v)) {
+					t.Fatalf("%+v %s[%d]: conv %v, banded %v", tt, name, i, v, pair[1][i])
+				}
+			}
 		}
 	}
-	if zeroed == 0 || zeroed == len(plain) {
-		t.Fatalf("%d of %d outputs negative: the test does not exercise the ReLU", zeroed, len(plain))
+}
+
+// TestBands: a band's im2col rows are a multiple of 16 floats by an odd
+// number (sgemm then reads them in place) and hold the band; a default
+// band is as many rows as fit bandBytes, at least one and at most the
+// image.
+func TestBands(t *testing.T) {
+	for _, tt := range []struct {
+		c, h, w, rows int
+	}{
+		{64, 64, 64, 0}, {32, 128, 128, 0}, {16, 64, 64, 0}, {3, 128, 128, 0}, {512, 8, 512, 0},
+		{3, 10, 10, 0}, {3, 10, 10, 3}, {3, 10, 10, 30}, {64, 32, 32, 1},
+	} {
+		g := convGeom{InC: tt.c, H: tt.h, W: tt.w, OutC: 8, K: 3, Pad: 1, Stride: 1}
+		rows, ld := bands(g, tt.rows)
+		if ld < rows*tt.w || ld%16 != 0 || (ld/16)%2 != 1 || ld-rows*tt.w > 32 {
+			t.Errorf("%+v: stride %d; want an odd multiple of 16 just above %d", tt, ld, rows*tt.w)
+		}
+		rowBytes := 4 * g.ckk() * tt.w
+		switch {
+		case tt.rows > 0:
+			if want := min(tt.rows, tt.h); rows != want {
+				t.Errorf("%+v: %d rows, want %d", tt, rows, want)
+			}
+		case rows < 1 || rows > tt.h:
+			t.Errorf("%+v: %d rows of an image of %d", tt, rows, tt.h)
+		case rows > 1 && rows*rowBytes > bandBytes:
+			t.Errorf("%+v: %d rows of %d bytes exceed bandBytes", tt, rows, rowBytes)
+		case rows < tt.h && (rows+1)*rowBytes <= bandBytes:
+			t.Errorf("%+v: %d rows of %d bytes; one more fits bandBytes", tt, rows, rowBytes)
+		}
 	}
 }
 
