@@ -174,13 +174,13 @@ func (s *SegNet) Graph(n int, train bool) (*Graph, error) {
 	b := layer("b", conv(segE3, p2, true))
 	u2 := layer("u2", func() (*G.Node, error) {
 		wt, bias := wb(segU2)
-		return deconv2d(b, wt, bias, 2, 0, 2, h/2, w/2)
+		return deconv2x2(b, wt, bias)
 	})
 	c2 := layer("cat2", func() (*G.Node, error) { return concatChannels(u2, s2) })
 	d2 := layer("d2", conv(segD2, c2, true))
 	u1 := layer("u1", func() (*G.Node, error) {
 		wt, bias := wb(segU1)
-		return deconv2d(d2, wt, bias, 2, 0, 2, h, w)
+		return deconv2x2(d2, wt, bias)
 	})
 	c1 := layer("cat1", func() (*G.Node, error) { return concatChannels(u1, s1) })
 	d1 := layer("d1", conv(segD1, c1, true))

@@ -267,3 +267,140 @@ func TestDeconv2x2Gradient(t *testing.T) {
 		return G.Nodes{x, w, b}, projectSum(g, rng, y)
 	})
 }
+
+// TestExpNonPos: within 1e-8 of math.Exp, relatively, over [−87, 0], at
+// the ends and at the reduction's interval edges (±ln 2/2 around k·ln 2).
+func TestExpNonPos(t *testing.T) {
+	xs := []float64{0, -1e-300, -0.5 * math.Ln2, -1.5 * math.Ln2, -math.Ln2, -1, -10, -86.99}
+	rng := rand.New(rand.NewPCG(33, 34))
+	for range 100000 {
+		xs = append(xs, -87*rng.Float64())
+	}
+	worst := 0.0
+	for _, x := range xs {
+		want, got := math.Exp(x), expNonPos(x)
+		if d := math.Abs(got-want) / want; d > worst {
+			worst = d
+		}
+	}
+	if worst > 1e-8 {
+		t.Fatalf("largest relative error %.3g, want ≤ 1e-8", worst)
+	}
+	for _, x := range []float64{-87.5, -1000, math.Inf(-1), math.NaN()} {
+		if got := expNonPos(x); got != 0 {
+			t.Errorf("expNonPos(%v) = %v, want 0", x, got)
+		}
+	}
+	t.Logf("largest relative error %.3g", worst)
+}
+
+// TestPixelXentFloat32: the float32 path (fast exponentials) agrees with
+// the float64 path (math.Exp) on the loss and the softmax.
+func TestPixelXentFloat32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 36))
+	g := pixGeom{N: 5, K: 13, HW: 64}
+	l64, l32 := make([]float64, g.N*g.K*g.HW), make([]float32, g.N*g.K*g.HW)
+	for i := range l32 {
+		l32[i] = float32(8 * rng.NormFloat64())
+		l64[i] = float64(l32[i])
+	}
+	t64, t32 := make([]float64, g.N*g.HW), make([]float32, g.N*g.HW)
+	for i := range t32 {
+		t32[i] = float32(rng.IntN(g.K))
+		t64[i] = float64(t32[i])
+	}
+	p64, p32 := make([]float64, len(l64)), make([]float32, len(l32))
+	want, err := pixelXentForward(g, l64, t64, p64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pixelXentForward(g, l32, t32, p32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got-want) > 1e-7*want {
+		t.Fatalf("float32 loss %v, float64 %v", got, want)
+	}
+	for i, p := range p32 {
+		if math.Abs(float64(p)-p64[i]) > 1e-6*max(p64[i], 1e-30) {
+			t.Fatalf("softmax %d: float32 %v, float64 %v", i, p, p64[i])
+		}
+	}
+}
+
+func TestDeconv2x2OpGradient(t *testing.T) {
+	for _, n := range []int{3, 9} {
+		rng := rand.New(rand.NewPCG(37, uint64(n)))
+		gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
+			x := G.NewTensor(g, tensor.Float64, 4, G.WithValue(randTensor(rng, n, 4, 2, 3)), G.WithName("x"))
+			w := G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, 4, 3*4)), G.WithName("w"))
+			b := G.NewVector(g, tensor.Float64, G.WithValue(randTensor(rng, 3)), G.WithName("b"))
+			y, err := deconv2x2(x, w, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := y.Shape(); !s.Eq(tensor.Shape{n, 3, 4, 6}) {
+				t.Fatalf("shape %v, want (%d, 3, 4, 6)", s, n)
+			}
+			return G.Nodes{x, w, b}, projectSum(g, rng, y)
+		})
+	}
+}
+
+// TestDeconv2x2MatchesDeconv: the fused op computes deconv2d's values
+// (kernel 2, stride 2, no padding) and gradients.
+func TestDeconv2x2MatchesDeconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(39, 40))
+	const n, c, o, h, w = 5, 6, 4, 3, 5
+	xv, wv, bv := randTensor(rng, n, c, h, w), randTensor(rng, c, o*4), randTensor(rng, o)
+	proj := randTensor(rng, n, o, 2*h, 2*w)
+	run := func(fused bool) (y []float64, grads [3][]float64) {
+		g := G.NewGraph()
+		x := G.NewTensor(g, tensor.Float64, 4, G.WithValue(xv.Clone()), G.WithName("x"))
+		wt := G.NewMatrix(g, tensor.Float64, G.WithValue(wv.Clone()), G.WithName("w"))
+		b := G.NewVector(g, tensor.Float64, G.WithValue(bv.Clone()), G.WithName("b"))
+		var out *G.Node
+		var err error
+		if fused {
+			out, err = deconv2x2(x, wt, b)
+		} else {
+			out, err = deconv2d(x, wt, b, 2, 0, 2, 2*h, 2*w)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := G.NewTensor(g, tensor.Float64, 4, G.WithValue(proj.Clone()))
+		cost := G.Must(G.Sum(G.Must(G.HadamardProd(out, p))))
+		if _, err := G.Grad(cost, x, wt, b); err != nil {
+			t.Fatal(err)
+		}
+		vm := G.NewTapeMachine(g, G.BindDualValues(x, wt, b))
+		defer vm.Close()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		y = append(y, out.Value().Data().([]float64)...)
+		for i, nd := range []*G.Node{x, wt, b} {
+			gv, err := nd.Grad()
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads[i] = append(grads[i], gv.Data().([]float64)...)
+		}
+		return y, grads
+	}
+	y1, g1 := run(true)
+	y2, g2 := run(false)
+	for i := range y2 {
+		if math.Abs(y1[i]-y2[i]) > 1e-12 {
+			t.Fatalf("y[%d]: fused %v, deconv2d %v", i, y1[i], y2[i])
+		}
+	}
+	for k, name := range []string{"dx", "dw", "db"} {
+		for i := range g2[k] {
+			if math.Abs(g1[k][i]-g2[k][i]) > 1e-12 {
+				t.Fatalf("%s[%d]: fused %v, deconv2d %v", name, i, g1[k][i], g2[k][i])
+			}
+		}
+	}
+}
