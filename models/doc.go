@@ -23,6 +23,13 @@
 // (Seed, step), so a resumed run draws the masks an uninterrupted one
 // would.
 //
+// SegNet is a small U-Net for semantic segmentation (torch_reference.py's
+// segnet): a class per pixel, trained on the per-pixel softmax
+// cross-entropy. Its same-size convolutions run in L2-sized bands of
+// im2col rows (convSame), its 2×2 upsampling is one product per image
+// (deconv2x2), and its skip connections stack channels with a fused op
+// (concatChannels), not gorgonia's Concat.
+//
 // Determinism: the same initial seed, data and TrainConfig give
 // bit-identical weights. Work split over cores is reduced in a fixed order
 // that does not depend on the core count. Epoch e shuffles with a

@@ -1,0 +1,38 @@
+package models
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkSegNet trains the reference segmentation net as
+// torch_reference.py's segnet_step_factory does (4 distinct batches of 16
+// random 128×128 images with random masks of 13 classes, Adam lr 1e-3, 10
+// warm-up steps) and reports training pages/s; read it against
+// `torch_reference.py segnet` measured in the same session.
+func BenchmarkSegNet(b *testing.B) {
+	const batch, steps = 16, 5
+	cfg := ReferenceSegNet(13, 128, 1)
+	s, err := NewSegNet(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	d := randomSegmentation(cfg, 4*batch, 1)
+	feed := s.Feeder(d)
+	tc := TrainConfig{Steps: 10, Batch: batch, LR: 1e-3}
+	if _, err := Train(context.Background(), s, d.Len(), feed, tc, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	done := 0
+	for b.Loop() {
+		tc.Seed++
+		if _, err := Train(context.Background(), s, d.Len(), feed, TrainConfig{Steps: steps, Batch: batch, LR: 1e-3, Seed: tc.Seed}, nil); err != nil {
+			b.Fatal(err)
+		}
+		done += steps
+	}
+	b.ReportMetric(float64(done*batch)/b.Elapsed().Seconds(), "pages/s")
+	b.Logf("BLAS %s", BLASName())
+}
