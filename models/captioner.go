@@ -404,7 +404,30 @@ func (c *Captioner) Grid() (h, w int) {
 // greedy decoding). The result is a pure function of the weights and
 // images: ties between equal scores go to the lower token id.
 func (c *Captioner) Decode(d *CaptionData, idx []int, beam int) ([]Decoded, error) {
-	beam = max(beam, 1)
+	return c.DecodeWith(d, idx, DecodeOptions{Beam: beam})
+}
+
+// DecodeOptions configure DecodeWith. The zero value is greedy decoding
+// with every token allowed.
+type DecodeOptions struct {
+	// Beam is the beam width; below 1 it is 1 (greedy decoding).
+	Beam int
+	// Allow, if not nil, constrains decoding (to a grammar, say): before
+	// each step it is called for every hypothesis with the tokens it has
+	// emitted so far (without <start>), the steps left (this one
+	// included: 1 at the last step), and allowed, one entry per
+	// vocabulary id, true for every id but PadID and StartID. It clears
+	// the ids that may not come next; EndID ends the caption. It must be a
+	// pure function of its arguments for decoding to stay one, and it
+	// must not keep prefix or allowed, which are reused.
+	Allow func(prefix []int, left int, allowed []bool)
+}
+
+// DecodeWith captions images as Decode does, with the options' beam
+// width and constraint. With a constraint, a hypothesis whose every next
+// token is refused is dropped; if every hypothesis is, decoding fails.
+func (c *Captioner) DecodeWith(d *CaptionData, idx []int, o DecodeOptions) ([]Decoded, error) {
+	beam := max(o.Beam, 1)
 	enc, err := c.encoderGraph(1)
 	if err != nil {
 		return nil, err
@@ -433,7 +456,7 @@ func (c *Captioner) Decode(d *CaptionData, idx []int, beam int) ([]Decoded, erro
 				copy(dst[b*len(src):], src)
 			}
 		}
-		res, err := c.beamSearch(st, ins, beam)
+		res, err := c.beamSearch(st, ins, beam, o.Allow)
 		if err != nil {
 			return nil, err
 		}
@@ -449,13 +472,14 @@ type hyp struct {
 	row    int // the beam row holding its state
 }
 
-func (c *Captioner) beamSearch(st *Graph, ins []*tensor.Dense, beam int) (Decoded, error) {
+func (c *Captioner) beamSearch(st *Graph, ins []*tensor.Dense, beam int, allow func([]int, int, []bool)) (Decoded, error) {
 	cfg := c.Config
 	alive := []hyp{{row: 0}}
 	var done []hyp
 	H, V := cfg.Hidden, cfg.Vocab
 	hBuf := make([]float32, beam*H)
 	cBuf := make([]float32, beam*H)
+	allowed := make([]bool, V)
 	for t := 0; t < cfg.Steps && len(alive) > 0; t++ {
 		ids := ins[4].Data().([]float32)
 		for b := range ids {
@@ -484,12 +508,21 @@ func (c *Captioner) beamSearch(st *Graph, ins []*tensor.Dense, beam int) (Decode
 		for b, hy := range alive {
 			row := logits[b*V : (b+1)*V]
 			lse := logSumExp(row)
+			for tok := range allowed {
+				allowed[tok] = tok != PadID && tok != StartID
+			}
+			if allow != nil {
+				allow(hy.tokens, cfg.Steps-t, allowed)
+			}
 			for tok := range V {
-				if tok == PadID || tok == StartID {
+				if !allowed[tok] {
 					continue
 				}
 				cands = append(cands, cand{b, tok, hy.score + float64(row[tok]) - lse})
 			}
+		}
+		if len(cands) == 0 && len(done) == 0 {
+			return Decoded{}, fmt.Errorf("models: the decoding constraint allows no token at step %d of %d", t+1, cfg.Steps)
 		}
 		sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 		var next []hyp

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -120,4 +121,84 @@ func BenchmarkCaptioner(b *testing.B) {
 		steps2 += 30
 	}
 	b.ReportMetric(float64(steps2*batch)/b.Elapsed().Seconds(), "captions/s")
+}
+
+// TestDecodeWithConstraint checks the decoding hook on an untrained
+// captioner: what it refuses never comes out, it sees the prefix and the
+// steps left, and a constraint that refuses everything is an error.
+func TestDecodeWithConstraint(t *testing.T) {
+	c := toyCaptioner(t, true)
+	defer c.Close()
+	c.Config.Steps = 5 // the hook's step count; the step graph does not depend on it
+	test := toyCaptions(6, 3)
+	idx := []int{0, 1, 2, 3, 4, 5}
+	// Exactly "7 8 9 10" then the end, whatever the weights say.
+	script := []int{7, 8, 9, 10, EndID}
+	only := func(prefix []int, left int, allowed []bool) {
+		if len(prefix)+left != 5 {
+			t.Errorf("prefix %v with %d steps left: want 5 in all", prefix, left)
+		}
+		for tok := range allowed {
+			allowed[tok] = allowed[tok] && tok == script[len(prefix)]
+		}
+	}
+	// Never EndID, never an odd id: the caption runs to the last step.
+	even := func(_ []int, _ int, allowed []bool) {
+		for tok := range allowed {
+			allowed[tok] = allowed[tok] && tok%2 == 0 && tok != EndID
+		}
+	}
+	for _, beam := range []int{1, 3} {
+		out, err := c.DecodeWith(test, idx, DecodeOptions{Beam: beam, Allow: only})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range out {
+			if !slices.Equal(d.Tokens, script[:4]) {
+				t.Errorf("beam %d, image %d: scripted decoding gave %v, want %v", beam, i, d.Tokens, script[:4])
+			}
+		}
+		out, err = c.DecodeWith(test, idx, DecodeOptions{Beam: beam, Allow: even})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range out {
+			if len(d.Tokens) != 5 {
+				t.Errorf("beam %d, image %d: %v, want 5 tokens (no end allowed)", beam, i, d.Tokens)
+			}
+			for _, tok := range d.Tokens {
+				if tok%2 != 0 || tok == PadID || tok == StartID {
+					t.Errorf("beam %d, image %d: %v holds a refused token", beam, i, d.Tokens)
+				}
+			}
+		}
+		_, err = c.DecodeWith(test, idx, DecodeOptions{Beam: beam, Allow: func(_ []int, _ int, allowed []bool) { clear(allowed) }})
+		if err == nil || !strings.Contains(err.Error(), "allows no token at step 1 of 5") {
+			t.Errorf("beam %d: a constraint refusing everything gave %v", beam, err)
+		}
+	}
+}
+
+// TestDecodeWithoutConstraint checks that DecodeWith with no hook is
+// Decode, and that greedy decoding is beam 1.
+func TestDecodeWithoutConstraint(t *testing.T) {
+	c := toyCaptioner(t, true)
+	defer c.Close()
+	test := toyCaptions(8, 3)
+	idx := []int{0, 1, 2, 3, 4, 5, 6, 7}
+	for _, beam := range []int{0, 1, 2} {
+		a, err := c.Decode(test, idx, beam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.DecodeWith(test, idx, DecodeOptions{Beam: beam, Allow: func([]int, int, []bool) {}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			if !slices.Equal(a[i].Tokens, b[i].Tokens) || a[i].LogProb != b[i].LogProb {
+				t.Errorf("beam %d, image %d: %v (%v) without a hook, %v (%v) with one allowing all", beam, i, a[i].Tokens, a[i].LogProb, b[i].Tokens, b[i].LogProb)
+			}
+		}
+	}
 }
