@@ -202,3 +202,46 @@ func TestDecodeWithoutConstraint(t *testing.T) {
 		}
 	}
 }
+
+// TestCaptionerStride checks the first convolution's stride: the grid it
+// gives, and the strides refused.
+func TestCaptionerStride(t *testing.T) {
+	tests := []struct {
+		input, stride int
+		grid          int // 0: refused
+	}{
+		{16, 0, 4}, {16, 1, 4}, {16, 2, 2}, {128, 2, 16}, {16, 3, 0}, {16, -1, 0}, {12, 2, 0},
+	}
+	for _, tt := range tests {
+		c, err := NewCaptioner(CaptionerConfig{Input: [3]int{3, tt.input, tt.input}, Conv: []int{4, 4}, Vocab: 8, Embed: 4, Hidden: 8, Att: 4,
+			Steps: 3, Attention: true, Stride: tt.stride, Seed: 1})
+		if tt.grid == 0 {
+			if err == nil {
+				t.Errorf("input %d, stride %d: accepted", tt.input, tt.stride)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("input %d, stride %d: %v", tt.input, tt.stride, err)
+		}
+		if h, w := c.Grid(); h != tt.grid || w != tt.grid || c.L != tt.grid*tt.grid {
+			t.Errorf("input %d, stride %d: grid %d×%d (%d cells), want %d×%d", tt.input, tt.stride, h, w, c.L, tt.grid, tt.grid)
+		}
+		if tt.input == 16 {
+			out, err := c.Decode(toyCaptionsSized(2, tt.input), []int{0, 1}, 2)
+			if err != nil || len(out) != 2 {
+				t.Errorf("input %d, stride %d: decoding: %v", tt.input, tt.stride, err)
+			}
+		}
+		c.Close()
+	}
+}
+
+// toyCaptionsSized are n blank size×size images with a two-word caption.
+func toyCaptionsSized(n, size int) *CaptionData {
+	d := &CaptionData{Shape: [3]int{3, size, size}, X: make([]float32, n*3*size*size)}
+	for range n {
+		d.Tokens = append(d.Tokens, []int{StartID, 4, 5, EndID})
+	}
+	return d
+}
