@@ -31,6 +31,11 @@ type CaptionerConfig struct {
 	// how, where pooling the image first would average small text away.
 	// 0 and 1 mean 1.
 	Stride int `json:"stride,omitempty"`
+	// Positions adds a learned vector per grid cell to the grid's
+	// features, so that attention can seek a place (the next column of a
+	// page) and not only a look: a small convolutional stack's features
+	// say little of where they are.
+	Positions bool `json:"positions,omitempty"`
 	Vocab  int `json:"vocab"`
 	Embed  int `json:"embed"`
 	Hidden int `json:"hidden"`
@@ -71,6 +76,7 @@ type Captioner struct {
 	lstm    [3]*Param // Wx (word), Wh, b
 	lstmCtx *Param    // Wx (attention context)
 	out     [2]*Param
+	pos     *Param // L×C, with Positions
 	graphs  map[[2]int]*Graph
 	L, C    int // grid locations and feature size
 }
@@ -128,6 +134,9 @@ func NewCaptioner(cfg CaptionerConfig) (*Captioner, error) {
 		c.lstm[2].Data()[i] = 1
 	}
 	c.out = [2]*Param{c.ps.Glorot("dec.out.w", cfg.Hidden, cfg.Vocab, cfg.Hidden, cfg.Vocab), c.ps.Zeros("dec.out.b", cfg.Vocab)}
+	if cfg.Positions {
+		c.pos = c.ps.Glorot("enc.pos", c.C, c.C, c.L, c.C)
+	}
 	return c, nil
 }
 
@@ -172,6 +181,11 @@ func (c *Captioner) encode(x *G.Node, n int, node map[*Param]*G.Node) (encoded, 
 	if e.feats, err = G.Transpose(h, 0, 2, 1); err != nil { // n×L×C
 		return e, err
 	}
+	if c.pos != nil {
+		if e.feats, err = addPositions(e.feats, node[c.pos]); err != nil {
+			return e, err
+		}
+	}
 	mean, err := G.Mean(e.feats, 1)
 	if err != nil {
 		return e, err
@@ -190,6 +204,22 @@ func (c *Captioner) encode(x *G.Node, n int, node map[*Param]*G.Node) (encoded, 
 		}
 	}
 	return e, nil
+}
+
+// addPositions adds pos (L×C) to every example's grid features (n×L×C),
+// broadcast over the batch as dense adds its bias to every row.
+func addPositions(feats, pos *G.Node) (*G.Node, error) {
+	s := feats.Shape()
+	n, l, c := s[0], s[1], s[2]
+	flat, err := G.Reshape(feats, tensor.Shape{n, l * c})
+	if err != nil {
+		return nil, err
+	}
+	sum, err := G.BroadcastAdd(flat, must(G.Reshape(pos, tensor.Shape{l * c})), nil, []byte{0})
+	if err != nil {
+		return nil, err
+	}
+	return G.Reshape(sum, tensor.Shape{n, l, c})
 }
 
 // step is one decoder step: from the state and the input tokens to the
