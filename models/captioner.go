@@ -36,9 +36,9 @@ type CaptionerConfig struct {
 	// page) and not only a look: a small convolutional stack's features
 	// say little of where they are.
 	Positions bool `json:"positions,omitempty"`
-	Vocab  int `json:"vocab"`
-	Embed  int `json:"embed"`
-	Hidden int `json:"hidden"`
+	Vocab     int  `json:"vocab"`
+	Embed     int  `json:"embed"`
+	Hidden    int  `json:"hidden"`
 	// Att is the attention layer's width.
 	Att int `json:"att"`
 	// Steps is the number of decoder steps: the longest caption in
