@@ -1,12 +1,16 @@
 package caption
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hiddendim/hiddendim/bench"
 	"github.com/hiddendim/hiddendim/models"
 	"github.com/hiddendim/hiddendim/webpages"
 )
@@ -195,5 +199,59 @@ func TestGrammarDecodingParses(t *testing.T) {
 	defer c.Close()
 	if _, err := GenerateCaptionsWith(c, vocab, rel, nil, GenerateOptions{Grammar: true}); err == nil || !strings.Contains(err.Error(), "relations captions have no grammar") {
 		t.Errorf("decoding relations under a grammar: %v", err)
+	}
+}
+
+// TestPagesSuite runs a tiny pages suite: the grammar entry shares the
+// free entry's training and every page it decodes parses; an entry with
+// its own epochs trains on its own.
+func TestPagesSuite(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness()
+	tk := task(t, func(tk map[string]any) {
+		tk["dataset"] = map[string]any{"generator": "webpages", "version": version(t, "webpages"), "seed": 7, "settings": tinyPages,
+			"splits": []map[string]any{{"name": "train", "count": 8}, {"name": "test", "count": 4}}, "train": "train", "test": "test"}
+		tk["models"] = []map[string]any{
+			{"name": "free", "arch": "attention", "beam": 1},
+			{"name": "grammar", "arch": "attention", "beam": 2, "grammar": true},
+			{"name": "longer", "arch": "attention", "beam": 1, "epochs": 2, "batch": 2, "lr": 0.001, "schedule": "cosine"},
+		}
+		tk["budget"] = map[string]any{"epochs": 1, "batch": 4, "lr": 0.002}
+		tk["metrics"], tk["primary"] = []string{"token_accuracy", "tree_exact_match", "parse_rate"}, "token_accuracy"
+	})
+	s, err := h.ReadSuite("tiny.json", suiteJSON(t, tk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := map[string]int{}
+	progress := func(what string, done, total int) {
+		if strings.HasPrefix(what, "tiny-captions ") {
+			totals[what] = total
+		}
+	}
+	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Progress: progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 {
+		t.Fatalf("%d records", len(recs))
+	}
+	// 8 pages: 2 steps of 4 for the task budget, 2×4 steps of 2 for "longer".
+	want := map[string]int{"tiny-captions free seed 1": 2, "tiny-captions longer seed 1": 8}
+	if fmt.Sprint(totals) != fmt.Sprint(want) {
+		t.Errorf("trainings (steps) %v, want %v", totals, want)
+	}
+	if recs[0].Timings.TrainSeconds != recs[1].Timings.TrainSeconds {
+		t.Errorf("the grammar entry trained on its own: %v vs %v", recs[0].Timings, recs[1].Timings)
+	}
+	if got := recs[1].Metrics["parse_rate"].Value; got != 1 {
+		t.Errorf("grammar entry: parse_rate %v, want 1", got)
+	}
+	var cfg struct {
+		Stride    int  `json:"stride"`
+		Positions bool `json:"positions"`
+	}
+	if err := json.Unmarshal(recs[0].ModelConfig, &cfg); err != nil || cfg.Stride != 2 || !cfg.Positions {
+		t.Errorf("model config %s: want stride 2 and positions for 128-px pages", recs[0].ModelConfig)
 	}
 }

@@ -87,12 +87,14 @@ type Model struct {
 	// for webpages; see webpages.Pix2CodeState), so that every caption
 	// parses. False decodes freely.
 	Grammar bool `json:"grammar,omitempty"`
-	// Epochs, Batch and LR, when not zero, replace the task budget's for
-	// this model's training (an end-to-end model in a task whose budget
-	// suits another).
-	Epochs int     `json:"epochs,omitempty"`
-	Batch  int     `json:"batch,omitempty"`
-	LR     float64 `json:"lr,omitempty"`
+	// Epochs, Batch, LR and Schedule, when not zero, replace the task
+	// budget's for this model's training (an end-to-end model in a task
+	// whose budget suits another). A model cannot make a cosine task
+	// budget constant.
+	Epochs   int            `json:"epochs,omitempty"`
+	Batch    int            `json:"batch,omitempty"`
+	LR       float64        `json:"lr,omitempty"`
+	Schedule bench.Schedule `json:"schedule,omitempty"`
 }
 
 // budget is the task's budget with the model's own epochs, batch and
@@ -106,6 +108,9 @@ func (m Model) budget(b bench.Budget) bench.Budget {
 	}
 	if m.LR > 0 {
 		b.LR = m.LR
+	}
+	if m.Schedule != bench.Constant {
+		b.Schedule = m.Schedule
 	}
 	return b
 }
@@ -143,17 +148,19 @@ func (Kind) Metrics([]string) []bench.MetricInfo {
 }
 
 // DecodeModel reads a model entry's arch and beam, both required, and
-// the optional grammar (false), epochs, batch and lr (the task budget's).
+// the optional grammar (false), epochs, batch, lr and schedule (the task
+// budget's).
 func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 	var f struct {
-		Arch    *string  `json:"arch"`
-		Beam    *int     `json:"beam"`
-		Grammar bool     `json:"grammar"`
-		Epochs  *int     `json:"epochs"`
-		Batch   *int     `json:"batch"`
-		LR      *float64 `json:"lr"`
+		Arch     *string  `json:"arch"`
+		Beam     *int     `json:"beam"`
+		Grammar  bool     `json:"grammar"`
+		Epochs   *int     `json:"epochs"`
+		Batch    *int     `json:"batch"`
+		LR       *float64 `json:"lr"`
+		Schedule *string  `json:"schedule"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "beam", "grammar", "epochs", "batch", "lr"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "beam", "grammar", "epochs", "batch", "lr", "schedule"); err != nil {
 		return nil, err
 	}
 	if f.Arch == nil {
@@ -188,6 +195,13 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 			return nil, bench.Fieldf("lr", "%g: want a rate above 0 (or leave it out to use the task's budget)", *f.LR)
 		}
 		m.LR = *f.LR
+	}
+	if f.Schedule != nil {
+		s, err := bench.ParseSchedule(*f.Schedule)
+		if err != nil {
+			return nil, bench.Fieldf("schedule", "%v", err)
+		}
+		m.Schedule = s
 	}
 	return m, nil
 }
@@ -356,19 +370,22 @@ func modelOf(cfg bench.ModelConfig) (Model, bool) {
 
 // NewCaptionerFor sizes a reference captioner for a training split: the
 // vocabulary from its captions (for pages, with every pix2code word), the
-// steps from its longest caption, the input from its images. Images of
+// steps from its longest caption, the input from its images, and for
+// pages learned grid positions. Images of
 // StrideFrom pixels and more (128×128 pages) are halved by a stride-2
 // first convolution. A negative lambda keeps the reference λ.
 func NewCaptionerFor(train *CaptionSet, arch Arch, seed uint64, lambda float64) (*models.Captioner, *Vocab, error) {
 	if !arch.valid() {
 		return nil, nil, fmt.Errorf("caption: unknown captioner %v; known: %s", arch, knownArchs())
 	}
+	a := adapters[train.Dataset]
 	vocab := BuildVocab(train.Captions)
-	if a := adapters[train.Dataset]; a.vocab != nil {
+	if a.vocab != nil {
 		vocab = a.vocab(train.Captions)
 	}
 	cfg := models.ReferenceCaptioner(len(vocab.Words), train.MaxWords()+1, arch == Attention, seed)
 	cfg.Input = train.Images.Shape
+	cfg.Positions = a.positions
 	if cfg.Input[1] >= StrideFrom && cfg.Input[2] >= StrideFrom {
 		cfg.Stride = 2
 	}

@@ -160,6 +160,9 @@ func TestDecodeModel(t *testing.T) {
 		{`{"arch": "attention", "beam": 1, "grammar": false}`, Model{Architecture: Attention, Beam: 1}, `{"arch":"attention","beam":1}`, "", ""},
 		{`{"arch": "attention", "beam": 1, "epochs": 12, "batch": 16, "lr": 0.003}`, Model{Architecture: Attention, Beam: 1, Epochs: 12, Batch: 16, LR: 0.003},
 			`{"arch":"attention","beam":1,"epochs":12,"batch":16,"lr":0.003}`, "", ""},
+		{`{"arch": "attention", "beam": 1, "schedule": "cosine"}`, Model{Architecture: Attention, Beam: 1, Schedule: bench.Cosine},
+			`{"arch":"attention","beam":1,"schedule":"cosine"}`, "", ""},
+		{`{"arch": "attention", "beam": 1, "schedule": "linear"}`, Model{}, "", "schedule", `unknown`},
 		{`{"arch": "lstm", "beam": 1}`, Model{}, "", "arch", `unknown captioner "lstm"; known: attention, no-attention`},
 		{`{"beam": 1}`, Model{}, "", "arch", "missing; want a captioner: attention, no-attention"},
 		{`{"arch": 1, "beam": 1}`, Model{}, "", "arch", "want string"},
@@ -170,7 +173,7 @@ func TestDecodeModel(t *testing.T) {
 		{`{"arch": "attention", "beam": 1, "epochs": 0}`, Model{}, "", "epochs", "0: want at least 1"},
 		{`{"arch": "attention", "beam": 1, "batch": -1}`, Model{}, "", "batch", "-1: want at least 1"},
 		{`{"arch": "attention", "beam": 1, "lr": 0}`, Model{}, "", "lr", "0: want a rate above 0"},
-		{`{"arch": "attention", "beam": 1, "conv": [8]}`, Model{}, "", "conv", "unknown field; known: arch, beam, grammar, epochs, batch, lr"},
+		{`{"arch": "attention", "beam": 1, "conv": [8]}`, Model{}, "", "conv", "unknown field; known: arch, beam, grammar, epochs, batch, lr, schedule"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
@@ -259,7 +262,7 @@ func TestCheckTask(t *testing.T) {
 		}), "tasks[0].expect[0].metric", `counting captions are not scored by "relation_accuracy_given_objects"`},
 		{"a classifier", func(tk map[string]any) {
 			tk["models"] = []map[string]any{{"name": "combo", "arch": "combo", "conv": []int{4}, "hidden": 8}}
-		}, "tasks[0].models[0].conv", "unknown field; known: arch, beam, grammar, epochs, batch, lr"},
+		}, "tasks[0].models[0].conv", "unknown field; known: arch, beam, grammar, epochs, batch, lr, schedule"},
 		{"grammar on pages", both(pages, func(tk map[string]any) {
 			tk["models"] = []map[string]any{{"name": "attention-grammar", "arch": "attention", "beam": 3, "grammar": true}}
 		}), "", ""},
