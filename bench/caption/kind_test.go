@@ -328,7 +328,9 @@ func TestBuiltinCaptioningTasks(t *testing.T) {
 		}
 		for _, tk := range suite.Tasks {
 			for _, m := range tk.Models {
-				if m.Name != m.Config.Arch()+map[int]string{1: "-greedy", 3: "-beam3"}[m.Config.(Model).Beam] {
+				mc := m.Config.(Model)
+				want := m.Config.Arch() + map[int]string{1: "-greedy", 3: "-beam3"}[mc.Beam] + map[bool]string{true: "-grammar"}[mc.Grammar]
+				if m.Name != want {
 					t.Errorf("%s %s: %s: read as %+v", f, tk.Name, m.Name, m.Config)
 				}
 			}
