@@ -603,7 +603,12 @@ func (c *Captioner) beamSearch(st *Graph, ins []*tensor.Dense, beam int, allow f
 			break
 		}
 	}
-	done = append(done, alive...)
+	// A finished caption beats any unfinished one: search stops once the
+	// beam has finished, and a hypothesis still open then is a prefix,
+	// however high it scores (under a grammar, not a whole caption).
+	if len(done) == 0 {
+		done = alive
+	}
 	best := done[0]
 	for _, hy := range done[1:] {
 		if hy.score > best.score {

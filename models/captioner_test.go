@@ -288,3 +288,36 @@ func BenchmarkCaptionerPages(b *testing.B) {
 		})
 	}
 }
+
+// TestBeamPicksFinished sets the output layer so that scores do not
+// depend on the image and the best-scoring hypothesis when the beam
+// finishes is still open: the decoder must return a finished one.
+func TestBeamPicksFinished(t *testing.T) {
+	c := toyCaptioner(t, true)
+	defer c.Close()
+	c.Config.Steps = 5
+	for _, p := range c.Params() {
+		switch p.Name {
+		case "dec.out.w":
+			clear(p.Data())
+		case "dec.out.b":
+			clear(p.Data())
+			p.Data()[5], p.Data()[6] = 5, 5 // log p ≈ −0.7 each; <end> ≈ −5.7
+		}
+	}
+	allow := func(prefix []int, _ int, allowed []bool) {
+		only := map[int][]int{0: {4}, 1: {EndID, 5}, 2: {EndID, 6}}[len(prefix)]
+		for tok := range allowed {
+			allowed[tok] = allowed[tok] && (only == nil || slices.Contains(only, tok))
+		}
+	}
+	// Beam 2: "4 <end>" and "4 5 <end>" finish at step 3 while "4 5 6"
+	// (the best score so far) is open; the best finished one is "4".
+	out, err := c.DecodeWith(toyCaptions(1, 1), []int{0}, DecodeOptions{Beam: 2, Allow: allow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(out[0].Tokens, []int{4}) {
+		t.Errorf("decoded %v (log p %v), want the finished [4]", out[0].Tokens, out[0].LogProb)
+	}
+}
