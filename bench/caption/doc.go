@@ -11,13 +11,19 @@
 // token by token and tree by tree. CaptionScores lists every metric.
 //
 // Kind is the bench.Kind a harness runs suites' "captioning" tasks with;
-// Model is a task's model entry, an architecture and a beam width. The
-// greedy and beam entries of one architecture and seed share one training.
-// Train, Load and Pictures serve the train and caption commands.
+// Model is a task's model entry: an architecture, a beam width, for pages
+// optionally "grammar": true (decoding constrained to pix2code's grammar,
+// token by token, so that every page parses), and optionally its own
+// epochs, batch, lr and schedule. The greedy, beam and grammar entries of
+// one architecture, seed and budget share one training. Pages of 128 px
+// and more are read by a stride-2 first convolution, and a page
+// captioner's grid has learned positions (see NewCaptionerFor). Train,
+// Load and Pictures serve the train and caption commands.
 //
 // Everything is deterministic: the vocabulary is the training captions'
-// words sorted, the captioner's weights and shuffles come from the seed,
-// and decoding is greedy or a beam search with no sampling, so one
+// words (for pages, with every pix2code word) sorted, the captioner's weights and shuffles come from the seed,
+// and decoding, constrained or not, is greedy or a beam search with no
+// sampling, so one
 // (data, architecture, seed, budget) always gives the same checkpoint and
 // the same scores.
 //

@@ -28,6 +28,9 @@ type TrainOptions struct {
 	Arch Arch
 	// Beam is the beam width the test split is scored with (1: greedy).
 	Beam int
+	// Grammar scores the test split decoded under the captions' grammar
+	// (pages only; see GenerateOptions).
+	Grammar bool
 	// Lambda, when not negative, replaces the reference λ of the doubly
 	// stochastic attention penalty.
 	Lambda float64
@@ -86,13 +89,13 @@ func Train(ctx context.Context, o TrainOptions) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	gen, err := GenerateCaptions(c, vocab, test, nil, max(o.Beam, 1))
+	gen, err := GenerateCaptionsWith(c, vocab, test, nil, GenerateOptions{Beam: o.Beam, Grammar: o.Grammar})
 	if err != nil {
 		return nil, err
 	}
 	gh, gw := c.Grid()
 	scores := CaptionScores(test, gen, gh, gw)
-	b, _ := json.MarshalIndent(map[string]any{"metrics": scores, "beam": max(o.Beam, 1), "train_seconds": secs, "split": o.Test, "model": meta}, "", "  ")
+	b, _ := json.MarshalIndent(map[string]any{"metrics": scores, "beam": max(o.Beam, 1), "grammar": o.Grammar, "train_seconds": secs, "split": o.Test, "model": meta}, "", "  ")
 	return scores, os.WriteFile(filepath.Join(o.Out, "metrics.json"), append(b, '\n'), 0o644)
 }
 
