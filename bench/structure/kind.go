@@ -68,7 +68,7 @@ func (Kind) Name() string { return "structure" }
 //   - pixel_accuracy, miou and iou_<class> (segmentation only; see
 //     SegmentationScores), proportions;
 //   - tree_exact_match, a proportion, and tree_edit_distance, the mean
-//     normalized Zhang–Shasha distance in [0, 2], lower is better (see
+//     normalized Zhang–Shasha distance in [0, 1], lower is better (see
 //     TreeScores; the end-to-end models' records have no
 //     tree_edit_distance, as the captioning kind does not hand back its
 //     captions);

@@ -31,10 +31,8 @@ var majorityMetrics = []string{PixelAccuracyMetric, MIoUMetric, TreeExactMetric,
 
 // metricInfos describes every metric a page-structure task records.
 func metricInfos() []bench.MetricInfo {
-	// The normalized Zhang–Shasha distance is at most 2: with unit costs a
-	// distance never exceeds |a| + |b| (delete one tree, insert the other),
-	// and it is divided by max(|a|, |b|).
-	ted := bench.MetricInfo{Name: TreeEditDistanceMetric, LowerIsBetter: true, Max: 2}
+	// webpages.NormalizedTreeEditDistance is clamped to [0, 1].
+	ted := bench.MetricInfo{Name: TreeEditDistanceMetric, LowerIsBetter: true, Max: 1}
 	out := []bench.MetricInfo{bench.Proportion(PixelAccuracyMetric), bench.Proportion(MIoUMetric),
 		bench.Proportion(TreeExactMetric), ted, bench.Proportion(TokenAccuracyMetric), bench.Proportion(ParseRateMetric)}
 	for _, name := range majorityMetrics {
@@ -160,7 +158,7 @@ func TreeScores(set *Set, trees []*webpages.Element) map[string]bench.Metric {
 			}
 		}
 	}
-	out := map[string]bench.Metric{TreeExactMetric: bench.Wilson(exact, len(trees)), TreeEditDistanceMetric: clampCI(bench.MeanCI(dists), 0, 2)}
+	out := map[string]bench.Metric{TreeExactMetric: bench.Wilson(exact, len(trees)), TreeEditDistanceMetric: clampCI(bench.MeanCI(dists), 0, 1)}
 	if pix2code > 0 {
 		out[ParseRateMetric] = bench.Wilson(parsed, pix2code)
 		if tokTotal > 0 {
