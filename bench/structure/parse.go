@@ -151,7 +151,8 @@ const treeScale = 4
 // DrawTree draws a page tree as labelled boxes over its faded
 // screenshot: each element's box in its class color (darkened where the
 // palette is too light to see on white), its class (and style) written in
-// its top left corner.
+// its top left corner (a row's in its bottom right, clear of its first
+// column's).
 func DrawTree(page *webpages.Element, screenshot image.Image) *gg.Context {
 	b := screenshot.Bounds()
 	s := min(treeScale, max(1, 384/max(b.Dx(), 1)))
@@ -171,7 +172,11 @@ func DrawTree(page *webpages.Element, screenshot image.Image) *gg.Context {
 			if e.Style != "" {
 				label += " " + e.Style
 			}
-			dc.DrawString(label, x0+2, y0+11)
+			if e.Class == webpages.Row { // its box starts where its first column's does: label it at the bottom right
+				dc.DrawStringAnchored(label, float64(e.Box[2]*s)-3, float64(e.Box[3]*s)-3, 1, 0)
+			} else {
+				dc.DrawString(label, x0+2, y0+11)
+			}
 		}
 		for _, c := range e.Children {
 			draw(c, depth+1)
