@@ -19,4 +19,19 @@
 //
 // DecodeTree rebuilds a tree from regions (class and box), by containment:
 // the second stage of the research notes' segmentation-then-tree pipeline.
+// TreeFromClassMask runs that stage on a class mask alone, such as a
+// segmentation net predicts: specks repainted, frames found from their
+// content, the result repaired by the page grammar; RestoreStyles adds the
+// button styles from the screenshot. TreeEditDistance (Zhang–Shasha) and
+// NormalizedTreeEditDistance score a decoded tree against the truth.
+//
+// How TreeFromClassMask holds up is measured by TestTreeFromDegradedMasks
+// (exact trees and mean normalized edit distance per degradation, 100
+// pages at 128×128 and at 256×256; testdata/degradations.txt):
+//
+//	go test ./webpages -run TestTreeFromDegradedMasks -v
+//
+//	page       clean  20 stray px  1% salt  erode 1  erode 2  dilate 1  drop 10%  merge 2
+//	128×128    1.00   1.00         0.99     0.34     0.17     0.01      0.07      0.15
+//	256×256    1.00   1.00         1.00     1.00     0.33     1.00      0.07      0.15
 package webpages

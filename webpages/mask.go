@@ -82,9 +82,66 @@ func RegionsFromClassMask(class *image.Gray, opt MaskOptions) ([]Region, error) 
 	s.despeckle(m, opt.MinArea)
 	var regions []Region
 	for c := Header; c < numClasses; c++ {
+		first := len(regions)
 		regions = s.regions(m, c, opt.MinArea, regions)
+		if isFrame(c) {
+			// Pieces of a frame's own pixels stand in where its content
+			// did not find it; where it did, the content is the surer
+			// guide (a stray pixel can join two rows' borders, not their
+			// interiors).
+			found := len(regions)
+			regions = s.ownPieces(m, c, opt.MinArea, regions)
+			kept := regions[:found]
+			for _, r := range regions[found:] {
+				if !overlapsAny(r.Box, regions[first:found]) {
+					kept = append(kept, r)
+				}
+			}
+			regions = append(kept[:first], mergeOverlapping(kept[first:])...)
+		}
 	}
 	return regions, nil
+}
+
+// isFrame reports whether elements of class c hold others.
+func isFrame(c Class) bool {
+	switch c {
+	case Header, Menu, Container, Row, Column:
+		return true
+	}
+	return false
+}
+
+func overlapsAny(b [4]int, rs []Region) bool {
+	for _, r := range rs {
+		if overlap(r.Box, b, 0) > 0 && overlap(r.Box, b, 1) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeOverlapping joins regions (of one class) whose boxes overlap, until
+// none do: two frames of one class never overlap on a page, so
+// overlapping ones are pieces of one frame. The result is in reading
+// order.
+func mergeOverlapping(rs []Region) []Region {
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(rs) && !merged; i++ {
+			for j := i + 1; j < len(rs); j++ {
+				a, b := rs[i].Box, rs[j].Box
+				if overlap(a, b, 0) > 0 && overlap(a, b, 1) > 0 {
+					rs[i].Box = union(a, b)
+					rs = append(rs[:j], rs[j+1:]...)
+					merged = true
+					break
+				}
+			}
+		}
+	}
+	sort.Slice(rs, func(i, j int) bool { return less(rs[i].Box, rs[j].Box) })
+	return rs
 }
 
 // TreeFromClassMask is RegionsFromClassMask, DecodeTree with opt.Tol, and
@@ -98,7 +155,7 @@ func RegionsFromClassMask(class *image.Gray, opt MaskOptions) ([]Region, error) 
 // side-by-side content (two merged columns) is split. A menu's style is
 // left or right by the side of the page it is on, a row's single, double
 // or quadruple by its column count (none for other counts); button
-// styles are not in a class mask and stay empty (see StyleButtons). It
+// styles are not in a class mask and stay empty (see RestoreStyles). It
 // returns RegionsFromClassMask's errors.
 func TreeFromClassMask(class *image.Gray, opt MaskOptions) (*Element, error) {
 	regions, err := RegionsFromClassMask(class, opt)
@@ -139,15 +196,17 @@ func readClassMask(class *image.Gray) ([]Class, int, int, error) {
 // maskScratch holds the buffers of one mask's decoding.
 type maskScratch struct {
 	w, h  int
-	label []int32 // component label per pixel, -1 for none
 	in    []bool  // the pixel is in the current class set
 	core  []bool  // the pixel and its eight neighbours are in the set
 	stack []int32
 	piece []int32 // the pixels of the current component
+	runs  []run
+	// runClass is each run's class while despeckling.
+	runClass []Class
 }
 
 func newMaskScratch(w, h int) *maskScratch {
-	return &maskScratch{w: w, h: h, label: make([]int32, w*h), in: make([]bool, w*h), core: make([]bool, w*h)}
+	return &maskScratch{w: w, h: h, in: make([]bool, w*h), core: make([]bool, w*h)}
 }
 
 // despeckle repaints every 4-connected single-class piece smaller than
@@ -161,50 +220,63 @@ func newMaskScratch(w, h int) *maskScratch {
 // repainted speck cannot spread into the next.
 func (s *maskScratch) despeckle(m []Class, minArea int) {
 	w, h := s.w, s.h
-	for i := range s.label {
-		s.label[i] = -1
+	// Runs of one class, joined to the runs of that class they touch in
+	// the row above; a root's box[0] counts its component's pixels.
+	s.runs = s.runs[:0]
+	s.runClass = s.runClass[:0]
+	prev := [2]int{0, 0}
+	for y := range h {
+		row := m[y*w : (y+1)*w]
+		cur := len(s.runs)
+		k := prev[0]
+		for x := 0; x < w; {
+			c, x0 := row[x], x
+			for x < w && row[x] == c {
+				x++
+			}
+			i := int32(len(s.runs))
+			s.runs = append(s.runs, run{parent: i, box: [4]int{x - x0, y, x0, x}})
+			s.runClass = append(s.runClass, c)
+			for k < prev[1] && s.runs[k].box[3] <= x0 {
+				k++
+			}
+			for j := k; j < prev[1] && s.runs[j].box[2] < x; j++ {
+				if s.runClass[j] == c {
+					s.unionCount(int32(j), i)
+				}
+			}
+		}
+		prev = [2]int{cur, len(s.runs)}
 	}
 	speck := s.in // reused: true for a speck's pixels
 	clear(speck)
 	s.piece = s.piece[:0]
 	var starts []int // each speck's first index in s.piece
-	next := int32(0)
-	for start := range m {
-		if s.label[start] >= 0 {
+	// A speck's runs, gathered by root in run order.
+	first := map[int32]int{}
+	var byRoot [][]int32
+	for i := range s.runs {
+		r := s.find(int32(i))
+		if s.runs[r].box[0] >= minArea {
 			continue
 		}
-		c := m[start]
-		first := len(s.piece)
-		s.stack = append(s.stack[:0], int32(start))
-		s.label[start] = next
-		size := 0
-		for len(s.stack) > 0 {
-			p := s.stack[len(s.stack)-1]
-			s.stack = s.stack[:len(s.stack)-1]
-			if size < minArea {
-				s.piece = append(s.piece, p)
-			}
-			size++
-			x, y := int(p)%w, int(p)/w
-			for _, q := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
-				if q[0] < 0 || q[0] >= w || q[1] < 0 || q[1] >= h {
-					continue
-				}
-				j := q[1]*w + q[0]
-				if s.label[j] < 0 && m[j] == c {
-					s.label[j] = next
-					s.stack = append(s.stack, int32(j))
-				}
-			}
+		k, ok := first[r]
+		if !ok {
+			k = len(byRoot)
+			first[r] = k
+			byRoot = append(byRoot, nil)
 		}
-		next++
-		if size >= minArea {
-			s.piece = s.piece[:first]
-			continue
-		}
-		starts = append(starts, first)
-		for _, p := range s.piece[first:] {
-			speck[p] = true
+		byRoot[k] = append(byRoot[k], int32(i))
+	}
+	for _, rs := range byRoot {
+		starts = append(starts, len(s.piece))
+		for _, i := range rs {
+			r := s.runs[i]
+			y := r.box[1]
+			for x := r.box[2]; x < r.box[3]; x++ {
+				s.piece = append(s.piece, int32(y*w+x))
+				speck[y*w+x] = true
+			}
 		}
 	}
 	starts = append(starts, len(s.piece))
@@ -250,10 +322,50 @@ func (s *maskScratch) despeckle(m []Class, minArea int) {
 	}
 }
 
+// ownPieces appends a region for every 4-connected piece of class c's own
+// pixels of at least minArea pixels: a frame whose border survives as a
+// thin line cut off from its content by lost pixels is still found.
+func (s *maskScratch) ownPieces(m []Class, c Class, minArea int, out []Region) []Region {
+	w, h := s.w, s.h
+	seen := s.core // reused: the pixels already in a piece
+	clear(seen)
+	for start, k := range m {
+		if k != c || seen[start] {
+			continue
+		}
+		seen[start] = true
+		box, n := [4]int{w, h, 0, 0}, 0
+		s.stack = append(s.stack[:0], int32(start))
+		for len(s.stack) > 0 {
+			p := int(s.stack[len(s.stack)-1])
+			s.stack = s.stack[:len(s.stack)-1]
+			n++
+			x, y := p%w, p/w
+			box = [4]int{min(box[0], x), min(box[1], y), max(box[2], x+1), max(box[3], y+1)}
+			for _, q := range [4][2]int{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
+				if q[0] < 0 || q[0] >= w || q[1] < 0 || q[1] >= h {
+					continue
+				}
+				if j := q[1]*w + q[0]; m[j] == c && !seen[j] {
+					seen[j] = true
+					s.stack = append(s.stack, int32(j))
+				}
+			}
+		}
+		if n >= minArea {
+			out = append(out, Region{Class: c, Box: box})
+		}
+	}
+	return out
+}
+
 // regions appends class c's regions: the components of the interior of
 // c's closure whose box holds at least minArea pixels of c itself.
 func (s *maskScratch) regions(m []Class, c Class, minArea int, out []Region) []Region {
 	w, h := s.w, s.h
+	if w < 3 || h < 3 {
+		return out
+	}
 	var member [numClasses]bool
 	for _, k := range closure[c] {
 		member[k] = true
@@ -261,41 +373,58 @@ func (s *maskScratch) regions(m []Class, c Class, minArea int, out []Region) []R
 	any := false
 	for i, k := range m {
 		s.in[i] = member[k]
-		any = any || m[i] == c
+		any = any || k == c
 	}
 	if !any {
 		return out
 	}
+	// The interior, in two passes: three across, then three down.
+	across := s.core
 	for y := range h {
-		for x := range w {
-			i := y*w + x
-			s.core[i] = x > 0 && y > 0 && x < w-1 && y < h-1 &&
-				s.in[i-w-1] && s.in[i-w] && s.in[i-w+1] && s.in[i-1] && s.in[i] && s.in[i+1] && s.in[i+w-1] && s.in[i+w] && s.in[i+w+1]
+		row, in := across[y*w:(y+1)*w], s.in[y*w:(y+1)*w]
+		row[0], row[w-1] = false, false
+		for x := 1; x < w-1; x++ {
+			row[x] = in[x-1] && in[x] && in[x+1]
 		}
 	}
-	first := len(out)
-	for start := range s.core {
-		if !s.core[start] {
-			continue
-		}
-		s.core[start] = false
-		box := [4]int{w, h, 0, 0}
-		s.stack = append(s.stack[:0], int32(start))
-		for len(s.stack) > 0 {
-			p := int(s.stack[len(s.stack)-1])
-			s.stack = s.stack[:len(s.stack)-1]
-			x, y := p%w, p/w
-			box = [4]int{min(box[0], x), min(box[1], y), max(box[2], x+1), max(box[3], y+1)}
-			// Core pixels are never on the mask's edge, so their
-			// neighbours are inside it.
-			for _, j := range [4]int{p - 1, p + 1, p - w, p + w} {
-				if s.core[j] {
-					s.core[j] = false
-					s.stack = append(s.stack, int32(j))
+	// Runs of interior pixels, joined to the runs they touch in the row
+	// above: union-find over runs, each component's box at its root.
+	s.runs = s.runs[:0]
+	prev := [2]int{0, 0}
+	for y := 1; y < h-1; y++ {
+		up, mid, down := across[(y-1)*w:y*w], across[y*w:(y+1)*w], across[(y+1)*w:(y+2)*w]
+		cur := len(s.runs)
+		for x := 1; x < w-1; {
+			if !(up[x] && mid[x] && down[x]) {
+				x++
+				continue
+			}
+			x0 := x
+			for x < w-1 && up[x] && mid[x] && down[x] {
+				x++
+			}
+			i := int32(len(s.runs))
+			s.runs = append(s.runs, run{parent: i, box: [4]int{x0, y, x, y + 1}})
+			for k := prev[0]; k < prev[1]; k++ {
+				if r := s.runs[k].box; r[0] < x && x0 < r[2] {
+					s.union(int32(k), i)
 				}
 			}
 		}
-		box = [4]int{box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1}
+		prev = [2]int{cur, len(s.runs)}
+	}
+	first := len(out)
+	for i := range s.runs {
+		r := s.find(int32(i))
+		if r != int32(i) {
+			s.runs[r].box = union(s.runs[r].box, s.runs[i].box)
+		}
+	}
+	for i, r := range s.runs {
+		if r.parent != int32(i) {
+			continue
+		}
+		box := [4]int{r.box[0] - 1, r.box[1] - 1, r.box[2] + 1, r.box[3] + 1}
 		own := 0
 		for y := box[1]; y < box[3] && own < minArea; y++ {
 			for _, k := range m[y*w+box[0] : y*w+box[2]] {
@@ -311,4 +440,44 @@ func (s *maskScratch) regions(m []Class, c Class, minArea int, out []Region) []R
 	added := out[first:]
 	sort.Slice(added, func(i, j int) bool { return less(added[i].Box, added[j].Box) })
 	return out
+}
+
+// run is a horizontal run of interior pixels and, at a component's root,
+// the component's box.
+type run struct {
+	parent int32
+	box    [4]int
+}
+
+func (s *maskScratch) find(i int32) int32 {
+	for s.runs[i].parent != i {
+		s.runs[i].parent = s.runs[s.runs[i].parent].parent
+		i = s.runs[i].parent
+	}
+	return i
+}
+
+// unionCount is union for despeckling, where a root's box[0] counts its
+// component's pixels.
+func (s *maskScratch) unionCount(i, j int32) {
+	i, j = s.find(i), s.find(j)
+	if i == j {
+		return
+	}
+	if i > j {
+		i, j = j, i
+	}
+	s.runs[j].parent = i
+	s.runs[i].box[0] += s.runs[j].box[0]
+}
+
+// union joins the components of runs i and j under the lower root, so
+// roots (and the order regions come out in) do not depend on the order
+// runs were joined.
+func (s *maskScratch) union(i, j int32) {
+	i, j = s.find(i), s.find(j)
+	if i > j {
+		i, j = j, i
+	}
+	s.runs[j].parent = i
 }

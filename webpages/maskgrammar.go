@@ -64,10 +64,21 @@ func repair(page *Element) {
 	if container != nil {
 		repairContainer(container)
 	}
-	page.Walk(func(e *Element) {
-		sort.SliceStable(e.Children, func(i, j int) bool { return less(e.Children[i].Box, e.Children[j].Box) })
-	})
+	page.Walk(func(e *Element) { e.Children = readingOrder(e.Children) })
 	number(page)
+}
+
+// readingOrder sorts elements into lines of vertically overlapping boxes,
+// top to bottom, and each line left to right: boxes found from noisy
+// pixels may be a pixel off, so a strict top-then-left order could put a
+// column before its left neighbour.
+func readingOrder(els []*Element) []*Element {
+	out := els[:0:0]
+	for _, line := range groups(els, 1) {
+		sort.SliceStable(line, func(i, j int) bool { return line[i].Box[0] < line[j].Box[0] })
+		out = append(out, line...)
+	}
+	return out
 }
 
 // mergeInto merges e into into (nil: e is the first of its class): boxes
@@ -167,7 +178,7 @@ func repairContainer(container *Element) {
 		cols = place(cols, loose, Column, 0)
 		var split []*Element
 		for _, col := range cols {
-			col.Children = flatten(col.Children)
+			col.Children = columnContent(flatten(col.Children))
 			split = append(split, splitColumn(col)...)
 		}
 		row.Children = split
@@ -226,6 +237,17 @@ func groups(els []*Element, axis int) [][]*Element {
 		}
 		out = append(out, []*Element{e})
 		end = e.Box[axis+2]
+	}
+	return out
+}
+
+// columnContent drops what a column cannot hold: menu items.
+func columnContent(els []*Element) []*Element {
+	out := els[:0]
+	for _, e := range els {
+		if containsClass(children[Column], e.Class) {
+			out = append(out, e)
+		}
 	}
 	return out
 }

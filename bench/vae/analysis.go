@@ -59,6 +59,8 @@ type LatentSpace struct {
 
 // ArithmeticExample is one composite with its predictions, as images.
 type ArithmeticExample struct {
+	// Parts holds one image per slot (Parts.SlotNames), nil where the
+	// composite has no part in that slot (a page without a menu).
 	Parts                  [][]float32
 	Added, Operator, Whole []float32
 }
@@ -290,9 +292,11 @@ func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, tes
 		if len(a.Arithmetic) < 8 {
 			ex := ArithmeticExample{Added: imgAdd[k], Operator: imgOp[k], Whole: slices.Clone(whole)}
 			for _, i := range test.Parts.Of[k] {
+				var part []float32
 				if i >= 0 {
-					ex.Parts = append(ex.Parts, test.Parts.Images.Image(i))
+					part = test.Parts.Images.Image(i)
 				}
+				ex.Parts = append(ex.Parts, part)
 			}
 			a.Arithmetic = append(a.Arithmetic, ex)
 		}

@@ -7,6 +7,8 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/fogleman/gg"
 	"golang.org/x/image/font"
@@ -52,7 +54,7 @@ func WritePictures(dir string, v *models.VAE, a *LatentSpace, test *Split, losse
 		orig = append(orig, bench.CHWImage(test.Images.Image(i), shape))
 		rec = append(rec, bench.CHWImage(a.Recon[i], shape))
 	}
-	if err := add("reconstructions.png", saveStrips(filepath.Join(dir, "reconstructions.png"), []string{"input", "from μ"}, [][]image.Image{orig, rec}, 3)); err != nil {
+	if err := add("reconstructions.png", saveStrips(filepath.Join(dir, "reconstructions.png"), []string{"input", "from μ"}, [][]image.Image{orig, rec}, stripScale(shape))); err != nil {
 		return files, err
 	}
 	if err := add("latent_pca.png", pcaScatter(filepath.Join(dir, "latent_pca.png"), a, test)); err != nil {
@@ -65,7 +67,7 @@ func WritePictures(dir string, v *models.VAE, a *LatentSpace, test *Split, losse
 	if err != nil {
 		return files, err
 	}
-	if err := add("interpolation.png", saveStrips(filepath.Join(dir, "interpolation.png"), labels, strips, 3)); err != nil {
+	if err := add("interpolation.png", saveStrips(filepath.Join(dir, "interpolation.png"), labels, strips, stripScale(shape))); err != nil {
 		return files, err
 	}
 	if len(a.Arithmetic) > 0 {
@@ -75,13 +77,17 @@ func WritePictures(dir string, v *models.VAE, a *LatentSpace, test *Split, losse
 			names = append(names, fmt.Sprintf("case %d", i+1))
 			var row []image.Image
 			for _, x := range append(append([][]float32{}, ex.Parts...), ex.Added, ex.Operator, ex.Whole) {
+				if x == nil {
+					row = append(row, nil) // an empty slot keeps the columns aligned
+					continue
+				}
 				row = append(row, bench.CHWImage(x, shape))
 			}
 			rows = append(rows, row)
 		}
-		names = append([]string{"parts | sum - (k-1) bg | operator | true"}, names...)
+		names = append([]string{strings.Join(append(slices.Clone(test.Parts.SlotNames), "sum - (k-1) bg", "operator", "true"), " | ")}, names...)
 		rows = append([][]image.Image{nil}, rows...)
-		if err := add("arithmetic.png", saveStrips(filepath.Join(dir, "arithmetic.png"), names, rows, 3)); err != nil {
+		if err := add("arithmetic.png", saveStrips(filepath.Join(dir, "arithmetic.png"), names, rows, stripScale(shape))); err != nil {
 			return files, err
 		}
 	}
@@ -115,7 +121,17 @@ func saveStrips(path string, labels []string, rows [][]image.Image, scale int) e
 	return gg.NewContextForImage(img).SavePNG(path)
 }
 
-// drawStrips is saveStrips' picture.
+// stripScale is how much strips enlarge images of a shape: three times
+// up to 64 pixels (shapes, relations), not at all above (128-pixel
+// pages are legible as they are).
+func stripScale(shape [3]int) int {
+	if max(shape[1], shape[2]) > 64 {
+		return 1
+	}
+	return 3
+}
+
+// drawStrips is saveStrips' picture; a nil image leaves its cell empty.
 func drawStrips(labels []string, rows [][]image.Image, scale int) (image.Image, error) {
 	const pad, labelW, lineH = 4, 150, 14
 	cell := 0
@@ -123,7 +139,9 @@ func drawStrips(labels []string, rows [][]image.Image, scale int) (image.Image, 
 	for _, r := range rows {
 		cols = max(cols, len(r))
 		for _, im := range r {
-			cell = max(cell, im.Bounds().Dx()*scale)
+			if im != nil {
+				cell = max(cell, im.Bounds().Dx()*scale)
+			}
 		}
 	}
 	height := 0
@@ -153,7 +171,9 @@ func drawStrips(labels []string, rows [][]image.Image, scale int) (image.Image, 
 		}
 		dc.DrawString(labels[i], float64(pad), float64(y+cell/2+5))
 		for j, im := range r {
-			dc.DrawImage(bench.Upscale(im, scale), labelW+j*(cell+pad), y)
+			if im != nil {
+				dc.DrawImage(bench.Upscale(im, scale), labelW+j*(cell+pad), y)
+			}
 		}
 		y += cell + pad
 	}
