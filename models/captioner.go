@@ -25,10 +25,20 @@ type CaptionerConfig struct {
 	Input [3]int `json:"input"`
 	// Conv lists the channels of the 3×3 convolutions, each followed by a
 	// ReLU and 2×2 max pooling; the last one's output is the grid.
-	Conv   []int `json:"conv"`
-	Vocab  int   `json:"vocab"`
-	Embed  int   `json:"embed"`
-	Hidden int   `json:"hidden"`
+	Conv []int `json:"conv"`
+	// Stride is the first convolution's stride: 2 halves a large image
+	// (a 128×128 page) at a quarter of the first layer's cost, learning
+	// how, where pooling the image first would average small text away.
+	// 0 and 1 mean 1.
+	Stride int `json:"stride,omitempty"`
+	// Positions adds a learned vector per grid cell to the grid's
+	// features, so that attention can seek a place (the next column of a
+	// page) and not only a look: a small convolutional stack's features
+	// say little of where they are.
+	Positions bool `json:"positions,omitempty"`
+	Vocab     int  `json:"vocab"`
+	Embed     int  `json:"embed"`
+	Hidden    int  `json:"hidden"`
 	// Att is the attention layer's width.
 	Att int `json:"att"`
 	// Steps is the number of decoder steps: the longest caption in
@@ -66,6 +76,7 @@ type Captioner struct {
 	lstm    [3]*Param // Wx (word), Wh, b
 	lstmCtx *Param    // Wx (attention context)
 	out     [2]*Param
+	pos     *Param // L×C, with Positions
 	graphs  map[[2]int]*Graph
 	L, C    int // grid locations and feature size
 }
@@ -78,7 +89,16 @@ func NewCaptioner(cfg CaptionerConfig) (*Captioner, error) {
 	if cfg.Lambda < 0 {
 		return nil, fmt.Errorf("models: captioner λ %v: want λ ≥ 0", cfg.Lambda)
 	}
+	if cfg.Stride < 0 || cfg.Stride > 2 {
+		return nil, fmt.Errorf("models: captioner stride %d: want 1 or 2 (0 means 1)", cfg.Stride)
+	}
 	h, w := cfg.Input[1], cfg.Input[2]
+	if cfg.stride() == 2 {
+		if h%2 != 0 || w%2 != 0 {
+			return nil, fmt.Errorf("models: input %d×%d cannot be halved by a stride of 2", h, w)
+		}
+		h, w = h/2, w/2
+	}
 	for range cfg.Conv {
 		if h%2 != 0 || w%2 != 0 {
 			return nil, fmt.Errorf("models: input %d×%d cannot be halved %d times by pooling", cfg.Input[1], cfg.Input[2], len(cfg.Conv))
@@ -114,8 +134,14 @@ func NewCaptioner(cfg CaptionerConfig) (*Captioner, error) {
 		c.lstm[2].Data()[i] = 1
 	}
 	c.out = [2]*Param{c.ps.Glorot("dec.out.w", cfg.Hidden, cfg.Vocab, cfg.Hidden, cfg.Vocab), c.ps.Zeros("dec.out.b", cfg.Vocab)}
+	if cfg.Positions {
+		c.pos = c.ps.Glorot("enc.pos", c.C, c.C, c.L, c.C)
+	}
 	return c, nil
 }
+
+// stride is the first convolution's stride, 1 or 2.
+func (cfg CaptionerConfig) stride() int { return max(cfg.Stride, 1) }
 
 // Params returns the parameters in creation order.
 func (c *Captioner) Params() []*Param { return c.ps.Params }
@@ -138,7 +164,11 @@ func (c *Captioner) encode(x *G.Node, n int, node map[*Param]*G.Node) (encoded, 
 	h := x
 	var err error
 	for l, cv := range c.conv {
-		if h, err = conv2d(h, node[cv[0]], node[cv[1]], 3, 1, 1, l > 0); err != nil {
+		stride := 1
+		if l == 0 {
+			stride = c.Config.stride()
+		}
+		if h, err = conv2d(h, node[cv[0]], node[cv[1]], 3, 1, stride, l > 0); err != nil {
 			return e, err
 		}
 		if h, err = reluPool2(h); err != nil {
@@ -150,6 +180,11 @@ func (c *Captioner) encode(x *G.Node, n int, node map[*Param]*G.Node) (encoded, 
 	}
 	if e.feats, err = G.Transpose(h, 0, 2, 1); err != nil { // n×L×C
 		return e, err
+	}
+	if c.pos != nil {
+		if e.feats, err = addPositions(e.feats, node[c.pos]); err != nil {
+			return e, err
+		}
 	}
 	mean, err := G.Mean(e.feats, 1)
 	if err != nil {
@@ -169,6 +204,22 @@ func (c *Captioner) encode(x *G.Node, n int, node map[*Param]*G.Node) (encoded, 
 		}
 	}
 	return e, nil
+}
+
+// addPositions adds pos (L×C) to every example's grid features (n×L×C),
+// broadcast over the batch as dense adds its bias to every row.
+func addPositions(feats, pos *G.Node) (*G.Node, error) {
+	s := feats.Shape()
+	n, l, c := s[0], s[1], s[2]
+	flat, err := G.Reshape(feats, tensor.Shape{n, l * c})
+	if err != nil {
+		return nil, err
+	}
+	sum, err := G.BroadcastAdd(flat, must(G.Reshape(pos, tensor.Shape{l * c})), nil, []byte{0})
+	if err != nil {
+		return nil, err
+	}
+	return G.Reshape(sum, tensor.Shape{n, l, c})
 }
 
 // step is one decoder step: from the state and the input tokens to the
@@ -393,7 +444,7 @@ type Decoded struct {
 
 // Grid is the attention grid's height and width.
 func (c *Captioner) Grid() (h, w int) {
-	h, w = c.Config.Input[1], c.Config.Input[2]
+	h, w = c.Config.Input[1]/c.Config.stride(), c.Config.Input[2]/c.Config.stride()
 	for range c.Config.Conv {
 		h, w = h/2, w/2
 	}
@@ -404,7 +455,30 @@ func (c *Captioner) Grid() (h, w int) {
 // greedy decoding). The result is a pure function of the weights and
 // images: ties between equal scores go to the lower token id.
 func (c *Captioner) Decode(d *CaptionData, idx []int, beam int) ([]Decoded, error) {
-	beam = max(beam, 1)
+	return c.DecodeWith(d, idx, DecodeOptions{Beam: beam})
+}
+
+// DecodeOptions configure DecodeWith. The zero value is greedy decoding
+// with every token allowed.
+type DecodeOptions struct {
+	// Beam is the beam width; below 1 it is 1 (greedy decoding).
+	Beam int
+	// Allow, if not nil, constrains decoding (to a grammar, say): before
+	// each step it is called for every hypothesis with the tokens it has
+	// emitted so far (without <start>), the steps left (this one
+	// included: 1 at the last step), and allowed, one entry per
+	// vocabulary id, true for every id but PadID and StartID. It clears
+	// the ids that may not come next; EndID ends the caption. It must be a
+	// pure function of its arguments for decoding to stay one, and it
+	// must not keep prefix or allowed, which are reused.
+	Allow func(prefix []int, left int, allowed []bool)
+}
+
+// DecodeWith captions images as Decode does, with the options' beam
+// width and constraint. With a constraint, a hypothesis whose every next
+// token is refused is dropped; if every hypothesis is, decoding fails.
+func (c *Captioner) DecodeWith(d *CaptionData, idx []int, o DecodeOptions) ([]Decoded, error) {
+	beam := max(o.Beam, 1)
 	enc, err := c.encoderGraph(1)
 	if err != nil {
 		return nil, err
@@ -433,7 +507,7 @@ func (c *Captioner) Decode(d *CaptionData, idx []int, beam int) ([]Decoded, erro
 				copy(dst[b*len(src):], src)
 			}
 		}
-		res, err := c.beamSearch(st, ins, beam)
+		res, err := c.beamSearch(st, ins, beam, o.Allow)
 		if err != nil {
 			return nil, err
 		}
@@ -449,13 +523,14 @@ type hyp struct {
 	row    int // the beam row holding its state
 }
 
-func (c *Captioner) beamSearch(st *Graph, ins []*tensor.Dense, beam int) (Decoded, error) {
+func (c *Captioner) beamSearch(st *Graph, ins []*tensor.Dense, beam int, allow func([]int, int, []bool)) (Decoded, error) {
 	cfg := c.Config
 	alive := []hyp{{row: 0}}
 	var done []hyp
 	H, V := cfg.Hidden, cfg.Vocab
 	hBuf := make([]float32, beam*H)
 	cBuf := make([]float32, beam*H)
+	allowed := make([]bool, V)
 	for t := 0; t < cfg.Steps && len(alive) > 0; t++ {
 		ids := ins[4].Data().([]float32)
 		for b := range ids {
@@ -484,12 +559,21 @@ func (c *Captioner) beamSearch(st *Graph, ins []*tensor.Dense, beam int) (Decode
 		for b, hy := range alive {
 			row := logits[b*V : (b+1)*V]
 			lse := logSumExp(row)
+			for tok := range allowed {
+				allowed[tok] = tok != PadID && tok != StartID
+			}
+			if allow != nil {
+				allow(hy.tokens, cfg.Steps-t, allowed)
+			}
 			for tok := range V {
-				if tok == PadID || tok == StartID {
+				if !allowed[tok] {
 					continue
 				}
 				cands = append(cands, cand{b, tok, hy.score + float64(row[tok]) - lse})
 			}
+		}
+		if len(cands) == 0 && len(done) == 0 {
+			return Decoded{}, fmt.Errorf("models: the decoding constraint allows no token at step %d of %d", t+1, cfg.Steps)
 		}
 		sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 		var next []hyp

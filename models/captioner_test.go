@@ -2,8 +2,10 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -120,4 +122,169 @@ func BenchmarkCaptioner(b *testing.B) {
 		steps2 += 30
 	}
 	b.ReportMetric(float64(steps2*batch)/b.Elapsed().Seconds(), "captions/s")
+}
+
+// TestDecodeWithConstraint checks the decoding hook on an untrained
+// captioner: what it refuses never comes out, it sees the prefix and the
+// steps left, and a constraint that refuses everything is an error.
+func TestDecodeWithConstraint(t *testing.T) {
+	c := toyCaptioner(t, true)
+	defer c.Close()
+	c.Config.Steps = 5 // the hook's step count; the step graph does not depend on it
+	test := toyCaptions(6, 3)
+	idx := []int{0, 1, 2, 3, 4, 5}
+	// Exactly "7 8 9 10" then the end, whatever the weights say.
+	script := []int{7, 8, 9, 10, EndID}
+	only := func(prefix []int, left int, allowed []bool) {
+		if len(prefix)+left != 5 {
+			t.Errorf("prefix %v with %d steps left: want 5 in all", prefix, left)
+		}
+		for tok := range allowed {
+			allowed[tok] = allowed[tok] && tok == script[len(prefix)]
+		}
+	}
+	// Never EndID, never an odd id: the caption runs to the last step.
+	even := func(_ []int, _ int, allowed []bool) {
+		for tok := range allowed {
+			allowed[tok] = allowed[tok] && tok%2 == 0 && tok != EndID
+		}
+	}
+	for _, beam := range []int{1, 3} {
+		out, err := c.DecodeWith(test, idx, DecodeOptions{Beam: beam, Allow: only})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range out {
+			if !slices.Equal(d.Tokens, script[:4]) {
+				t.Errorf("beam %d, image %d: scripted decoding gave %v, want %v", beam, i, d.Tokens, script[:4])
+			}
+		}
+		out, err = c.DecodeWith(test, idx, DecodeOptions{Beam: beam, Allow: even})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range out {
+			if len(d.Tokens) != 5 {
+				t.Errorf("beam %d, image %d: %v, want 5 tokens (no end allowed)", beam, i, d.Tokens)
+			}
+			for _, tok := range d.Tokens {
+				if tok%2 != 0 || tok == PadID || tok == StartID {
+					t.Errorf("beam %d, image %d: %v holds a refused token", beam, i, d.Tokens)
+				}
+			}
+		}
+		_, err = c.DecodeWith(test, idx, DecodeOptions{Beam: beam, Allow: func(_ []int, _ int, allowed []bool) { clear(allowed) }})
+		if err == nil || !strings.Contains(err.Error(), "allows no token at step 1 of 5") {
+			t.Errorf("beam %d: a constraint refusing everything gave %v", beam, err)
+		}
+	}
+}
+
+// TestDecodeWithoutConstraint checks that DecodeWith with no hook is
+// Decode, and that greedy decoding is beam 1.
+func TestDecodeWithoutConstraint(t *testing.T) {
+	c := toyCaptioner(t, true)
+	defer c.Close()
+	test := toyCaptions(8, 3)
+	idx := []int{0, 1, 2, 3, 4, 5, 6, 7}
+	for _, beam := range []int{0, 1, 2} {
+		a, err := c.Decode(test, idx, beam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.DecodeWith(test, idx, DecodeOptions{Beam: beam, Allow: func([]int, int, []bool) {}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			if !slices.Equal(a[i].Tokens, b[i].Tokens) || a[i].LogProb != b[i].LogProb {
+				t.Errorf("beam %d, image %d: %v (%v) without a hook, %v (%v) with one allowing all", beam, i, a[i].Tokens, a[i].LogProb, b[i].Tokens, b[i].LogProb)
+			}
+		}
+	}
+}
+
+// TestCaptionerStride checks the first convolution's stride: the grid it
+// gives, and the strides refused.
+func TestCaptionerStride(t *testing.T) {
+	tests := []struct {
+		input, stride int
+		grid          int // 0: refused
+	}{
+		{16, 0, 4}, {16, 1, 4}, {16, 2, 2}, {128, 2, 16}, {16, 3, 0}, {16, -1, 0}, {12, 2, 0},
+	}
+	for _, tt := range tests {
+		c, err := NewCaptioner(CaptionerConfig{Input: [3]int{3, tt.input, tt.input}, Conv: []int{4, 4}, Vocab: 8, Embed: 4, Hidden: 8, Att: 4,
+			Steps: 3, Attention: true, Stride: tt.stride, Seed: 1})
+		if tt.grid == 0 {
+			if err == nil {
+				t.Errorf("input %d, stride %d: accepted", tt.input, tt.stride)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("input %d, stride %d: %v", tt.input, tt.stride, err)
+		}
+		if h, w := c.Grid(); h != tt.grid || w != tt.grid || c.L != tt.grid*tt.grid {
+			t.Errorf("input %d, stride %d: grid %d×%d (%d cells), want %d×%d", tt.input, tt.stride, h, w, c.L, tt.grid, tt.grid)
+		}
+		if tt.input == 16 {
+			out, err := c.Decode(toyCaptionsSized(2, tt.input), []int{0, 1}, 2)
+			if err != nil || len(out) != 2 {
+				t.Errorf("input %d, stride %d: decoding: %v", tt.input, tt.stride, err)
+			}
+		}
+		c.Close()
+	}
+}
+
+// toyCaptionsSized are n blank size×size images with a two-word caption.
+func toyCaptionsSized(n, size int) *CaptionData {
+	d := &CaptionData{Shape: [3]int{3, size, size}, X: make([]float32, n*3*size*size)}
+	for range n {
+		d.Tokens = append(d.Tokens, []int{StartID, 4, 5, EndID})
+	}
+	return d
+}
+
+// BenchmarkCaptionerPages trains the captioner the captioning kind sizes
+// for 128×128 pages (conv 16, 32, 64; 77 decoder steps, 20 words; batch
+// 16), with and without the stride-2 first convolution.
+func BenchmarkCaptionerPages(b *testing.B) {
+	const nb, batch, steps, vocab = 4, 16, 77, 20
+	for _, stride := range []int{1, 2} {
+		b.Run(fmt.Sprintf("stride=%d", stride), func(b *testing.B) {
+			cfg := ReferenceCaptioner(vocab, steps, true, 1)
+			cfg.Input, cfg.Stride = [3]int{3, 128, 128}, stride
+			c, err := NewCaptioner(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			rng := rand.New(rand.NewPCG(1, 1))
+			d := &CaptionData{Shape: cfg.Input, X: make([]float32, nb*batch*3*128*128)}
+			for i := range d.X {
+				d.X[i] = rng.Float32()
+			}
+			for range nb * batch {
+				tok := []int{StartID}
+				for range steps {
+					tok = append(tok, 4+rng.IntN(vocab-4))
+				}
+				d.Tokens = append(d.Tokens, tok)
+			}
+			feed := c.Feeder(d)
+			if _, err := Train(context.Background(), c, d.Len(), feed, TrainConfig{Steps: 1, Batch: batch, LR: 1e-3}, nil); err != nil {
+				b.Fatal(err)
+			}
+			pages := 0
+			for b.Loop() {
+				if _, err := Train(context.Background(), c, d.Len(), feed, TrainConfig{Steps: nb, Batch: batch, LR: 1e-3}, nil); err != nil {
+					b.Fatal(err)
+				}
+				pages += nb * batch
+			}
+			b.ReportMetric(float64(pages)/b.Elapsed().Seconds(), "pages/s")
+		})
+	}
 }

@@ -152,3 +152,48 @@ func TestReluPoolValue(t *testing.T) {
 		t.Fatalf("got %v, want %v", y, want)
 	}
 }
+
+// TestPositionsGradient checks the captioner's grid positions: added to
+// the transposed conv output, as encode does.
+func TestPositionsGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 3))
+	gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
+		const n, c, h, w = 3, 4, 2, 3
+		x := G.NewTensor(g, tensor.Float64, 4, G.WithValue(randTensor(rng, n, c, h, w)), G.WithName("x"))
+		pos := G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, h*w, c)), G.WithName("pos"))
+		feats := must(G.Transpose(must(G.Reshape(x, tensor.Shape{n, c, h * w})), 0, 2, 1))
+		y, err := addPositions(feats, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return G.Nodes{x, pos}, projectSum(g, rng, y)
+	})
+}
+
+// TestPositionsValue checks that every example's cell l, feature k gains
+// pos[l][k].
+func TestPositionsValue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 4))
+	g := G.NewGraph()
+	const n, l, c = 2, 3, 2
+	fv, pv := randTensor(rng, n, l, c), randTensor(rng, l, c)
+	// Copies: the graph may add in place.
+	f, p := slices.Clone(fv.Data().([]float64)), slices.Clone(pv.Data().([]float64))
+	feats := G.NewTensor(g, tensor.Float64, 3, G.WithValue(fv), G.WithName("feats"))
+	pos := G.NewMatrix(g, tensor.Float64, G.WithValue(pv), G.WithName("pos"))
+	y, err := addPositions(feats, pos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	got := y.Value().Data().([]float64)
+	for i := range got {
+		if want := f[i] + p[i%(l*c)]; math.Abs(got[i]-want) > 1e-12 {
+			t.Fatalf("element %d: %v, want %v", i, got[i], want)
+		}
+	}
+}

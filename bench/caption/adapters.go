@@ -33,6 +33,12 @@ type adapter struct {
 	check func(cfg generators.Config) error
 	// metrics are every metric CaptionScores can give on the dataset.
 	metrics []string
+	// vocab builds the vocabulary from the training captions; nil is
+	// BuildVocab.
+	vocab func(captions []string) *Vocab
+	// grammar, if not nil, gives the decoding constraint of the captions'
+	// grammar over a vocabulary (a model entry's "grammar": true).
+	grammar func(v *Vocab) func(prefix []int, left int, allowed []bool)
 }
 
 // adapters are the datasets captioning reads, by generator name.
@@ -44,7 +50,7 @@ var adapters = map[string]adapter{
 	// Screenshot to pix2code: pix2code reports token accuracy; a page has
 	// no scene graph to judge truth against, so no caption_truth.
 	"webpages": {read: readPage, score: scorePage, report: reportPage, check: checkPages,
-		metrics: metricList(commonMetrics, "tree_exact_match", "token_accuracy")},
+		metrics: metricList(commonMetrics, "tree_exact_match", "token_accuracy"), vocab: pageVocab, grammar: pix2codeAllow},
 }
 
 // commonMetrics are scored on every dataset; sceneMetrics on scenes of

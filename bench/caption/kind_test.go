@@ -149,18 +149,28 @@ func TestDecodeModel(t *testing.T) {
 	tests := []struct {
 		raw   string
 		want  Model
+		json  string // how it marshals, when accepted
 		field string // "" for accepted
 		msg   string
 	}{
-		{`{"arch": "attention", "beam": 1}`, Model{Attention, 1}, "", ""},
-		{`{"beam": 3, "arch": "no-attention"}`, Model{NoAttention, 3}, "", ""},
-		{`{"arch": "lstm", "beam": 1}`, Model{}, "arch", `unknown captioner "lstm"; known: attention, no-attention`},
-		{`{"beam": 1}`, Model{}, "arch", "missing; want a captioner: attention, no-attention"},
-		{`{"arch": 1, "beam": 1}`, Model{}, "arch", "want string"},
-		{`{"arch": "attention"}`, Model{}, "beam", "missing"},
-		{`{"arch": "attention", "beam": 0}`, Model{}, "beam", "0: want the beam width, at least 1"},
-		{`{"arch": "attention", "beam": -2}`, Model{}, "beam", "-2: want the beam width, at least 1"},
-		{`{"arch": "attention", "beam": 1, "conv": [8]}`, Model{}, "conv", "unknown field; known: arch, beam"},
+		{`{"arch": "attention", "beam": 1}`, Model{Architecture: Attention, Beam: 1}, `{"arch":"attention","beam":1}`, "", ""},
+		{`{"beam": 3, "arch": "no-attention"}`, Model{Architecture: NoAttention, Beam: 3}, `{"arch":"no-attention","beam":3}`, "", ""},
+		{`{"arch": "attention", "beam": 3, "grammar": true}`, Model{Architecture: Attention, Beam: 3, Grammar: true},
+			`{"arch":"attention","beam":3,"grammar":true}`, "", ""},
+		{`{"arch": "attention", "beam": 1, "grammar": false}`, Model{Architecture: Attention, Beam: 1}, `{"arch":"attention","beam":1}`, "", ""},
+		{`{"arch": "attention", "beam": 1, "epochs": 12, "batch": 16, "lr": 0.003}`, Model{Architecture: Attention, Beam: 1, Epochs: 12, Batch: 16, LR: 0.003},
+			`{"arch":"attention","beam":1,"epochs":12,"batch":16,"lr":0.003}`, "", ""},
+		{`{"arch": "lstm", "beam": 1}`, Model{}, "", "arch", `unknown captioner "lstm"; known: attention, no-attention`},
+		{`{"beam": 1}`, Model{}, "", "arch", "missing; want a captioner: attention, no-attention"},
+		{`{"arch": 1, "beam": 1}`, Model{}, "", "arch", "want string"},
+		{`{"arch": "attention"}`, Model{}, "", "beam", "missing"},
+		{`{"arch": "attention", "beam": 0}`, Model{}, "", "beam", "0: want the beam width, at least 1"},
+		{`{"arch": "attention", "beam": -2}`, Model{}, "", "beam", "-2: want the beam width, at least 1"},
+		{`{"arch": "attention", "beam": 1, "grammar": "yes"}`, Model{}, "", "grammar", "want bool"},
+		{`{"arch": "attention", "beam": 1, "epochs": 0}`, Model{}, "", "epochs", "0: want at least 1"},
+		{`{"arch": "attention", "beam": 1, "batch": -1}`, Model{}, "", "batch", "-1: want at least 1"},
+		{`{"arch": "attention", "beam": 1, "lr": 0}`, Model{}, "", "lr", "0: want a rate above 0"},
+		{`{"arch": "attention", "beam": 1, "conv": [8]}`, Model{}, "", "conv", "unknown field; known: arch, beam, grammar, epochs, batch, lr"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
@@ -172,9 +182,8 @@ func TestDecodeModel(t *testing.T) {
 				if cfg != tt.want {
 					t.Fatalf("decoded %+v, want %+v", cfg, tt.want)
 				}
-				b, _ := json.Marshal(cfg)
-				if want := fmt.Sprintf(`{"arch":%q,"beam":%d}`, tt.want.Architecture, tt.want.Beam); string(b) != want {
-					t.Errorf("marshals as %s, want %s", b, want)
+				if b, _ := json.Marshal(cfg); string(b) != tt.json {
+					t.Errorf("marshals as %s, want %s", b, tt.json)
 				}
 				return
 			}
@@ -250,7 +259,14 @@ func TestCheckTask(t *testing.T) {
 		}), "tasks[0].expect[0].metric", `counting captions are not scored by "relation_accuracy_given_objects"`},
 		{"a classifier", func(tk map[string]any) {
 			tk["models"] = []map[string]any{{"name": "combo", "arch": "combo", "conv": []int{4}, "hidden": 8}}
-		}, "tasks[0].models[0].conv", "unknown field; known: arch, beam"},
+		}, "tasks[0].models[0].conv", "unknown field; known: arch, beam, grammar, epochs, batch, lr"},
+		{"grammar on pages", both(pages, func(tk map[string]any) {
+			tk["models"] = []map[string]any{{"name": "attention-grammar", "arch": "attention", "beam": 3, "grammar": true}}
+		}), "", ""},
+		{"grammar on relations", func(tk map[string]any) {
+			tk["models"] = []map[string]any{{"name": "attention", "arch": "attention", "beam": 1},
+				{"name": "attention-grammar", "arch": "attention", "beam": 1, "grammar": true}}
+		}, "tasks[0].models[1].grammar", "only webpages captions (pix2code) have a grammar to constrain decoding to, not relations captions; leave grammar out"},
 		{"beam 0", func(tk map[string]any) {
 			tk["models"] = []map[string]any{{"name": "attention", "arch": "attention", "beam": 0}}
 		}, "tasks[0].models[0].beam", "0: want the beam width"},
