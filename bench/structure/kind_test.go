@@ -138,7 +138,8 @@ func TestDecodeModel(t *testing.T) {
 		{`{"arch": "segnet", "batch": -2}`, "", "batch", "-2: want at least 1"},
 		{`{"arch": "segnet", "lr": 0}`, "", "lr", "0: want a rate above 0"},
 		{`{"arch": "attention"}`, "", "beam", "missing"},
-		{`{"arch": "attention", "beam": 1, "epochs": 3}`, "", "epochs", "unknown field"},
+		{`{"arch": "attention", "beam": 1, "grammar": true, "epochs": 3}`, `{"arch":"attention","beam":1,"grammar":true,"epochs":3}`, "", ""},
+		{`{"arch": "attention", "beam": 1, "widths": 3}`, "", "widths", "unknown field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
