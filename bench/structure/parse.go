@@ -39,8 +39,9 @@ type Parsed struct {
 
 // ParseFiles names what Parse writes for page k: the screenshot, the
 // predicted and the true class masks (webpages.ClassColors), the decoded
-// tree drawn as labelled boxes, and a text file with the page in both
-// DSLs, decoded and true.
+// tree drawn as labelled boxes (DrawTree), all enlarged alike (each pixel
+// a square, to about 384 px), and a text file with the page in both DSLs,
+// decoded and true.
 func ParseFiles(k int) []string {
 	p := fmt.Sprintf("page_%d_", k)
 	return []string{p + "screenshot.png", p + "predicted_mask.png", p + "true_mask.png", p + "tree.png", p + "dsl.txt"}
@@ -87,10 +88,11 @@ func Parse(o ParseOptions) ([]Parsed, error) {
 			p.Files = append(p.Files, filepath.Join(o.Out, f))
 		}
 		shot := set.Screenshot(k)
+		s := pictureScale(w)
 		writes := []func(string) error{
-			func(path string) error { return gg.SavePNG(path, shot) },
-			func(path string) error { return gg.SavePNG(path, ColorMask(maskImage(pred[k*h*w:(k+1)*h*w], h, w))) },
-			func(path string) error { return gg.SavePNG(path, ColorMask(set.Mask(k))) },
+			func(path string) error { return gg.SavePNG(path, bench.Upscale(shot, s)) },
+			func(path string) error { return gg.SavePNG(path, bench.Upscale(ColorMask(maskImage(pred[k*h*w:(k+1)*h*w], h, w)), s)) },
+			func(path string) error { return gg.SavePNG(path, bench.Upscale(ColorMask(set.Mask(k)), s)) },
 			func(path string) error { return DrawTree(tree, shot).SavePNG(path) },
 			func(path string) error { return os.WriteFile(path, []byte(dslText(p, set, k)), 0o644) },
 		}
@@ -144,9 +146,13 @@ func ColorMask(mask *image.Gray) *image.RGBA {
 	return img
 }
 
-// treeScale is how many times DrawTree enlarges a page at most; pages
+// treeScale is how many times the pictures enlarge a page at most; pages
 // are drawn at least 384 px wide where that is within it.
 const treeScale = 4
+
+// pictureScale is how many times the pictures of a page w pixels wide
+// enlarge it.
+func pictureScale(w int) int { return min(treeScale, max(1, 384/max(w, 1))) }
 
 // DrawTree draws a page tree as labelled boxes over its faded
 // screenshot: each element's box in its class color (darkened where the
@@ -155,7 +161,7 @@ const treeScale = 4
 // column's).
 func DrawTree(page *webpages.Element, screenshot image.Image) *gg.Context {
 	b := screenshot.Bounds()
-	s := min(treeScale, max(1, 384/max(b.Dx(), 1)))
+	s := pictureScale(b.Dx())
 	dc := gg.NewContext(b.Dx()*s, b.Dy()*s)
 	dc.DrawImage(fade(bench.Upscale(screenshot, s)), 0, 0)
 	dc.SetFontFace(basicfont.Face7x13)
