@@ -91,7 +91,9 @@ func Parse(o ParseOptions) ([]Parsed, error) {
 		s := pictureScale(w)
 		writes := []func(string) error{
 			func(path string) error { return gg.SavePNG(path, bench.Upscale(shot, s)) },
-			func(path string) error { return gg.SavePNG(path, bench.Upscale(ColorMask(maskImage(pred[k*h*w:(k+1)*h*w], h, w)), s)) },
+			func(path string) error {
+				return gg.SavePNG(path, bench.Upscale(ColorMask(maskImage(pred[k*h*w:(k+1)*h*w], h, w)), s))
+			},
 			func(path string) error { return gg.SavePNG(path, bench.Upscale(ColorMask(set.Mask(k)), s)) },
 			func(path string) error { return DrawTree(tree, shot).SavePNG(path) },
 			func(path string) error { return os.WriteFile(path, []byte(dslText(p, set, k)), 0o644) },
