@@ -38,8 +38,9 @@
 //	   "settings": {"image_size": "128", "max_rows": "2", "pix2code": "true"},
 //	   "splits": [{"name": "train", "count": 2000}, {"name": "test", "count": 200}],
 //	   "train": "train", "test": "test"},
-//	 "models": [{"name": "segnet", "arch": "segnet", "batch": 16},
-//	   {"name": "pix2code-greedy", "arch": "attention", "beam": 1}],
+//	 "models": [{"name": "segnet", "arch": "segnet", "epochs": 10, "batch": 8},
+//	   {"name": "attention-greedy", "arch": "attention", "beam": 1},
+//	   {"name": "attention-greedy-grammar", "arch": "attention", "beam": 1, "grammar": true}],
 //	 "budget": {"epochs": 4, "batch": 64, "lr": 0.002}, "seeds": [1],
 //	 "metrics": ["tree_exact_match", "token_accuracy", "miou"], "primary": "tree_exact_match"}
 package structure
