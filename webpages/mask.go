@@ -196,8 +196,8 @@ func readClassMask(class *image.Gray) ([]Class, int, int, error) {
 // maskScratch holds the buffers of one mask's decoding.
 type maskScratch struct {
 	w, h  int
-	in    []bool  // the pixel is in the current class set
-	core  []bool  // the pixel and its eight neighbours are in the set
+	in    []bool // the pixel is in the current class set
+	core  []bool // the pixel and its eight neighbours are in the set
 	stack []int32
 	piece []int32 // the pixels of the current component
 	runs  []run

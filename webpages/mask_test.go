@@ -155,7 +155,7 @@ func stray(n int) func(truePage, *rand.Rand) *image.Gray {
 // other than their own.
 func salt(frac float64) func(truePage, *rand.Rand) *image.Gray {
 	return func(p truePage, rng *rand.Rand) *image.Gray {
-		return stray(int(frac * float64(len(p.class.Pix))))(p, rng)
+		return stray(int(frac*float64(len(p.class.Pix))))(p, rng)
 	}
 }
 

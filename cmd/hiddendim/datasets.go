@@ -5,6 +5,7 @@ import (
 	"github.com/hiddendim/hiddendim/bench/caption"
 	"github.com/hiddendim/hiddendim/bench/classify"
 	"github.com/hiddendim/hiddendim/bench/reason"
+	"github.com/hiddendim/hiddendim/bench/structure"
 	"github.com/hiddendim/hiddendim/bench/vae"
 	"github.com/hiddendim/hiddendim/clevrlite"
 	"github.com/hiddendim/hiddendim/generators"
@@ -20,5 +21,5 @@ func datasets() *generators.Registry {
 // harness is the benchmark harness over every dataset and every kind of
 // task the command line knows.
 func harness() *bench.Harness {
-	return bench.NewHarness(datasets(), classify.Kind{}, vae.Kind{}, caption.Kind{}, reason.Kind{})
+	return bench.NewHarness(datasets(), classify.Kind{}, vae.Kind{}, caption.Kind{}, reason.Kind{}, structure.Kind{})
 }

@@ -71,7 +71,7 @@ func helpEntries() map[string]helpEntry {
 			"hiddendim leaderboard results/standard.jsonl --format markdown",
 		},
 		"train": {
-			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn --data DIR --out DIR\n" +
+			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|segnet --data DIR --out DIR\n" +
 				"                [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]\n" +
 				"                [--labels shape,color] [--train-split train] [--test-split test] [--resume | --overwrite]\n" +
 				"                [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)\n" +
@@ -79,7 +79,8 @@ func helpEntries() map[string]helpEntry {
 			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +
 				"(DIR/metrics.json). Classifiers train on datasets with labels (shapes, counting), the VAE on\n" +
 				"shapes, relations and webpages, the captioners on relations, counting and webpages, the reasoners\n" +
-				"(rn, cnn-mlp: pixels; state-rn: state descriptions) on clevrlite's sortofclevr questions.\n" +
+				"(rn, cnn-mlp: pixels; state-rn: state descriptions) on clevrlite's sortofclevr questions, the page\n" +
+				"segmenter (segnet, a U-Net) on webpages' class masks, scored through its decoded trees.\n" +
 				"--resume continues the checkpoint in DIR, also to more --epochs (not with --schedule cosine, whose\n" +
 				"rate depends on the total epochs); every other setting must match. A checkpoint in DIR is never\n" +
 				"replaced without --overwrite.",
@@ -87,7 +88,8 @@ func helpEntries() map[string]helpEntry {
 		},
 		"eval": {
 			"hiddendim eval CHECKPOINT --data DIR [--split test]",
-			"score a classifier's or a reasoner's checkpoint on a split of a dataset like the one it was trained on.",
+			"score a classifier's, a reasoner's or a segnet's checkpoint on a split of a dataset like the one it was\n" +
+				"trained on (a segnet: its masks, the trees decoded from them and the majority-class baseline).",
 			"hiddendim eval runs/ml/model.ckpt --data data/shapes",
 		},
 		"inspect": {
@@ -112,6 +114,13 @@ func helpEntries() map[string]helpEntry {
 				"the image enlarged, the question, the answer and the prediction; for rn and state-rn also the\n" +
 				"--pairs object pairs with the largest g output, as lines between grid cells or objects.",
 			"hiddendim explain runs/rn/model.ckpt --data data/sortofclevr --out runs/rn/explain --n 8",
+		},
+		"parse": {
+			"hiddendim parse CHECKPOINT --data DIR --out DIR [--n 8] [--split test]",
+			"run a segnet checkpoint's pipeline (segmentation, tree decoding, styles) on --n pages and write per\n" +
+				"page: the screenshot, the predicted and the true class masks, the decoded tree as labelled boxes,\n" +
+				"and a text file with the decoded and the true page in both DSLs.",
+			"hiddendim parse runs/segnet/model.ckpt --data data/pages --out runs/segnet/parse --n 8",
 		},
 		"help": {
 			"hiddendim help [COMMAND]",

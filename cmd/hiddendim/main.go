@@ -30,7 +30,7 @@ Usage:
   hiddendim bench [--suite quick|standard|full|FILE.json] [--list] [--tasks NAME,...] [--out FILE] [--cache DIR]
                   [--verify] [--format table|markdown|csv|json]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
-  hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn --data DIR --out DIR
+  hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|segnet --data DIR --out DIR
                   [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]
                   [--labels shape,color] [--resume | --overwrite]
                   [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)
@@ -44,6 +44,8 @@ Usage:
                                              captions with one attention overlay per word
   hiddendim explain CHECKPOINT --data DIR --out DIR [--n 8] [--pairs 3] [--split test]
                                              a reasoner's answers, with the object pairs it weighed most
+  hiddendim parse CHECKPOINT --data DIR --out DIR [--n 8] [--split test]
+                                             a segnet's pages: masks, the decoded tree as boxes, both DSLs
 
   hiddendim help COMMAND                     one command's usage, every flag and an example
                                              (also: hiddendim COMMAND --help)
@@ -70,6 +72,7 @@ func commands() map[string]command {
 		"analyze":     runAnalyze,
 		"caption":     runCaption,
 		"explain":     runExplain,
+		"parse":       runParse,
 	}
 }
 

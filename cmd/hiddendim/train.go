@@ -12,11 +12,12 @@ import (
 	"github.com/hiddendim/hiddendim/bench/caption"
 	"github.com/hiddendim/hiddendim/bench/classify"
 	"github.com/hiddendim/hiddendim/bench/reason"
+	"github.com/hiddendim/hiddendim/bench/structure"
 	"github.com/hiddendim/hiddendim/bench/vae"
 )
 
 // trainModels names the models train knows: the classifiers, the VAE, the
-// captioners and the reasoners.
+// captioners, the reasoners and the page segmenter.
 func trainModels() []string {
 	var names []string
 	for _, a := range classify.Archs {
@@ -26,7 +27,8 @@ func trainModels() []string {
 	for _, a := range caption.Archs {
 		names = append(names, a.String())
 	}
-	return append(names, reason.ArchNames()...)
+	names = append(names, reason.ArchNames()...)
+	return append(names, structure.SegNetArch)
 }
 
 func runTrain(ctx context.Context, args []string) error {
@@ -101,6 +103,9 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 	if a, ok := reason.ParseArch(arch); ok {
 		return trainReasoner(ctx, reason.TrainOptions{Training: run, Arch: a, Resume: f.resume})
 	}
+	if arch == structure.SegNetArch {
+		return trainSegNet(ctx, structure.TrainOptions{Training: run, Resume: f.resume})
+	}
 	if arch == vae.ModelName {
 		if err := vae.CheckLikelihood(f.likelihood); err != nil {
 			return usageErrorf("train: --likelihood %q: want %s", f.likelihood, strings.Join(vae.Likelihoods(), " or "))
@@ -159,8 +164,11 @@ func runEval(ctx context.Context, args []string) error {
 		return usageErrorf("eval: --data DIR is required")
 	}
 	evaluate := classify.Evaluate
-	if reason.IsCheckpoint(pos[0]) {
+	switch {
+	case reason.IsCheckpoint(pos[0]):
 		evaluate = reason.Evaluate
+	case structure.IsCheckpoint(pos[0]):
+		evaluate = structure.Evaluate
 	}
 	scores, err := evaluate(pos[0], *data, *split)
 	if err != nil {
@@ -171,7 +179,9 @@ func runEval(ctx context.Context, args []string) error {
 
 func printScores(scores map[string]bench.Metric) error {
 	primary := "subset_accuracy"
-	if _, ok := scores[primary]; !ok {
+	if _, ok := scores[structure.TreeExactMetric]; ok {
+		primary = structure.TreeExactMetric
+	} else if _, ok := scores[primary]; !ok {
 		primary = reason.AccuracyMetric
 	}
 	return printBoard(scores, primary)
