@@ -291,14 +291,18 @@ func convBackwardW[F float](g convGeom, batch int, x, dy, dw, db []F) {
 		}
 		dws[p], dbs[p] = pw, pb
 	})
-	clear(dw)
-	clear(db)
-	for p := range ps {
-		for i, v := range dws[p] {
-			dw[i] += v
-		}
-		for i, v := range dbs[p] {
-			db[i] += v
+	sumParts(dw, dws)
+	sumParts(db, dbs)
+}
+
+// sumParts sets dst to the sum of the batch parts' partial gradients,
+// added in part order so the bits do not depend on which part finished
+// first.
+func sumParts[F float](dst []F, parts [][]F) {
+	clear(dst)
+	for _, part := range parts {
+		for i, v := range part {
+			dst[i] += v
 		}
 	}
 }

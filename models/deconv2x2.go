@@ -141,16 +141,8 @@ func upBackwardW[F float](g upGeom, batch int, x, dy, dw, db []F) {
 		}
 		dws[p], dbs[p] = pw, pb
 	})
-	clear(dw)
-	clear(db)
-	for p := range ps {
-		for i, v := range dws[p] {
-			dw[i] += v
-		}
-		for i, v := range dbs[p] {
-			db[i] += v
-		}
-	}
+	sumParts(dw, dws)
+	sumParts(db, dbs)
 }
 
 // upOp: inputs x, w, b.
