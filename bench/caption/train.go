@@ -61,8 +61,12 @@ func Train(ctx context.Context, o TrainOptions) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := adapters[r.Manifest.Dataset]; !ok {
+	a, ok := adapters[r.Manifest.Dataset]
+	if !ok {
 		return nil, bench.Mismatchf("caption: %s trains on %s datasets; %s is a %s dataset", o.Arch, strings.Join(TrainsOn(), ", "), o.Data, r.Manifest.Dataset)
+	}
+	if o.Grammar && a.grammar == nil {
+		return nil, bench.Mismatchf("caption: --grammar constrains decoding to pix2code's grammar, which only webpages captions have; %s is a %s dataset", o.Data, r.Manifest.Dataset)
 	}
 	if err := bench.CheckSplits(r.Manifest, o.Data, o.Train, o.Test); err != nil {
 		return nil, err

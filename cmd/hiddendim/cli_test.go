@@ -180,6 +180,7 @@ func TestBadInvocations(t *testing.T) {
 		{"leaderboard not records", []string{"leaderboard", f.notData}, 1, ""},
 		// Data of the wrong kind for the model, and checkpoints of the wrong kind for the command.
 		{"attention on shapes", []string{"train", "attention", "--data", f.shapes, "--out", x}, 2, "attention trains on counting, relations, webpages datasets"},
+		{"grammar on relations", []string{"train", "attention", "--data", f.rel, "--out", x, "--grammar"}, 2, "which only webpages captions have; " + f.rel + " is a relations dataset"},
 		{"multilabel on relations", []string{"train", "multilabel", "--data", f.rel, "--out", x}, 2, "classifiers train on datasets with label features; " + f.rel + " is a relations dataset, which has none"},
 		{"vae on counting", []string{"train", "vae", "--data", f.counting, "--out", x}, 2, "vae trains on relations, shapes, webpages datasets"},
 		{"unknown label", []string{"train", "multilabel", "--data", f.shapes, "--out", x, "--labels", "shape,colour"}, 2, `no label "colour"; its labels: shape, color`},
@@ -340,10 +341,23 @@ func TestCaptionWebpages(t *testing.T) {
 		{"generate", "webpages", "--out", p, "--set", "pix2code=true", "--set", "image_size=128", "--set", "max_rows=2", "--splits", "train=32,test=4"},
 		{"train", "attention", "--data", p, "--out", r, "--epochs", "1", "--batch", "32", "--test-split", ""},
 		{"caption", filepath.Join(r, "model.ckpt"), "--data", p, "--out", filepath.Join(dir, "c"), "--n", "2"},
+		// Scored under pix2code's grammar, every page an untrained-ish captioner writes parses.
+		{"train", "attention", "--data", p, "--out", filepath.Join(dir, "g"), "--epochs", "1", "--batch", "32", "--grammar"},
 	} {
 		if code := runNoPanic(t, args); code != 0 {
 			t.Fatalf("%v: exit %d", args, code)
 		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "g", "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Grammar bool               `json:"grammar"`
+		Metrics map[string]float64 `json:"metrics"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil || !got.Grammar || got.Metrics["parse_rate"] != 1 {
+		t.Errorf("train --grammar: grammar %v, parse_rate %v (%v); want true and 1", got.Grammar, got.Metrics["parse_rate"], err)
 	}
 	for i := range 2 {
 		if st, err := os.Stat(filepath.Join(dir, "c", fmt.Sprintf("caption_%d.png", i))); err != nil || st.Size() < 100 {

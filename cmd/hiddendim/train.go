@@ -49,6 +49,7 @@ func runTrain(ctx context.Context, args []string) error {
 	beta := fs.Float64("beta", 0, "vae: `WEIGHT` of the KL term (default 1)")
 	likelihood := fs.String("likelihood", "", "vae: observation `MODEL`, bernoulli (default) or gaussian (σ = 0.1)")
 	beam := fs.Int("beam", 1, "attention, no-attention: beam `WIDTH` the test split is scored with (1: greedy)")
+	grammar := fs.Bool("grammar", false, "attention, no-attention on webpages: score the test split decoded under pix2code's grammar (every output parses)")
 	lambda := fs.Float64("lambda", -1, "attention: `WEIGHT` of the doubly stochastic attention penalty (default: the reference captioner's)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -76,7 +77,7 @@ func runTrain(ctx context.Context, args []string) error {
 	}
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
-	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, lambda: *lambda,
+	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
 		latent: *latentSize, beta: *beta, likelihood: *likelihood})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
@@ -86,6 +87,7 @@ type trainFlags struct {
 	resume     bool
 	labels     string
 	beam       int
+	grammar    bool
 	lambda     float64
 	latent     int
 	beta       float64
@@ -98,7 +100,7 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		if f.beam < 1 {
 			return usageErrorf("train: --beam %d: want at least 1", f.beam)
 		}
-		return trainCaptioner(ctx, caption.TrainOptions{Training: run, Arch: a, Beam: f.beam, Lambda: f.lambda, Resume: f.resume})
+		return trainCaptioner(ctx, caption.TrainOptions{Training: run, Arch: a, Beam: f.beam, Grammar: f.grammar, Lambda: f.lambda, Resume: f.resume})
 	}
 	if a, ok := reason.ParseArch(arch); ok {
 		return trainReasoner(ctx, reason.TrainOptions{Training: run, Arch: a, Resume: f.resume})
