@@ -75,7 +75,7 @@ func helpEntries() map[string]helpEntry {
 				"                [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]\n" +
 				"                [--labels shape,color] [--train-split train] [--test-split test] [--resume | --overwrite]\n" +
 				"                [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)\n" +
-				"                [--beam 1] [--lambda L]                                      (captioners)",
+				"                [--beam 1] [--lambda L] [--grammar]                          (captioners)",
 			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +
 				"(DIR/metrics.json). Classifiers train on datasets with labels (shapes, counting), the VAE on\n" +
 				"shapes, relations and webpages, the captioners on relations, counting and webpages, the reasoners\n" +
