@@ -104,6 +104,69 @@ type Budget struct {
 	Schedule Schedule `json:"schedule,omitempty"`
 }
 
+// Overrides are a model entry's own training budget, for a model in a
+// task whose budget suits another: each field that is not zero replaces
+// the task budget's (so a model cannot make a cosine task budget
+// constant). Kinds embed it in their model configs: its JSON is the
+// entry's optional "epochs", "batch", "lr" and "schedule".
+type Overrides struct {
+	Epochs   int      `json:"epochs,omitempty"`
+	Batch    int      `json:"batch,omitempty"`
+	LR       float64  `json:"lr,omitempty"`
+	Schedule Schedule `json:"schedule,omitempty"`
+}
+
+// Apply returns b with o's fields where o sets them.
+func (o Overrides) Apply(b Budget) Budget {
+	if o.Epochs > 0 {
+		b.Epochs = o.Epochs
+	}
+	if o.Batch > 0 {
+		b.Batch = o.Batch
+	}
+	if o.LR > 0 {
+		b.LR = o.LR
+	}
+	if o.Schedule != Constant {
+		b.Schedule = o.Schedule
+	}
+	return b
+}
+
+// DecodeOverrides checks a model entry's optional budget fields, nil
+// where the entry leaves one out, and returns them; a bad one is a
+// *FieldError naming it.
+func DecodeOverrides(epochs, batch *int, lr *float64, schedule *string) (Overrides, error) {
+	var o Overrides
+	for _, v := range []struct {
+		name string
+		p    *int
+		dst  *int
+	}{{"epochs", epochs, &o.Epochs}, {"batch", batch, &o.Batch}} {
+		if v.p == nil {
+			continue
+		}
+		if *v.p < 1 {
+			return o, Fieldf(v.name, "%d: want at least 1 (or leave it out to use the task's budget)", *v.p)
+		}
+		*v.dst = *v.p
+	}
+	if lr != nil {
+		if !(*lr > 0) {
+			return o, Fieldf("lr", "%g: want a rate above 0 (or leave it out to use the task's budget)", *lr)
+		}
+		o.LR = *lr
+	}
+	if schedule != nil {
+		sc, err := ParseSchedule(*schedule)
+		if err != nil {
+			return o, Fieldf("schedule", "%v", err)
+		}
+		o.Schedule = sc
+	}
+	return o, nil
+}
+
 // Expectation is a bound a model's metric must meet.
 type Expectation struct {
 	Model  string  `json:"model"`

@@ -87,33 +87,15 @@ type Model struct {
 	// for webpages; see webpages.Pix2CodeState), so that every caption
 	// parses. False decodes freely.
 	Grammar bool `json:"grammar,omitempty"`
-	// Epochs, Batch, LR and Schedule, when not zero, replace the task
-	// budget's for this model's training (an end-to-end model in a task
-	// whose budget suits another). A model cannot make a cosine task
-	// budget constant.
-	Epochs   int            `json:"epochs,omitempty"`
-	Batch    int            `json:"batch,omitempty"`
-	LR       float64        `json:"lr,omitempty"`
-	Schedule bench.Schedule `json:"schedule,omitempty"`
+	// Overrides, when set, replace the task budget's epochs, batch, rate
+	// and schedule for this model's training (an end-to-end model in a
+	// task whose budget suits another).
+	bench.Overrides
 }
 
-// budget is the task's budget with the model's own epochs, batch and
-// rate.
-func (m Model) budget(b bench.Budget) bench.Budget {
-	if m.Epochs > 0 {
-		b.Epochs = m.Epochs
-	}
-	if m.Batch > 0 {
-		b.Batch = m.Batch
-	}
-	if m.LR > 0 {
-		b.LR = m.LR
-	}
-	if m.Schedule != bench.Constant {
-		b.Schedule = m.Schedule
-	}
-	return b
-}
+// budget is the task's budget with the model's own epochs, batch, rate
+// and schedule.
+func (m Model) budget(b bench.Budget) bench.Budget { return m.Overrides.Apply(b) }
 
 // Arch names the architecture, for the run log.
 func (m Model) Arch() string { return m.Architecture.String() }
@@ -176,33 +158,11 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 	if *f.Beam < 1 {
 		return nil, bench.Fieldf("beam", "%d: want the beam width, at least 1 (1: greedy decoding)", *f.Beam)
 	}
-	m := Model{Architecture: arch, Beam: *f.Beam, Grammar: f.Grammar}
-	for _, v := range []struct {
-		name string
-		p    *int
-		dst  *int
-	}{{"epochs", f.Epochs, &m.Epochs}, {"batch", f.Batch, &m.Batch}} {
-		if v.p == nil {
-			continue
-		}
-		if *v.p < 1 {
-			return nil, bench.Fieldf(v.name, "%d: want at least 1 (or leave it out to use the task's budget)", *v.p)
-		}
-		*v.dst = *v.p
+	o, err := bench.DecodeOverrides(f.Epochs, f.Batch, f.LR, f.Schedule)
+	if err != nil {
+		return nil, err
 	}
-	if f.LR != nil {
-		if !(*f.LR > 0) {
-			return nil, bench.Fieldf("lr", "%g: want a rate above 0 (or leave it out to use the task's budget)", *f.LR)
-		}
-		m.LR = *f.LR
-	}
-	if f.Schedule != nil {
-		s, err := bench.ParseSchedule(*f.Schedule)
-		if err != nil {
-			return nil, bench.Fieldf("schedule", "%v", err)
-		}
-		m.Schedule = s
-	}
+	m := Model{Architecture: arch, Beam: *f.Beam, Grammar: f.Grammar, Overrides: o}
 	return m, nil
 }
 

@@ -30,35 +30,22 @@ const SegNetArch = "segnet"
 // SegModel is a page-structure task's segmentation entry: the reference
 // U-Net (models.ReferenceSegNet) trained on the class masks, its masks
 // decoded into trees (DecodePage). In a suite file it is
-// {"name": "segnet", "arch": "segnet"}, with optional "epochs", "batch"
-// and "lr" replacing the task budget's for this model: the U-Net and the
-// end-to-end captioner share a task and its pages, not their best batch
-// or rate. Its fields are part of every record's run key.
+// {"name": "segnet", "arch": "segnet"}, with optional "epochs", "batch",
+// "lr" and "schedule" replacing the task budget's for this model: the
+// U-Net and the end-to-end captioner share a task and its pages, not their
+// best batch or rate. Its fields are part of every record's run key.
 type SegModel struct {
 	// Architecture is always SegNetArch; a suite file calls it "arch".
-	Architecture string  `json:"arch"`
-	Epochs       int     `json:"epochs,omitempty"`
-	Batch        int     `json:"batch,omitempty"`
-	LR           float64 `json:"lr,omitempty"`
+	Architecture string `json:"arch"`
+	bench.Overrides
 }
 
 // Arch returns "segnet".
 func (SegModel) Arch() string { return SegNetArch }
 
-// budget is the task's budget with the model's own epochs, batch and
-// rate where it sets them.
-func (m SegModel) budget(b bench.Budget) bench.Budget {
-	if m.Epochs > 0 {
-		b.Epochs = m.Epochs
-	}
-	if m.Batch > 0 {
-		b.Batch = m.Batch
-	}
-	if m.LR > 0 {
-		b.LR = m.LR
-	}
-	return b
-}
+// budget is the task's budget with the model's own epochs, batch, rate
+// and schedule where it sets them.
+func (m SegModel) budget(b bench.Budget) bench.Budget { return m.Overrides.Apply(b) }
 
 // Name returns "structure".
 func (Kind) Name() string { return "structure" }
@@ -120,35 +107,20 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		return caption.Kind{}.DecodeModel(raw)
 	}
 	var f struct {
-		Arch   string   `json:"arch"`
-		Epochs *int     `json:"epochs"`
-		Batch  *int     `json:"batch"`
-		LR     *float64 `json:"lr"`
+		Arch     string   `json:"arch"`
+		Epochs   *int     `json:"epochs"`
+		Batch    *int     `json:"batch"`
+		LR       *float64 `json:"lr"`
+		Schedule *string  `json:"schedule"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule"); err != nil {
 		return nil, err
 	}
-	m := SegModel{Architecture: SegNetArch}
-	for _, v := range []struct {
-		name string
-		p    *int
-		dst  *int
-	}{{"epochs", f.Epochs, &m.Epochs}, {"batch", f.Batch, &m.Batch}} {
-		if v.p == nil {
-			continue
-		}
-		if *v.p < 1 {
-			return nil, bench.Fieldf(v.name, "%d: want at least 1 (or leave it out to use the task's budget)", *v.p)
-		}
-		*v.dst = *v.p
+	o, err := bench.DecodeOverrides(f.Epochs, f.Batch, f.LR, f.Schedule)
+	if err != nil {
+		return nil, err
 	}
-	if f.LR != nil {
-		if *f.LR <= 0 {
-			return nil, bench.Fieldf("lr", "%g: want a rate above 0 (or leave it out to use the task's budget)", *f.LR)
-		}
-		m.LR = *f.LR
-	}
-	return m, nil
+	return SegModel{Architecture: SegNetArch, Overrides: o}, nil
 }
 
 // endToEnd returns the task as the captioning kind reads it: its
