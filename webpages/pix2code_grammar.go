@@ -59,7 +59,7 @@ func (s Pix2CodeState) Next(tok string) (Pix2CodeState, bool) {
 		if tok != "{" {
 			return s, false
 		}
-		n.at = map[grammarAt]grammarAt{atHeader: atHeaderItem, atRow: atRowWidth, atColumn: atColumnItem}[s.at]
+		n.at = opened(s.at)
 		n.items = 0
 	case atHeaderItem, atColumnItem:
 		words, next := pix2codeHeaderWords, atHeaderNext
@@ -73,7 +73,10 @@ func (s Pix2CodeState) Next(tok string) (Pix2CodeState, bool) {
 	case atHeaderNext, atColumnNext:
 		switch tok {
 		case ",":
-			n.at = map[grammarAt]grammarAt{atHeaderNext: atHeaderItem, atColumnNext: atColumnItem}[s.at]
+			n.at = atColumnItem
+			if s.at == atHeaderNext {
+				n.at = atHeaderItem
+			}
 		case "}":
 			if s.at == atHeaderNext {
 				n.at = atTop
@@ -107,6 +110,18 @@ func (s Pix2CodeState) Next(tok string) (Pix2CodeState, bool) {
 		return s, false
 	}
 	return n, true
+}
+
+// opened is where a "{" after a header, row or column word leads: to its
+// first item.
+func opened(at grammarAt) grammarAt {
+	switch at {
+	case atHeader:
+		return atHeaderItem
+	case atRow:
+		return atRowWidth
+	}
+	return atColumnItem
 }
 
 // Allows reports whether tok may come next.

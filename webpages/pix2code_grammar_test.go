@@ -137,3 +137,23 @@ func FuzzPix2CodeGrammarAgreesWithTheParser(f *testing.F) {
 		}
 	})
 }
+
+// The grammar is asked about every word at every step of every beam
+// hypothesis: a step must not allocate.
+func TestPix2CodeStateDoesNotAllocate(t *testing.T) {
+	toks := pix2codeTokens("header { btn-active , btn-inactive } row { double { text , btn-red } double { small-title } }")
+	words := Pix2CodeWords()
+	allocs := testing.AllocsPerRun(20, func() {
+		var s Pix2CodeState
+		for _, tok := range toks {
+			for _, w := range words {
+				s.Allows(w)
+			}
+			s, _ = s.Next(tok)
+		}
+		_ = s.ToEnd()
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations a page, want 0", allocs)
+	}
+}
