@@ -42,6 +42,24 @@ type family struct {
 	encode func(x []string, q *Question)
 }
 
+// question is the family's text asking about slot values x.
+func (f *family) question(x []string) string {
+	args := make([]any, len(x))
+	for i, s := range x {
+		args[i] = f.word(s)
+	}
+	return fmt.Sprintf(f.text, args...)
+}
+
+// word is how slot value s reads in the family's text: a direction of
+// count_relate as "left of", "above", …; any other value as itself.
+func (f *family) word(s string) string {
+	if d, ok := dirWords[s]; ok && f.name == "count_relate" {
+		return d
+	}
+	return s
+}
+
 func call(fn, param string, in ...*Program) *Program {
 	return &Program{Fn: fn, Param: param, Inputs: in}
 }
@@ -311,17 +329,31 @@ func (r rule) degenerate(p *Program, s *Scene) bool {
 // steps dropped, in depth-first order; p itself is not changed.
 func withoutOneFilter(p *Program) []*Program {
 	var out []*Program
+	for _, d := range withoutEachFilter(p) {
+		out = append(out, d.variant)
+	}
+	return out
+}
+
+// droppedFilter is a program with one filter step dropped: the step, and
+// the program without it.
+type droppedFilter struct{ filter, variant *Program }
+
+// withoutEachFilter lists, in depth-first order, each filter step of p
+// with the program p becomes without it; p itself is not changed.
+func withoutEachFilter(p *Program) []droppedFilter {
+	var out []droppedFilter
 	for i, in := range p.Inputs {
-		var variants []*Program
+		var variants []droppedFilter
 		if in.Fn == "filter_color" || in.Fn == "filter_shape" {
-			variants = append(variants, in.Inputs[0])
+			variants = append(variants, droppedFilter{in, in.Inputs[0]})
 		}
-		variants = append(variants, withoutOneFilter(in)...)
+		variants = append(variants, withoutEachFilter(in)...)
 		for _, v := range variants {
 			c := *p
 			c.Inputs = slices.Clone(p.Inputs)
-			c.Inputs[i] = v
-			out = append(out, &c)
+			c.Inputs[i] = v.variant
+			out = append(out, droppedFilter{v.filter, &c})
 		}
 	}
 	return out
@@ -384,14 +416,7 @@ func candidates(fams []family, v vocab, k *compiler) ([][]candidate, error) {
 	for fi := range fams {
 		f := &fams[fi]
 		for _, x := range f.slots(v) {
-			args := make([]any, len(x))
-			for i, s := range x {
-				args[i] = s
-				if d, ok := dirWords[s]; ok && f.name == "count_relate" {
-					args[i] = d
-				}
-			}
-			q := Question{Family: f.name, Type: f.group, Text: fmt.Sprintf(f.text, args...)}
+			q := Question{Family: f.name, Type: f.group, Text: f.question(x)}
 			if f.encode != nil {
 				f.encode(x, &q)
 			}
