@@ -107,7 +107,9 @@ type QuestionError struct {
 	Msg  string
 }
 
-func (e *QuestionError) Error() string { return fmt.Sprintf("clevrlite: question %q: %s", e.Text, e.Msg) }
+func (e *QuestionError) Error() string {
+	return fmt.Sprintf("clevrlite: question %q: %s", e.Text, e.Msg)
+}
 
 // ParseQuestion reads a question's text back into its family and program,
 // for the families of cfg. It is NewQuestions(cfg).Parse(text); to parse
