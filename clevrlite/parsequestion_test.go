@@ -2,6 +2,7 @@ package clevrlite
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -214,4 +215,15 @@ func FuzzParseQuestion(f *testing.F) {
 			}
 		}
 	})
+}
+
+func ExampleParseQuestion() {
+	cfg := SortOfCLEVR{}.DefaultConfig().(*Config)
+	family, prog, err := ParseQuestion("How many objects are between the red object and the blue object?", cfg)
+	fmt.Println(family, prog, err)
+	_, _, err = ParseQuestion("What is the shape of the purple object?", cfg)
+	fmt.Println(err)
+	// Output:
+	// count_between count(between(unique(filter_color[red](scene())), unique(filter_color[blue](scene())))) <nil>
+	// clevrlite: question "What is the shape of the purple object?": reads as the shape family ("What is the shape of the %s object?"), but "purple" is not a color it asks about (blue, gray, green, orange, red, yellow)
 }

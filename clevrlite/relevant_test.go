@@ -1,6 +1,7 @@
 package clevrlite
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -333,4 +334,22 @@ func TestAskErrors(t *testing.T) {
 	if err := s.Add("nope", Reason{}); err == nil || s.Questions != 0 {
 		t.Errorf("Add of an unknown family: %v, %+v", err, s)
 	}
+}
+
+func ExampleRelevant() {
+	at := func(c, sh string, x, y float64) Object { return Object{Color: c, Shape: sh, Center: [2]float64{x, y}} }
+	s := &Scene{Width: 75, Height: 75, Objects: []Object{at("red", "square", 10, 10), at("red", "circle", 40, 40), at("blue", "circle", 60, 20)}}
+	for _, text := range []string{
+		"query_shape(unique(filter_color[blue](scene())))",
+		"query_shape(unique(filter_color[red](scene())))",
+		"count(filter_shape[circle](filter_color[blue](scene())))",
+	} {
+		p, _ := Parse(text)
+		ok, why := Relevant(p, s)
+		fmt.Println(ok, why)
+	}
+	// Output:
+	// true relevant
+	// false not unique: unique(filter_color[red](scene())): unique of a set of 2 objects
+	// false no-op filter: filter_shape[circle](filter_color[blue](scene())): without filter_shape[circle] the answer is still 1
 }
