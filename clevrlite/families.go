@@ -623,7 +623,9 @@ func (p *plan) newEnv(e *env, s *Scene) *env { return newEnv(e, s, p.compiled.no
 func (p *plan) asks(fi, a int) bool { return a >= 0 && a < len(p.chance[fi]) && p.chance[fi][a] >= 0 }
 
 // ask poses one question of group g. Unbalanced, it picks a family and its
-// slots uniformly, as the reference. Balanced, it draws a family and a
+// slots uniformly, as the reference, redrawing while the question cannot
+// be asked of the scene or was asked already; after 64 draws askAnyOf
+// finishes the draw exactly. Balanced, it draws a family and a
 // target answer, keeps the target with its acceptance chance, and asks a
 // question of that family with that answer if the scene has one — else it
 // draws again (so a scene that cannot yield a rare answer is asked another
@@ -643,7 +645,7 @@ func (p *plan) ask(g string, e *env, t table, asked map[*Program]bool, rng *rand
 				return build(c, e)
 			}
 		}
-		return Question{}, fmt.Errorf("no %s question can be asked of this scene", g)
+		return p.askAnyOf(g, e, asked, rng)
 	}
 	var buf [64]*candidate
 	match := buf[:0]
@@ -685,6 +687,57 @@ func (p *plan) ask(g string, e *env, t table, asked map[*Program]bool, rng *rand
 		}
 	}
 	return Question{}, fmt.Errorf("no %s question has an answer its family asks", g)
+}
+
+// askAnyOf poses one question of group g, unbalanced, when ask's 64
+// uniform draws found none: it draws from the distribution those draws
+// sample, continued until one succeeds. Each question that can be asked of
+// the scene and was not asked already has a chance proportional to
+// 1/(its family's number of questions): the family uniform, then the
+// slots uniform. Scenes where few questions of a group apply (a programs
+// scene of ten objects may have one shape that appears once) reach this
+// often. As ask's balanced fallback does, it asks a question again only
+// when the group has no other; its error means the scene admits no
+// question of the group at all.
+func (p *plan) askAnyOf(g string, e *env, asked map[*Program]bool, rng *rand.Rand) (Question, error) {
+	fams := p.byGroup[g]
+	var askable [][]int // per family of the group, its askable candidates
+	for _, repeat := range []bool{false, true} {
+		askable = askable[:0]
+		total := 0.0
+		for _, fi := range fams {
+			var cis []int
+			for ci, c := range p.cands[fi] {
+				if (repeat || !asked[c.prog]) && key(c, e) >= 0 {
+					cis = append(cis, ci)
+				}
+			}
+			askable = append(askable, cis)
+			total += float64(len(cis)) / float64(len(p.cands[fi]))
+		}
+		if total == 0 {
+			continue
+		}
+		// pick is the family drawn; rounding can leave x past the last
+		// share, which then takes it.
+		x, pick := rng.Float64()*total, -1
+		for k, fi := range fams {
+			if len(askable[k]) == 0 {
+				continue
+			}
+			pick = k
+			share := float64(len(askable[k])) / float64(len(p.cands[fi]))
+			if x < share {
+				break
+			}
+			x -= share
+		}
+		cis := askable[pick]
+		c := p.cands[fams[pick]][cis[rng.IntN(len(cis))]]
+		asked[c.prog] = true
+		return build(c, e)
+	}
+	return Question{}, fmt.Errorf("no %s question can be asked of this scene", g)
 }
 
 // askGroup appends the PerGroup questions of group g to qs: with mix

@@ -13,8 +13,7 @@ import (
 // relevanceConfigs are the configs the generated questions are checked
 // in: sortofclevr with the sequence and causal groups, balanced as by
 // default and unbalanced (the reference's uniform asking), and programs,
-// with either mix. (Unbalanced programs configs fail to render some
-// samples: 64 uniform draws may find no question of a group to ask.)
+// with either mix and unbalanced.
 func relevanceConfigs(t testing.TB) map[string]*Config {
 	t.Helper()
 	out := map[string]*Config{}
@@ -23,6 +22,7 @@ func relevanceConfigs(t testing.TB) map[string]*Config {
 		"sortofclevr+sequence,unbalanced": {"sequence=true", "balance=false"},
 		"programs":                        {"questions=programs", "questions_per_group=6"},
 		"programs,mix subtypes":           {"questions=programs", "questions_per_group=6", "mix=subtypes"},
+		"programs,unbalanced":             {"questions=programs", "questions_per_group=6", "balance=false"},
 	} {
 		cfg := SortOfCLEVR{}.DefaultConfig().(*Config)
 		if err := generators.SetAll(cfg, settings...); err != nil {
