@@ -31,7 +31,7 @@ func TestRelationGradient(t *testing.T) {
 				for i, s := range (relGeom{tt.n, tt.k, tt.d, tt.q, h}).weightShapes() {
 					w[i] = G.NewTensor(g, tensor.Float64, s.Dims(), G.WithValue(randTensor(rng, s...)), G.WithName(string(rune('a'+i))))
 				}
-				y, _, err := relation(o, q, w, tt.needDO, true)
+				y, _, err := relation(o, q, w, tt.needDO, false, true)
 				if err != nil {
 					t.Fatal(err)
 				}
