@@ -24,7 +24,8 @@ const (
 	// question, summed, then f.
 	RN ReasonerArch = iota + 1
 	// CNNMLP is the paper's baseline on the same stem: the grid flattened
-	// with the question, a dense layer, then f.
+	// with the question, a dense layer, then f. With Text it is the CLEVR
+	// paper's CNN+LSTM baseline.
 	CNNMLP
 	// StateRN is the Relation Network on state descriptions: g over the
 	// pairs of the scene's ground-truth objects (no pixels).
