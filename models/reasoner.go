@@ -418,7 +418,7 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 	if cfg.Text != nil {
 		ids := G.NewVector(g, dt, G.WithShape(cfg.Text.Length*n), G.WithName("tokens"))
 		gr.Inputs = append(gr.Inputs, ids)
-		if q, err = r.encodeQuestions(ids, n, node); err != nil {
+		if q, err = r.encodeQuestions(ids, node); err != nil {
 			return nil, err
 		}
 	} else {
