@@ -150,39 +150,22 @@ func encForward[F float](g encGeom, a encArgs[F], t *encTape[F], out []F) error 
 			copy(cp[k*H:][:H], cs[r*H:][:H])
 			copy(pre[k*4*H:][:4*H], a.b)
 		}
-		forParts(encParts(m), func(_, lo, hi int) {
-			rows := hi - lo
-			pp := pre[lo*4*H:][:rows*4*H]
-			mm(blas.NoTrans, blas.NoTrans, rows, 4*H, E, 1, x[lo*E:], E, a.wx, 4*H, 1, pp, 4*H)
-			mm(blas.NoTrans, blas.NoTrans, rows, 4*H, H, 1, hp[lo*H:], H, a.wh, 4*H, 1, pp, 4*H)
-			for k := lo; k < hi; k++ {
-				r := act[k]
-				row := pre[k*4*H:][:4*H]
-				for j := range H {
-					i, f, gg, o := gates(pre, k, j, H)
-					cn := f*float64(cp[k*H+j]) + i*gg
-					tcn := math.Tanh(cn)
-					row[j], row[H+j], row[2*H+j], row[3*H+j] = F(i), F(f), F(gg), F(o)
-					tc[k*H+j] = F(tcn)
-					cs[r*H+j] = F(cn)
-					h[r*H+j] = F(o * tcn)
-				}
+		mm(blas.NoTrans, blas.NoTrans, m, 4*H, E, 1, x, E, a.wx, 4*H, 1, pre, 4*H)
+		mm(blas.NoTrans, blas.NoTrans, m, 4*H, H, 1, hp, H, a.wh, 4*H, 1, pre, 4*H)
+		for k, r := range act {
+			row := pre[k*4*H:][:4*H]
+			for j := range H {
+				i, f, gg, o := gates(pre, k, j, H)
+				cn := f*float64(cp[k*H+j]) + i*gg
+				tcn := math.Tanh(cn)
+				row[j], row[H+j], row[2*H+j], row[3*H+j] = F(i), F(f), F(gg), F(o)
+				tc[k*H+j] = F(tcn)
+				cs[r*H+j] = F(cn)
+				h[r*H+j] = F(o * tcn)
 			}
-		})
+		}
 	}
 	return nil
-}
-
-// encParts cuts a step's m active rows in two halves, which the forward
-// pass runs on two goroutines where there are two cores: every row's
-// products and gates are its own, and the cut depends on m alone, so the
-// result does not depend on the core count. (More, smaller parts would
-// each pack the whole of Wx and Wh again for a few rows.)
-func encParts(m int) [][2]int {
-	if m < 2 {
-		return [][2]int{{0, m}}
-	}
-	return [][2]int{{0, m / 2}, {m / 2, m}}
 }
 
 func (op *encoderOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
@@ -277,31 +260,25 @@ func encBackward[F float](g encGeom, a encArgs[F], t *encTape[F], dq, dTable, dw
 		dpre := (*work)[:m*4*H]
 		dx := (*work)[N*4*H:][:m*E]
 		dhp := (*work)[N*4*H+N*E:][:m*H]
-		// Per row, in two halves: the gates' gradients and the rows' dx and
-		// dh; then the weights' gradients, sums over the rows, whole.
-		forParts(encParts(m), func(_, lo, hi int) {
-			for k := lo; k < hi; k++ {
-				r := act[k]
-				row, drow := gs[k*4*H:][:4*H], dpre[k*4*H:][:4*H]
-				for j := range H {
-					i, f, gg, o := float64(row[j]), float64(row[H+j]), float64(row[2*H+j]), float64(row[3*H+j])
-					tcn := float64(tc[k*H+j])
-					dhv := float64(dh[r*H+j])
-					dcv := float64(dc[r*H+j]) + dhv*o*(1-tcn*tcn)
-					drow[j] = F(dcv * gg * i * (1 - i))
-					drow[H+j] = F(dcv * float64(cp[k*H+j]) * f * (1 - f))
-					drow[2*H+j] = F(dcv * i * (1 - gg*gg))
-					drow[3*H+j] = F(dhv * tcn * o * (1 - o))
-					dc[r*H+j] = F(dcv * f)
-				}
+		for k, r := range act {
+			row, drow := gs[k*4*H:][:4*H], dpre[k*4*H:][:4*H]
+			for j := range H {
+				i, f, gg, o := float64(row[j]), float64(row[H+j]), float64(row[2*H+j]), float64(row[3*H+j])
+				tcn := float64(tc[k*H+j])
+				dhv := float64(dh[r*H+j])
+				dcv := float64(dc[r*H+j]) + dhv*o*(1-tcn*tcn)
+				drow[j] = F(dcv * gg * i * (1 - i))
+				drow[H+j] = F(dcv * float64(cp[k*H+j]) * f * (1 - f))
+				drow[2*H+j] = F(dcv * i * (1 - gg*gg))
+				drow[3*H+j] = F(dhv * tcn * o * (1 - o))
+				dc[r*H+j] = F(dcv * f)
 			}
-			rows := hi - lo
-			mm(blas.NoTrans, blas.Trans, rows, E, 4*H, 1, dpre[lo*4*H:], 4*H, a.wx, 4*H, 0, dx[lo*E:], E)
-			mm(blas.NoTrans, blas.Trans, rows, H, 4*H, 1, dpre[lo*4*H:], 4*H, a.wh, 4*H, 0, dhp[lo*H:], H)
-		})
+		}
 		addColSums(dpre, db, m)
 		mm(blas.Trans, blas.NoTrans, E, 4*H, m, 1, x, E, dpre, 4*H, 1, dwx, 4*H)
 		mm(blas.Trans, blas.NoTrans, H, 4*H, m, 1, hp, H, dpre, 4*H, 1, dwh, 4*H)
+		mm(blas.NoTrans, blas.Trans, m, E, 4*H, 1, dpre, 4*H, a.wx, 4*H, 0, dx, E)
+		mm(blas.NoTrans, blas.Trans, m, H, 4*H, 1, dpre, 4*H, a.wh, 4*H, 0, dhp, H)
 		for k, r := range act {
 			w := int(a.ids[s*N+r])
 			drow := dTable[w*E:][:E]
