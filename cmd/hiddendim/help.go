@@ -92,7 +92,8 @@ func helpEntries() map[string]helpEntry {
 			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +
 				"(DIR/metrics.json). Classifiers train on datasets with labels (shapes, counting), the VAE on\n" +
 				"shapes, relations and webpages, the captioners on relations, counting and webpages, the reasoners\n" +
-				"(rn, cnn-mlp: pixels; state-rn: state descriptions) on clevrlite's sortofclevr questions, the page\n" +
+				"(rn, cnn-mlp: pixels; state-rn, state-mlp: state descriptions; question-only: the question alone)\n" +
+				"on clevrlite's sortofclevr questions, the page\n" +
 				"segmenter (segnet, a U-Net) on webpages' class masks, scored through its decoded trees.\n" +
 				"--resume continues the checkpoint in DIR, also to more --epochs (not with --schedule cosine, whose\n" +
 				"rate depends on the total epochs); every other setting must match. A checkpoint in DIR is never\n" +
