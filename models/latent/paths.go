@@ -217,19 +217,27 @@ type Realism struct {
 }
 
 // FitRealism fits the judge: components principal components of the
-// reference images, and a threshold that accepts the share quantile of
-// the calibration images (real images not among the references, so that
-// none is its own nearest neighbour). It returns an error for too few
-// images or a quantile outside (0, 1].
+// reference images (FitPCATop), and a threshold that accepts the share
+// quantile of the calibration images (real images not among the
+// references, so that none is its own nearest neighbour). It returns an
+// error for too few images or a quantile outside (0, 1].
 func FitRealism(reference, calibration [][]float64, components int, quantile float64) (*Realism, error) {
-	if len(calibration) == 0 || !(quantile > 0 && quantile <= 1) {
-		return nil, fmt.Errorf("latent: realism judge from %d calibration images at quantile %g: want images and 0 < quantile ≤ 1", len(calibration), quantile)
-	}
 	p, err := FitPCATop(reference, components)
 	if err != nil {
 		return nil, err
 	}
+	return NewRealism(p, components, reference, calibration, quantile)
+}
+
+// NewRealism is FitRealism with the principal components already fitted
+// (to the reference images or others): the judge compares images on the
+// first components of p (all it has, if fewer).
+func NewRealism(p *PCA, components int, reference, calibration [][]float64, quantile float64) (*Realism, error) {
+	if len(reference) == 0 || len(calibration) == 0 || !(quantile > 0 && quantile <= 1) {
+		return nil, fmt.Errorf("latent: realism judge from %d reference and %d calibration images at quantile %g: want images and 0 < quantile ≤ 1", len(reference), len(calibration), quantile)
+	}
 	_, k := p.Vectors.Dims()
+	k = min(k, components)
 	r := &Realism{PCA: p, Components: k, Reference: p.Project(reference, k)}
 	d := make([]float64, len(calibration))
 	for i, img := range calibration {

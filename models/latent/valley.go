@@ -32,6 +32,17 @@ func KNNDensity(points [][]float64, k int) []float64 {
 	return out
 }
 
+// DensityAt is the k-NN density at any point q, 1/r_k(q) with r_k(q) the
+// distance from q to its k-th nearest point (KNNDensity's estimate, for
+// a point that need not be one of them: a grid to draw contours on). It
+// panics if k < 1 or k > len(points).
+func DensityAt(points [][]float64, q []float64, k int) float64 {
+	if k < 1 || k > len(points) {
+		panic(fmt.Sprintf("latent: DensityAt with k = %d of %d points: want 1 ≤ k ≤ points", k, len(points)))
+	}
+	return 1 / kthDistance(points, q, k, -1)
+}
+
 // kthDistance is the distance from q to its k-th nearest point, not
 // counting the point with index skip (−1 to count every point).
 func kthDistance(points [][]float64, q []float64, k, skip int) float64 {

@@ -25,6 +25,14 @@ func TestKNNDensity(t *testing.T) {
 	}
 }
 
+func TestDensityAt(t *testing.T) {
+	// From 2 among 0, 1, 3, 7: 1 and 3 are 1 away, 0 is 2, 7 is 5.
+	pts := [][]float64{{0}, {1}, {3}, {7}}
+	for k, want := range []float64{1, 1, 0.5, 0.2} {
+		near(t, "ρ(2)", DensityAt(pts, []float64{2}, k+1), want, 1e-15)
+	}
+}
+
 func TestResample(t *testing.T) {
 	// An L of length 2 in 5 points: every ½ along it.
 	got := Resample([][]float64{{0, 0}, {1, 0}, {1, 1}}, 5)
