@@ -23,6 +23,9 @@ type Analysis struct {
 	GB latent.GBConfig
 	// Episodes is the number of few-shot draws; 0 means 20.
 	Episodes int
+	// NavPairs is the number of test image pairs latent paths are drawn
+	// between; 0 means 24.
+	NavPairs int
 }
 
 func (o *Analysis) defaults() {
@@ -37,6 +40,9 @@ func (o *Analysis) defaults() {
 	}
 	if o.Episodes == 0 {
 		o.Episodes = 20
+	}
+	if o.NavPairs == 0 {
+		o.NavPairs = 24
 	}
 }
 
@@ -55,6 +61,10 @@ type LatentSpace struct {
 	// Arithmetic examples: the parts, both predictions and the truth,
 	// decoded (empty without parts).
 	Arithmetic []ArithmeticExample
+	// Navigation holds two pairs' straight and valley paths.
+	Navigation []NavigationExample
+	// Hierarchy is the model's part–whole dendrogram (nil without parts).
+	Hierarchy *HierarchyExample
 }
 
 // ArithmeticExample is one composite with its predictions, as images.
@@ -165,9 +175,34 @@ func AnalyzeModel(v *models.VAE, train, test *Split, o Analysis) (*LatentSpace, 
 			return nil, err
 		}
 		m[fmt.Sprintf("fewshot_k%d", shots)] = acc
+		if acc, err = latent.FewShotHull(trainMu, trainClass, mu, test.Class, shots, o.Episodes, o.Seed); err != nil {
+			return nil, err
+		}
+		m[fmt.Sprintf("fewshot_hull_k%d", shots)] = acc
+	}
+
+	untrainedVAE, err := models.NewVAE(v.Config)
+	if err != nil {
+		return nil, err
+	}
+	defer untrainedVAE.Close()
+	pixelPCA, err := fitPixelPCA(firstRows(train.Images, min(nTrain, pixelPCARows)), max(v.Config.Latent, judgeComponents))
+	if err != nil {
+		return nil, err
+	}
+	spaces := []space{vaeSpace(v, ""), vaeSpace(untrainedVAE, "_untrained"), pixelSpace(pixelPCA, v.Config.Latent)}
+	judge, err := latent.NewRealism(pixelPCA, judgeComponents, pixelRows(firstRows(train.Images, min(nTrain, pixelPCARows))), pixelRows(test.Images), judgeQuantile)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.navigate(v, test, spaces, judge, o); err != nil {
+		return nil, err
+	}
+	if err := a.walks(train, test, trainMu, spaces, o); err != nil {
+		return nil, err
 	}
 	if train.Parts != nil && test.Parts != nil {
-		if err := a.arithmetic(v, train, test, trainMu, mu, o); err != nil {
+		if err := a.arithmetic(train, test, trainMu, mu, spaces); err != nil {
 			return nil, err
 		}
 	}
@@ -198,25 +233,8 @@ type codeFunc func(im *models.Images) ([][]float64, error)
 // whole, the definition before hard distractors, which a near-linear
 // encoder passes), arithmetic_distractors (their mean number per
 // composite), and the decoded predictions' pixel MSE.
-func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, testMu [][]float64, o Analysis) error {
-	model := func(im *models.Images) ([][]float64, error) {
-		mu, _, _, _, err := encode(v, im, o.Seed, false)
-		return mu, err
-	}
-	untrainedVAE, err := models.NewVAE(v.Config)
-	if err != nil {
-		return err
-	}
-	defer untrainedVAE.Close()
-	untrained := func(im *models.Images) ([][]float64, error) {
-		mu, _, _, _, err := encode(untrainedVAE, im, o.Seed, false)
-		return mu, err
-	}
-	pixels, err := pixelCodes(firstRows(train.Images, min(len(trainMu), pixelPCARows)), v.Config.Latent)
-	if err != nil {
-		return err
-	}
-
+func (a *LatentSpace) arithmetic(train, test *Split, trainMu, testMu [][]float64, spaces []space) error {
+	model, untrained, pixels := spaces[0].code, spaces[1].code, spaces[2].code
 	trainC, err := composites(train, model, len(trainMu), trainMu)
 	if err != nil {
 		return err
@@ -241,6 +259,8 @@ func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, tes
 	m["arithmetic_retrieval"] = latent.RetrievalAmong(operated, truth, distractors)
 	m["arithmetic_retrieval_add"] = latent.RetrievalAmong(added, truth, distractors)
 	m["arithmetic_retrieval_all"] = latent.RetrievalAccuracy(operated, truth)
+	m["cophenetic_part_whole"], m["dendrogram_purity_part_whole"], a.Hierarchy = hierarchy(testC)
+	a.Hierarchy.SlotNames = test.Parts.SlotNames
 	bestOp, bestAdd := math.Inf(-1), math.Inf(-1)
 	for _, base := range []struct {
 		name string
@@ -259,6 +279,7 @@ func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, tes
 			return fmt.Errorf("vae: the %s baseline: %w", base.name, err)
 		}
 		t := wholes(testB)
+		m["cophenetic_part_whole_"+base.name], m["dendrogram_purity_part_whole_"+base.name], _ = hierarchy(testB)
 		m["arithmetic_retrieval_"+base.name] = latent.RetrievalAmong(op, t, distractors)
 		m["arithmetic_retrieval_add_"+base.name] = latent.RetrievalAmong(add, t, distractors)
 		bestOp = max(bestOp, m["arithmetic_retrieval_"+base.name])
@@ -268,13 +289,18 @@ func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, tes
 	m["arithmetic_margin_add"] = m["arithmetic_retrieval_add"] - bestAdd
 
 	dec := func(zs [][]float64) ([][]float32, error) {
-		z32 := make([][]float32, len(zs))
-		for i, z := range zs {
-			for _, x := range z {
-				z32[i] = append(z32[i], float32(x))
+		imgs, err := spaces[0].decode(zs)
+		if err != nil {
+			return nil, err
+		}
+		out := make([][]float32, len(imgs))
+		for i, x := range imgs {
+			out[i] = make([]float32, len(x))
+			for j, v := range x {
+				out[i][j] = float32(v)
 			}
 		}
-		return v.Decode(z32, 256)
+		return out, nil
 	}
 	imgAdd, err := dec(added)
 	if err != nil {
@@ -370,24 +396,25 @@ func wholes(cs []latent.Composite) [][]float64 {
 	return out
 }
 
-// pixelCodes fits a PCA of k components to the pixels of fit and returns
-// the map from images to their coordinates on it.
-func pixelCodes(fit *models.Images, k int) (codeFunc, error) {
-	rows := make([][]float64, fit.Len())
-	for i := range rows {
-		rows[i] = float64s(fit.Image(i))
-	}
-	p, err := latent.FitPCATop(rows, k)
+// fitPixelPCA fits a PCA of k components to the pixels of fit: the
+// pixel-space baseline's codes are its first Latent components, the
+// realism judge's its first judgeComponents (one fit serves both: the
+// components do not depend on how many are kept).
+func fitPixelPCA(fit *models.Images, k int) (*latent.PCA, error) {
+	p, err := latent.FitPCATop(pixelRows(fit), k)
 	if err != nil {
 		return nil, fmt.Errorf("vae: the pixel-space baseline: %w", err)
 	}
-	return func(im *models.Images) ([][]float64, error) {
-		out := make([][]float64, im.Len())
-		for i := range out {
-			out[i] = p.Project([][]float64{float64s(im.Image(i))}, k)[0]
-		}
-		return out, nil
-	}, nil
+	return p, nil
+}
+
+// pixelRows returns the images as float64 rows.
+func pixelRows(im *models.Images) [][]float64 {
+	rows := make([][]float64, im.Len())
+	for i := range rows {
+		rows[i] = float64s(im.Image(i))
+	}
+	return rows
 }
 
 func float64s(x []float32) []float64 {
