@@ -75,16 +75,17 @@ type ArithmeticExample struct {
 	Added, Operator, Whole []float32
 }
 
-// encode returns μ (as float64 rows) of every image, and optionally the
-// per-image reconstruction and KL terms with noise drawn per index from
-// seed, and the reconstructions from μ.
-func encode(v *models.VAE, im *models.Images, seed uint64, stochastic bool) (mu [][]float64, recon, kl []float64, means [][]float32, err error) {
+// encode returns μ and σ (as float64 rows) of every image, and
+// optionally the per-image reconstruction and KL terms with noise drawn
+// per index from seed, and the reconstructions from μ.
+func encode(v *models.VAE, im *models.Images, seed uint64, stochastic bool) (mu, sigma [][]float64, recon, kl []float64, means [][]float32, err error) {
 	n := im.Len()
-	mu = make([][]float64, n)
+	mu, sigma = make([][]float64, n), make([][]float64, n)
 	err = models.Predict(v, n, 256, v.EvalFeeder(im, seed, !stochastic), func(i int, out [][]float32) {
-		mu[i] = make([]float64, len(out[0]))
-		for j, x := range out[0] {
-			mu[i][j] = float64(x)
+		mu[i] = float64s(out[0])
+		sigma[i] = make([]float64, len(out[1]))
+		for j, lv := range out[1] {
+			sigma[i][j] = math.Exp(float64(lv) / 2)
 		}
 		if stochastic {
 			recon = append(recon, float64(out[3][0]))
@@ -117,18 +118,18 @@ func AnalyzeModel(v *models.VAE, train, test *Split, o Analysis) (*LatentSpace, 
 	}
 	a := &LatentSpace{Metrics: map[string]float64{}}
 	m := a.Metrics
-	mu, recon, kl, _, err := encode(v, test.Images, o.Seed, true)
+	mu, sigma, recon, kl, _, err := encode(v, test.Images, o.Seed, true)
 	if err != nil {
 		return nil, err
 	}
 	a.Mu = mu
 	m["recon"], m["kl"] = mean(recon), mean(kl)
 	m["neg_elbo"] = m["recon"] + m["kl"]
-	if _, _, _, a.Recon, err = encode(v, firstRows(test.Images, 32), o.Seed, false); err != nil {
+	if _, _, _, _, a.Recon, err = encode(v, firstRows(test.Images, 32), o.Seed, false); err != nil {
 		return nil, err
 	}
 	nTrain := min(train.Images.Len(), o.MaxTrain)
-	trainMu, _, _, _, err := encode(v, firstRows(train.Images, nTrain), o.Seed, false)
+	trainMu, _, _, _, _, err := encode(v, firstRows(train.Images, nTrain), o.Seed, false)
 	if err != nil {
 		return nil, err
 	}
@@ -186,31 +187,44 @@ func AnalyzeModel(v *models.VAE, train, test *Split, o Analysis) (*LatentSpace, 
 		return nil, err
 	}
 	defer untrainedVAE.Close()
-	pixelPCA, err := fitPixelPCA(firstRows(train.Images, min(nTrain, pixelPCARows)), max(v.Config.Latent, judgeComponents))
+	navPCA, err := fitPixelPCA(firstRows(train.Images, min(nTrain, navPCARows)), max(v.Config.Latent, judgeComponents))
 	if err != nil {
 		return nil, err
 	}
-	spaces := []space{vaeSpace(v, ""), vaeSpace(untrainedVAE, "_untrained"), pixelSpace(pixelPCA, v.Config.Latent)}
-	judge, err := latent.NewRealism(pixelPCA, judgeComponents, pixelRows(firstRows(train.Images, min(nTrain, pixelPCARows))), pixelRows(test.Images), judgeQuantile)
+	spaces := []space{vaeSpace(v, ""), vaeSpace(untrainedVAE, "_untrained"), pixelSpace(navPCA, v.Config.Latent)}
+	judge, err := latent.NewRealism(navPCA, judgeComponents, pixelRows(firstRows(train.Images, min(nTrain, judgeReference))), pixelRows(test.Images), judgeQuantile)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.navigate(v, test, spaces, judge, o); err != nil {
+	n := min(test.Images.Len(), navNodes)
+	nodes := [][][]float64{mu[:n]}
+	for _, sp := range spaces[1:] {
+		codes, err := sp.code(firstRows(test.Images, n))
+		if err != nil {
+			return nil, err
+		}
+		nodes = append(nodes, codes)
+	}
+	if err := a.navigate(test, spaces, nodes, sigma[:n], judge, o); err != nil {
 		return nil, err
 	}
-	if err := a.walks(train, test, trainMu, spaces, o); err != nil {
+	if err := a.walks(train, test, trainMu, spaces, nodes, o); err != nil {
 		return nil, err
 	}
 	if train.Parts != nil && test.Parts != nil {
-		if err := a.arithmetic(train, test, trainMu, mu, spaces); err != nil {
+		pixels, err := fitPixelPCA(firstRows(train.Images, min(nTrain, pixelPCARows)), v.Config.Latent)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.arithmetic(train, test, trainMu, mu, []space{spaces[0], spaces[1], pixelSpace(pixels, v.Config.Latent)}); err != nil {
 			return nil, err
 		}
 	}
 	return a, nil
 }
 
-// pixelPCARows caps the training wholes the pixel-space baseline's PCA
-// is fitted on (the first ones of the split).
+// pixelPCARows caps the training wholes the arithmetic's pixel-space
+// baseline's PCA is fitted on (the first ones of the split).
 const pixelPCARows = 1000
 
 // codeFunc maps images to codes: a VAE's μ, or pixels' principal
@@ -396,10 +410,11 @@ func wholes(cs []latent.Composite) [][]float64 {
 	return out
 }
 
-// fitPixelPCA fits a PCA of k components to the pixels of fit: the
-// pixel-space baseline's codes are its first Latent components, the
-// realism judge's its first judgeComponents (one fit serves both: the
-// components do not depend on how many are kept).
+// fitPixelPCA fits a PCA of k components to the pixels of fit. The
+// pixel-space baselines' codes are the first Latent components of one;
+// the realism judge compares images on the first judgeComponents of the
+// navigation's (one fit serves both: the components do not depend on
+// how many are kept).
 func fitPixelPCA(fit *models.Images, k int) (*latent.PCA, error) {
 	p, err := latent.FitPCATop(pixelRows(fit), k)
 	if err != nil {

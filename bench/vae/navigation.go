@@ -19,16 +19,22 @@ const (
 	navNodes = 1000
 	// navSteps is the number of decoded images per path, ends included.
 	navSteps = 10
+	// navPCARows caps the training images the pixel PCA of navigation
+	// (the realism judge's and the pixel baseline's) is fitted on:
+	// an n-row fit costs n²·pixels and an n×n eigendecomposition.
+	navPCARows = 300
 	// judgeComponents is how many pixel principal components the realism
-	// judge compares images on, and judgeQuantile the share of real test
+	// judge compares images on, judgeReference how many training images
+	// it compares them with, and judgeQuantile the share of real test
 	// images it accepts.
 	judgeComponents = 32
+	judgeReference  = 2000
 	judgeQuantile   = 0.95
 	// walkFit caps the training codes an attribute direction is fitted
 	// on; walkStarts is the number of walks per factor, walkSteps their
 	// images, spanning ±walkSpan standard deviations of the codes along
 	// the direction.
-	walkFit    = 2000
+	walkFit    = 1000
 	walkStarts = 8
 	walkSteps  = 9
 	walkSpan   = 1.5
@@ -57,7 +63,7 @@ type space struct {
 func vaeSpace(v *models.VAE, suffix string) space {
 	return space{suffix: suffix,
 		code: func(im *models.Images) ([][]float64, error) {
-			mu, _, err := encodeGaussian(v, im)
+			mu, _, _, _, _, err := encode(v, im, 0, false)
 			return mu, err
 		},
 		decode: func(zs [][]float64) ([][]float64, error) {
@@ -102,20 +108,6 @@ func pixelSpace(p *latent.PCA, k int) space {
 		}}
 }
 
-// encodeGaussian returns the posterior N(μ, diag σ²) of every image.
-func encodeGaussian(v *models.VAE, im *models.Images) (mu, sigma [][]float64, err error) {
-	n := im.Len()
-	mu, sigma = make([][]float64, n), make([][]float64, n)
-	err = models.Predict(v, n, 256, v.EvalFeeder(im, 0, true), func(i int, out [][]float32) {
-		mu[i] = float64s(out[0])
-		sigma[i] = make([]float64, len(out[1]))
-		for j, lv := range out[1] {
-			sigma[i][j] = math.Exp(float64(lv) / 2)
-		}
-	})
-	return mu, sigma, err
-}
-
 // NavigationExample is one path pair drawn in navigation.png: the codes
 // of the straight (lerp) and valley paths between two test images and
 // their decoded images, each judged valid or not.
@@ -157,23 +149,15 @@ func navPairs(class []int, n, pairs int, seed uint64) [][2]int {
 // the distribution at each step, z_t = μ_t + σ_t·ε with one ε per pair
 // (seeded): W2's μ_t is lerp's, so what it adds is the posterior's
 // spread; every other path decodes its points.
-func (a *LatentSpace) navigate(v *models.VAE, test *Split, spaces []space, judge *latent.Realism, o Analysis) error {
-	n := min(test.Images.Len(), navNodes)
-	nodes := firstRows(test.Images, n)
-	pairs := navPairs(test.Class, n, o.NavPairs, o.Seed)
+//
+// nodes[s] are space s's codes of the first navNodes test images, sigma
+// the model's posterior σ of them.
+func (a *LatentSpace) navigate(test *Split, spaces []space, nodes [][][]float64, sigma [][]float64, judge *latent.Realism, o Analysis) error {
+	pairs := navPairs(test.Class, len(sigma), o.NavPairs, o.Seed)
 	m := a.Metrics
 	valid := func(img []float64) bool { return judge.Valid(img) }
 	for si, sp := range spaces {
-		var codes, sigma [][]float64
-		var err error
-		if si == 0 {
-			codes = a.Mu[:n]
-			if _, sigma, err = encodeGaussian(v, nodes); err != nil {
-				return err
-			}
-		} else if codes, err = sp.code(nodes); err != nil {
-			return err
-		}
+		codes := nodes[si]
 		graph, err := latent.NewValleyGraph(codes, latent.ValleyConfig{})
 		if err != nil {
 			return fmt.Errorf("vae: valley graph%s: %w", sp.suffix, err)
@@ -334,16 +318,18 @@ func centroid(fg []bool, side int, row bool) float64 {
 // over ±walkSpan standard deviations of the codes along it, each step
 // decoded and the factor read off its pixels:
 // attribute_monotonicity_<factor><suffix> is the mean Spearman
-// correlation of step and reading (latent.Monotonicity).
-func (a *LatentSpace) walks(train, test *Split, trainMu [][]float64, spaces []space, o Analysis) error {
+// correlation of step and reading (latent.Monotonicity). nodes[s] are
+// space s's codes of the first navNodes test images.
+func (a *LatentSpace) walks(train, test *Split, trainMu [][]float64, spaces []space, nodes [][][]float64, o Analysis) error {
 	nFit := min(len(trainMu), walkFit)
-	n := min(test.Images.Len(), navNodes)
+	n := len(nodes[0])
 	rng := rand.New(rand.NewPCG(o.Seed, 0x57414c4b))
 	starts := make([]int, walkStarts)
 	for s := range starts {
 		starts[s] = rng.IntN(n)
 	}
 	shape := test.Images.Shape
+	fits := [][][]float64{trainMu[:nFit]} // each space's training codes, coded once
 	for _, name := range train.Factors.Names {
 		measure, ok := pixelMeasures[name]
 		if !ok || !slices.Contains(test.Factors.Names, name) {
@@ -355,16 +341,14 @@ func (a *LatentSpace) walks(train, test *Split, trainMu [][]float64, spaces []sp
 			target[i] = float64(b)
 		}
 		for si, sp := range spaces {
-			fit, start := trainMu[:nFit], a.Mu
-			if si > 0 {
-				var err error
-				if fit, err = sp.code(firstRows(train.Images, nFit)); err != nil {
+			if si == len(fits) {
+				codes, err := sp.code(firstRows(train.Images, nFit))
+				if err != nil {
 					return err
 				}
-				if start, err = sp.code(firstRows(test.Images, n)); err != nil {
-					return err
-				}
+				fits = append(fits, codes)
 			}
+			fit, start := fits[si], nodes[si]
 			dir, err := latent.AttributeDirection(fit, target, 1)
 			if err != nil {
 				return fmt.Errorf("vae: the %s direction%s: %w", name, sp.suffix, err)

@@ -34,7 +34,7 @@ const (
 // judge accepted.
 func navigationPicture(path string, a *LatentSpace, test *Split) error {
 	p := plot.New()
-	p.Title.Text = "μ on PC 1–2, k-NN density contours; straight (dashed) and valley (solid) paths"
+	p.Title.Text = "μ on PC 1–2, k-NN density contours; lerp (dashed) and valley (solid) paths; ok = judged real"
 	p.X.Label.Text, p.Y.Label.Text = "PC 1", "PC 2"
 	proj := a.PCA.Project(a.Mu, 2)
 	var pts plotter.XYs
@@ -86,7 +86,7 @@ func navigationPicture(path string, a *LatentSpace, test *Split) error {
 			images [][]float32
 			valid  []bool
 			dashed bool
-		}{{"straight", ex.Straight, ex.StraightImages, ex.StraightValid, true}, {"valley", ex.Valley, ex.ValleyImages, ex.ValleyValid, false}} {
+		}{{"lerp", ex.Straight, ex.StraightImages, ex.StraightValid, true}, {"valley", ex.Valley, ex.ValleyImages, ex.ValleyValid, false}} {
 			if len(kind.codes) == 0 {
 				continue
 			}
@@ -115,7 +115,7 @@ func navigationPicture(path string, a *LatentSpace, test *Split) error {
 					n++
 				}
 			}
-			labels = append(labels, fmt.Sprintf("%s %d->%d: %d/%d real", kind.name, ex.From, ex.To, n, len(kind.images)))
+			labels = append(labels, fmt.Sprintf("%s %d-%d: %d/%d ok", kind.name, ex.From, ex.To, n, len(kind.images)))
 			rows = append(rows, row)
 		}
 	}
