@@ -351,7 +351,10 @@ func (a *LatentSpace) walks(train, test *Split, trainMu [][]float64, spaces []sp
 			fit, start := fits[si], nodes[si]
 			dir, err := latent.AttributeDirection(fit, target, 1)
 			if err != nil {
-				return fmt.Errorf("vae: the %s direction%s: %w", name, sp.suffix, err)
+				// A space whose codes do not vary with the factor (an
+				// encoder that maps everything to one code) has no
+				// direction to walk: no score, rather than no analysis.
+				continue
 			}
 			sd := projectedSD(fit, dir)
 			var zs [][]float64
