@@ -112,7 +112,7 @@ func helpEntries() map[string]helpEntry {
 			"hiddendim inspect runs/ml/model.ckpt --data data/shapes --out runs/ml/inspect",
 		},
 		"analyze": {
-			"hiddendim analyze CHECKPOINT --data DIR --out DIR [--split test] [--train-split train] [--seed 1]",
+			"hiddendim analyze CHECKPOINT --data DIR --out DIR [--split test] [--train-split train] [--seed 1] [--pairs 24]",
 			"analyse a VAE's latent space: scores, plots and strips, and summary.json.",
 			"hiddendim analyze runs/vae/model.ckpt --data data/shapes --out runs/vae/analysis",
 		},
