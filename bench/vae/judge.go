@@ -19,8 +19,11 @@ import (
 // decoded image valid when it is sure of every label.
 const (
 	// judgeTrainRows caps the training images the judge learns from (the
-	// first ones of the split), judgeEpochs its passes over them: on the
-	// quick suite's 28×28 shapes, a few seconds.
+	// first ones of the split), judgeEpochs its passes over them, in
+	// batches of judgeBatch at rate judgeLR: on the quick suite's 28×28
+	// shapes, 7–8 s measured under load, for a subset accuracy of 0.9 on
+	// real test images (batches of 32 cost 5–6 s for 0.85–0.89; a cosine
+	// schedule did worse).
 	judgeTrainRows = 3000
 	judgeEpochs    = 3
 	judgeBatch     = 16
