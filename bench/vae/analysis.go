@@ -192,9 +192,19 @@ func AnalyzeModel(v *models.VAE, train, test *Split, o Analysis) (*LatentSpace, 
 		return nil, err
 	}
 	spaces := []space{vaeSpace(v, ""), vaeSpace(untrainedVAE, "_untrained"), pixelSpace(navPCA, v.Config.Latent)}
-	judge, err := latent.NewRealism(navPCA, judgeComponents, pixelRows(firstRows(train.Images, min(nTrain, judgeReference))), pixelRows(test.Images), judgeQuantile)
+	realism, err := latent.NewRealism(navPCA, judgeComponents, pixelRows(firstRows(train.Images, min(nTrain, judgeReference))), pixelRows(test.Images), judgeQuantile)
 	if err != nil {
 		return nil, err
+	}
+	judges := []pathJudge{realismJudge(realism)}
+	classifier, err := trainJudge(train, test, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if classifier != nil {
+		defer classifier.Close()
+		judges = append(judges, pathJudge{suffix: "_classifier", valid: classifier.Valid})
+		m["judge_classifier_accuracy"], m["judge_classifier_threshold"] = classifier.Accuracy, classifier.Threshold
 	}
 	n := min(test.Images.Len(), navNodes)
 	nodes := [][][]float64{mu[:n]}
@@ -205,7 +215,7 @@ func AnalyzeModel(v *models.VAE, train, test *Split, o Analysis) (*LatentSpace, 
 		}
 		nodes = append(nodes, codes)
 	}
-	if err := a.navigate(test, spaces, nodes, sigma[:n], judge, o); err != nil {
+	if err := a.navigate(test, spaces, nodes, sigma[:n], judges, o); err != nil {
 		return nil, err
 	}
 	if err := a.walks(train, test, trainMu, spaces, nodes, o); err != nil {

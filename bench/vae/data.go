@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"math"
 	"slices"
 	"strings"
 
@@ -30,6 +31,14 @@ type Split struct {
 	// ShapeOf and ColorOf split shapes' classes (nil for the others).
 	ShapeOf, ColorOf []int
 	Factors          latent.Factors
+	// Labels are what the classifier judge of navigation learns to read
+	// off an image, each visible in its pixels: shapes' shape and color;
+	// relations' predicate and the shape and color of the figure read
+	// first (the upper one, or the left one) and of the other (a subject
+	// and an object are not: "next to" draws the subject on either
+	// side); a page's menu, footer, rows and header buttons. Labels that
+	// take one value in the split are dropped.
+	Labels latent.Factors
 	// Parts are the parts of the images drawn alone; nil when the dataset
 	// has none.
 	Parts *Parts
@@ -78,6 +87,8 @@ type adapter struct {
 	// ones as values into reading.cont, discretised into factorBins
 	// once the split is read.
 	discrete, continuous []string
+	// labels name the labels add records into Split.Labels, in order.
+	labels []string
 	// canvas is the background when the config names none.
 	canvas string
 	// add reads one sample's class, factors and parts into d; the
@@ -108,12 +119,14 @@ var adapters = map[string]adapter{
 		},
 		discrete:   []string{"shape", "color"},
 		continuous: []string{"size", "x", "y", "rotation"},
+		labels:     []string{"shape", "color"},
 		add:        addShape,
 		metrics:    append([]string{"kmeans_homogeneity_shape", "kmeans_homogeneity_color"}, walkMetrics("size", "x", "y")...),
 	},
 	"relations": {
 		classes:  func(c *manifestConfig) []string { return c.Relations },
 		discrete: []string{"relation", "subject_shape", "subject_color", "object_shape", "object_color"},
+		labels:   []string{"relation", "first_shape", "first_color", "second_shape", "second_color"},
 		add:      addRelation,
 		parts: func(cfg generators.Config) bool {
 			c, ok := cfg.(*scenes.RelationsConfig)
@@ -129,6 +142,7 @@ var adapters = map[string]adapter{
 	"webpages": {
 		classes:  func(*manifestConfig) []string { return []string{"no menu", "left menu", "right menu"} },
 		discrete: []string{"menu", "footer", "rows", "header_buttons"},
+		labels:   []string{"menu", "footer", "rows", "header_buttons"},
 		canvas:   "white",
 		add:      addPage,
 		parts: func(cfg generators.Config) bool {
@@ -205,6 +219,7 @@ func LoadSplit(dir, split string) (*Split, error) {
 	d.ClassNames = ad.classes(cfg)
 	d.Factors.Names = append(slices.Clone(ad.discrete), ad.continuous...)
 	d.Factors.Values = make([][]int, len(ad.discrete))
+	d.Labels = latent.Factors{Names: slices.Clone(ad.labels), Values: make([][]int, len(ad.labels))}
 	rd.cont = make([][]float64, len(ad.continuous))
 	for sr.Next() {
 		rec := sr.Record()
@@ -224,6 +239,7 @@ func LoadSplit(dir, split string) (*Split, error) {
 		d.Factors.Values = append(d.Factors.Values, latent.Discretize(c, factorBins))
 	}
 	d.Factors = varying(d.Factors)
+	d.Labels = varying(d.Labels)
 	if d.Images.Len() == 0 {
 		return nil, fmt.Errorf("vae: %s split %q is empty", dir, split)
 	}
@@ -241,6 +257,8 @@ func addShape(d *Split, rec generators.Record, r *reading) error {
 	d.ShapeOf, d.ColorOf = append(d.ShapeOf, sh), append(d.ColorOf, co)
 	d.Factors.Values[0] = append(d.Factors.Values[0], sh)
 	d.Factors.Values[1] = append(d.Factors.Values[1], co)
+	d.Labels.Values[0] = append(d.Labels.Values[0], sh)
+	d.Labels.Values[1] = append(d.Labels.Values[1], co)
 	for k, v := range []float64{ex.Size, ex.Center[0], ex.Center[1], ex.Rotation} {
 		r.cont[k] = append(r.cont[k], v)
 	}
@@ -251,8 +269,9 @@ func addShape(d *Split, rec generators.Record, r *reading) error {
 type relationsRecord struct {
 	Parts   []string `json:"parts"`
 	Objects []struct {
-		Shape string `json:"shape"`
-		Color string `json:"color"`
+		Shape  string     `json:"shape"`
+		Color  string     `json:"color"`
+		Center [2]float64 `json:"center"`
 	} `json:"objects"`
 	Relations []struct {
 		Subject   int    `json:"subject"`
@@ -278,6 +297,13 @@ func addRelation(d *Split, rec generators.Record, r *reading) error {
 	d.Class = append(d.Class, ri)
 	for k, v := range []int{ri, r.shape[subj.Shape], r.color[subj.Color], r.shape[obj.Shape], r.color[obj.Color]} {
 		d.Factors.Values[k] = append(d.Factors.Values[k], v)
+	}
+	first, second := subj, obj
+	if dx, dy := obj.Center[0]-subj.Center[0], obj.Center[1]-subj.Center[1]; (math.Abs(dy) > math.Abs(dx) && dy < 0) || (math.Abs(dy) <= math.Abs(dx) && dx < 0) {
+		first, second = obj, subj
+	}
+	for k, v := range []int{ri, r.shape[first.Shape], r.color[first.Color], r.shape[second.Shape], r.color[second.Color]} {
+		d.Labels.Values[k] = append(d.Labels.Values[k], v)
 	}
 	if len(ex.Parts) == 0 {
 		return nil
@@ -334,6 +360,7 @@ func addPage(d *Split, rec generators.Record, _ *reading) error {
 	d.Class = append(d.Class, menu)
 	for k, v := range []int{menu, footer, rows, buttons} {
 		d.Factors.Values[k] = append(d.Factors.Values[k], v)
+		d.Labels.Values[k] = append(d.Labels.Values[k], v)
 	}
 	if len(ex.Parts) == 0 {
 		return nil

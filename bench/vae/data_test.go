@@ -7,6 +7,7 @@ import (
 
 	"github.com/hiddendim/hiddendim/bench/benchtest"
 	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/models/latent"
 	"github.com/hiddendim/hiddendim/scenes"
 	"github.com/hiddendim/hiddendim/webpages"
 )
@@ -161,5 +162,52 @@ func TestLoadSplitRefusals(t *testing.T) {
 				t.Fatalf("error %v, want one containing %q", err, tt.msg)
 			}
 		})
+	}
+}
+
+func TestLoadSplitOfRelationsLabelsInReadingOrder(t *testing.T) {
+	// The judge's labels name the figures in reading order: the same two
+	// figures as subject and object, the subject first when it is above.
+	data := writeDataset(t, t.TempDir(), "relations", tinyRelations, 60, 4)
+	d, err := LoadSplit(data, "train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := func(f latent.Factors, name string) []int {
+		i := slices.Index(f.Names, name)
+		if i < 0 {
+			t.Fatalf("no %s among %v", name, f.Names)
+		}
+		return f.Values[i]
+	}
+	if want := []string{"relation", "first_shape", "first_color", "second_shape", "second_color"}; !slices.Equal(d.Labels.Names, want) {
+		t.Fatalf("labels %v, want %v", d.Labels.Names, want)
+	}
+	above := slices.Index(d.ClassNames, "above")
+	swapped := 0
+	for i := range d.Images.Len() {
+		subj := [2]int{col(d.Factors, "subject_shape")[i], col(d.Factors, "subject_color")[i]}
+		obj := [2]int{col(d.Factors, "object_shape")[i], col(d.Factors, "object_color")[i]}
+		first := [2]int{col(d.Labels, "first_shape")[i], col(d.Labels, "first_color")[i]}
+		second := [2]int{col(d.Labels, "second_shape")[i], col(d.Labels, "second_color")[i]}
+		switch {
+		case first == subj && second == obj:
+		case first == obj && second == subj:
+			if d.Class[i] == above && subj != obj {
+				t.Errorf("image %d: the subject is above, read second", i)
+			}
+			if subj != obj {
+				swapped++
+			}
+		default:
+			t.Errorf("image %d: figures %v, %v read as %v, %v", i, subj, obj, first, second)
+		}
+		if col(d.Labels, "relation")[i] != d.Class[i] {
+			t.Errorf("image %d: relation label %d, class %d", i, col(d.Labels, "relation")[i], d.Class[i])
+		}
+	}
+	// "next to" draws the subject on either side: some are read second.
+	if swapped == 0 {
+		t.Error("no subject read second")
 	}
 }

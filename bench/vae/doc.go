@@ -21,6 +21,23 @@
 // decoded pixels (attribute_monotonicity_*). navigation.png and
 // hierarchy.png draw them.
 //
+// A second judge, the issue's own, scores every path again
+// (path_validity_*_classifier): the bench's multilabel CNN, trained for
+// 3 epochs on the first 3,000 training images to read the labels
+// visible in the pixels (shapes' shape and color; relations' predicate
+// and the two figures in reading order; a page's menu, footer, rows and
+// header buttons), with one image in 8 of noise or the empty canvas
+// taught as "any class" (outlier exposure: a ReLU classifier is
+// otherwise as sure of noise as of data). An image is valid when the
+// classifier's top probability for every label reaches 0.9, or less when
+// fewer than 95% of real test images reach 0.9: the threshold passes
+// 95% of them, as the realism judge does (judge_classifier_threshold;
+// judge_classifier_accuracy is its subset accuracy on them). It compares
+// no pixels with real images, so unlike the realism judge, which works
+// in pixel-PCA space, it does not favour pixel PCA's decodings. A split
+// whose labels all take one value has no classifier judge and no such
+// scores.
+//
 // Kind is the benchmark kind ("vae" in suite files): a model entry is
 // {"name": "vae", "latent": 10, "beta": 1} (Model). Which datasets it
 // reads, and how their samples become images, classes, factors and

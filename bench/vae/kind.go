@@ -85,7 +85,9 @@ var (
 
 // navigationNames lists fewshot_hull_k1, _k5, _k10, then
 // path_validity_<kind> and path_smoothness_<kind> for every path kind,
-// path_validity_ends, and the baselines' lerp and valley scores.
+// path_validity_ends, and the baselines' lerp and valley scores; then
+// every path_validity_ score again as the classifier judge scores it
+// (suffix _classifier), with the judge's accuracy and threshold.
 func navigationNames() []string {
 	names := []string{"fewshot_hull_k1", "fewshot_hull_k5", "fewshot_hull_k10"}
 	for _, score := range []string{"path_validity_", "path_smoothness_"} {
@@ -101,7 +103,12 @@ func navigationNames() []string {
 			}
 		}
 	}
-	return names
+	for _, name := range slices.Clone(names) {
+		if strings.HasPrefix(name, "path_validity_") {
+			names = append(names, name+"_classifier")
+		}
+	}
+	return append(names, "judge_classifier_accuracy", "judge_classifier_threshold")
 }
 
 // walkMetrics are the attribute walks' scores for the factors

@@ -136,26 +136,44 @@ func navPairs(class []int, n, pairs int, seed uint64) [][2]int {
 	return out
 }
 
+// pathJudge is a judge of path validity: valid reports, for each decoded
+// image, whether it looks like data. Its scores' names end in suffix.
+type pathJudge struct {
+	suffix string // "" for the realism judge, "_classifier" for the classifier's
+	valid  func(imgs [][]float64) ([]bool, error)
+}
+
+// realismJudge is r as a path judge.
+func realismJudge(r *latent.Realism) pathJudge {
+	return pathJudge{valid: func(imgs [][]float64) ([]bool, error) {
+		ok := make([]bool, len(imgs))
+		for i, img := range imgs {
+			ok[i] = r.Valid(img)
+		}
+		return ok, nil
+	}}
+}
+
 // navigate scores paths between pairs of test images (navPairs) in
-// every space, each path's navSteps decoded images judged by judge:
-// path_validity_<kind> (the share of images judged real) and
+// every space, each path's navSteps decoded images judged by every judge
+// (judges[0], the realism judge, also marks navigation.png's images):
+// path_validity_<kind><judge> (the share of images judged real) and
 // path_smoothness_<kind> (latent.PathSmoothness), averaged over the
 // pairs, for lerp, slerp, the W2 and Fisher–Rao geodesics between the
 // posteriors, the k-NN density valley path (latent.ValleyGraph on the
 // first navNodes test codes) and the SOM's U-matrix path; lerp and valley
-// for the baselines too, with their suffixes. path_validity_ends is the
-// share of the model's decoded path ends judged real, the ceiling of
-// every path. A geodesic between posteriors is decoded as one draw from
+// for the baselines too, with their suffixes before the judge's.
+// path_validity_ends<judge> is the share of the model's decoded path ends
+// judged real, the ceiling of every path. A geodesic between posteriors is decoded as one draw from
 // the distribution at each step, z_t = μ_t + σ_t·ε with one ε per pair
 // (seeded): W2's μ_t is lerp's, so what it adds is the posterior's
 // spread; every other path decodes its points.
 //
 // nodes[s] are space s's codes of the first navNodes test images, sigma
 // the model's posterior σ of them.
-func (a *LatentSpace) navigate(test *Split, spaces []space, nodes [][][]float64, sigma [][]float64, judge *latent.Realism, o Analysis) error {
+func (a *LatentSpace) navigate(test *Split, spaces []space, nodes [][][]float64, sigma [][]float64, judges []pathJudge, o Analysis) error {
 	pairs := navPairs(test.Class, len(sigma), o.NavPairs, o.Seed)
 	m := a.Metrics
-	valid := func(img []float64) bool { return judge.Valid(img) }
 	for si, sp := range spaces {
 		codes := nodes[si]
 		graph, err := latent.NewValleyGraph(codes, latent.ValleyConfig{})
@@ -201,48 +219,68 @@ func (a *LatentSpace) navigate(test *Split, spaces []space, nodes [][][]float64,
 			if err != nil {
 				return err
 			}
-			var validity, smooth float64
-			var ends []bool
+			var smooth float64
 			for p := range pairs {
-				path := imgs[p*navSteps : (p+1)*navSteps]
-				validity += latent.PathValidity(path, valid) / float64(len(pairs))
-				smooth += latent.PathSmoothness(path) / float64(len(pairs))
-				ends = append(ends, valid(path[0]), valid(path[navSteps-1]))
-				if si == 0 && p < 2 && (kind == "lerp" || kind == "valley") {
-					a.keepExample(p, pairs[p], kind, zs[p*navSteps:(p+1)*navSteps], path, valid)
-				}
+				smooth += latent.PathSmoothness(imgs[p*navSteps:(p+1)*navSteps]) / float64(len(pairs))
 			}
-			m["path_validity_"+kind+sp.suffix] = validity
 			m["path_smoothness_"+kind+sp.suffix] = smooth
-			if si == 0 && kind == "lerp" {
-				k := 0
-				for _, e := range ends {
-					if e {
-						k++
+			for ji, jd := range judges {
+				ok, err := jd.valid(imgs)
+				if err != nil {
+					return err
+				}
+				var validity float64
+				ends := 0
+				for p := range pairs {
+					path := ok[p*navSteps : (p+1)*navSteps]
+					validity += share(path) / float64(len(pairs))
+					for _, e := range []bool{path[0], path[navSteps-1]} {
+						if e {
+							ends++
+						}
+					}
+					if ji == 0 && si == 0 && p < 2 && (kind == "lerp" || kind == "valley") {
+						a.keepExample(p, pairs[p], kind, zs[p*navSteps:(p+1)*navSteps], imgs[p*navSteps:(p+1)*navSteps], path)
 					}
 				}
-				m["path_validity_ends"] = float64(k) / float64(len(ends))
+				m["path_validity_"+kind+sp.suffix+jd.suffix] = validity
+				if si == 0 && kind == "lerp" {
+					m["path_validity_ends"+jd.suffix] = float64(ends) / float64(2*len(pairs))
+				}
 			}
 		}
 	}
 	return nil
 }
 
-// keepExample records pair p's path of kind for navigation.png.
-func (a *LatentSpace) keepExample(p int, ends [2]int, kind string, zs, imgs [][]float64, valid func([]float64) bool) {
+// share is the share of true values: a path's validity
+// (latent.PathValidity) from its images' verdicts.
+func share(ok []bool) float64 {
+	n := 0
+	for _, v := range ok {
+		if v {
+			n++
+		}
+	}
+	return float64(n) / float64(len(ok))
+}
+
+// keepExample records pair p's path of kind, its images judged valid or
+// not, for navigation.png.
+func (a *LatentSpace) keepExample(p int, ends [2]int, kind string, zs, imgs [][]float64, valid []bool) {
 	for len(a.Navigation) <= p {
 		a.Navigation = append(a.Navigation, NavigationExample{From: ends[0], To: ends[1]})
 	}
 	ex := &a.Navigation[p]
 	var im [][]float32
-	var ok []bool
 	for _, x := range imgs {
 		f := make([]float32, len(x))
 		for i, v := range x {
 			f[i] = float32(v)
 		}
-		im, ok = append(im, f), append(ok, valid(x))
+		im = append(im, f)
 	}
+	ok := slices.Clone(valid)
 	if kind == "lerp" {
 		ex.Straight, ex.StraightImages, ex.StraightValid = zs, im, ok
 	} else {

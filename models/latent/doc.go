@@ -12,9 +12,9 @@
 // codes, by a k-NN density graph or a SOM's U-matrix (valley.go); and
 // along a factor's ridge-regression direction (paths.go). Paths are
 // scored by the share of their decoded images a judge accepts
-// (PathValidity, with Realism as a judge), by how evenly they change
-// (PathSmoothness) and, for walks, by how monotonically a factor follows
-// the steps (Monotonicity).
+// (PathValidity, with Realism or a classifier's Confidence as a judge),
+// by how evenly they change (PathSmoothness) and, for walks, by how
+// monotonically a factor follows the steps (Monotonicity).
 //
 // Hierarchy: average-linkage agglomerative clustering (Agglomerate), its
 // cophenetic distances, their correlation with a known tree's

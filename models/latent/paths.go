@@ -259,3 +259,85 @@ func (r *Realism) Distance(img []float64) float64 {
 // Valid reports whether the image is as close to the reference images as
 // the calibration quantile of real images is.
 func (r *Realism) Valid(img []float64) bool { return r.Distance(img) <= r.Threshold }
+
+// Confidence is the judge issue 20 names: an image looks like data when a
+// classifier trained on the data labels it with high confidence, that is
+// when, for every label the classifier predicts, its most probable class
+// has probability at least Threshold. Unlike Realism it does not compare
+// pixels with real images, so it has no favourite among the spaces that
+// decode them (Realism works on pixel principal components, where pixel
+// PCA's own decodings live). A Confidence is as safe for concurrent use
+// as its Probabilities.
+type Confidence struct {
+	// Probabilities returns, for each image, each label's class
+	// probabilities (each summing to 1).
+	Probabilities func(imgs [][]float64) ([][][]float64, error)
+	Threshold     float64
+}
+
+// NewConfidence calibrates the judge on real images: the threshold is the
+// largest that accepts at least the share quantile of the calibration
+// images, capped at ceiling. The cap is what "high confidence" means: a
+// classifier sure of nearly every real image would otherwise set a
+// threshold so near 1 that the judge measured a decoder's blur rather
+// than whether its images can be told apart; the quantile lowers it for
+// a classifier less sure of real images, so that the judge still passes
+// that share of them. It returns an error for no calibration images, a
+// quantile outside (0, 1] or a ceiling outside (0, 1], and what
+// probabilities returns.
+func NewConfidence(probabilities func(imgs [][]float64) ([][][]float64, error), calibration [][]float64, quantile, ceiling float64) (*Confidence, error) {
+	if len(calibration) == 0 || !(quantile > 0 && quantile <= 1) || !(ceiling > 0 && ceiling <= 1) {
+		return nil, fmt.Errorf("latent: confidence judge from %d calibration images at quantile %g, ceiling %g: want images, 0 < quantile ≤ 1 and 0 < ceiling ≤ 1", len(calibration), quantile, ceiling)
+	}
+	c := &Confidence{Probabilities: probabilities}
+	s, err := c.Scores(calibration)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(s)
+	// At least ⌈quantile·n⌉ scores are at or above s[n−⌈quantile·n⌉].
+	c.Threshold = min(ceiling, s[len(s)-int(math.Ceil(quantile*float64(len(s))))])
+	return c, nil
+}
+
+// Scores returns each image's confidence: the smallest, over the labels,
+// of the probability of the label's most probable class.
+func (c *Confidence) Scores(imgs [][]float64) ([]float64, error) {
+	probs, err := c.Probabilities(imgs)
+	if err != nil {
+		return nil, err
+	}
+	if len(probs) != len(imgs) {
+		return nil, fmt.Errorf("latent: confidence judge: %d images, probabilities of %d", len(imgs), len(probs))
+	}
+	out := make([]float64, len(probs))
+	for i, labels := range probs {
+		out[i] = MinTopProbability(labels)
+	}
+	return out, nil
+}
+
+// Valid reports, for each image, whether its confidence (Scores) is at
+// least the threshold.
+func (c *Confidence) Valid(imgs [][]float64) ([]bool, error) {
+	s, err := c.Scores(imgs)
+	if err != nil {
+		return nil, err
+	}
+	ok := make([]bool, len(s))
+	for i, v := range s {
+		ok[i] = v >= c.Threshold
+	}
+	return ok, nil
+}
+
+// MinTopProbability is the smallest, over labels, of the largest class
+// probability of each: how sure a classifier is of its least certain
+// label. It is 1 for no labels, and panics on a label of no classes.
+func MinTopProbability(labels [][]float64) float64 {
+	out := 1.0
+	for _, p := range labels {
+		out = min(out, slices.Max(p))
+	}
+	return out
+}

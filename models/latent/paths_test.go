@@ -1,7 +1,9 @@
 package latent
 
 import (
+	"errors"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -133,5 +135,80 @@ func TestRealism(t *testing.T) {
 	}
 	if _, err := FitRealism(ref, cal, 2, 0); err == nil {
 		t.Error("quantile 0 accepted")
+	}
+}
+
+// twoLabels is a classifier of two binary labels that reads image [a, b]
+// as P(label 0 = 0) = a and P(label 1 = 0) = b.
+func twoLabels(imgs [][]float64) ([][][]float64, error) {
+	out := make([][][]float64, len(imgs))
+	for i, img := range imgs {
+		out[i] = [][]float64{{img[0], 1 - img[0]}, {img[1], 1 - img[1]}}
+	}
+	return out, nil
+}
+
+func TestConfidence(t *testing.T) {
+	// The calibration images' confidences (the smaller top probability of
+	// the two labels) are 0.99, 0.8, 0.6 and 0.96.
+	cal := [][]float64{{0.99, 0.01}, {0.95, 0.2}, {0.6, 0.9}, {0.97, 0.96}}
+	for _, c := range []struct {
+		quantile, ceiling, want float64
+	}{
+		{0.75, 0.9, 0.8}, // three of four at or above 0.8
+		{1, 0.9, 0.6},    // all four
+		{0.5, 0.9, 0.9},  // 0.96 capped
+		{0.5, 1, 0.96},   // uncapped
+		{0.25, 1, 0.99},  // one of four
+		{0.3, 1, 0.96},   // ⌈1.2⌉ = 2 of four
+	} {
+		j, err := NewConfidence(twoLabels, cal, c.quantile, c.ceiling)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near(t, "threshold", j.Threshold, c.want, 1e-12)
+		ok, err := j.Valid(cal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, v := range ok {
+			if v {
+				n++
+			}
+		}
+		if float64(n) < c.quantile*float64(len(cal)) {
+			t.Errorf("quantile %g, ceiling %g: %d of %d calibration images pass", c.quantile, c.ceiling, n, len(cal))
+		}
+	}
+	j, err := NewConfidence(twoLabels, cal, 0.75, 0.9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := j.Valid([][]float64{{0.5, 0.5}, {0.1, 0.95}, {0.99, 0.7}, {0.2, 0.19}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{false, true, false, true}; !slices.Equal(ok, want) {
+		t.Errorf("Valid = %v, want %v", ok, want)
+	}
+	for _, c := range []struct {
+		name              string
+		cal               [][]float64
+		quantile, ceiling float64
+	}{{"no images", nil, 0.9, 0.9}, {"quantile 0", cal, 0, 0.9}, {"quantile above 1", cal, 1.1, 0.9}, {"ceiling 0", cal, 0.9, 0}} {
+		if _, err := NewConfidence(twoLabels, c.cal, c.quantile, c.ceiling); err == nil {
+			t.Errorf("%s: accepted", c.name)
+		}
+	}
+	broken := errors.New("broken")
+	if _, err := NewConfidence(func([][]float64) ([][][]float64, error) { return nil, broken }, cal, 0.9, 0.9); !errors.Is(err, broken) {
+		t.Errorf("a failing classifier: %v", err)
+	}
+	if _, err := NewConfidence(func([][]float64) ([][][]float64, error) { return nil, nil }, cal, 0.9, 0.9); err == nil {
+		t.Error("no probabilities for four images: accepted")
+	}
+	if got := MinTopProbability(nil); got != 1 {
+		t.Errorf("MinTopProbability of no labels = %v, want 1", got)
 	}
 }
