@@ -8,8 +8,8 @@ import (
 // FitTree reads a (possibly predicted, noisy) class mask by analysis by
 // synthesis: of all the pages cfg's grammar can draw, it returns the one
 // whose class mask, laid out and painted as the renderer paints it,
-// agrees with class on the most pixels (a frame class read as another
-// frame class counting half). A page's layout is a function of
+// agrees with class on the most pixels (classes that look alike, such
+// as two frames, counting half: see agree). A page's layout is a function of
 // its tree (the header's button count, the menu's side and item count,
 // the footer, the rows, each row's column count and each column's
 // content pattern), so the search is over those choices only, and every
@@ -54,8 +54,9 @@ type fitter struct {
 	cfg  Config
 	g    geometry
 	// sums[c][y*(w+1)+x] counts the pixels of class c above and left of
-	// (x, y); sums[numClasses] counts those of any frame class.
-	sums     [numClasses + 1][]int32
+	// (x, y); sums[framePlane] and sums[blankPlane] those of the classes
+	// they name.
+	sums     [blankPlane + 1][]int32
 	patterns [][]Class
 }
 
@@ -70,7 +71,10 @@ func newFitter(m []Class, w, h int, cfg Config) *fitter {
 			for c := range f.sums {
 				s := f.sums[c]
 				v := s[y*(w+1)+x+1] + s[(y+1)*(w+1)+x] - s[y*(w+1)+x]
-				if Class(c) == k || c == int(numClasses) && !isLeaf(k) {
+				switch {
+				case Class(c) == k,
+					c == int(framePlane) && !isLeaf(k),
+					c == int(blankPlane) && (!isLeaf(k) || k == BigTitle || k == SmallTitle || k == Text):
 					v++
 				}
 				s[(y+1)*(w+1)+x+1] = v
@@ -86,7 +90,7 @@ func newFitter(m []Class, w, h int, cfg Config) *fitter {
 }
 
 // count is the number of pixels of class c in box b (clipped to the
-// mask); c = numClasses counts the pixels of any frame class.
+// mask), or of the classes of plane c past the last class.
 func (f *fitter) count(b [4]int, c Class) int {
 	x0, y0, x1, y1 := max(b[0], 0), max(b[1], 0), min(b[2], f.w), min(b[3], f.h)
 	if x1 <= x0 || y1 <= y0 {
@@ -97,12 +101,17 @@ func (f *fitter) count(b [4]int, c Class) int {
 }
 
 // agree scores e's subtree, painted parents first, against the mask: 2
-// for every pixel where it has the mask's class, 1 where both are frames
-// (the page background, header, menu, container, footer, a row or a
-// column) of different classes, 0 elsewhere. A thin frame read as its
-// neighbour, or eroded to the background, still tells content apart, so
-// it still votes for the layout that has a frame there rather than
-// content.
+// for every pixel where it has the mask's class, 1 where the two classes
+// differ but look alike, 0 elsewhere; and 2 for a title or text where the
+// mask says column. Two frames (the page background, header, menu,
+// container, footer, a row or a column) look alike: a thin frame read as
+// its neighbour, or eroded to the background, still tells content apart,
+// so it still votes for the layout that has a frame there rather than
+// content. Titles and text have no fill: away from their glyphs they are
+// the column's white, which a net that sees a few dozen pixels around a
+// pixel cannot tell from the column (the blank end of a text box), so a
+// column read there is no evidence against them; a title or text read in
+// a column is weaker evidence against the column (1).
 func (f *fitter) agree(e *Element) int {
 	n := f.own(e.Box, e.Class)
 	for _, ch := range e.Children {
@@ -111,13 +120,25 @@ func (f *fitter) agree(e *Element) int {
 	return n
 }
 
+// The extra planes of fitter.sums.
+const (
+	framePlane = numClasses     // any frame class
+	blankPlane = numClasses + 1 // any frame class, title or text
+)
+
 // own scores box b painted with class c alone.
 func (f *fitter) own(b [4]int, c Class) int {
 	same := f.count(b, c)
+	switch c {
+	case BigTitle, SmallTitle, Text:
+		return 2 * (same + f.count(b, Column))
+	case Column:
+		return same + f.count(b, blankPlane)
+	}
 	if isLeaf(c) {
 		return 2 * same
 	}
-	return same + f.count(b, numClasses)
+	return same + f.count(b, framePlane)
 }
 
 // page searches the top-level choices and returns the best page.
