@@ -62,24 +62,27 @@ type fitter struct {
 
 func newFitter(m []Class, w, h int, cfg Config) *fitter {
 	f := &fitter{w: w, h: h, cfg: cfg, g: newGeometry(w, h)}
-	for c := range f.sums {
-		f.sums[c] = make([]int32, (w+1)*(h+1))
-	}
-	for y := range h {
-		for x := range w {
-			k := m[y*w+x]
-			for c := range f.sums {
-				s := f.sums[c]
-				v := s[y*(w+1)+x+1] + s[(y+1)*(w+1)+x] - s[y*(w+1)+x]
-				switch {
-				case Class(c) == k,
-					c == int(framePlane) && !isLeaf(k),
-					c == int(blankPlane) && (!isLeaf(k) || k == BigTitle || k == SmallTitle || k == Text):
-					v++
-				}
-				s[(y+1)*(w+1)+x+1] = v
+	W := w + 1
+	for plane := range f.sums {
+		var in [numClasses]int32
+		for k := range numClasses {
+			switch {
+			case int(k) == plane,
+				plane == int(framePlane) && !isLeaf(k),
+				plane == int(blankPlane) && (!isLeaf(k) || k == BigTitle || k == SmallTitle || k == Text):
+				in[k] = 1
 			}
 		}
+		s := make([]int32, W*(h+1))
+		for y := range h {
+			var rowSum int32
+			above, cur := s[y*W:(y+1)*W], s[(y+1)*W:(y+2)*W]
+			for x, k := range m[y*w : (y+1)*w] {
+				rowSum += in[k]
+				cur[x+1] = above[x+1] + rowSum
+			}
+		}
+		f.sums[plane] = s
 	}
 	for _, pt := range patterns {
 		if !cfg.Pix2Code || !containsClass(pt, Image) {
