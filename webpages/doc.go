@@ -22,16 +22,22 @@
 // TreeFromClassMask runs that stage on a class mask alone, such as a
 // segmentation net predicts: specks repainted, frames found from their
 // content, the result repaired by the page grammar; RestoreStyles adds the
-// button styles from the screenshot. TreeEditDistance (Zhang–Shasha) and
+// button styles from the screenshot. FitTree reads a class mask knowing
+// the config the page was drawn with: of the pages that config's grammar
+// can draw, the one whose laid-out mask agrees best with it, so every box
+// is where the layout puts it. TreeEditDistance (Zhang–Shasha) and
 // NormalizedTreeEditDistance score a decoded tree against the truth.
 //
-// How TreeFromClassMask holds up is measured by TestTreeFromDegradedMasks
-// (exact trees and mean normalized edit distance per degradation, 100
-// pages at 128×128 and at 256×256; testdata/degradations.txt):
+// How the two hold up is measured by TestTreeFromDegradedMasks (exact
+// trees per degradation, 100 pages at 128×128 and at 256×256;
+// testdata/degradations.txt also has TreeFromClassMask's mean normalized
+// edit distance):
 //
 //	go test ./webpages -run TestTreeFromDegradedMasks -v
 //
-//	page       clean  20 stray px  1% salt  erode 1  erode 2  dilate 1  drop 10%  merge 2
-//	128×128    1.00   1.00         0.99     0.34     0.17     0.01      0.07      0.15
-//	256×256    1.00   1.00         1.00     1.00     0.33     1.00      0.07      0.15
+//	                        clean  20 stray px  1% salt  erode 1  erode 2  dilate 1  drop 10%  merge 2
+//	TreeFromClassMask 128   1.00   1.00         0.99     0.34     0.17     0.01      0.07      0.15
+//	TreeFromClassMask 256   1.00   1.00         1.00     1.00     0.33     1.00      0.07      0.15
+//	FitTree 128             1.00   1.00         1.00     1.00     0.80     0.65      0.41      0.99
+//	FitTree 256             1.00   1.00         1.00     1.00     1.00     0.79      0.43      0.99
 package webpages

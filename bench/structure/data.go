@@ -28,6 +28,10 @@ type Set struct {
 	Pix2Code []string
 	// SplitSHA256 is the split's content hash from the manifest.
 	SplitSHA256 string
+	// Config is the webpages config the pages were drawn with, from the
+	// manifest; nil means unknown, and trees are then decoded without
+	// the grammar's layout (see DecodePage).
+	Config *webpages.Config
 }
 
 // Len is the number of pages.
@@ -53,7 +57,7 @@ func (s *Set) Screenshot(i int) image.Image {
 func (s *Set) head(n int) *Set {
 	n = min(n, s.Len())
 	return &Set{Pixels: s.Pixels[:n*3*s.plane()], Shape: s.Shape, Masks: s.Masks[:n*s.plane()],
-		Trees: s.Trees[:n], Pix2Code: s.Pix2Code[:n], SplitSHA256: s.SplitSHA256}
+		Trees: s.Trees[:n], Pix2Code: s.Pix2Code[:n], SplitSHA256: s.SplitSHA256, Config: s.Config}
 }
 
 // maskImage wraps h×w class ids as a gray image.
@@ -82,8 +86,9 @@ func OpenDataset(dir string, splits ...string) (*generators.Reader, error) {
 	return r, nil
 }
 
-// LoadSet reads a split of the webpages dataset in dir. Every page must
-// be square and of one size, and its tree's classes must be webpages'.
+// LoadSet reads a split of the webpages dataset in dir, with the config
+// its manifest records. Every page must be square and of one size, and
+// its tree's classes must be webpages'; the config must be valid.
 func LoadSet(dir, split string) (*Set, error) {
 	r, err := OpenDataset(dir, split)
 	if err != nil {
@@ -94,7 +99,11 @@ func LoadSet(dir, split string) (*Set, error) {
 		return nil, err
 	}
 	defer sr.Close()
-	s := &Set{SplitSHA256: r.Manifest.Splits[split].SHA256}
+	cfg, err := pageConfig(r.Manifest)
+	if err != nil {
+		return nil, bench.Mismatchf("structure: %s: the manifest's webpages config: %v", dir, err)
+	}
+	s := &Set{SplitSHA256: r.Manifest.Splits[split].SHA256, Config: &cfg}
 	for sr.Next() {
 		rec := sr.Record()
 		if err := s.appendRecord(rec); err != nil {
@@ -198,9 +207,12 @@ func appendGray(dst []uint8, img image.Image) []uint8 {
 	return dst
 }
 
-// pageConfig reads a dataset's webpages config from its manifest.
+// pageConfig reads a dataset's webpages config from its manifest and
+// validates it.
 func pageConfig(m *generators.Manifest) (webpages.Config, error) {
 	var c webpages.Config
-	err := json.Unmarshal(m.Config, &c)
-	return c, err
+	if err := json.Unmarshal(m.Config, &c); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
 }

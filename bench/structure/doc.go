@@ -5,11 +5,13 @@
 //
 //   - segmentation and tree decoding ("arch": "segnet"): a U-Net
 //     (models.SegNet at the reference's sizes) predicts each pixel's
-//     class; webpages.TreeFromClassMask takes the instances by connected
-//     components and rebuilds the tree, and webpages.RestoreStyles reads
-//     what a class mask cannot hold (button styles from the screenshot,
-//     menu sides and row widths from the tree); the tree is then printed
-//     in both DSLs;
+//     class; webpages.FitTree finds the page of the dataset's grammar
+//     (its manifest's config) whose laid-out class mask agrees best with
+//     the prediction, and webpages.RestoreStyles reads what a class mask
+//     cannot hold (button styles from the screenshot); the tree is then
+//     printed in both DSLs. Pages of an unknown config are decoded by
+//     connected components and containment (webpages.TreeFromClassMask);
+//     see DecodePage;
 //   - end to end (a captioner's "arch" and "beam", as the captioning kind
 //     reads them): a captioner writes the page in pix2code's DSL. The kind
 //     delegates these entries to caption.Kind (DecodeModel, CheckTask,

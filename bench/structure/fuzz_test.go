@@ -53,7 +53,7 @@ func FuzzDecodePage(f *testing.F) {
 		for i := range w * h {
 			shot.Set(i%w, i/w, color.RGBA{ids[i], ids[i] * 7, 255 - ids[i], 255})
 		}
-		tree, err := DecodePage(mask, shot)
+		tree, err := DecodePage(mask, shot, nil)
 		if err != nil {
 			t.Fatal(err) // a well-formed mask always decodes
 		}

@@ -177,12 +177,23 @@ func clampCI(m bench.Metric, lo, hi float64) bench.Metric {
 	return m
 }
 
-// DecodePage turns a (predicted) class mask into a page tree: instances
-// by connected components (webpages.TreeFromClassMask with its default
-// options), then the styles a class mask cannot hold read from the
-// screenshot and the tree (webpages.RestoreStyles).
-func DecodePage(mask *image.Gray, screenshot image.Image) (*webpages.Element, error) {
-	tree, err := webpages.TreeFromClassMask(mask, webpages.MaskOptions{})
+// DecodePage turns a (predicted) class mask into a page tree. With the
+// config the page was drawn with, the tree is the page of that config's
+// grammar whose laid-out class mask agrees with the mask on the most
+// pixels (webpages.FitTree); with a nil config, the instances are found
+// by connected components and the tree by containment
+// (webpages.TreeFromClassMask with its default options). Then the styles
+// a class mask cannot hold are read from the screenshot and the tree
+// (webpages.RestoreStyles). It returns the decoder's errors (a mask of
+// another size than cfg's pages, a pixel past the last class id).
+func DecodePage(mask *image.Gray, screenshot image.Image, cfg *webpages.Config) (*webpages.Element, error) {
+	var tree *webpages.Element
+	var err error
+	if cfg != nil {
+		tree, err = webpages.FitTree(mask, *cfg)
+	} else {
+		tree, err = webpages.TreeFromClassMask(mask, webpages.MaskOptions{})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -191,12 +202,12 @@ func DecodePage(mask *image.Gray, screenshot image.Image) (*webpages.Element, er
 }
 
 // DecodePages decodes every page of set from pred, its N×H×W predicted
-// class ids.
+// class ids, with the set's config (see DecodePage).
 func DecodePages(set *Set, pred []uint8) ([]*webpages.Element, error) {
 	trees := make([]*webpages.Element, set.Len())
 	h, w := set.Shape[1], set.Shape[2]
 	for i := range trees {
-		t, err := DecodePage(maskImage(pred[i*h*w:(i+1)*h*w], h, w), set.Screenshot(i))
+		t, err := DecodePage(maskImage(pred[i*h*w:(i+1)*h*w], h, w), set.Screenshot(i), set.Config)
 		if err != nil {
 			return nil, err
 		}

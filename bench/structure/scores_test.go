@@ -138,3 +138,37 @@ func flip(style string) string {
 	}
 	return "active"
 }
+
+// TestDecodeUnderTheConfig reads masks whose row and column frames are
+// all read as the container: the set's config (from its manifest) fits
+// every tree back (webpages.FitTree), and the same masks decoded without
+// it (by containment) lose most trees.
+func TestDecodeUnderTheConfig(t *testing.T) {
+	set := pageSet(t, 12)
+	if set.Config == nil || set.Config.ImageSize != set.Shape[1] || !set.Config.Pix2Code {
+		t.Fatalf("the set's config is %+v; want the manifest's (image_size %d, pix2code)", set.Config, set.Shape[1])
+	}
+	frameless := append([]uint8(nil), set.Masks...)
+	for i, c := range frameless {
+		if webpages.Class(c) == webpages.Row || webpages.Class(c) == webpages.Column {
+			frameless[i] = uint8(webpages.Container)
+		}
+	}
+	fitted, err := PipelineScores(set, frameless)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fitted[TreeExactMetric].Value; got != 1 {
+		t.Errorf("tree_exact_match = %v under the config, want 1", got)
+	}
+	cfg := set.Config
+	set.Config = nil
+	contained, err := PipelineScores(set, frameless)
+	set.Config = cfg
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := contained[TreeExactMetric].Value; got > 0.5 {
+		t.Errorf("tree_exact_match = %v without the config; the frameless masks should break most trees decoded by containment", got)
+	}
+}
