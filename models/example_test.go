@@ -41,4 +41,6 @@ func ExampleNewReasoner() {
 	// rn 366386
 	// cnn-mlp 309298
 	// state-rn 341514
+	// state-mlp 154378
+	// question-only 73226
 }

@@ -12,8 +12,8 @@ import (
 )
 
 // ReasonerArch is a visual-question-answering architecture. It marshals as
-// its name ("rn", "cnn-mlp", "state-rn"); the zero value is no
-// architecture, which NewReasoner refuses.
+// its name ("rn", "cnn-mlp", "state-rn", "state-mlp", "question-only"); the
+// zero value is no architecture, which NewReasoner refuses.
 type ReasonerArch int
 
 // The reasoner architectures (Santoro et al. 2017, "A simple neural network
@@ -29,12 +29,18 @@ const (
 	// StateRN is the Relation Network on state descriptions: g over the
 	// pairs of the scene's ground-truth objects (no pixels).
 	StateRN
+	// StateMLP is CNNMLP's twin on state descriptions: the objects
+	// flattened with the question, a dense layer, then f.
+	StateMLP
+	// QuestionOnly is f over the question alone, with no image and no
+	// state: it measures how much the questions alone give away.
+	QuestionOnly
 )
 
 // ReasonerArchs lists every architecture, in order.
-var ReasonerArchs = []ReasonerArch{RN, CNNMLP, StateRN}
+var ReasonerArchs = []ReasonerArch{RN, CNNMLP, StateRN, StateMLP, QuestionOnly}
 
-var reasonerArchNames = [...]string{RN: "rn", CNNMLP: "cnn-mlp", StateRN: "state-rn"}
+var reasonerArchNames = [...]string{RN: "rn", CNNMLP: "cnn-mlp", StateRN: "state-rn", StateMLP: "state-mlp", QuestionOnly: "question-only"}
 
 // String returns the architecture's name.
 func (a ReasonerArch) String() string {
@@ -81,8 +87,14 @@ func (a *ReasonerArch) UnmarshalText(b []byte) error {
 // pixels reports whether the architecture reads images.
 func (a ReasonerArch) pixels() bool { return a == RN || a == CNNMLP }
 
+// states reports whether the architecture reads state descriptions.
+func (a ReasonerArch) states() bool { return a == StateRN || a == StateMLP }
+
 // relational reports whether the architecture has a g over object pairs.
 func (a ReasonerArch) relational() bool { return a == RN || a == StateRN }
+
+// scene reports whether the architecture reads a scene (pixels or state).
+func (a ReasonerArch) scene() bool { return a.pixels() || a.states() }
 
 // ReasonerConfig describes one reasoner.
 type ReasonerConfig struct {
@@ -90,16 +102,26 @@ type ReasonerConfig struct {
 	Arch ReasonerArch `json:"arch"`
 	// Input is the pixel models' channels, height and width (3, 75, 75).
 	Input [3]int `json:"input,omitempty"`
-	// Objects is the state-rn's number of objects per scene (6).
+	// Objects is the state models' number of objects per scene (6). A
+	// scene with fewer objects is padded with all-zero rows, and g's sum
+	// then includes the pairs with absent objects (a caller that needs
+	// them told apart gives each row a "present" feature).
 	Objects int `json:"objects,omitempty"`
-	// ObjectSize is the state-rn's number of features per object.
+	// ObjectSize is the state models' number of features per object.
 	ObjectSize int `json:"object_size,omitempty"`
-	// Question is the length of the question vector (18).
+	// Question is the length of the question vector (18); with Text it is
+	// Text.Hidden, and 0 is taken to mean that.
 	Question int `json:"question"`
 	// Answers is the number of answer classes (10).
 	Answers int `json:"answers"`
 	// Seed draws the initial weights and the dropout masks.
 	Seed uint64 `json:"seed"`
+	// Text, when set, makes questions word ids read by an LSTM (see
+	// TextConfig and question.go); nil means Question-long float vectors.
+	Text *TextConfig `json:"text,omitempty"`
+	// Width is the width of g's and f's dense layers (and of the MLP
+	// baselines' layer); 0 means 256, the reference's.
+	Width int `json:"width,omitempty"`
 }
 
 // The reference architecture's sizes (torch_reference.py, after Santoro
@@ -116,14 +138,15 @@ const (
 )
 
 // ReferenceReasoner returns the reference sizes for arch: pixels 3×75×75
-// (rn, cnn-mlp) or 6 objects of 10 features (state-rn; a caller may change
-// ObjectSize to fit its state encoding), an 18-element question and 10
-// answers.
+// (rn, cnn-mlp) or 6 objects of 10 features (state-rn, state-mlp; a caller
+// may change ObjectSize to fit its state encoding) or neither
+// (question-only), an 18-element question and 10 answers.
 func ReferenceReasoner(arch ReasonerArch, seed uint64) ReasonerConfig {
 	cfg := ReasonerConfig{Arch: arch, Question: 18, Answers: 10, Seed: seed}
-	if arch == StateRN {
+	switch {
+	case arch.states():
 		cfg.Objects, cfg.ObjectSize = 6, 10
-	} else {
+	case arch.pixels():
 		cfg.Input = [3]int{3, 75, 75}
 	}
 	return cfg
@@ -138,7 +161,7 @@ func stemOut(side int) int {
 	return side
 }
 
-// Reasoner is a visual-question-answering net of one of the three
+// Reasoner is a visual-question-answering net of one of the
 // architectures. Its graphs are cached per batch size; a Reasoner is not
 // safe for concurrent use.
 type Reasoner struct {
@@ -148,9 +171,12 @@ type Reasoner struct {
 	ps     *ParamSet
 	// stem: per layer conv w, conv b, bn γ, bn β, running mean, running var.
 	stem [][6]*Param
+	// text: the question encoder's embeddings and LSTM (with Text).
+	text textParams
 	// g (relational): four dense layers, the first over [o_i, o_j, q].
 	g [4][2]*Param
-	// fc (cnn-mlp): the dense layer over the flattened grid and the question.
+	// fc (cnn-mlp, state-mlp): the dense layer over the flattened grid or
+	// state and the question.
 	fcX, fcQ, fcB *Param
 	// f: three dense layers, dropout after the second.
 	f [3][2]*Param
@@ -172,10 +198,25 @@ type reasonerGraph struct {
 // layer's weights and biases uniform in ±1/√fanIn, batch norm γ 1 and
 // β 0, running mean 0 and variance 1. (He initialisation, which the
 // classifiers use, sums 625 pairs of unit-scale g outputs into a first
-// loss of about 650 at the reference sizes; this starts near ln 10.)
+// loss of about 650 at the reference sizes; this starts near ln 10.) With
+// Text, it sets Config.Question to Text.Hidden and draws the encoder's
+// weights as question.go says.
 func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
+	if cfg.Text != nil {
+		tc := *cfg.Text // a copy: the caller's may change afterwards
+		if err := tc.check(); err != nil {
+			return nil, err
+		}
+		if cfg.Question != 0 && cfg.Question != tc.Hidden {
+			return nil, fmt.Errorf("models: with text questions the question vector is the LSTM's state: question %d must be 0 or hidden %d", cfg.Question, tc.Hidden)
+		}
+		cfg.Text, cfg.Question = &tc, tc.Hidden
+	}
 	if cfg.Question <= 0 || cfg.Answers < 2 {
 		return nil, fmt.Errorf("models: reasoner needs a question length ≥ 1 and ≥ 2 answers, got %d and %d", cfg.Question, cfg.Answers)
+	}
+	if cfg.Width < 0 {
+		return nil, fmt.Errorf("models: reasoner width %d: want ≥ 1, or 0 for %d", cfg.Width, reasonWidth)
 	}
 	switch {
 	case cfg.Arch.pixels():
@@ -185,12 +226,16 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 		if cfg.Objects != 0 || cfg.ObjectSize != 0 {
 			return nil, fmt.Errorf("models: %v reads pixels; objects %d and object size %d must be 0", cfg.Arch, cfg.Objects, cfg.ObjectSize)
 		}
-	case cfg.Arch == StateRN:
+	case cfg.Arch.states():
 		if cfg.Objects <= 0 || cfg.ObjectSize <= 0 {
-			return nil, fmt.Errorf("models: state-rn needs objects ≥ 1 and an object size ≥ 1, got %d and %d", cfg.Objects, cfg.ObjectSize)
+			return nil, fmt.Errorf("models: %v needs objects ≥ 1 and an object size ≥ 1, got %d and %d", cfg.Arch, cfg.Objects, cfg.ObjectSize)
 		}
 		if cfg.Input != [3]int{} {
-			return nil, fmt.Errorf("models: state-rn reads no pixels; input %v must be empty", cfg.Input)
+			return nil, fmt.Errorf("models: %v reads no pixels; input %v must be empty", cfg.Arch, cfg.Input)
+		}
+	case cfg.Arch == QuestionOnly:
+		if cfg.Input != [3]int{} || cfg.Objects != 0 || cfg.ObjectSize != 0 {
+			return nil, fmt.Errorf("models: question-only reads no scene; input %v, objects %d and object size %d must be empty", cfg.Input, cfg.Objects, cfg.ObjectSize)
 		}
 	default:
 		_, err := cfg.Arch.MarshalText()
@@ -198,7 +243,7 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	}
 	r := &Reasoner{Config: cfg, ps: NewParamSet(cfg.Seed), frozen: map[*Param]bool{}, graphs: map[[2]int]*reasonerGraph{}}
 	ps := r.ps
-	const w = reasonWidth
+	w := r.width()
 	if cfg.Arch.pixels() {
 		in := cfg.Input[0]
 		for l := range stemLayers {
@@ -217,7 +262,12 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 			in = stemChannels
 		}
 	}
-	if cfg.Arch.relational() {
+	if cfg.Text != nil {
+		r.text = newTextParams(ps, cfg.Text)
+	}
+	fIn := w
+	switch {
+	case cfg.Arch.relational():
 		d := r.objectSize()
 		in := 2*d + cfg.Question
 		for l := range r.g {
@@ -225,9 +275,13 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 			r.g[l] = linear(ps, name, in, w)
 			in = w
 		}
-	} else {
-		k := r.objects()
-		flat := k * stemChannels
+	case cfg.Arch == QuestionOnly:
+		fIn = cfg.Question
+	default:
+		flat := r.objects() * r.objectSize()
+		if cfg.Arch == CNNMLP {
+			flat = r.objects() * stemChannels // the grid, without coordinates
+		}
 		in := flat + cfg.Question
 		// One layer over [grid, q], its weight in two blocks (fanIn is
 		// the whole input's).
@@ -236,7 +290,7 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 		r.fcQ = ps.Uniform("fc.wq", bound, cfg.Question, w)
 		r.fcB = ps.Uniform("fc.b", bound, w)
 	}
-	r.f[0] = linear(ps, "f1.", w, w)
+	r.f[0] = linear(ps, "f1.", fIn, w)
 	r.f[1] = linear(ps, "f2.", w, w)
 	r.f[2] = linear(ps, "f3.", w, cfg.Answers)
 	return r, nil
@@ -249,10 +303,18 @@ func linear(ps *ParamSet, name string, in, out int) [2]*Param {
 	return [2]*Param{ps.Uniform(name+"w", bound, in, out), ps.Uniform(name+"b", bound, out)}
 }
 
+// width is g's and f's width.
+func (r *Reasoner) width() int {
+	if r.Config.Width == 0 {
+		return reasonWidth
+	}
+	return r.Config.Width
+}
+
 // objects is the number of objects g pairs: the stem's grid cells, or the
 // state's objects.
 func (r *Reasoner) objects() int {
-	if r.Config.Arch == StateRN {
+	if r.Config.Arch.states() {
 		return r.Config.Objects
 	}
 	return stemOut(r.Config.Input[1]) * stemOut(r.Config.Input[2])
@@ -261,10 +323,19 @@ func (r *Reasoner) objects() int {
 // objectSize is the length of one object's vector: a grid cell's channels
 // and its (x, y), or the state's features.
 func (r *Reasoner) objectSize() int {
-	if r.Config.Arch == StateRN {
+	if r.Config.Arch.states() {
 		return r.Config.ObjectSize
 	}
 	return stemChannels + 2
+}
+
+// dataInputs is the number of graph inputs that carry data: the scene
+// (unless question-only) and the questions.
+func (r *Reasoner) dataInputs() int {
+	if r.Config.Arch.scene() {
+		return 2
+	}
+	return 1
 }
 
 // Params returns every tensor a checkpoint must keep, in a fixed order:
@@ -273,14 +344,17 @@ func (r *Reasoner) objectSize() int {
 func (r *Reasoner) Params() []*Param { return r.ps.Params }
 
 // Graph builds (and caches) the graph for batches of n. Inputs: the images
-// (n×C×H×W) or state descriptions (n×Objects×ObjectSize), the questions
-// (n×Question), and, when training, the one-hot answers (n×Answers) and
-// the dropout mask (n×256, each element 0 or 2: dropout 0.5 with PyTorch's
-// scaling). Outputs: the answer logits (n×Answers). A training graph
-// normalises with the batch's statistics and updates the running ones
-// each run; an inference graph uses the running statistics and no
-// dropout. Parameters that training does not differentiate (the running
-// statistics) have a nil entry in Nodes.
+// (n×C×H×W) or state descriptions (n×Objects×ObjectSize), none for
+// question-only; the questions, n×Question, or with Text their ids,
+// step-major (Length·n: step t's ids for every question, then step t+1's;
+// padding, id 0, tells the LSTM to keep its state); and, when training,
+// the one-hot answers (n×Answers) and the dropout mask (n×Width, each
+// element 0 or 2: dropout 0.5 with PyTorch's scaling). Outputs: the answer
+// logits (n×Answers) and, with Text, the question vectors (n×Hidden). A
+// training graph normalises with the batch's statistics and updates the
+// running ones each run; an inference graph uses the running statistics
+// and no dropout. Parameters that training does not differentiate (the
+// running statistics) have a nil entry in Nodes.
 func (r *Reasoner) Graph(n int, train bool) (*Graph, error) {
 	gr, err := r.graph(n, train)
 	if err != nil {
@@ -300,28 +374,58 @@ func (r *Reasoner) graph(n int, train bool) (*reasonerGraph, error) {
 	if gr, ok := r.graphs[key]; ok {
 		return gr, nil
 	}
-	cfg := r.Config
 	g := G.NewGraph()
-	gr := &reasonerGraph{Graph: &Graph{G: g, Named: map[string]*G.Node{}}}
-	gr.Nodes = make([]*G.Node, len(r.Params()))
+	nodes := make([]*G.Node, len(r.Params()))
+	for i, p := range r.Params() {
+		if !r.frozen[p] {
+			nodes[i] = G.NodeFromAny(g, p.Value, G.WithName(p.Name))
+		}
+	}
+	gr, err := r.assemble(g, n, train, tensor.Float32, nodes)
+	if err != nil {
+		return nil, err
+	}
+	r.graphs[key] = gr
+	return gr, nil
+}
+
+// assemble builds the reasoner on g for batches of n with inputs of dtype
+// dt, from the parameters' nodes (one per Params entry, nil for those not
+// differentiated). The graphs are float32; gradient checks assemble a
+// float64 one from float64 copies of the parameters.
+func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, nodes []*G.Node) (*reasonerGraph, error) {
+	cfg := r.Config
+	gr := &reasonerGraph{Graph: &Graph{G: g, Named: map[string]*G.Node{}, Nodes: nodes}}
 	node := map[*Param]*G.Node{}
 	for i, p := range r.Params() {
-		if r.frozen[p] {
-			continue
+		if nodes[i] != nil {
+			node[p] = nodes[i]
 		}
-		gr.Nodes[i] = G.NodeFromAny(g, p.Value, G.WithName(p.Name))
-		node[p] = gr.Nodes[i]
 	}
 	var x *G.Node
-	if cfg.Arch.pixels() {
-		x = G.NewTensor(g, tensor.Float32, 4, G.WithShape(n, cfg.Input[0], cfg.Input[1], cfg.Input[2]), G.WithName("x"))
-	} else {
-		x = G.NewTensor(g, tensor.Float32, 3, G.WithShape(n, cfg.Objects, cfg.ObjectSize), G.WithName("x"))
+	switch {
+	case cfg.Arch.pixels():
+		x = G.NewTensor(g, dt, 4, G.WithShape(n, cfg.Input[0], cfg.Input[1], cfg.Input[2]), G.WithName("x"))
+	case cfg.Arch.states():
+		x = G.NewTensor(g, dt, 3, G.WithShape(n, cfg.Objects, cfg.ObjectSize), G.WithName("x"))
 	}
-	q := G.NewMatrix(g, tensor.Float32, G.WithShape(n, cfg.Question), G.WithName("q"))
-	gr.Inputs = []*G.Node{x, q}
-	h := x
+	if x != nil {
+		gr.Inputs = append(gr.Inputs, x)
+	}
+	var q *G.Node
 	var err error
+	if cfg.Text != nil {
+		ids := G.NewVector(g, dt, G.WithShape(cfg.Text.Length*n), G.WithName("tokens"))
+		gr.Inputs = append(gr.Inputs, ids)
+		if q, err = r.encodeQuestions(ids, n, node); err != nil {
+			return nil, err
+		}
+	} else {
+		q = G.NewMatrix(g, dt, G.WithShape(n, cfg.Question), G.WithName("q"))
+		gr.Inputs = append(gr.Inputs, q)
+	}
+	gr.Named["question"] = q
+	h := x
 	for l, layer := range r.stem {
 		if h, err = conv2d(h, node[layer[0]], node[layer[1]], 3, 1, 2, l > 0); err != nil {
 			return nil, err
@@ -344,10 +448,10 @@ func (r *Reasoner) graph(n int, train bool) (*reasonerGraph, error) {
 		for l, p := range r.g {
 			ws[2*l], ws[2*l+1] = node[p[0]], node[p[1]]
 		}
-		if h, gr.rel, err = relation(obj, q, ws, cfg.Arch == RN, train); err != nil {
+		if h, gr.rel, err = relation(obj, q, ws, cfg.Arch == RN, cfg.Text != nil, train); err != nil {
 			return nil, err
 		}
-	case CNNMLP:
+	case CNNMLP, StateMLP:
 		flat, err := G.Reshape(h, tensor.Shape{n, h.Shape().TotalSize() / n})
 		if err != nil {
 			return nil, err
@@ -369,6 +473,8 @@ func (r *Reasoner) graph(n int, train bool) (*reasonerGraph, error) {
 		if h, err = G.Rectify(h); err != nil {
 			return nil, err
 		}
+	case QuestionOnly:
+		h = q
 	}
 	gr.Named["g"] = h
 	for l := range 2 {
@@ -381,7 +487,7 @@ func (r *Reasoner) graph(n int, train bool) (*reasonerGraph, error) {
 	}
 	var mask *G.Node
 	if train {
-		mask = G.NewMatrix(g, tensor.Float32, G.WithShape(n, reasonWidth), G.WithName("dropout"))
+		mask = G.NewMatrix(g, dt, G.WithShape(n, r.width()), G.WithName("dropout"))
 		if h, err = G.HadamardProd(h, mask); err != nil {
 			return nil, err
 		}
@@ -391,14 +497,16 @@ func (r *Reasoner) graph(n int, train bool) (*reasonerGraph, error) {
 		return nil, err
 	}
 	gr.Outputs = []*G.Node{logits}
+	if cfg.Text != nil {
+		gr.Outputs = append(gr.Outputs, q)
+	}
 	if train {
-		y := G.NewMatrix(g, tensor.Float32, G.WithShape(n, cfg.Answers), G.WithName("y"))
+		y := G.NewMatrix(g, dt, G.WithShape(n, cfg.Answers), G.WithName("y"))
 		gr.Inputs = append(gr.Inputs, y, mask)
 		if gr.Loss, err = softmaxXent(logits, y); err != nil {
 			return nil, err
 		}
 	}
-	r.graphs[key] = gr
 	return gr, nil
 }
 
@@ -421,10 +529,17 @@ type VQA struct {
 	// Objects holds the state models' NImages state descriptions, each
 	// Objects×ObjectSize.
 	Objects []float32
-	// Image holds, per question, the index of its image.
+	// Image holds, per question, the index of its image. It also counts
+	// the questions (Len), so question-only data, which have no images,
+	// still give one entry per question; its values are then unused.
 	Image []int
-	// Questions holds NQ question vectors, each ReasonerConfig.Question long.
+	// Questions holds NQ question vectors, each ReasonerConfig.Question
+	// long; unused (and may be nil) with Text.
 	Questions []float32
+	// Tokens holds, with Text, NQ questions of Text.Length word ids each,
+	// question-major: ids in [0, Text.Words), padded with 0 at the end, at
+	// least one word per question.
+	Tokens []int
 	// Answers holds, per question, its answer class in [0, Answers); it may
 	// be nil for prediction.
 	Answers []int
@@ -434,15 +549,30 @@ type VQA struct {
 func (q *VQA) Len() int { return len(q.Image) }
 
 // Check returns an error saying what is wrong if q does not fit the
-// reasoner: sizes, image indices or answers out of range.
+// reasoner: sizes, image indices or answers out of range, or (with Text)
+// tokens of the wrong length, ids out of range, a word after padding or a
+// question of padding alone. Question-only reasoners read no images:
+// Images, Shape and Objects are not checked, nor the values of Image.
 func (r *Reasoner) Check(q *VQA) error {
 	cfg := r.Config
 	nq := q.Len()
-	if len(q.Questions) != nq*cfg.Question {
+	if cfg.Text != nil {
+		if err := r.checkTokens(q); err != nil {
+			return err
+		}
+	} else if len(q.Questions) != nq*cfg.Question {
 		return fmt.Errorf("models: %d questions of %d values want %d question values, got %d", nq, cfg.Question, nq*cfg.Question, len(q.Questions))
 	}
 	if q.Answers != nil && len(q.Answers) != nq {
 		return fmt.Errorf("models: %d questions but %d answers", nq, len(q.Answers))
+	}
+	for i, a := range q.Answers {
+		if a < 0 || a >= cfg.Answers {
+			return fmt.Errorf("models: question %d has answer %d; want 0 to %d", i, a, cfg.Answers-1)
+		}
+	}
+	if !cfg.Arch.scene() {
+		return nil
 	}
 	var per, data int
 	if cfg.Arch.pixels() {
@@ -460,11 +590,6 @@ func (r *Reasoner) Check(q *VQA) error {
 	for i, im := range q.Image {
 		if im < 0 || im >= images {
 			return fmt.Errorf("models: question %d refers to image %d; there are %d", i, im, images)
-		}
-	}
-	for i, a := range q.Answers {
-		if a < 0 || a >= cfg.Answers {
-			return fmt.Errorf("models: question %d has answer %d; want 0 to %d", i, a, cfg.Answers-1)
 		}
 	}
 	return nil
@@ -487,7 +612,8 @@ func dropoutMask(mask []float32, seed uint64, step int) {
 }
 
 // Feeder feeds training graphs with the questions at the given indices:
-// their images or states, questions, one-hot answers and a dropout mask.
+// their images or states (none for question-only), questions (or their
+// token ids, with Text), one-hot answers and a dropout mask.
 // The mask of the k-th batch fed is a pure function of (Config.Seed,
 // start+k): start is the number of steps already made, so that a resumed
 // run draws the masks an uninterrupted one would. The feeder panics if q
@@ -497,35 +623,52 @@ func (r *Reasoner) Feeder(q *VQA, start int) Feeder {
 		panic(err)
 	}
 	step := start
+	data := r.dataInputs()
 	return func(inputs []*tensor.Dense, idx []int) {
 		r.feed(q, inputs, idx)
-		if len(inputs) < 4 {
+		if len(inputs) <= data {
 			return
 		}
 		if q.Answers == nil {
 			panic(errors.New("models: training a reasoner needs answers"))
 		}
-		y := inputs[2].Data().([]float32)
+		y := inputs[data].Data().([]float32)
 		clear(y)
 		for j, i := range idx {
 			y[j*r.Config.Answers+q.Answers[i]] = 1
 		}
-		dropoutMask(inputs[3].Data().([]float32), r.Config.Seed, step)
+		dropoutMask(inputs[data+1].Data().([]float32), r.Config.Seed, step)
 		step++
 	}
 }
 
-// feed fills the first two inputs: images or states, and questions.
+// feed fills the data inputs: images or states (unless question-only),
+// then questions or, with Text, their ids step-major.
 func (r *Reasoner) feed(q *VQA, inputs []*tensor.Dense, idx []int) {
 	cfg := r.Config
-	src, per := q.Objects, cfg.Objects*cfg.ObjectSize
-	if cfg.Arch.pixels() {
-		src, per = q.Images, cfg.Input[0]*cfg.Input[1]*cfg.Input[2]
+	if cfg.Arch.scene() {
+		src, per := q.Objects, cfg.Objects*cfg.ObjectSize
+		if cfg.Arch.pixels() {
+			src, per = q.Images, cfg.Input[0]*cfg.Input[1]*cfg.Input[2]
+		}
+		xs := inputs[0].Data().([]float32)
+		for j, i := range idx {
+			im := q.Image[i]
+			copy(xs[j*per:(j+1)*per], src[im*per:(im+1)*per])
+		}
+		inputs = inputs[1:]
 	}
-	xs, qs := inputs[0].Data().([]float32), inputs[1].Data().([]float32)
+	qs := inputs[0].Data().([]float32)
+	if tc := cfg.Text; tc != nil {
+		n := len(idx)
+		for j, i := range idx {
+			for t, id := range q.Tokens[i*tc.Length:][:tc.Length] {
+				qs[t*n+j] = float32(id)
+			}
+		}
+		return
+	}
 	for j, i := range idx {
-		im := q.Image[i]
-		copy(xs[j*per:(j+1)*per], src[im*per:(im+1)*per])
 		copy(qs[j*cfg.Question:(j+1)*cfg.Question], q.Questions[i*cfg.Question:(i+1)*cfg.Question])
 	}
 }

@@ -125,9 +125,13 @@ func (m naiveNet) logits(inputs, questions, mask [][]float64) ([][]float64, [][2
 	var h [][]float64
 	var stats [][2][]float64
 	switch cfg.Arch {
-	case CNNMLP:
-		grid, _, _, st := m.stem(inputs, train)
-		stats = st
+	case QuestionOnly:
+		h = questions
+	case CNNMLP, StateMLP:
+		grid := inputs // state-mlp: the objects, flattened
+		if cfg.Arch == CNNMLP {
+			grid, _, _, stats = m.stem(inputs, train)
+		}
 		x := make([][]float64, len(grid))
 		for n := range grid {
 			x[n] = append(append([]float64(nil), grid[n]...), questions[n]...)
@@ -250,11 +254,15 @@ func TestReasonerMatchesNaive(t *testing.T) {
 					}
 					return out
 				}
-				var mask [][]float64
-				if train {
-					mask = split(inputs[3].Data().([]float32), n)
+				var scenes, mask [][]float64
+				data := inputs
+				if arch.scene() {
+					scenes, data = split(inputs[0].Data().([]float32), n), inputs[1:]
 				}
-				want, stats := naive.logits(split(inputs[0].Data().([]float32), n), split(inputs[1].Data().([]float32), n), mask)
+				if train {
+					mask = split(data[2].Data().([]float32), n)
+				}
+				want, stats := naive.logits(scenes, split(data[0].Data().([]float32), n), mask)
 				if err := gr.Run(inputs...); err != nil {
 					t.Fatal(err)
 				}

@@ -24,7 +24,7 @@ func randomVQA(cfg ReasonerConfig, n int, seed uint64) *VQA {
 		for i := range q.Images {
 			q.Images[i] = rng.Float32()
 		}
-	} else {
+	} else if cfg.Arch.states() {
 		q.Objects = make([]float32, images*cfg.Objects*cfg.ObjectSize)
 		for i := range q.Objects {
 			q.Objects[i] = 2*rng.Float32() - 1
@@ -33,7 +33,9 @@ func randomVQA(cfg ReasonerConfig, n int, seed uint64) *VQA {
 	q.Questions = make([]float32, n*cfg.Question)
 	for i := range n {
 		q.Image = append(q.Image, i/2)
-		q.Questions[i*cfg.Question+rng.IntN(cfg.Question)] = 1
+		if cfg.Question > 0 { // 0: a text config before NewReasoner
+			q.Questions[i*cfg.Question+rng.IntN(cfg.Question)] = 1
+		}
 		q.Answers = append(q.Answers, rng.IntN(cfg.Answers))
 	}
 	return q
@@ -43,9 +45,10 @@ func randomVQA(cfg ReasonerConfig, n int, seed uint64) *VQA {
 // grid) or 4 objects of 5 features, 6-element questions, 4 answers.
 func smallReasoner(arch ReasonerArch, seed uint64) ReasonerConfig {
 	cfg := ReasonerConfig{Arch: arch, Question: 6, Answers: 4, Seed: seed}
-	if arch == StateRN {
+	switch {
+	case arch.states():
 		cfg.Objects, cfg.ObjectSize = 4, 5
-	} else {
+	case arch.pixels():
 		cfg.Input = [3]int{3, 20, 20}
 	}
 	return cfg
@@ -101,14 +104,14 @@ func TestParseReasonerArch(t *testing.T) {
 	}
 	for _, bad := range []string{"", "RN", "cnn_mlp", "staternn"} {
 		_, err := ParseReasonerArch(bad)
-		if err == nil || !strings.Contains(err.Error(), "rn, cnn-mlp, state-rn") {
+		if err == nil || !strings.Contains(err.Error(), "rn, cnn-mlp, state-rn, state-mlp, question-only") {
 			t.Errorf("ParseReasonerArch(%q): error %v, want one listing the known names", bad, err)
 		}
 	}
 	if _, err := ReasonerArch(0).MarshalText(); err == nil {
 		t.Error("the zero architecture marshals")
 	}
-	names := []string{"rn", "cnn-mlp", "state-rn"}
+	names := []string{"rn", "cnn-mlp", "state-rn", "state-mlp", "question-only"}
 	for i, a := range ReasonerArchs {
 		if a.String() != names[i] {
 			t.Errorf("architecture %d is named %q, want %q", i, a, names[i])

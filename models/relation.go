@@ -24,7 +24,9 @@ import (
 // matrix products over all of a part's pairs; the pair sum is taken while
 // the last layer's ReLU is applied. The backward pass runs the same way,
 // and folds the first layer's gradient back onto the objects: dA·o sums
-// over j, dB·o over i.
+// over j, dB·o over i. When the question is itself computed (a text
+// question's LSTM state), its gradient is C's part of the first layer,
+// summed over the pairs: dq_n = C·Σ_{i,j} dz_{n,ij}, one product per scene.
 //
 // The batch is cut into parts() of whole scenes: each part runs forward
 // and backward on its own goroutine with its own partial weight
@@ -48,9 +50,10 @@ func (g relGeom) weightShapes() [8]tensor.Shape {
 // relation applies g to objects (N×K×D) and questions q (N×Q) with weights
 // w (W₁, b₁, … W₄, b₄, as weightShapes) and returns the pair sums (N×H)
 // and the op, whose tape holds the last forward pass. needDO is false when
-// the objects need no gradient (they are an input).
+// the objects need no gradient (they are an input), needDQ when the
+// questions need none (they are an input, not a text encoder's output).
 // train is false for an inference graph, whose op keeps no tape.
-func relation(objects, q *G.Node, w [8]*G.Node, needDO, train bool) (*G.Node, *relationOp, error) {
+func relation(objects, q *G.Node, w [8]*G.Node, needDO, needDQ, train bool) (*G.Node, *relationOp, error) {
 	os, qs := objects.Shape(), q.Shape()
 	if os.Dims() != 3 || qs.Dims() != 2 || qs[0] != os[0] {
 		return nil, nil, fmt.Errorf("models: relation wants objects N×K×D and questions N×Q, got %v and %v", os, qs)
@@ -61,7 +64,7 @@ func relation(objects, q *G.Node, w [8]*G.Node, needDO, train bool) (*G.Node, *r
 			return nil, nil, fmt.Errorf("models: relation weight %d has shape %v, want %v", i, w[i].Shape(), s)
 		}
 	}
-	op := &relationOp{opMeta: named("Relation%+v(dO=%v,train=%v)", g, needDO, train), g: g, needDO: needDO, train: train}
+	op := &relationOp{opMeta: named("Relation%+v(dO=%v,dQ=%v,train=%v)", g, needDO, needDQ, train), g: g, needDO: needDO, needDQ: needDQ, train: train}
 	args := append(G.Nodes{objects, q}, w[:]...)
 	out, err := G.ApplyOp(op, args...)
 	return out, op, err
@@ -71,6 +74,7 @@ type relationOp struct {
 	opMeta
 	g      relGeom
 	needDO bool
+	needDQ bool
 	train  bool
 	// tape is a *relTape[float32] or *relTape[float64], made on the first
 	// run and reused.
@@ -115,7 +119,7 @@ func (op *relationOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.g.N, op.g.H}, nil
 }
 func (op *relationOp) DiffWRT(int) []bool {
-	return []bool{op.needDO, false, true, true, true, true, true, true, true, true}
+	return []bool{op.needDO, op.needDQ, true, true, true, true, true, true, true, true}
 }
 
 // relArgs is the op's inputs' data: objects, questions, weights.
@@ -273,7 +277,7 @@ func (op *relationOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 		return nil, fmt.Errorf("models: relation: an inference graph has no gradient")
 	}
 	args := append(append(G.Nodes(nil), in...), grad)
-	packed, err := G.ApplyOp(&relationGradOp{opMeta: named("RelationGrad%+v(dO=%v)", op.g, op.needDO), fwd: op}, args...)
+	packed, err := G.ApplyOp(&relationGradOp{opMeta: named("RelationGrad%+v(dO=%v,dQ=%v)", op.g, op.needDO, op.needDQ), fwd: op}, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -281,22 +285,28 @@ func (op *relationOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if op.needDO {
 		shapes = append(shapes, tensor.Shape{op.g.N, op.g.K, op.g.D})
 	}
+	if op.needDQ {
+		shapes = append(shapes, tensor.Shape{op.g.N, op.g.Q})
+	}
 	ws := op.g.weightShapes()
 	shapes = append(shapes, ws[:]...)
 	p, err := unpack(packed, shapes...)
 	if err != nil {
 		return nil, err
 	}
-	var dO *G.Node
+	var dO, dQ *G.Node
 	if op.needDO {
 		dO, p = p[0], p[1:]
 	}
-	return append(G.Nodes{dO, nil}, p...), nil
+	if op.needDQ {
+		dQ, p = p[0], p[1:]
+	}
+	return append(G.Nodes{dO, dQ}, p...), nil
 }
 
 // relationGradOp: inputs the relation's inputs and the gradient of its
-// output; output the gradients of the objects (when needed) and of the
-// eight weights, packed in that order.
+// output; output the gradients of the objects and of the questions (each
+// when needed) and of the eight weights, packed in that order.
 type relationGradOp struct {
 	opMeta
 	fwd *relationOp
@@ -315,6 +325,9 @@ func (op *relationGradOp) gradLen() int {
 	n := 0
 	if op.fwd.needDO {
 		n = g.N * g.K * g.D
+	}
+	if op.fwd.needDQ {
+		n += g.N * g.Q
 	}
 	for _, s := range g.weightShapes() {
 		n += s.TotalSize()
@@ -349,15 +362,18 @@ func relBackwardOp[F float](op *relationGradOp, in []G.Value, out []F) {
 	if t.inputs != a.pointers() { // not the pass just run: run it again
 		relForward(g, a, t, make([]F, g.N*g.H))
 	}
-	var dO []F
+	var dO, dQ []F
 	if op.fwd.needDO {
 		dO, out = out[:g.N*g.K*g.D], out[g.N*g.K*g.D:]
+	}
+	if op.fwd.needDQ {
+		dQ, out = out[:g.N*g.Q], out[g.N*g.Q:]
 	}
 	var dw [8][]F
 	for i, s := range g.weightShapes() {
 		dw[i], out = out[:s.TotalSize()], out[s.TotalSize():]
 	}
-	relBackward(g, a, t, in[10].(*tensor.Dense).Data().([]F), dO, dw)
+	relBackward(g, a, t, in[10].(*tensor.Dense).Data().([]F), dO, dQ, dw)
 }
 
 // maskRelu zeroes d where the ReLU output y is not positive.
@@ -398,10 +414,13 @@ func addColSums[F float](x, s []F, rows int) {
 	}
 }
 
-func relBackward[F float](g relGeom, a relArgs[F], t *relTape[F], dOut, dO []F, dw [8][]F) {
+// relBackward computes the weights' gradients dw and, when dO or dQ is
+// non-nil, the objects' and the questions' (each scene's alone, so parts
+// write them without a reduction).
+func relBackward[F float](g relGeom, a relArgs[F], t *relTape[F], dOut, dO, dQ []F, dw [8][]F) {
 	mm := partGemm[F]()
 	K, D, Q, H, P := g.K, g.D, g.Q, g.H, g.pairs()
-	wA, wB := a.w[0][:D*H], a.w[0][D*H:2*D*H]
+	wA, wB, wC := a.w[0][:D*H], a.w[0][D*H:2*D*H], a.w[0][2*D*H:]
 	ps := parts(g.N)
 	partial := make([][8][]F, len(ps))
 	forParts(ps, func(part int, lo, hi int) {
@@ -470,6 +489,9 @@ func relBackward[F float](g relGeom, a relArgs[F], t *relTape[F], dOut, dO []F, 
 			mm(blas.Trans, blas.NoTrans, Q, H, 1, 1, a.q[n*Q:][:Q], Q, dC, H, 1, gC, H)
 			for k, v := range dC {
 				pw[1][k] += v
+			}
+			if dQ != nil { // dq_n = dC·Cᵀ
+				mm(blas.NoTrans, blas.Trans, 1, Q, H, 1, dC, H, wC, H, 0, dQ[n*Q:][:Q], Q)
 			}
 			if dO != nil {
 				d := dO[n*K*D:][:K*D]

@@ -11,14 +11,19 @@ import (
 
 func TestRelationGradient(t *testing.T) {
 	tests := []struct {
-		name       string
-		n, k, d, q int
-		needDO     bool
+		name           string
+		n, k, d, q     int
+		needDO, needDQ bool
 	}{
-		{"objects need gradients", 3, 3, 2, 2, true},
-		{"objects are inputs", 2, 4, 3, 1, false},
-		{"one object", 3, 1, 2, 2, true},
-		{"batch of 11 (uneven parts)", 11, 2, 2, 1, true},
+		{"objects need gradients", 3, 3, 2, 2, true, false},
+		{"objects are inputs", 2, 4, 3, 1, false, false},
+		{"one object", 3, 1, 2, 2, true, false},
+		{"batch of 11 (uneven parts)", 11, 2, 2, 1, true, false},
+		// A text question's q is computed: rn (objects from the stem) and
+		// state-rn (objects are inputs) differentiate it.
+		{"rn with computed questions", 3, 3, 2, 3, true, true},
+		{"state-rn with computed questions", 2, 4, 3, 5, false, true},
+		{"computed questions, batch of 11", 11, 3, 2, 2, false, true},
 	}
 	const h = 4
 	for _, tt := range tests {
@@ -31,11 +36,14 @@ func TestRelationGradient(t *testing.T) {
 				for i, s := range (relGeom{tt.n, tt.k, tt.d, tt.q, h}).weightShapes() {
 					w[i] = G.NewTensor(g, tensor.Float64, s.Dims(), G.WithValue(randTensor(rng, s...)), G.WithName(string(rune('a'+i))))
 				}
-				y, _, err := relation(o, q, w, tt.needDO, true)
+				y, _, err := relation(o, q, w, tt.needDO, tt.needDQ, true)
 				if err != nil {
 					t.Fatal(err)
 				}
 				check := G.Nodes(w[:])
+				if tt.needDQ {
+					check = append(G.Nodes{q}, check...)
+				}
 				if tt.needDO {
 					check = append(G.Nodes{o}, check...)
 				}
