@@ -21,7 +21,7 @@ import (
 var PictureFiles = []string{"questions_pca.png", "questions_umatrix.png", "questions_clusters.txt"}
 
 // clusterExamples is how many questions questions_clusters.txt shows per
-// k-means cluster: those nearest its centroid.
+// k-means cluster: the distinct texts nearest its centroid.
 const clusterExamples = 6
 
 // WritePictures draws the trained encoder's clustering c of the questions
@@ -132,7 +132,7 @@ func uMatrix(path string, som *latent.SOM, x [][]float64, l *Labellings) error {
 func clusterText(c *Clustering, l *Labellings, texts []string) string {
 	var b strings.Builder
 	km := c.KMeans
-	fmt.Fprintf(&b, "k-means clusters (k = %d) of %d test question vectors, each with its families and the %d questions nearest its centroid\n", len(km.Centroids), len(c.Vectors), clusterExamples)
+	fmt.Fprintf(&b, "k-means clusters (k = %d) of %d test question vectors, each with its families and the %d distinct questions nearest its centroid\n", len(km.Centroids), len(c.Vectors), clusterExamples)
 	for k, cent := range km.Centroids {
 		var members []int
 		counts := map[int]int{}
@@ -167,8 +167,15 @@ func clusterText(c *Clustering, l *Labellings, texts []string) string {
 			}
 			return 0
 		})
-		for _, i := range members[:min(clusterExamples, len(members))] {
-			fmt.Fprintf(&b, "  %-22s %s\n", l.Names[ByFamily][l.Labels[ByFamily][i]], texts[i])
+		shown := map[string]bool{}
+		for _, i := range members {
+			if len(shown) == clusterExamples {
+				break
+			}
+			if !shown[texts[i]] {
+				shown[texts[i]] = true
+				fmt.Fprintf(&b, "  %-22s %s\n", l.Names[ByFamily][l.Labels[ByFamily][i]], texts[i])
+			}
 		}
 	}
 	return b.String()
