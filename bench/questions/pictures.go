@@ -52,7 +52,7 @@ func WritePictures(dir string, c *Clustering, l *Labellings, texts []string) ([]
 }
 
 func pcaScatter(path string, x [][]float64, l *Labellings) error {
-	pca, err := latent.FitPCATop(x, 2)
+	pca, err := latent.FitPCA(x) // d×d, cheap for question vectors (FitPCATop is for rows wider than many)
 	if err != nil {
 		return err
 	}
