@@ -21,7 +21,11 @@
 // updates in the forward pass (nil in Graph.Nodes, so Adam leaves them
 // alone) and checkpoints keep. Dropout's mask is a graph input drawn from
 // (Seed, step), so a resumed run draws the masks an uninterrupted one
-// would.
+// would. Two baselines join them: StateMLP (CNNMLP's twin on states) and
+// QuestionOnly (f over the question alone). With ReasonerConfig.Text a
+// question is word ids that an LSTM reads, its final state taking the
+// place of the question vector (see question.go); the fused g then also
+// differentiates its question input.
 //
 // SegNet is a small U-Net for semantic segmentation (torch_reference.py's
 // segnet): a class per pixel, trained on the per-pixel softmax

@@ -107,9 +107,12 @@ func TestSoftmaxXentGradient(t *testing.T) {
 		}
 		logits := G.NewMatrix(g, tensor.Float64, G.WithValue(l), G.WithName("logits"))
 		y := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(5, 4))
-		for i := 0; i < 5; i++ {
+		for i := 0; i < 3; i++ {
 			y.Data().([]float64)[i*4+i%4] = 1
 		}
+		// Row 3 is all zeros (a captioner step after <end>: no loss, so no
+		// gradient); row 4 a target of mass 0.5.
+		y.Data().([]float64)[4*4+1] = 0.5
 		target := G.NewMatrix(g, tensor.Float64, G.WithValue(y), G.WithName("y"))
 		cost := G.Must(G.Mul(G.Must(softmaxXent(logits, target)), G.NewConstant(3.0)))
 		return G.Nodes{logits}, cost

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -29,16 +28,23 @@ import (
 //   - Reasoner.QuestionVectors returns each question's q in inference mode.
 //   - StateMLP ("state-mlp") and QuestionOnly ("question-only") join RN,
 //     CNNMLP and StateRN; every architecture works with and without Text.
+//     ReasonerArchs lists them, so the lists of architectures that
+//     bench/reason and cmd/hiddendim print (and their tests pin as "rn,
+//     cnn-mlp or state-rn") grow by two.
+//   - A question-only VQA needs no Images, Shape or Objects, but Image
+//     still has one entry per question: it is what Len counts.
 //
-// The encoder: ids → embeddings (Words×Embed) → an LSTM (lstmCell) of
-// Hidden units from a zero state, one step per token. A padded step keeps
-// the state it is given, h = m·h' + (1−m)·h and the same for c, with m 1
-// for a word and 0 for padding; so q is the state after the question's
-// last word, whatever Length it is padded to. The mask is read from the
-// ids themselves (id 0 is padding), so the feeder feeds only the ids and
-// the two can never disagree. The embeddings and the LSTM are initialised
-// as PyTorch's nn.Embedding and nn.LSTM are: N(0, 1), and uniform in
-// ±1/√Hidden (one bias where PyTorch has two).
+// The encoder: ids → embeddings (Words×Embed) → an LSTM (the captioner's
+// cell, gates i, f, g, o) of Hidden units from a zero state, one step per
+// token. A padded step keeps the state it is given, h = m·h' + (1−m)·h and
+// the same for c, with m 1 for a word and 0 for padding; so q is the state
+// after the question's last word, whatever Length it is padded to. The
+// mask is read from the ids themselves (id 0 is padding), so the feeder
+// feeds only the ids and the two can never disagree. The encoder is one
+// fused op (question_encoder.go) that skips padded rows; tests hold it to
+// lstmCell unrolled with the blend. The embeddings and the LSTM are
+// initialised as PyTorch's nn.Embedding and nn.LSTM are: N(0, 1), and
+// uniform in ±1/√Hidden (one bias where PyTorch has two).
 
 // TextConfig describes a reasoner's text questions.
 type TextConfig struct {
@@ -83,102 +89,8 @@ func newTextParams(ps *ParamSet, tc *TextConfig) textParams {
 
 // encodeQuestions builds the encoder on the step-major ids (Length·n: step
 // t's ids for every question, then step t+1's) and returns q (n×Hidden).
-func (r *Reasoner) encodeQuestions(ids *G.Node, n int, node map[*Param]*G.Node) (*G.Node, error) {
-	tc := r.Config.Text
-	emb, err := embed(node[r.text.embed], ids) // (Length·n)×Embed
-	if err != nil {
-		return nil, err
-	}
-	dt := ids.Dtype()
-	zero := G.NewMatrix(ids.Graph(), dt, G.WithShape(n, tc.Hidden), G.WithName("q.zero"),
-		G.WithValue(tensor.New(tensor.Of(dt), tensor.WithShape(n, tc.Hidden))))
-	w := LSTMWeights{Wx: []*G.Node{node[r.text.wx]}, Wh: node[r.text.wh], B: node[r.text.bias]}
-	h, c := zero, zero
-	for t := range tc.Length {
-		x, err := segment(emb, t*n*tc.Embed, (t+1)*n*tc.Embed, n, tc.Embed)
-		if err != nil {
-			return nil, err
-		}
-		hN, cN, err := lstmCell([]*G.Node{x}, h, c, w)
-		if err != nil {
-			return nil, err
-		}
-		if h, err = keepOnPadding(h, hN, ids, t); err != nil {
-			return nil, err
-		}
-		if c, err = keepOnPadding(c, cN, ids, t); err != nil {
-			return nil, err
-		}
-	}
-	return h, nil
-}
-
-// keepOnPadding returns, row by row, next where step t's id is a word and
-// prev where it is padding: m·next + (1−m)·prev.
-func keepOnPadding(prev, next, ids *G.Node, t int) (*G.Node, error) {
-	a, err := G.ApplyOp(padRowsOp{named("PadRows{t=%d,words=false}", t), t, false}, prev, ids)
-	if err != nil {
-		return nil, err
-	}
-	b, err := G.ApplyOp(padRowsOp{named("PadRows{t=%d,words=true}", t), t, true}, next, ids)
-	if err != nil {
-		return nil, err
-	}
-	return G.Add(a, b)
-}
-
-// padRowsOp: inputs x (N×H) and the step-major ids (T·N); output x with
-// the rows zeroed whose id at step t is padding (words) or a word (not
-// words). It is linear and its own adjoint: the gradient is the same op
-// applied to the output's gradient.
-type padRowsOp struct {
-	opMeta
-	t     int
-	words bool
-}
-
-func (padRowsOp) Arity() int { return 2 }
-func (padRowsOp) Type() hm.Type {
-	return hm.NewFnType(tensorT(2), tensorT(1), tensorT(2))
-}
-func (padRowsOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	s, ok := in[0].(tensor.Shape)
-	if !ok {
-		return nil, fmt.Errorf("models: pad rows: shape unknown")
-	}
-	return s.Clone(), nil
-}
-func (padRowsOp) DiffWRT(int) []bool { return []bool{true, false} }
-func (op padRowsOp) Do(in ...G.Value) (G.Value, error) {
-	x, ids := in[0].(*tensor.Dense), in[1].(*tensor.Dense)
-	n, h := x.Shape()[0], x.Shape()[1]
-	if ids.Shape().TotalSize() < (op.t+1)*n {
-		return nil, fmt.Errorf("models: pad rows: step %d of %d ids for %d rows", op.t, ids.Shape().TotalSize(), n)
-	}
-	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(n, h))
-	switch xs := x.Data().(type) {
-	case []float32:
-		padRows(xs, ids.Data().([]float32)[op.t*n:][:n], out.Data().([]float32), h, op.words)
-	case []float64:
-		padRows(xs, ids.Data().([]float64)[op.t*n:][:n], out.Data().([]float64), h, op.words)
-	default:
-		return nil, fmt.Errorf("models: pad rows: unsupported dtype %v", x.Dtype())
-	}
-	return out, nil
-}
-func (op padRowsOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	d, err := G.ApplyOp(op, grad, in[1])
-	return G.Nodes{d, nil}, err
-}
-
-// padRows copies the rows of x whose id is a word (words) or padding (not
-// words) into out, which is otherwise left zero.
-func padRows[F float](x, ids, out []F, h int, words bool) {
-	for r, id := range ids {
-		if (id != 0) == words {
-			copy(out[r*h:][:h], x[r*h:][:h])
-		}
-	}
+func (r *Reasoner) encodeQuestions(ids *G.Node, node map[*Param]*G.Node) (*G.Node, error) {
+	return questionEncoder(ids, node[r.text.embed], node[r.text.wx], node[r.text.wh], node[r.text.bias], r.Config.Text.Length)
 }
 
 // checkTokens returns an error saying what is wrong with q's tokens.

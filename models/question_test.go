@@ -2,10 +2,16 @@ package models
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -337,5 +343,341 @@ func TestTextReasonerGradient(t *testing.T) {
 				return check, gr.Loss
 			})
 		})
+	}
+}
+
+// trainText trains a text reasoner of cfg for steps updates (or continues
+// from ck, whose config it is rebuilt from), returning it and its state.
+func trainText(t *testing.T, cfg ReasonerConfig, q *VQA, steps int, ck *Checkpoint) (*Reasoner, *State) {
+	t.Helper()
+	var st *State
+	if ck != nil {
+		cfg = ReasonerConfig{}
+		if err := json.Unmarshal(ck.Config, &cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := NewReasoner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck != nil {
+		if st, err = ck.Restore(r.Params()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := 0
+	if st != nil {
+		start = st.Step
+	}
+	st, err = Train(context.Background(), r, q.Len(), r.Feeder(q, start), TrainConfig{Steps: steps, Batch: 8, LR: 3e-3, Seed: 5}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, st
+}
+
+// TestTextReasonerDeterministic: the same seed gives the same weights,
+// bit for bit, after 6 steps, on one core or two; another seed does not.
+func TestTextReasonerDeterministic(t *testing.T) {
+	for _, arch := range []ReasonerArch{StateRN, RN, QuestionOnly} {
+		t.Run(arch.String(), func(t *testing.T) {
+			cfg := textReasoner(arch, 11)
+			q := randomTextVQA(cfg, 40, 3)
+			prev := runtime.GOMAXPROCS(1)
+			one, _ := trainText(t, cfg, q, 6, nil)
+			runtime.GOMAXPROCS(max(prev, 2))
+			two, _ := trainText(t, cfg, q, 6, nil)
+			runtime.GOMAXPROCS(prev)
+			sameParams(t, one.Params(), two.Params())
+			cfg.Seed++
+			other, _ := trainText(t, cfg, q, 6, nil)
+			if slices.Equal(one.text.wh.Data(), other.text.wh.Data()) {
+				t.Fatal("seeds 11 and 12 trained to the same LSTM weights")
+			}
+		})
+	}
+}
+
+// TestTextReasonerResume: 3 steps, a checkpoint through a file (the
+// config, Text included, travels in its JSON), then 4 more give the bits
+// of 7 uninterrupted steps; the reasoner rebuilt from the file alone gives
+// the saved one's logits and question vectors to the bit.
+func TestTextReasonerResume(t *testing.T) {
+	for _, arch := range []ReasonerArch{StateRN, QuestionOnly} {
+		t.Run(arch.String(), func(t *testing.T) {
+			cfg := textReasoner(arch, 11)
+			q := randomTextVQA(cfg, 40, 3)
+			whole, _ := trainText(t, cfg, q, 7, nil)
+			half, st := trainText(t, cfg, q, 3, nil)
+			ck, err := NewCheckpoint("reasoner", half.Config, half.Params(), st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "r.ckpt")
+			if err := ck.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			if ck, err = LoadCheckpoint(path); err != nil {
+				t.Fatal(err)
+			}
+			var back ReasonerConfig
+			if err := json.Unmarshal(ck.Config, &back); err != nil {
+				t.Fatal(err)
+			}
+			if back.Text == nil || *back.Text != *half.Config.Text || back.Width != 8 || back.Question != 5 || back.Arch != arch {
+				t.Fatalf("config through the checkpoint: %+v (text %+v), want %+v (text %+v)", back, back.Text, half.Config, half.Config.Text)
+			}
+			restored, err := NewReasoner(back)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ck.Restore(restored.Params()); err != nil {
+				t.Fatal(err)
+			}
+			a, b := logitsOf(t, half, q), logitsOf(t, restored, q)
+			for i := range a {
+				if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+					t.Fatalf("logit %d: saved %v, restored %v", i, a[i], b[i])
+				}
+			}
+			qa, err := half.QuestionVectors(q, 16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			qb, err := restored.QuestionVectors(q, 16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(qa, qb) {
+				t.Fatal("restored question vectors differ from the saved reasoner's")
+			}
+			resumed, _ := trainText(t, cfg, q, 7, ck)
+			sameParams(t, whole.Params(), resumed.Params())
+		})
+	}
+}
+
+// encodeUnrolled is the encoder as lstmCell unrolled Length times with a
+// padding blend after each step: what questionEncoder computes in one op,
+// built from the captioner's cell. It reads the step-major ids (Length·n:
+// step t's ids for every question, then step t+1's) and returns q
+// (n×Hidden).
+func encodeUnrolled(ids, table, wx, wh, bias *G.Node, tc *TextConfig) (*G.Node, error) {
+	n := ids.Shape()[0] / tc.Length
+	emb, err := embed(table, ids) // (Length·n)×Embed
+	if err != nil {
+		return nil, err
+	}
+	dt := ids.Dtype()
+	zero := G.NewMatrix(ids.Graph(), dt, G.WithShape(n, tc.Hidden), G.WithName("q.zero"),
+		G.WithValue(tensor.New(tensor.Of(dt), tensor.WithShape(n, tc.Hidden))))
+	w := LSTMWeights{Wx: []*G.Node{wx}, Wh: wh, B: bias}
+	h, c := zero, zero
+	for t := range tc.Length {
+		x, err := segment(emb, t*n*tc.Embed, (t+1)*n*tc.Embed, n, tc.Embed)
+		if err != nil {
+			return nil, err
+		}
+		hN, cN, err := lstmCell([]*G.Node{x}, h, c, w)
+		if err != nil {
+			return nil, err
+		}
+		if h, err = keepOnPadding(h, hN, ids, t); err != nil {
+			return nil, err
+		}
+		if c, err = keepOnPadding(c, cN, ids, t); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// keepOnPadding returns, row by row, next where step t's id is a word and
+// prev where it is padding: m·next + (1−m)·prev.
+func keepOnPadding(prev, next, ids *G.Node, t int) (*G.Node, error) {
+	a, err := G.ApplyOp(padRowsOp{named("PadRows{t=%d,words=false}", t), t, false}, prev, ids)
+	if err != nil {
+		return nil, err
+	}
+	b, err := G.ApplyOp(padRowsOp{named("PadRows{t=%d,words=true}", t), t, true}, next, ids)
+	if err != nil {
+		return nil, err
+	}
+	return G.Add(a, b)
+}
+
+// padRowsOp: inputs x (N×H) and the step-major ids (T·N); output x with
+// the rows zeroed whose id at step t is padding (words) or a word (not
+// words). It is linear and its own adjoint: the gradient is the same op
+// applied to the output's gradient.
+type padRowsOp struct {
+	opMeta
+	t     int
+	words bool
+}
+
+func (padRowsOp) Arity() int { return 2 }
+func (padRowsOp) Type() hm.Type {
+	return hm.NewFnType(tensorT(2), tensorT(1), tensorT(2))
+}
+func (padRowsOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("models: pad rows: shape unknown")
+	}
+	return s.Clone(), nil
+}
+func (padRowsOp) DiffWRT(int) []bool { return []bool{true, false} }
+func (op padRowsOp) Do(in ...G.Value) (G.Value, error) {
+	x, ids := in[0].(*tensor.Dense), in[1].(*tensor.Dense)
+	n, h := x.Shape()[0], x.Shape()[1]
+	if ids.Shape().TotalSize() < (op.t+1)*n {
+		return nil, fmt.Errorf("models: pad rows: step %d of %d ids for %d rows", op.t, ids.Shape().TotalSize(), n)
+	}
+	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(n, h))
+	switch xs := x.Data().(type) {
+	case []float32:
+		padRows(xs, ids.Data().([]float32)[op.t*n:][:n], out.Data().([]float32), h, op.words)
+	case []float64:
+		padRows(xs, ids.Data().([]float64)[op.t*n:][:n], out.Data().([]float64), h, op.words)
+	default:
+		return nil, fmt.Errorf("models: pad rows: unsupported dtype %v", x.Dtype())
+	}
+	return out, nil
+}
+func (op padRowsOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	d, err := G.ApplyOp(op, grad, in[1])
+	return G.Nodes{d, nil}, err
+}
+
+// padRows copies the rows of x whose id is a word (words) or padding (not
+// words) into out, which is otherwise left zero.
+func padRows[F float](x, ids, out []F, h int, words bool) {
+	for r, id := range ids {
+		if (id != 0) == words {
+			copy(out[r*h:][:h], x[r*h:][:h])
+		}
+	}
+}
+
+// encoderCase is a question encoder's inputs: T steps of n ids (step-major;
+// a question may pause on padding and go on) and random weights.
+type encoderCase struct {
+	tc  *TextConfig
+	n   int
+	ids []float64
+}
+
+func (ec encoderCase) nodes(g *G.ExprGraph, rng *rand.Rand) (ids, table, wx, wh, b *G.Node) {
+	tc := ec.tc
+	ids = G.NewVector(g, tensor.Float64, G.WithValue(tensor.New(tensor.WithShape(len(ec.ids)), tensor.WithBacking(slices.Clone(ec.ids)))), G.WithName("ids"))
+	table = G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, tc.Words, tc.Embed)), G.WithName("table"))
+	wx = G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, tc.Embed, 4*tc.Hidden)), G.WithName("wx"))
+	wh = G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, tc.Hidden, 4*tc.Hidden)), G.WithName("wh"))
+	b = G.NewVector(g, tensor.Float64, G.WithValue(randTensor(rng, 4*tc.Hidden)), G.WithName("b"))
+	return ids, table, wx, wh, b
+}
+
+var encoderCases = []struct {
+	name string
+	ec   encoderCase
+}{
+	// 3 questions of 4 steps: 2 words, 4 words, 1 word.
+	{"padded at the end", encoderCase{&TextConfig{Words: 6, Length: 4, Embed: 3, Hidden: 4}, 3,
+		[]float64{1, 2, 5, 3, 4, 0, 0, 5, 0, 0, 1, 0}}},
+	// The op, like the unrolled cell, keeps the state on any padded step.
+	{"padding between words", encoderCase{&TextConfig{Words: 5, Length: 3, Embed: 2, Hidden: 3}, 2,
+		[]float64{4, 0, 0, 1, 2, 3}}},
+	{"one step", encoderCase{&TextConfig{Words: 3, Length: 1, Embed: 2, Hidden: 2}, 4,
+		[]float64{1, 2, 2, 1}}},
+}
+
+// TestQuestionEncoderGradient checks the fused encoder's gradients with
+// respect to the table and the LSTM's weights.
+func TestQuestionEncoderGradient(t *testing.T) {
+	for _, tt := range encoderCases {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(17, 18))
+			gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
+				ids, table, wx, wh, b := tt.ec.nodes(g, rng)
+				q, err := questionEncoder(ids, table, wx, wh, b, tt.ec.tc.Length)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return G.Nodes{table, wx, wh, b}, projectSum(g, rng, q)
+			})
+		})
+	}
+}
+
+// TestQuestionEncoderMatchesUnrolled holds the fused encoder to lstmCell
+// unrolled with the padding blend: the same q and the same gradients.
+func TestQuestionEncoderMatchesUnrolled(t *testing.T) {
+	for _, tt := range encoderCases {
+		t.Run(tt.name, func(t *testing.T) {
+			run := func(fused bool) [][]float64 {
+				rng := rand.New(rand.NewPCG(19, 20))
+				g := G.NewGraph()
+				ids, table, wx, wh, b := tt.ec.nodes(g, rng)
+				var q *G.Node
+				var err error
+				if fused {
+					q, err = questionEncoder(ids, table, wx, wh, b, tt.ec.tc.Length)
+				} else {
+					q, err = encodeUnrolled(ids, table, wx, wh, b, tt.ec.tc)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				cost := projectSum(g, rng, q)
+				params := G.Nodes{table, wx, wh, b}
+				if _, err := G.Grad(cost, params...); err != nil {
+					t.Fatal(err)
+				}
+				vm := G.NewTapeMachine(g, G.BindDualValues(params...))
+				defer vm.Close()
+				if err := vm.RunAll(); err != nil {
+					t.Fatal(err)
+				}
+				out := [][]float64{slices.Clone(q.Value().Data().([]float64))}
+				for _, p := range params {
+					gv, err := p.Grad()
+					if err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, slices.Clone(gv.Data().([]float64)))
+				}
+				return out
+			}
+			fused, unrolled := run(true), run(false)
+			names := []string{"q", "dtable", "dwx", "dwh", "db"}
+			for k := range fused {
+				for i := range fused[k] {
+					if d := math.Abs(fused[k][i] - unrolled[k][i]); d > 1e-12*max(1, math.Abs(unrolled[k][i])) {
+						t.Fatalf("%s[%d]: fused %v, unrolled %v", names[k], i, fused[k][i], unrolled[k][i])
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestQuestionEncoderRefusesBadIDs(t *testing.T) {
+	for _, id := range []float64{-1, 6, 1.5} {
+		g := G.NewGraph()
+		ec := encoderCases[0].ec
+		ec.ids = slices.Clone(ec.ids)
+		ec.ids[4] = id
+		ids, table, wx, wh, b := ec.nodes(g, rand.New(rand.NewPCG(1, 1)))
+		if _, err := questionEncoder(ids, table, wx, wh, b, ec.tc.Length); err != nil {
+			t.Fatal(err)
+		}
+		vm := G.NewTapeMachine(g)
+		err := vm.RunAll()
+		vm.Close()
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("id %v is not a whole number in [0, 6)", id)) {
+			t.Errorf("id %v: error %v", id, err)
+		}
 	}
 }

@@ -24,7 +24,8 @@ const (
 	// question, summed, then f.
 	RN ReasonerArch = iota + 1
 	// CNNMLP is the paper's baseline on the same stem: the grid flattened
-	// with the question, a dense layer, then f.
+	// with the question, a dense layer, then f. With Text it is the CLEVR
+	// paper's CNN+LSTM baseline.
 	CNNMLP
 	// StateRN is the Relation Network on state descriptions: g over the
 	// pairs of the scene's ground-truth objects (no pixels).
@@ -417,7 +418,7 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 	if cfg.Text != nil {
 		ids := G.NewVector(g, dt, G.WithShape(cfg.Text.Length*n), G.WithName("tokens"))
 		gr.Inputs = append(gr.Inputs, ids)
-		if q, err = r.encodeQuestions(ids, n, node); err != nil {
+		if q, err = r.encodeQuestions(ids, node); err != nil {
 			return nil, err
 		}
 	} else {

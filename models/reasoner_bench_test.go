@@ -2,13 +2,16 @@ package models
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
 // benchReasoner trains cfg's reasoner as torch_reference.py's
 // vqa_step_factory does (8 distinct batches of 64 random images with
-// one-hot questions and random answers, Adam lr 1e-4, 10 warm-up steps)
-// and reports training questions/s.
+// one-hot questions, or with Text random questions of a quarter to all of
+// Length words, and random answers, Adam lr 1e-4, 10 warm-up steps) and
+// reports training questions/s.
 func benchReasoner(b *testing.B, cfg ReasonerConfig, steps int) {
 	r, err := NewReasoner(cfg)
 	if err != nil {
@@ -24,6 +27,15 @@ func benchReasoner(b *testing.B, cfg ReasonerConfig, steps int) {
 		q.Images = append(q.Images, q.Images...)
 	} else {
 		q.Objects = append(q.Objects, q.Objects...)
+	}
+	if tc := cfg.Text; tc != nil {
+		rng := rand.New(rand.NewPCG(1, 9))
+		q.Questions, q.Tokens = nil, make([]int, q.Len()*tc.Length)
+		for i := range q.Len() {
+			for t := range tc.Length/4 + rng.IntN(tc.Length-tc.Length/4+1) {
+				q.Tokens[i*tc.Length+t] = 1 + rng.IntN(tc.Words-1)
+			}
+		}
 	}
 	feed := r.Feeder(q, 0)
 	tc := TrainConfig{Steps: 10, Batch: batch, LR: 1e-4}
@@ -54,3 +66,17 @@ func BenchmarkCNNMLP(b *testing.B) { benchReasoner(b, ReferenceReasoner(CNNMLP, 
 // BenchmarkStateRN trains the state-description RN (6 objects of 10
 // features, 36 pairs).
 func BenchmarkStateRN(b *testing.B) { benchReasoner(b, ReferenceReasoner(StateRN, 1), 30) }
+
+// BenchmarkTextStateRN trains a state-rn reading text questions at the
+// sizes issue 16's bench uses: 10 objects of 16 features (100 pairs),
+// questions of up to 24 tokens from 64 words, embeddings of 32 and an LSTM
+// of 128, g and f 256 or 128 wide.
+func BenchmarkTextStateRN(b *testing.B) {
+	for _, width := range []int{256, 128} {
+		b.Run(fmt.Sprintf("width%d", width), func(b *testing.B) {
+			cfg := ReasonerConfig{Arch: StateRN, Objects: 10, ObjectSize: 16, Answers: 10, Seed: 1, Width: width,
+				Text: &TextConfig{Words: 64, Length: 24, Embed: 32, Hidden: 128}}
+			benchReasoner(b, cfg, 5)
+		})
+	}
+}

@@ -176,7 +176,7 @@ func (m naiveNet) logits(inputs, questions, mask [][]float64) ([][]float64, [][2
 			for _, l := range m.r.g {
 				pairs = naiveDense(pairs, f64(l[0]), f64(l[1]), true)
 			}
-			sum := make([]float64, reasonWidth)
+			sum := make([]float64, m.r.width())
 			for _, p := range pairs {
 				for k, v := range p {
 					sum[k] += v
@@ -217,75 +217,102 @@ func randomiseNorms(r *Reasoner, seed uint64) {
 
 // TestReasonerMatchesNaive compares each architecture's logits, in
 // inference and in training (batch statistics, a dropout mask), and the
-// training pass's new running statistics, with the plain transcription.
+// training pass's new running statistics, with the plain transcription;
+// then again with text questions (width 8), whose question vectors the
+// naive net takes from QuestionVectors (the encoder is held to the
+// formulas by TestQuestionEncoderMatchesUnrolled): this checks that q
+// reaches g, the MLP's layer or f as a question vector would.
 func TestReasonerMatchesNaive(t *testing.T) {
-	for _, arch := range ReasonerArchs {
-		t.Run(arch.String(), func(t *testing.T) {
-			cfg := smallReasoner(arch, 3)
-			r, err := NewReasoner(cfg)
-			if err != nil {
-				t.Fatal(err)
+	for _, text := range []bool{false, true} {
+		for _, arch := range ReasonerArchs {
+			name := arch.String()
+			if text {
+				name += "/text"
 			}
-			defer r.Close()
-			randomiseNorms(r, 4)
-			const n = 5
-			q := randomVQA(cfg, n, 5)
-			idx := []int{0, 1, 2, 3, 4}
-			for _, train := range []bool{false, true} {
-				gr, err := r.Graph(n, train)
-				if err != nil {
-					t.Fatal(err)
-				}
-				inputs := make([]*tensor.Dense, len(gr.Inputs))
-				for i, in := range gr.Inputs {
-					inputs[i] = tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(in.Shape()...))
-				}
-				r.Feeder(q, 7)(inputs, idx)
-				// The naive net reads the running statistics before the
-				// training pass moves them.
-				naive := naiveNet{r: r}
-				split := func(d []float32, rows int) [][]float64 {
-					per := len(d) / rows
-					out := make([][]float64, rows)
-					for i := range out {
-						for _, v := range d[i*per : (i+1)*per] {
-							out[i] = append(out[i], float64(v))
-						}
-					}
-					return out
-				}
-				var scenes, mask [][]float64
-				data := inputs
-				if arch.scene() {
-					scenes, data = split(inputs[0].Data().([]float32), n), inputs[1:]
-				}
-				if train {
-					mask = split(data[2].Data().([]float32), n)
-				}
-				want, stats := naive.logits(scenes, split(data[0].Data().([]float32), n), mask)
-				if err := gr.Run(inputs...); err != nil {
-					t.Fatal(err)
-				}
-				got := gr.Outputs[0].Value().Data().([]float32)
-				for i := range n {
-					for k, w := range want[i] {
-						// float32 through up to 10 layers: 1e-4 of the
-						// logits' scale.
-						if g := float64(got[i*cfg.Answers+k]); math.Abs(g-w) > 1e-4*max(1, math.Abs(w)) {
-							t.Fatalf("train=%v question %d logit %d: graph %v, naive %v", train, i, k, g, w)
-						}
-					}
-				}
-				for l, st := range stats {
-					for k := range stemChannels {
-						gm, gv := float64(r.stem[l][4].Data()[k]), float64(r.stem[l][5].Data()[k])
-						if math.Abs(gm-st[0][k]) > 1e-5 || math.Abs(gv-st[1][k]) > 1e-5*max(1, st[1][k]) {
-							t.Fatalf("layer %d channel %d running stats: graph %v %v, naive %v %v", l, k, gm, gv, st[0][k], st[1][k])
-						}
-					}
+			t.Run(name, func(t *testing.T) { testMatchesNaive(t, arch, text) })
+		}
+	}
+}
+
+func testMatchesNaive(t *testing.T, arch ReasonerArch, text bool) {
+	cfg := smallReasoner(arch, 3)
+	if text {
+		cfg = textReasoner(arch, 3)
+	}
+	r, err := NewReasoner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cfg = r.Config
+	randomiseNorms(r, 4)
+	const n = 5
+	q := randomVQA(cfg, n, 5)
+	var qvecs []float32
+	if text {
+		randomTokens(q, cfg.Text, n, rand.New(rand.NewPCG(5, 5)))
+		if qvecs, err = r.QuestionVectors(q, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx := []int{0, 1, 2, 3, 4}
+	for _, train := range []bool{false, true} {
+		gr, err := r.Graph(n, train)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs := make([]*tensor.Dense, len(gr.Inputs))
+		for i, in := range gr.Inputs {
+			inputs[i] = tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(in.Shape()...))
+		}
+		r.Feeder(q, 7)(inputs, idx)
+		// The naive net reads the running statistics before the
+		// training pass moves them.
+		naive := naiveNet{r: r}
+		split := func(d []float32, rows int) [][]float64 {
+			per := len(d) / rows
+			out := make([][]float64, rows)
+			for i := range out {
+				for _, v := range d[i*per : (i+1)*per] {
+					out[i] = append(out[i], float64(v))
 				}
 			}
-		})
+			return out
+		}
+		var scenes, mask [][]float64
+		data := inputs
+		if arch.scene() {
+			scenes, data = split(inputs[0].Data().([]float32), n), inputs[1:]
+		}
+		if train {
+			mask = split(data[2].Data().([]float32), n)
+		}
+		questions := data[0].Data().([]float32)
+		if text {
+			questions = qvecs
+		}
+		want, stats := naive.logits(scenes, split(questions, n), mask)
+		if err := gr.Run(inputs...); err != nil {
+			t.Fatal(err)
+		}
+		got := gr.Outputs[0].Value().Data().([]float32)
+		for i := range n {
+			for k, w := range want[i] {
+				// float32 through up to 10 layers: 1e-4 of the
+				// logits' scale.
+				if g := float64(got[i*cfg.Answers+k]); math.Abs(g-w) > 1e-4*max(1, math.Abs(w)) {
+					t.Fatalf("train=%v question %d logit %d: graph %v, naive %v", train, i, k, g, w)
+				}
+			}
+		}
+		for l, st := range stats {
+			for k := range stemChannels {
+				gm, gv := float64(r.stem[l][4].Data()[k]), float64(r.stem[l][5].Data()[k])
+				if math.Abs(gm-st[0][k]) > 1e-5 || math.Abs(gv-st[1][k]) > 1e-5*max(1, st[1][k]) {
+					t.Fatalf("layer %d channel %d running stats: graph %v %v, naive %v %v", l, k, gm, gv, st[0][k], st[1][k])
+				}
+			}
+		}
 	}
 }
 

@@ -74,7 +74,9 @@ func (xentOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	return G.Nodes{dl, nil}, err
 }
 
-// xentGradOp is d loss / d logits = (softmax(logits) − y)·g/N.
+// xentGradOp is d loss / d logits = (softmax(logits)·Σₖyₖ − y)·g/N, per
+// row: (softmax − y)·g/N for a distribution y, and 0 for an all-zero row
+// (the captioner's steps after <end>), which adds nothing to the loss.
 type xentGradOp struct{ opMeta }
 
 func (xentGradOp) Arity() int { return 3 }
@@ -110,10 +112,18 @@ func (xentGradOp) Do(in ...G.Value) (G.Value, error) {
 func xentGrad[F float](l, y, d []F, n, k int, g float64) {
 	scale := g / float64(n)
 	for i := 0; i < n; i++ {
-		row := l[i*k : (i+1)*k]
+		row, yr := l[i*k:(i+1)*k], y[i*k:(i+1)*k]
+		var mass float64
+		for _, v := range yr {
+			mass += float64(v)
+		}
+		if mass == 0 {
+			clear(d[i*k : (i+1)*k])
+			continue
+		}
 		lse := logSumExp(row)
 		for j, v := range row {
-			d[i*k+j] = F((math.Exp(float64(v)-lse) - float64(y[i*k+j])) * scale)
+			d[i*k+j] = F((math.Exp(float64(v)-lse)*mass - float64(yr[j])) * scale)
 		}
 	}
 }

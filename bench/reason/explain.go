@@ -86,7 +86,7 @@ func Explain(o ExplainOptions) ([]Explained, error) {
 		return nil, err
 	}
 	var strengths [][]float32
-	if arch != models.CNNMLP {
+	if relational(arch) {
 		all := make([]int, len(idx))
 		for i := range all {
 			all[i] = i
@@ -237,9 +237,9 @@ func drawExplained(e Explained, set *Set, img int, arch models.ReasonerArch) *gg
 		for rank, p := range e.Pairs {
 			text(fmt.Sprintf("%d. %s - %s  %.3g", rank+1, pairName(p.I, objects, arch), pairName(p.J, objects, arch), p.Strength))
 		}
-	} else if arch == models.CNNMLP {
+	} else if !relational(arch) {
 		y += line / 2
-		text("cnn-mlp has no object pairs to show")
+		text(arch.String() + " has no object pairs to show")
 	}
 	return dc
 }

@@ -25,7 +25,7 @@ type Kind struct{}
 // {"name": "rn", "arch": "rn"}; its fields are part of every record's run
 // key.
 type Model struct {
-	// Architecture is models.RN, CNNMLP or StateRN; a suite file calls it
+	// Architecture is models.RN, CNNMLP, StateRN, StateMLP or QuestionOnly; a suite file calls it
 	// "arch". (The Go name is not Arch, which is the bench.ModelConfig
 	// method.)
 	Architecture models.ReasonerArch `json:"arch"`
@@ -51,7 +51,8 @@ func (Kind) Name() string { return "reasoning" }
 // labels.
 func (Kind) Metrics([]string) []bench.MetricInfo { return metricInfos() }
 
-// archList names the architectures: "rn, cnn-mlp or state-rn".
+// archList names the architectures: "rn, cnn-mlp, state-rn, state-mlp or
+// question-only".
 func archList() string {
 	names := ArchNames()
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
@@ -135,7 +136,7 @@ func (d *taskData) SplitHashes() map[string]string {
 func (Kind) Load(_ context.Context, dir string, t bench.Task) (bench.Data, error) {
 	pixels := slices.ContainsFunc(t.Models, func(m bench.ModelSpec) bool {
 		mm, ok := m.Config.(Model)
-		return ok && mm.Architecture != models.StateRN
+		return ok && readsPixels(mm.Architecture)
 	})
 	train, err := LoadSet(dir, t.Dataset.Train, pixels)
 	if err != nil {
@@ -211,21 +212,37 @@ const evalBatch = 128
 func ConfigFor(arch models.ReasonerArch, set *Set, seed uint64) models.ReasonerConfig {
 	cfg := models.ReferenceReasoner(arch, seed)
 	cfg.Question, cfg.Answers = QuestionSize, len(Answers)
-	if arch == models.StateRN {
+	switch {
+	case readsStates(arch):
 		cfg.Objects, cfg.ObjectSize = SceneObjects, ObjectSize
-	} else {
+	case readsPixels(arch):
 		cfg.Input = set.Shape
 	}
 	return cfg
 }
 
+// readsPixels reports whether arch reads images: rn and cnn-mlp.
+func readsPixels(arch models.ReasonerArch) bool { return arch == models.RN || arch == models.CNNMLP }
+
+// readsStates reports whether arch reads state descriptions: state-rn and
+// state-mlp. (question-only reads neither.)
+func readsStates(arch models.ReasonerArch) bool {
+	return arch == models.StateRN || arch == models.StateMLP
+}
+
+// relational reports whether arch has object pairs to weigh: rn and
+// state-rn.
+func relational(arch models.ReasonerArch) bool { return arch == models.RN || arch == models.StateRN }
+
 // VQA returns the set as a reasoner of arch reads it: pixels for rn and
-// cnn-mlp, state descriptions for state-rn. It shares the set's slices.
+// cnn-mlp, state descriptions for state-rn and state-mlp, only the
+// questions for question-only. It shares the set's slices.
 func (s *Set) VQA(arch models.ReasonerArch) *models.VQA {
 	q := &models.VQA{Shape: s.Shape, Image: s.Image, Questions: s.Encodings, Answers: s.Answer}
-	if arch == models.StateRN {
+	switch {
+	case readsStates(arch):
 		q.Objects = s.States
-	} else {
+	case readsPixels(arch):
 		q.Images = s.Pixels
 	}
 	return q

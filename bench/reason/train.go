@@ -32,7 +32,7 @@ type Meta struct {
 // TrainOptions configure Train.
 type TrainOptions struct {
 	bench.Training
-	// Arch is models.RN, CNNMLP or StateRN.
+	// Arch is models.RN, CNNMLP, StateRN, StateMLP or QuestionOnly.
 	Arch models.ReasonerArch
 	// Resume continues from Out/model.ckpt when it exists (see
 	// bench.Training.Fit).
@@ -40,7 +40,7 @@ type TrainOptions struct {
 }
 
 // ParseArch returns the architecture named name ("rn", "cnn-mlp",
-// "state-rn") and whether there is one.
+// "state-rn", "state-mlp", "question-only") and whether there is one.
 func ParseArch(name string) (models.ReasonerArch, bool) {
 	a, err := models.ParseReasonerArch(name)
 	return a, err == nil
@@ -58,7 +58,7 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 	if err != nil {
 		return nil, err
 	}
-	pixels := o.Arch != models.StateRN
+	pixels := readsPixels(o.Arch)
 	train, err := LoadSet(o.Data, o.Train, pixels)
 	if err != nil {
 		return nil, err
@@ -153,7 +153,7 @@ func Evaluate(checkpoint, data, split string) (map[string]bench.Metric, error) {
 		return nil, err
 	}
 	defer r.Close()
-	set, err := LoadSet(data, split, meta.Model.Arch != models.StateRN)
+	set, err := LoadSet(data, split, readsPixels(meta.Model.Arch))
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func evaluate(r *models.Reasoner, meta Meta, set *Set) (map[string]bench.Metric,
 // fits refuses, as a bench.MismatchError, images of another size than a
 // pixel reasoner was trained on, or a prior of another length.
 func fits(meta Meta, set *Set) error {
-	if meta.Model.Arch != models.StateRN && set.Shape != meta.Model.Input {
+	if readsPixels(meta.Model.Arch) && set.Shape != meta.Model.Input {
 		return bench.Mismatchf("reason: the images are %v, the %s takes %v", set.Shape, meta.Model.Arch, meta.Model.Input)
 	}
 	if len(meta.Prior) != len(Families) || slices.ContainsFunc(meta.Prior, func(a int) bool { return a < 0 || a >= len(Answers) }) {
@@ -187,7 +187,7 @@ func fits(meta Meta, set *Set) error {
 }
 
 // ArchNames names the architectures, in the order models.ReasonerArchs
-// lists them: rn, cnn-mlp, state-rn.
+// lists them: rn, cnn-mlp, state-rn, state-mlp, question-only.
 func ArchNames() []string {
 	names := make([]string, len(models.ReasonerArchs))
 	for i, a := range models.ReasonerArchs {

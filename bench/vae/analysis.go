@@ -23,6 +23,9 @@ type Analysis struct {
 	GB latent.GBConfig
 	// Episodes is the number of few-shot draws; 0 means 20.
 	Episodes int
+	// NavPairs is the number of test image pairs latent paths are drawn
+	// between; 0 means 24.
+	NavPairs int
 }
 
 func (o *Analysis) defaults() {
@@ -37,6 +40,9 @@ func (o *Analysis) defaults() {
 	}
 	if o.Episodes == 0 {
 		o.Episodes = 20
+	}
+	if o.NavPairs == 0 {
+		o.NavPairs = 24
 	}
 }
 
@@ -55,6 +61,10 @@ type LatentSpace struct {
 	// Arithmetic examples: the parts, both predictions and the truth,
 	// decoded (empty without parts).
 	Arithmetic []ArithmeticExample
+	// Navigation holds two pairs' straight and valley paths.
+	Navigation []NavigationExample
+	// Hierarchy is the model's part–whole dendrogram (nil without parts).
+	Hierarchy *HierarchyExample
 }
 
 // ArithmeticExample is one composite with its predictions, as images.
@@ -65,16 +75,17 @@ type ArithmeticExample struct {
 	Added, Operator, Whole []float32
 }
 
-// encode returns μ (as float64 rows) of every image, and optionally the
-// per-image reconstruction and KL terms with noise drawn per index from
-// seed, and the reconstructions from μ.
-func encode(v *models.VAE, im *models.Images, seed uint64, stochastic bool) (mu [][]float64, recon, kl []float64, means [][]float32, err error) {
+// encode returns μ and σ (as float64 rows) of every image, and
+// optionally the per-image reconstruction and KL terms with noise drawn
+// per index from seed, and the reconstructions from μ.
+func encode(v *models.VAE, im *models.Images, seed uint64, stochastic bool) (mu, sigma [][]float64, recon, kl []float64, means [][]float32, err error) {
 	n := im.Len()
-	mu = make([][]float64, n)
+	mu, sigma = make([][]float64, n), make([][]float64, n)
 	err = models.Predict(v, n, 256, v.EvalFeeder(im, seed, !stochastic), func(i int, out [][]float32) {
-		mu[i] = make([]float64, len(out[0]))
-		for j, x := range out[0] {
-			mu[i][j] = float64(x)
+		mu[i] = float64s(out[0])
+		sigma[i] = make([]float64, len(out[1]))
+		for j, lv := range out[1] {
+			sigma[i][j] = math.Exp(float64(lv) / 2)
 		}
 		if stochastic {
 			recon = append(recon, float64(out[3][0]))
@@ -107,18 +118,18 @@ func AnalyzeModel(v *models.VAE, train, test *Split, o Analysis) (*LatentSpace, 
 	}
 	a := &LatentSpace{Metrics: map[string]float64{}}
 	m := a.Metrics
-	mu, recon, kl, _, err := encode(v, test.Images, o.Seed, true)
+	mu, sigma, recon, kl, _, err := encode(v, test.Images, o.Seed, true)
 	if err != nil {
 		return nil, err
 	}
 	a.Mu = mu
 	m["recon"], m["kl"] = mean(recon), mean(kl)
 	m["neg_elbo"] = m["recon"] + m["kl"]
-	if _, _, _, a.Recon, err = encode(v, firstRows(test.Images, 32), o.Seed, false); err != nil {
+	if _, _, _, _, a.Recon, err = encode(v, firstRows(test.Images, 32), o.Seed, false); err != nil {
 		return nil, err
 	}
 	nTrain := min(train.Images.Len(), o.MaxTrain)
-	trainMu, _, _, _, err := encode(v, firstRows(train.Images, nTrain), o.Seed, false)
+	trainMu, _, _, _, _, err := encode(v, firstRows(train.Images, nTrain), o.Seed, false)
 	if err != nil {
 		return nil, err
 	}
@@ -165,17 +176,55 @@ func AnalyzeModel(v *models.VAE, train, test *Split, o Analysis) (*LatentSpace, 
 			return nil, err
 		}
 		m[fmt.Sprintf("fewshot_k%d", shots)] = acc
+		if acc, err = latent.FewShotHull(trainMu, trainClass, mu, test.Class, shots, o.Episodes, o.Seed); err != nil {
+			return nil, err
+		}
+		m[fmt.Sprintf("fewshot_hull_k%d", shots)] = acc
+	}
+
+	untrainedVAE, err := models.NewVAE(v.Config)
+	if err != nil {
+		return nil, err
+	}
+	defer untrainedVAE.Close()
+	navPCA, err := fitPixelPCA(firstRows(train.Images, min(nTrain, navPCARows)), max(v.Config.Latent, judgeComponents))
+	if err != nil {
+		return nil, err
+	}
+	spaces := []space{vaeSpace(v, ""), vaeSpace(untrainedVAE, "_untrained"), pixelSpace(navPCA, v.Config.Latent)}
+	judge, err := latent.NewRealism(navPCA, judgeComponents, pixelRows(firstRows(train.Images, min(nTrain, judgeReference))), pixelRows(test.Images), judgeQuantile)
+	if err != nil {
+		return nil, err
+	}
+	n := min(test.Images.Len(), navNodes)
+	nodes := [][][]float64{mu[:n]}
+	for _, sp := range spaces[1:] {
+		codes, err := sp.code(firstRows(test.Images, n))
+		if err != nil {
+			return nil, err
+		}
+		nodes = append(nodes, codes)
+	}
+	if err := a.navigate(test, spaces, nodes, sigma[:n], judge, o); err != nil {
+		return nil, err
+	}
+	if err := a.walks(train, test, trainMu, spaces, nodes, o); err != nil {
+		return nil, err
 	}
 	if train.Parts != nil && test.Parts != nil {
-		if err := a.arithmetic(v, train, test, trainMu, mu, o); err != nil {
+		pixels, err := fitPixelPCA(firstRows(train.Images, min(nTrain, pixelPCARows)), v.Config.Latent)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.arithmetic(train, test, trainMu, mu, []space{spaces[0], spaces[1], pixelSpace(pixels, v.Config.Latent)}); err != nil {
 			return nil, err
 		}
 	}
 	return a, nil
 }
 
-// pixelPCARows caps the training wholes the pixel-space baseline's PCA
-// is fitted on (the first ones of the split).
+// pixelPCARows caps the training wholes the arithmetic's pixel-space
+// baseline's PCA is fitted on (the first ones of the split).
 const pixelPCARows = 1000
 
 // codeFunc maps images to codes: a VAE's μ, or pixels' principal
@@ -198,25 +247,8 @@ type codeFunc func(im *models.Images) ([][]float64, error)
 // whole, the definition before hard distractors, which a near-linear
 // encoder passes), arithmetic_distractors (their mean number per
 // composite), and the decoded predictions' pixel MSE.
-func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, testMu [][]float64, o Analysis) error {
-	model := func(im *models.Images) ([][]float64, error) {
-		mu, _, _, _, err := encode(v, im, o.Seed, false)
-		return mu, err
-	}
-	untrainedVAE, err := models.NewVAE(v.Config)
-	if err != nil {
-		return err
-	}
-	defer untrainedVAE.Close()
-	untrained := func(im *models.Images) ([][]float64, error) {
-		mu, _, _, _, err := encode(untrainedVAE, im, o.Seed, false)
-		return mu, err
-	}
-	pixels, err := pixelCodes(firstRows(train.Images, min(len(trainMu), pixelPCARows)), v.Config.Latent)
-	if err != nil {
-		return err
-	}
-
+func (a *LatentSpace) arithmetic(train, test *Split, trainMu, testMu [][]float64, spaces []space) error {
+	model, untrained, pixels := spaces[0].code, spaces[1].code, spaces[2].code
 	trainC, err := composites(train, model, len(trainMu), trainMu)
 	if err != nil {
 		return err
@@ -241,6 +273,8 @@ func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, tes
 	m["arithmetic_retrieval"] = latent.RetrievalAmong(operated, truth, distractors)
 	m["arithmetic_retrieval_add"] = latent.RetrievalAmong(added, truth, distractors)
 	m["arithmetic_retrieval_all"] = latent.RetrievalAccuracy(operated, truth)
+	m["cophenetic_part_whole"], m["dendrogram_purity_part_whole"], a.Hierarchy = hierarchy(testC)
+	a.Hierarchy.SlotNames = test.Parts.SlotNames
 	bestOp, bestAdd := math.Inf(-1), math.Inf(-1)
 	for _, base := range []struct {
 		name string
@@ -259,6 +293,7 @@ func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, tes
 			return fmt.Errorf("vae: the %s baseline: %w", base.name, err)
 		}
 		t := wholes(testB)
+		m["cophenetic_part_whole_"+base.name], m["dendrogram_purity_part_whole_"+base.name], _ = hierarchy(testB)
 		m["arithmetic_retrieval_"+base.name] = latent.RetrievalAmong(op, t, distractors)
 		m["arithmetic_retrieval_add_"+base.name] = latent.RetrievalAmong(add, t, distractors)
 		bestOp = max(bestOp, m["arithmetic_retrieval_"+base.name])
@@ -268,13 +303,18 @@ func (a *LatentSpace) arithmetic(v *models.VAE, train, test *Split, trainMu, tes
 	m["arithmetic_margin_add"] = m["arithmetic_retrieval_add"] - bestAdd
 
 	dec := func(zs [][]float64) ([][]float32, error) {
-		z32 := make([][]float32, len(zs))
-		for i, z := range zs {
-			for _, x := range z {
-				z32[i] = append(z32[i], float32(x))
+		imgs, err := spaces[0].decode(zs)
+		if err != nil {
+			return nil, err
+		}
+		out := make([][]float32, len(imgs))
+		for i, x := range imgs {
+			out[i] = make([]float32, len(x))
+			for j, v := range x {
+				out[i][j] = float32(v)
 			}
 		}
-		return v.Decode(z32, 256)
+		return out, nil
 	}
 	imgAdd, err := dec(added)
 	if err != nil {
@@ -370,24 +410,26 @@ func wholes(cs []latent.Composite) [][]float64 {
 	return out
 }
 
-// pixelCodes fits a PCA of k components to the pixels of fit and returns
-// the map from images to their coordinates on it.
-func pixelCodes(fit *models.Images, k int) (codeFunc, error) {
-	rows := make([][]float64, fit.Len())
-	for i := range rows {
-		rows[i] = float64s(fit.Image(i))
-	}
-	p, err := latent.FitPCATop(rows, k)
+// fitPixelPCA fits a PCA of k components to the pixels of fit. The
+// pixel-space baselines' codes are the first Latent components of one;
+// the realism judge compares images on the first judgeComponents of the
+// navigation's (one fit serves both: the components do not depend on
+// how many are kept).
+func fitPixelPCA(fit *models.Images, k int) (*latent.PCA, error) {
+	p, err := latent.FitPCATop(pixelRows(fit), k)
 	if err != nil {
 		return nil, fmt.Errorf("vae: the pixel-space baseline: %w", err)
 	}
-	return func(im *models.Images) ([][]float64, error) {
-		out := make([][]float64, im.Len())
-		for i := range out {
-			out[i] = p.Project([][]float64{float64s(im.Image(i))}, k)[0]
-		}
-		return out, nil
-	}, nil
+	return p, nil
+}
+
+// pixelRows returns the images as float64 rows.
+func pixelRows(im *models.Images) [][]float64 {
+	rows := make([][]float64, im.Len())
+	for i := range rows {
+		rows[i] = float64s(im.Image(i))
+	}
+	return rows
 }
 
 func float64s(x []float32) []float64 {

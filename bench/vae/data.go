@@ -109,7 +109,7 @@ var adapters = map[string]adapter{
 		discrete:   []string{"shape", "color"},
 		continuous: []string{"size", "x", "y", "rotation"},
 		add:        addShape,
-		metrics:    []string{"kmeans_homogeneity_shape", "kmeans_homogeneity_color"},
+		metrics:    append([]string{"kmeans_homogeneity_shape", "kmeans_homogeneity_color"}, walkMetrics("size", "x", "y")...),
 	},
 	"relations": {
 		classes:  func(c *manifestConfig) []string { return c.Relations },

@@ -2,10 +2,24 @@
 // reference convolutional VAE (models.ReferenceVAE) on a dataset's images
 // and scores its latent space: −ELBO and its terms, k-means clustering
 // against the dataset's classes, a self-organising map, MIG and DCI
-// against the generator's factors, few-shot retrieval, and, on data
-// drawn with parts, latent arithmetic among hard distractors with an
-// untrained and a pixel-space baseline (AnalyzeModel; every score is
-// defined in package models/latent).
+// against the generator's factors, few-shot retrieval by nearest landmark
+// mean and by landmark hulls, latent navigation, and, on data drawn with
+// parts, latent arithmetic among hard distractors and a part–whole
+// dendrogram, with an untrained and a pixel-space baseline scored by the
+// same protocol (AnalyzeModel; every score is defined in package
+// models/latent).
+//
+// Navigation draws paths between seeded pairs of test images (lerp,
+// slerp, the W2 and Fisher–Rao geodesics between their posteriors, a
+// valley path through the k-NN density of the test codes, a path along
+// the SOM's U-matrix), decodes them and asks a realism judge whether each
+// image looks like data: within the distance to the nearest training
+// image, on the first 32 principal components of the pixels, that 95% of
+// real test images are (path_validity_*; path_smoothness_* is how
+// unevenly the images change). On shapes it also walks along the ridge
+// direction of size and position and reads the factor back off the
+// decoded pixels (attribute_monotonicity_*). navigation.png and
+// hierarchy.png draw them.
 //
 // Kind is the benchmark kind ("vae" in suite files): a model entry is
 // {"name": "vae", "latent": 10, "beta": 1} (Model). Which datasets it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -72,7 +73,48 @@ var (
 	arithmeticMetrics = []string{"arithmetic_retrieval", "arithmetic_retrieval_add", "arithmetic_retrieval_all",
 		"arithmetic_retrieval_untrained", "arithmetic_retrieval_add_untrained", "arithmetic_retrieval_pixels", "arithmetic_retrieval_add_pixels",
 		"arithmetic_margin", "arithmetic_margin_add", "arithmetic_distractors", "arithmetic_pixel_mse", "arithmetic_pixel_mse_add"}
+	// navigationMetrics are scored on every dataset: few-shot by hulls,
+	// and paths between test images (see LatentSpace.navigate).
+	navigationMetrics = navigationNames()
+	// hierarchyMetrics need parts: the part–whole dendrogram's scores in
+	// the model's space and the baselines'.
+	hierarchyMetrics = []string{"cophenetic_part_whole", "dendrogram_purity_part_whole",
+		"cophenetic_part_whole_untrained", "dendrogram_purity_part_whole_untrained",
+		"cophenetic_part_whole_pixels", "dendrogram_purity_part_whole_pixels"}
 )
+
+// navigationNames lists fewshot_hull_k1, _k5, _k10, then
+// path_validity_<kind> and path_smoothness_<kind> for every path kind,
+// path_validity_ends, and the baselines' lerp and valley scores.
+func navigationNames() []string {
+	names := []string{"fewshot_hull_k1", "fewshot_hull_k5", "fewshot_hull_k10"}
+	for _, score := range []string{"path_validity_", "path_smoothness_"} {
+		for _, kind := range pathKinds {
+			names = append(names, score+kind)
+		}
+	}
+	names = append(names, "path_validity_ends")
+	for _, base := range []string{"_untrained", "_pixels"} {
+		for _, score := range []string{"path_validity_", "path_smoothness_"} {
+			for _, kind := range baselineKinds {
+				names = append(names, score+kind+base)
+			}
+		}
+	}
+	return names
+}
+
+// walkMetrics are the attribute walks' scores for the factors
+// pixelMeasures reads, in each space.
+func walkMetrics(factors ...string) []string {
+	var names []string
+	for _, f := range factors {
+		for _, base := range []string{"", "_untrained", "_pixels"} {
+			names = append(names, "attribute_monotonicity_"+f+base)
+		}
+	}
+	return names
+}
 
 // metricInfo describes the metrics that are not higher-is-better
 // proportions.
@@ -100,6 +142,22 @@ var metricInfo = map[string]bench.MetricInfo{
 	"arithmetic_pixel_mse_add": bench.Unbounded("arithmetic_pixel_mse_add", true),
 }
 
+// describe is a metric's description: metricInfo's, else by family
+// (correlations from −1 to 1; a path's smoothness, a ratio at least 1
+// for an even path, lower better), else a higher-is-better proportion.
+func describe(name string) bench.MetricInfo {
+	if m, ok := metricInfo[name]; ok {
+		return m
+	}
+	switch {
+	case strings.HasPrefix(name, "path_smoothness_"):
+		return bench.MetricInfo{Name: name, LowerIsBetter: true, Min: 1, Max: math.Inf(1)}
+	case strings.HasPrefix(name, "attribute_monotonicity_"), strings.HasPrefix(name, "cophenetic_"):
+		return bench.MetricInfo{Name: name, Min: -1, Max: 1}
+	}
+	return bench.Proportion(name)
+}
+
 // allMetrics lists every metric AnalyzeModel can score, for any dataset.
 func allMetrics() []string {
 	var names []string
@@ -107,7 +165,9 @@ func allMetrics() []string {
 	for _, g := range Datasets() {
 		names = append(names, adapters[g].metrics...)
 	}
+	names = append(names, navigationMetrics...)
 	names = append(names, arithmeticMetrics...)
+	names = append(names, hierarchyMetrics...)
 	return names
 }
 
@@ -116,11 +176,7 @@ func allMetrics() []string {
 func (Kind) Metrics([]string) []bench.MetricInfo {
 	var out []bench.MetricInfo
 	for _, name := range allMetrics() {
-		if m, ok := metricInfo[name]; ok {
-			out = append(out, m)
-		} else {
-			out = append(out, bench.Proportion(name))
-		}
+		out = append(out, describe(name))
 	}
 	return out
 }
@@ -129,8 +185,10 @@ func (Kind) Metrics([]string) []bench.MetricInfo {
 // with config cfg.
 func scoredOn(ad adapter, cfg generators.Config) []string {
 	names := append(slices.Clone(commonMetrics), ad.metrics...)
+	names = append(names, navigationMetrics...)
 	if ad.parts != nil && ad.parts(cfg) {
 		names = append(names, arithmeticMetrics...)
+		names = append(names, hierarchyMetrics...)
 	}
 	return names
 }
@@ -153,6 +211,9 @@ func (Kind) CheckTask(t bench.Task, spec generators.Spec) error {
 	}
 	scored := scoredOn(ad, spec.Config)
 	refuse := func(field, m string) error {
+		if slices.Contains(hierarchyMetrics, m) {
+			return bench.Fieldf(field, "%s needs parts: the VAE clusters wholes with their parts on %s datasets generated with parts=true", m, strings.Join(withParts(), ", "))
+		}
 		if slices.Contains(arithmeticMetrics, m) {
 			return bench.Fieldf(field, "%s needs parts: the VAE does latent arithmetic on %s datasets generated with parts=true", m, strings.Join(withParts(), ", "))
 		}

@@ -27,14 +27,17 @@ import (
 )
 
 // AnalyzeFiles are the pictures and summary Analyze writes whatever the
-// data (`hiddendim analyze`); data with parts adds arithmetic.png.
-var AnalyzeFiles = []string{"reconstructions.png", "latent_pca.png", "som_umatrix.png", "interpolation.png", "training.png", "summary.json"}
+// data (`hiddendim analyze`); data with parts adds arithmetic.png and
+// hierarchy.png.
+var AnalyzeFiles = []string{"reconstructions.png", "latent_pca.png", "som_umatrix.png", "interpolation.png", "navigation.png", "training.png", "summary.json"}
 
 // WritePictures writes the analysis as pictures into dir: input and
 // reconstruction rows, a 2-D PCA scatter of μ coloured by class, the SOM's
 // U-matrix with each unit's majority class, linear and spherical
-// interpolation strips, arithmetic examples (when the data has parts), the
-// training curve, and summary.json. It returns the files written.
+// interpolation strips, straight and valley paths over the codes' density
+// (navigation.png), arithmetic examples and the part–whole dendrogram
+// (when the data has parts), the training curve, and summary.json. It
+// returns the files written.
 func WritePictures(dir string, v *models.VAE, a *LatentSpace, test *Split, losses []float64, summary any) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("vae: %w", err)
@@ -69,6 +72,14 @@ func WritePictures(dir string, v *models.VAE, a *LatentSpace, test *Split, losse
 	}
 	if err := add("interpolation.png", saveStrips(filepath.Join(dir, "interpolation.png"), labels, strips, stripScale(shape))); err != nil {
 		return files, err
+	}
+	if err := add("navigation.png", navigationPicture(filepath.Join(dir, "navigation.png"), a, test)); err != nil {
+		return files, err
+	}
+	if a.Hierarchy != nil {
+		if err := add("hierarchy.png", hierarchyPicture(filepath.Join(dir, "hierarchy.png"), a.Hierarchy, a.Metrics["cophenetic_part_whole"], a.Metrics["dendrogram_purity_part_whole"])); err != nil {
+			return files, err
+		}
 	}
 	if len(a.Arithmetic) > 0 {
 		var rows [][]image.Image

@@ -153,8 +153,12 @@ type AnalyzeOptions struct {
 	// Train names the split few-shot landmarks, DCI's predictors and the
 	// arithmetic operator are fitted on; Test the split analysed.
 	Train, Test string
-	// Seed drives the ELBO's noise, k-means, the SOM and few-shot draws.
+	// Seed drives the ELBO's noise, k-means, the SOM, few-shot draws and
+	// the pairs and walks of latent navigation.
 	Seed uint64
+	// NavPairs is the number of test image pairs paths are drawn between;
+	// 0 means Analysis's default, 24.
+	NavPairs int
 }
 
 // Analyze analyses a VAE checkpoint on a dataset and writes the pictures
@@ -187,7 +191,7 @@ func Analyze(o AnalyzeOptions) ([]string, map[string]float64, error) {
 	if test.Images.Shape != meta.Model.Input {
 		return nil, nil, bench.Mismatchf("vae: %s images are %v, the VAE takes %v", o.Data, test.Images.Shape, meta.Model.Input)
 	}
-	an, err := AnalyzeModel(v, train, test, Analysis{Seed: o.Seed})
+	an, err := AnalyzeModel(v, train, test, Analysis{Seed: o.Seed, NavPairs: o.NavPairs})
 	if err != nil {
 		return nil, nil, err
 	}

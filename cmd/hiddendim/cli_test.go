@@ -154,6 +154,7 @@ func TestBadInvocations(t *testing.T) {
 		{"eval --split val", []string{"eval", f.classifier, "--data", f.shapes, "--split", "val"}, 2, `no split "val"`},
 		{"inspect --n 0", []string{"inspect", f.classifier, "--data", f.shapes, "--out", x, "--n", "0"}, 2, "at least 1"},
 		{"analyze --split val", []string{"analyze", f.vae, "--data", f.rel, "--out", x, "--split", "val"}, 2, `no split "val"`},
+		{"analyze --pairs 0", []string{"analyze", f.vae, "--data", f.rel, "--out", x, "--pairs", "0"}, 2, "at least 1 pair"},
 		{"caption --split val", []string{"caption", f.captioner, "--data", f.rel, "--out", x, "--split", "val"}, 2, `no split "val"`},
 		{"caption --n x", []string{"caption", f.captioner, "--data", f.rel, "--out", x, "--n", "x"}, 2, "invalid value"},
 		// A dataset folder that does not exist.

@@ -54,6 +54,19 @@ func helpEntries() map[string]helpEntry {
 			"draw a contact sheet of a dataset's first samples, as PNG or JPEG (by the --out extension).",
 			"hiddendim show data/shapes --out shapes.png --n 32",
 		},
+		"ask": {
+			"hiddendim ask DIR [--n 100] [--split test] [--seed S] [--families F1,F2] [--out FILE]\n" +
+				"       hiddendim ask DIR --score FILE.jsonl [--split test] [--json]",
+			"draw new questions about the scenes of a clevrlite dataset's split and write --n of them that are\n" +
+				"relevant to their scenes (every unique names one object, no step is a no-op, the answer is defined),\n" +
+				"answered by executing their programs, as JSON lines {id, family, text, program, answer}; each draw\n" +
+				"takes a scene, then a family uniformly, then its slot values uniformly, and stderr gets the share of\n" +
+				"draws relevant per family. With --score, read a file of questions (JSON lines with id and text, such\n" +
+				"as a model wrote) and print the share relevant to their scenes, overall and per family, and the share\n" +
+				"whose text matches no family's template: a score of question generation.",
+			"hiddendim ask data/programs --n 1000 --out new-questions.jsonl\n" +
+				"  hiddendim ask data/programs --score new-questions.jsonl",
+		},
 		"bench": {
 			"hiddendim bench [--suite quick|standard|full|FILE.json] [--tasks NAME,...] [--out FILE] [--cache DIR] [--verify]\n" +
 				"                [--format table|markdown|csv|json]\n" +
@@ -71,7 +84,7 @@ func helpEntries() map[string]helpEntry {
 			"hiddendim leaderboard results/standard.jsonl --format markdown",
 		},
 		"train": {
-			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|segnet|\n" +
+			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|\n" +
 				"                rn-lstm|cnn-lstm|state-rn-lstm|state-mlp-lstm|lstm --data DIR --out DIR\n" +
 				"                [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]\n" +
 				"                [--labels shape,color] [--train-split train] [--test-split test] [--resume | --overwrite]\n" +
@@ -81,12 +94,12 @@ func helpEntries() map[string]helpEntry {
 			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +
 				"(DIR/metrics.json). Classifiers train on datasets with labels (shapes, counting), the VAE on\n" +
 				"shapes, relations and webpages, the captioners on relations, counting and webpages, the reasoners\n" +
-				"(rn, cnn-mlp: pixels; state-rn: state descriptions) on clevrlite's sortofclevr questions, the page\n" +
-				"segmenter (segnet, a U-Net) on webpages' class masks, scored through its decoded trees, and the\n" +
-				"text-question models (an LSTM reading the question in words into rn-lstm, cnn-lstm: pixels;\n" +
-				"state-rn-lstm, state-mlp-lstm: state descriptions; lstm: the question alone) on clevrlite's\n" +
-				"questions=programs or sequence=true questions; they also write the test questions' grouping\n" +
-				"(questions_pca.png, questions_umatrix.png, questions_clusters.txt).\n" +
+				"(rn, cnn-mlp: pixels; state-rn, state-mlp: state descriptions; question-only: the question alone)\n" +
+				"on clevrlite's sortofclevr questions, the page segmenter (segnet, a U-Net) on webpages' class masks,\n" +
+				"scored through its decoded trees, and the text-question models (an LSTM reading the question in\n" +
+				"words into rn-lstm, cnn-lstm: pixels; state-rn-lstm, state-mlp-lstm: state descriptions; lstm: the\n" +
+				"question alone) on clevrlite's questions=programs or sequence=true questions; they also write the\n" +
+				"test questions' grouping (questions_pca.png, questions_umatrix.png, questions_clusters.txt).\n" +
 				"--resume continues the checkpoint in DIR, also to more --epochs (not with --schedule cosine, whose\n" +
 				"rate depends on the total epochs); every other setting must match. A checkpoint in DIR is never\n" +
 				"replaced without --overwrite.",
@@ -106,7 +119,7 @@ func helpEntries() map[string]helpEntry {
 			"hiddendim inspect runs/ml/model.ckpt --data data/shapes --out runs/ml/inspect",
 		},
 		"analyze": {
-			"hiddendim analyze CHECKPOINT --data DIR --out DIR [--split test] [--train-split train] [--seed 1]",
+			"hiddendim analyze CHECKPOINT --data DIR --out DIR [--split test] [--train-split train] [--seed 1] [--pairs 24]",
 			"analyse a VAE's latent space: scores, plots and strips, and summary.json.",
 			"hiddendim analyze runs/vae/model.ckpt --data data/shapes --out runs/vae/analysis",
 		},

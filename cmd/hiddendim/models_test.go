@@ -31,7 +31,7 @@ func TestVAEAndCaptionerFromTheCommandLine(t *testing.T) {
 			t.Fatalf("%v: exit %d", args, code)
 		}
 	}
-	for _, f := range []string{"vae/pics/arithmetic.png", "vae/pics/som_umatrix.png", "vae/pics/summary.json", "att/pics/caption_1.png", "att/metrics.json"} {
+	for _, f := range []string{"vae/pics/arithmetic.png", "vae/pics/som_umatrix.png", "vae/pics/navigation.png", "vae/pics/hierarchy.png", "vae/pics/summary.json", "att/pics/caption_1.png", "att/metrics.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing %s", f)
 		}
