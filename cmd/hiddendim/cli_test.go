@@ -208,7 +208,7 @@ func TestBadInvocations(t *testing.T) {
 		{"bench --format", []string{"bench", "--format", "xml"}, 2, "want one of table, markdown, csv, json"},
 		{"bench unknown suite", []string{"bench", "--suite", "quik"}, 2, "no such suite; built in: full, quick, standard"},
 		{"bench missing suite file", []string{"bench", "--suite", missing + ".json"}, 2, "no such file"},
-		{"bench suite of an unknown kind", []string{"bench", "--suite", badKind}, 2, `tasks[1].kind: unknown kind "autoencoder"; known: captioning, classification, reasoning, structure, vae`},
+		{"bench suite of an unknown kind", []string{"bench", "--suite", badKind}, 2, `tasks[1].kind: unknown kind "autoencoder"; known: captioning, classification, questions, reasoning, structure, vae`},
 		{"bench suite of an unknown reasoner", []string{"bench", "--suite", badReasoner}, 2, `tasks[3].models[1].arch: "cnn-lstm": want rn, cnn-mlp, state-rn, state-mlp or question-only`},
 		{"bench suite of an unknown arch", []string{"bench", "--suite", badArch}, 2, "tasks[2].models[0].arch"},
 		{"bench --list unknown suite", []string{"bench", "--list", "--suite", "quik"}, 2, "no such suite"},

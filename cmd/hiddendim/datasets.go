@@ -4,6 +4,7 @@ import (
 	"github.com/hiddendim/hiddendim/bench"
 	"github.com/hiddendim/hiddendim/bench/caption"
 	"github.com/hiddendim/hiddendim/bench/classify"
+	"github.com/hiddendim/hiddendim/bench/questions"
 	"github.com/hiddendim/hiddendim/bench/reason"
 	"github.com/hiddendim/hiddendim/bench/structure"
 	"github.com/hiddendim/hiddendim/bench/vae"
@@ -21,5 +22,5 @@ func datasets() *generators.Registry {
 // harness is the benchmark harness over every dataset and every kind of
 // task the command line knows.
 func harness() *bench.Harness {
-	return bench.NewHarness(datasets(), classify.Kind{}, vae.Kind{}, caption.Kind{}, reason.Kind{}, structure.Kind{})
+	return bench.NewHarness(datasets(), classify.Kind{}, vae.Kind{}, caption.Kind{}, reason.Kind{}, questions.Kind{}, structure.Kind{})
 }

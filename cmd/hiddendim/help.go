@@ -84,17 +84,22 @@ func helpEntries() map[string]helpEntry {
 			"hiddendim leaderboard results/standard.jsonl --format markdown",
 		},
 		"train": {
-			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|segnet --data DIR --out DIR\n" +
+			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|\n" +
+				"                rn-lstm|cnn-lstm|state-rn-lstm|state-mlp-lstm|lstm --data DIR --out DIR\n" +
 				"                [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]\n" +
 				"                [--labels shape,color] [--train-split train] [--test-split test] [--resume | --overwrite]\n" +
 				"                [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)\n" +
-				"                [--beam 1] [--lambda L] [--grammar]                          (captioners)",
+				"                [--beam 1] [--lambda L] [--grammar]                          (captioners)\n" +
+				"                [--width 256]                                    (text-question models)",
 			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +
 				"(DIR/metrics.json). Classifiers train on datasets with labels (shapes, counting), the VAE on\n" +
 				"shapes, relations and webpages, the captioners on relations, counting and webpages, the reasoners\n" +
 				"(rn, cnn-mlp: pixels; state-rn, state-mlp: state descriptions; question-only: the question alone)\n" +
-				"on clevrlite's sortofclevr questions, the page\n" +
-				"segmenter (segnet, a U-Net) on webpages' class masks, scored through its decoded trees.\n" +
+				"on clevrlite's sortofclevr questions, the page segmenter (segnet, a U-Net) on webpages' class masks,\n" +
+				"scored through its decoded trees, and the text-question models (an LSTM reading the question in\n" +
+				"words into rn-lstm, cnn-lstm: pixels; state-rn-lstm, state-mlp-lstm: state descriptions; lstm: the\n" +
+				"question alone) on clevrlite's questions=programs or sequence=true questions; they also write the\n" +
+				"test questions' grouping (questions_pca.png, questions_umatrix.png, questions_clusters.txt).\n" +
 				"--resume continues the checkpoint in DIR, also to more --epochs (not with --schedule cosine, whose\n" +
 				"rate depends on the total epochs); every other setting must match. A checkpoint in DIR is never\n" +
 				"replaced without --overwrite.",
@@ -102,8 +107,10 @@ func helpEntries() map[string]helpEntry {
 		},
 		"eval": {
 			"hiddendim eval CHECKPOINT --data DIR [--split test]",
-			"score a classifier's, a reasoner's or a segnet's checkpoint on a split of a dataset like the one it was\n" +
-				"trained on (a segnet: its masks, the trees decoded from them and the majority-class baseline).",
+			"score a classifier's, a reasoner's, a text-question model's or a segnet's checkpoint on a split of a\n" +
+				"dataset like the one it was trained on (a segnet: its masks, the trees decoded from them and the\n" +
+				"majority-class baseline; a text-question model: accuracy per family and group with the majority\n" +
+				"baseline, and the grouping of the questions' vectors).",
 			"hiddendim eval runs/ml/model.ckpt --data data/shapes",
 		},
 		"inspect": {

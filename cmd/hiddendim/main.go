@@ -34,11 +34,13 @@ Usage:
   hiddendim bench [--suite quick|standard|full|FILE.json] [--list] [--tasks NAME,...] [--out FILE] [--cache DIR]
                   [--verify] [--format table|markdown|csv|json]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
-  hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|segnet --data DIR --out DIR
+  hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|
+                  rn-lstm|cnn-lstm|state-rn-lstm|state-mlp-lstm|lstm --data DIR --out DIR
                   [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]
                   [--labels shape,color] [--resume | --overwrite]
                   [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)
                   [--beam 1]                                                   (captioners)
+                  [--width 256]                                                (text-question models)
   hiddendim eval CHECKPOINT --data DIR [--split test]
   hiddendim inspect CHECKPOINT --data DIR --out DIR [--n 4] [--split test]
                                              first-layer filters and activation maps as PNGs

@@ -11,13 +11,15 @@ import (
 	"github.com/hiddendim/hiddendim/bench"
 	"github.com/hiddendim/hiddendim/bench/caption"
 	"github.com/hiddendim/hiddendim/bench/classify"
+	"github.com/hiddendim/hiddendim/bench/questions"
 	"github.com/hiddendim/hiddendim/bench/reason"
 	"github.com/hiddendim/hiddendim/bench/structure"
 	"github.com/hiddendim/hiddendim/bench/vae"
 )
 
 // trainModels names the models train knows: the classifiers, the VAE, the
-// captioners, the reasoners and the page segmenter.
+// captioners, the reasoners, the text-question models and the page
+// segmenter.
 func trainModels() []string {
 	var names []string
 	for _, a := range classify.Archs {
@@ -28,6 +30,7 @@ func trainModels() []string {
 		names = append(names, a.String())
 	}
 	names = append(names, reason.ArchNames()...)
+	names = append(names, questions.ArchNames()...)
 	return append(names, structure.SegNetArch)
 }
 
@@ -51,6 +54,7 @@ func runTrain(ctx context.Context, args []string) error {
 	beam := fs.Int("beam", 1, "attention, no-attention: beam `WIDTH` the test split is scored with (1: greedy)")
 	grammar := fs.Bool("grammar", false, "attention, no-attention on webpages: score the test split decoded under pix2code's grammar (every output parses)")
 	lambda := fs.Float64("lambda", -1, "attention: `WEIGHT` of the doubly stochastic attention penalty (default: the reference captioner's)")
+	width := fs.Int("width", 0, "text-question models (…-lstm, lstm): `WIDTH` of g's and f's layers (default: the reference's 256)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -78,7 +82,7 @@ func runTrain(ctx context.Context, args []string) error {
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
-		latent: *latentSize, beta: *beta, likelihood: *likelihood})
+		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
 
@@ -92,6 +96,7 @@ type trainFlags struct {
 	latent     int
 	beta       float64
 	likelihood string
+	width      int
 }
 
 // trainModel trains arch with the flags that model takes.
@@ -101,6 +106,12 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 			return usageErrorf("train: --beam %d: want at least 1", f.beam)
 		}
 		return trainCaptioner(ctx, caption.TrainOptions{Training: run, Arch: a, Beam: f.beam, Grammar: f.grammar, Lambda: f.lambda, Resume: f.resume})
+	}
+	if a, ok := questions.ParseArch(arch); ok {
+		if f.width < 0 {
+			return usageErrorf("train: --width %d: want at least 1 (or 0 for the reference's 256)", f.width)
+		}
+		return trainQuestions(ctx, questions.TrainOptions{Training: run, Arch: a, Width: f.width, Resume: f.resume})
 	}
 	if a, ok := reason.ParseArch(arch); ok {
 		return trainReasoner(ctx, reason.TrainOptions{Training: run, Arch: a, Resume: f.resume})
@@ -169,6 +180,8 @@ func runEval(ctx context.Context, args []string) error {
 	switch {
 	case reason.IsCheckpoint(pos[0]):
 		evaluate = reason.Evaluate
+	case questions.IsCheckpoint(pos[0]):
+		evaluate = questions.Evaluate
 	case structure.IsCheckpoint(pos[0]):
 		evaluate = structure.Evaluate
 	}

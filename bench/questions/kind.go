@@ -1,0 +1,439 @@
+package questions
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/clevrlite"
+	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/models"
+)
+
+var _ bench.Kind = Kind{}
+
+// Arch is one of the kind's models: a name (as suites and train call it)
+// and the reasoner architecture under its question encoder.
+type Arch struct {
+	Name     string
+	Reasoner models.ReasonerArch
+}
+
+// Archs are the kind's models: an LSTM question encoder feeding the
+// relation network on pixels (rn-lstm), the CLEVR paper's CNN+LSTM
+// (cnn-lstm), the relation network and the MLP on state descriptions
+// (state-rn-lstm, state-mlp-lstm), and the question alone (lstm).
+var Archs = []Arch{
+	{"rn-lstm", models.RN},
+	{"cnn-lstm", models.CNNMLP},
+	{"state-rn-lstm", models.StateRN},
+	{"state-mlp-lstm", models.StateMLP},
+	{"lstm", models.QuestionOnly},
+}
+
+// ArchNames names the models in Archs' order.
+func ArchNames() []string {
+	out := make([]string, len(Archs))
+	for i, a := range Archs {
+		out[i] = a.Name
+	}
+	return out
+}
+
+// ParseArch returns the model named name and whether there is one.
+func ParseArch(name string) (Arch, bool) {
+	i := slices.IndexFunc(Archs, func(a Arch) bool { return a.Name == name })
+	if i < 0 {
+		return Arch{}, false
+	}
+	return Archs[i], true
+}
+
+// archOf returns the model of a reasoner architecture.
+func archOf(r models.ReasonerArch) Arch {
+	i := slices.IndexFunc(Archs, func(a Arch) bool { return a.Reasoner == r })
+	if i < 0 {
+		panic(fmt.Sprintf("questions: no model of reasoner architecture %v", r))
+	}
+	return Archs[i]
+}
+
+// pixels reports whether the model reads images.
+func (a Arch) pixels() bool { return a.Reasoner == models.RN || a.Reasoner == models.CNNMLP }
+
+// The question encoder's sizes: the relation network paper's CLEVR
+// encoder, word embeddings of 32 and an LSTM of 128.
+const (
+	EmbedSize  = 32
+	HiddenSize = 128
+)
+
+// ConfigFor returns the reasoner of arch for set's scenes with the word
+// and answer vocabularies: g's and f's width (0: the reference's 256) and
+// the seed.
+func ConfigFor(arch Arch, set *Set, vocab Vocab, answers AnswerVocab, width int, seed uint64) models.ReasonerConfig {
+	cfg := models.ReasonerConfig{Arch: arch.Reasoner, Answers: len(answers), Seed: seed, Width: width,
+		Text: &models.TextConfig{Words: vocab.Size(), Length: vocab.Length, Embed: EmbedSize, Hidden: HiddenSize}}
+	switch {
+	case arch.pixels():
+		cfg.Input = set.Shape
+	case arch.Reasoner != models.QuestionOnly:
+		cfg.Objects, cfg.ObjectSize = set.Layout.Objects, set.Layout.ObjectSize()
+	}
+	return cfg
+}
+
+// Encoded is a set as a reasoner reads it, and how many of its questions
+// were cut to the vocabulary's length.
+type Encoded struct {
+	*models.VQA
+	Cut int
+}
+
+// Encode returns the questions of set at idx (all if idx is nil) as arch
+// reads them: pixels or state descriptions, word ids, and, with answers,
+// each question's answer class (the training set, whose answers are all
+// in the vocabulary; a question whose answer is not is an error).
+func Encode(set *Set, idx []int, arch Arch, vocab Vocab, answers AnswerVocab) (*Encoded, error) {
+	if idx == nil {
+		idx = make([]int, set.Len())
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	q := &models.VQA{Shape: set.Shape}
+	switch {
+	case arch.pixels():
+		q.Images = set.Pixels
+	case arch.Reasoner != models.QuestionOnly:
+		q.Objects = set.States
+	}
+	e := &Encoded{VQA: q}
+	for _, i := range idx {
+		q.Image = append(q.Image, set.Image[i])
+		var cut int
+		q.Tokens, cut = vocab.Encode(q.Tokens, set.Text[i])
+		if cut > 0 {
+			e.Cut++
+		}
+		if answers != nil {
+			c := answers.Class(set.Answer[i])
+			if c < 0 {
+				return nil, fmt.Errorf("questions: question %d (%q) has answer %q, which is not in the answer vocabulary", i, set.Text[i], set.Answer[i])
+			}
+			q.Answers = append(q.Answers, c)
+		}
+	}
+	return e, nil
+}
+
+// Model is a text-questions task's model entry: the model's name and
+// optionally its own budget (epochs, batch, lr, schedule; or questions,
+// the training questions it sees in place of epochs) and g's and f's
+// width. In a suite file it is {"name": "state-rn", "arch":
+// "state-rn-lstm", "questions": 200000}; its fields are part of every
+// record's run key.
+type Model struct {
+	// Name is the model (see Archs); a suite file calls it "arch".
+	Name string `json:"arch"`
+	// Overrides replace the task budget's epochs, batch, rate and
+	// schedule for this model.
+	bench.Overrides
+	// Questions, if set, trains on that many questions (whole batches, at
+	// least one) in place of epochs.
+	Questions int `json:"questions,omitempty"`
+	// Width, if set, is g's and f's width in place of the reference's 256.
+	Width int `json:"width,omitempty"`
+}
+
+// Arch names the model ("state-rn-lstm").
+func (m Model) Arch() string { return m.Name }
+
+// Kind is the text-questions kind of task: models with an LSTM question
+// encoder answering clevrlite's questions in words. It is a value with no
+// state.
+type Kind struct{}
+
+// Name returns "questions".
+func (Kind) Name() string { return "questions" }
+
+// Metrics describes what a questions task scores: accuracy and the
+// majority baseline overall, per clevrlite family and per group (see
+// Scores), and the grouping scores (see GroupMetric). It predicts no
+// labels.
+func (Kind) Metrics([]string) []bench.MetricInfo {
+	return append(scoreInfos(), groupInfos()...)
+}
+
+func archList() string {
+	names := ArchNames()
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// DecodeModel reads a model entry: "arch" (rn-lstm, cnn-lstm,
+// state-rn-lstm, state-mlp-lstm or lstm) and, optionally, "epochs",
+// "batch", "lr", "schedule", "questions" (not with epochs) and "width".
+func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
+	var f struct {
+		Arch      string   `json:"arch"`
+		Epochs    *int     `json:"epochs"`
+		Batch     *int     `json:"batch"`
+		LR        *float64 `json:"lr"`
+		Schedule  *string  `json:"schedule"`
+		Questions *int     `json:"questions"`
+		Width     *int     `json:"width"`
+	}
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width"); err != nil {
+		return nil, err
+	}
+	if f.Arch == "" {
+		return nil, bench.Fieldf("arch", "missing; want %s", archList())
+	}
+	if _, ok := ParseArch(f.Arch); !ok {
+		return nil, bench.Fieldf("arch", "%q: want %s", f.Arch, archList())
+	}
+	o, err := bench.DecodeOverrides(f.Epochs, f.Batch, f.LR, f.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	m := Model{Name: f.Arch, Overrides: o}
+	if f.Questions != nil {
+		if f.Epochs != nil {
+			return nil, bench.Fieldf("questions", "set with epochs; want one budget: epochs or questions")
+		}
+		if *f.Questions < 1 {
+			return nil, bench.Fieldf("questions", "%d: want at least 1 (or leave it out to use the task's budget)", *f.Questions)
+		}
+		m.Questions = *f.Questions
+	}
+	if f.Width != nil {
+		if *f.Width < 1 {
+			return nil, bench.Fieldf("width", "%d: want at least 1 (or leave it out for the reference's 256)", *f.Width)
+		}
+		m.Width = *f.Width
+	}
+	return m, nil
+}
+
+// CheckTask refuses a task on another dataset than clevrlite, on a
+// clevrlite config other than programs or sortofclevr with sequence
+// questions, or with labels.
+func (Kind) CheckTask(t bench.Task, spec generators.Spec) error {
+	if t.Dataset.Generator != (clevrlite.SortOfCLEVR{}).Name() {
+		return bench.Fieldf("dataset.generator", "%q: the text-question models answer clevrlite's questions; want clevrlite", t.Dataset.Generator)
+	}
+	cfg, ok := spec.Config.(*clevrlite.Config)
+	if !ok {
+		return bench.Fieldf("dataset.settings", "a %T config, not clevrlite's", spec.Config)
+	}
+	if err := checkConfig(cfg); err != nil {
+		return bench.Fieldf("dataset.settings", "%v", err)
+	}
+	if len(t.Labels) > 0 {
+		return bench.Fieldf("labels", "the questions kind predicts answers, not labels; leave labels out")
+	}
+	return nil
+}
+
+// Task is a task's data prepared for training: its splits, vocabularies
+// and majority prior. It is the bench.Data of Load.
+type Task struct {
+	trainSplit, testSplit string
+	Train, Test           *Set
+	Vocab                 Vocab
+	Answers               AnswerVocab
+	Prior                 Prior
+}
+
+// NewTask builds a task's vocabularies and prior from its training set.
+func NewTask(train, test *Set) (*Task, error) {
+	if train.Layout.ObjectSize() != test.Layout.ObjectSize() || train.Layout.Objects != test.Layout.Objects {
+		return nil, bench.Mismatchf("questions: the train and test scenes are described differently (%+v, %+v)", train.Layout, test.Layout)
+	}
+	t := &Task{Train: train, Test: test, Vocab: NewVocab(train.Text), Answers: NewAnswerVocab(train.Answer), Prior: MajorityPrior(train)}
+	if err := t.Answers.check(); err != nil {
+		return nil, bench.Mismatchf("%v: the training questions need at least two answers", err)
+	}
+	return t, nil
+}
+
+// SplitHashes maps the train and test split names to their content
+// hashes.
+func (t *Task) SplitHashes() map[string]string {
+	return map[string]string{t.trainSplit: t.Train.SplitSHA256, t.testSplit: t.Test.SplitSHA256}
+}
+
+// Load reads the task's train and test splits, with pixels only if one
+// of its models reads them.
+func (Kind) Load(_ context.Context, dir string, t bench.Task) (bench.Data, error) {
+	pixels := slices.ContainsFunc(t.Models, func(m bench.ModelSpec) bool {
+		mm, ok := m.Config.(Model)
+		a, _ := ParseArch(mm.Name)
+		return ok && a.pixels()
+	})
+	train, err := LoadSet(dir, t.Dataset.Train, pixels)
+	if err != nil {
+		return nil, err
+	}
+	test, err := LoadSet(dir, t.Dataset.Test, pixels)
+	if err != nil {
+		return nil, err
+	}
+	task, err := NewTask(train, test)
+	if err != nil {
+		return nil, err
+	}
+	task.trainSplit, task.testSplit = t.Dataset.Train, t.Dataset.Test
+	return task, nil
+}
+
+// evalBatch is the batch the models predict and encode in.
+const evalBatch = 256
+
+// Run trains the job's model on the training questions with the task's
+// budget (or the model's own) and scores it on the test questions (see
+// Scores) and their grouping (see Grouping). The job's seed draws the
+// initial weights, the dropout masks, the shuffles, k-means and the SOM.
+func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, error) {
+	task, m, err := bench.Unpack[*Task, Model](j, d)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	arch, ok := ParseArch(m.Name)
+	if !ok {
+		return bench.Result{}, fmt.Errorf("questions: %s: unknown model %q", j, m.Name)
+	}
+	cfg := ConfigFor(arch, task.Train, task.Vocab, task.Answers, m.Width, j.Seed)
+	r, err := models.NewReasoner(cfg)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	defer r.Close()
+	b := m.Overrides.Apply(j.Task.Budget)
+	tc := models.TrainConfig{Epochs: b.Epochs, Batch: b.Batch, LR: b.LR, Schedule: b.Schedule, Seed: j.Seed}
+	if m.Questions > 0 {
+		tc.Steps = max(m.Questions/b.Batch, 1)
+	}
+	what := j.String()
+	tc.OnStep = func(step, total int, _ float64) {
+		if j.Progress != nil {
+			j.Progress(what, step, total)
+		}
+	}
+	train, err := Encode(task.Train, nil, arch, task.Vocab, task.Answers)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	start := time.Now()
+	st, err := models.Train(ctx, r, train.Len(), r.Feeder(train.VQA, 0), tc, nil)
+	if err != nil {
+		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
+	}
+	secs := time.Since(start).Seconds()
+	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs}
+	start = time.Now()
+	ev, err := evaluate(r, task, j.Seed)
+	if err != nil {
+		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
+	}
+	tim.EvalSeconds = time.Since(start).Seconds()
+	return bench.Result{Config: cfg, Params: models.Count(r.Params()), Scores: ev.Scores, Timings: tim}, nil
+}
+
+// Evaluation is a trained model's scores on a task's test questions and
+// the clustering of their vectors that pictures draw.
+type Evaluation struct {
+	Scores map[string]bench.Metric
+	// Trained is the trained encoder's clustering of the grouped
+	// questions (GroupSample); Labels their labellings and Texts their
+	// texts.
+	Trained *Clustering
+	Labels  *Labellings
+	Texts   []string
+}
+
+// evaluate scores r on the task's test questions and groups them. seed
+// draws k-means and the SOM.
+func evaluate(r *models.Reasoner, task *Task, seed uint64) (*Evaluation, error) {
+	arch := archOf(r.Config.Arch)
+	test, err := Encode(task.Test, nil, arch, task.Vocab, nil)
+	if err != nil {
+		return nil, err
+	}
+	classes, err := r.Predict(test.VQA, evalBatch)
+	if err != nil {
+		return nil, err
+	}
+	pred := make([]string, len(classes))
+	for i, c := range classes {
+		pred[i] = task.Answers[c]
+	}
+	ev := &Evaluation{Scores: Scores(task.Test, pred, task.Prior, task.Answers)}
+	if err := ev.group(r, task, arch, seed); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// group clusters the vectors of the test questions of GroupSample by the
+// trained encoder r, by the same encoder untrained, and as bags of words,
+// into as many groups as the questions have families, and adds the
+// grouping scores.
+func (ev *Evaluation) group(r *models.Reasoner, task *Task, arch Arch, seed uint64) error {
+	idx := GroupSample(task.Test.Len())
+	layout := task.Test.Layout
+	l, err := labellingsOf(task.Test, idx, layout.Colors, layout.Shapes)
+	if err != nil {
+		return err
+	}
+	k := len(l.Names[ByFamily])
+	if k < 2 || len(idx) < k {
+		return nil // nothing to group: no grouping scores
+	}
+	enc, err := Encode(task.Test, idx, arch, task.Vocab, nil)
+	if err != nil {
+		return err
+	}
+	fresh, err := models.NewReasoner(r.Config)
+	if err != nil {
+		return err
+	}
+	defer fresh.Close()
+	for _, e := range []struct {
+		name string
+		r    *models.Reasoner
+	}{{EncoderTrained, r}, {EncoderUntrained, fresh}, {EncoderBagOfWord, nil}} {
+		var vecs [][]float64
+		if e.r == nil {
+			texts := make([]string, len(idx))
+			for i, q := range idx {
+				texts[i] = task.Test.Text[q]
+			}
+			vecs = BagOfWords(task.Vocab, texts)
+		} else {
+			flat, err := e.r.QuestionVectors(enc.VQA, evalBatch)
+			if err != nil {
+				return err
+			}
+			vecs = toRows(flat, len(idx))
+		}
+		c, err := Cluster(vecs, k, seed)
+		if err != nil {
+			return err
+		}
+		for name, m := range c.Scores(l, e.name) {
+			ev.Scores[name] = m
+		}
+		if e.name == EncoderTrained {
+			ev.Trained = c
+		}
+	}
+	ev.Labels = l
+	for _, q := range idx {
+		ev.Texts = append(ev.Texts, task.Test.Text[q])
+	}
+	return nil
+}
