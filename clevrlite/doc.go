@@ -25,6 +25,16 @@
 // questions may name any color, and every sample keeps its scene and an
 // instance mask. AnswerStats computes majority-answer baselines.
 //
+// Questions can also be read and posed after the fact. Relevant decides
+// whether a program is well-posed on a scene by the rules of its family,
+// the same rules the generator applies (every unique finds one object, no
+// filter the family forbids is a no-op, the answer is defined), and its
+// Reason names the step and the rule that fail. Questions (NewQuestions,
+// or ParseQuestion for one text) reads question text back into its family
+// and program, so text a model emits can be checked; Ask draws new
+// relevant questions for existing scenes, and Score tallies the share of
+// given questions that are relevant, per family.
+//
 // Version 0.2.0 changed the default mix, the obtuse rule and the circle
 // raster, and added question_texts and question_programs to the npz.
 package clevrlite

@@ -42,6 +42,24 @@ type family struct {
 	encode func(x []string, q *Question)
 }
 
+// question is the family's text asking about slot values x.
+func (f *family) question(x []string) string {
+	args := make([]any, len(x))
+	for i, s := range x {
+		args[i] = f.word(s)
+	}
+	return fmt.Sprintf(f.text, args...)
+}
+
+// word is how slot value s reads in the family's text: a direction of
+// count_relate as "left of", "above", …; any other value as itself.
+func (f *family) word(s string) string {
+	if d, ok := dirWords[s]; ok && f.name == "count_relate" {
+		return d
+	}
+	return s
+}
+
 func call(fn, param string, in ...*Program) *Program {
 	return &Program{Fn: fn, Param: param, Inputs: in}
 }
@@ -311,17 +329,31 @@ func (r rule) degenerate(p *Program, s *Scene) bool {
 // steps dropped, in depth-first order; p itself is not changed.
 func withoutOneFilter(p *Program) []*Program {
 	var out []*Program
+	for _, d := range withoutEachFilter(p) {
+		out = append(out, d.variant)
+	}
+	return out
+}
+
+// droppedFilter is a program with one filter step dropped: the step, and
+// the program without it.
+type droppedFilter struct{ filter, variant *Program }
+
+// withoutEachFilter lists, in depth-first order, each filter step of p
+// with the program p becomes without it; p itself is not changed.
+func withoutEachFilter(p *Program) []droppedFilter {
+	var out []droppedFilter
 	for i, in := range p.Inputs {
-		var variants []*Program
+		var variants []droppedFilter
 		if in.Fn == "filter_color" || in.Fn == "filter_shape" {
-			variants = append(variants, in.Inputs[0])
+			variants = append(variants, droppedFilter{in, in.Inputs[0]})
 		}
-		variants = append(variants, withoutOneFilter(in)...)
+		variants = append(variants, withoutEachFilter(in)...)
 		for _, v := range variants {
 			c := *p
 			c.Inputs = slices.Clone(p.Inputs)
-			c.Inputs[i] = v
-			out = append(out, &c)
+			c.Inputs[i] = v.variant
+			out = append(out, droppedFilter{v.filter, &c})
 		}
 	}
 	return out
@@ -384,14 +416,7 @@ func candidates(fams []family, v vocab, k *compiler) ([][]candidate, error) {
 	for fi := range fams {
 		f := &fams[fi]
 		for _, x := range f.slots(v) {
-			args := make([]any, len(x))
-			for i, s := range x {
-				args[i] = s
-				if d, ok := dirWords[s]; ok && f.name == "count_relate" {
-					args[i] = d
-				}
-			}
-			q := Question{Family: f.name, Type: f.group, Text: fmt.Sprintf(f.text, args...)}
+			q := Question{Family: f.name, Type: f.group, Text: f.question(x)}
 			if f.encode != nil {
 				f.encode(x, &q)
 			}
@@ -598,7 +623,9 @@ func (p *plan) newEnv(e *env, s *Scene) *env { return newEnv(e, s, p.compiled.no
 func (p *plan) asks(fi, a int) bool { return a >= 0 && a < len(p.chance[fi]) && p.chance[fi][a] >= 0 }
 
 // ask poses one question of group g. Unbalanced, it picks a family and its
-// slots uniformly, as the reference. Balanced, it draws a family and a
+// slots uniformly, as the reference, redrawing while the question cannot
+// be asked of the scene or was asked already; after 64 draws askAnyOf
+// finishes the draw exactly. Balanced, it draws a family and a
 // target answer, keeps the target with its acceptance chance, and asks a
 // question of that family with that answer if the scene has one — else it
 // draws again (so a scene that cannot yield a rare answer is asked another
@@ -618,7 +645,7 @@ func (p *plan) ask(g string, e *env, t table, asked map[*Program]bool, rng *rand
 				return build(c, e)
 			}
 		}
-		return Question{}, fmt.Errorf("no %s question can be asked of this scene", g)
+		return p.askAnyOf(g, e, asked, rng)
 	}
 	var buf [64]*candidate
 	match := buf[:0]
@@ -660,6 +687,57 @@ func (p *plan) ask(g string, e *env, t table, asked map[*Program]bool, rng *rand
 		}
 	}
 	return Question{}, fmt.Errorf("no %s question has an answer its family asks", g)
+}
+
+// askAnyOf poses one question of group g, unbalanced, when ask's 64
+// uniform draws found none: it draws from the distribution those draws
+// sample, continued until one succeeds. Each question that can be asked of
+// the scene and was not asked already has a chance proportional to
+// 1/(its family's number of questions): the family uniform, then the
+// slots uniform. Scenes where few questions of a group apply (a programs
+// scene of ten objects may have one shape that appears once) reach this
+// often. As ask's balanced fallback does, it asks a question again only
+// when the group has no other; its error means the scene admits no
+// question of the group at all.
+func (p *plan) askAnyOf(g string, e *env, asked map[*Program]bool, rng *rand.Rand) (Question, error) {
+	fams := p.byGroup[g]
+	var askable [][]int // per family of the group, its askable candidates
+	for _, repeat := range []bool{false, true} {
+		askable = askable[:0]
+		total := 0.0
+		for _, fi := range fams {
+			var cis []int
+			for ci, c := range p.cands[fi] {
+				if (repeat || !asked[c.prog]) && key(c, e) >= 0 {
+					cis = append(cis, ci)
+				}
+			}
+			askable = append(askable, cis)
+			total += float64(len(cis)) / float64(len(p.cands[fi]))
+		}
+		if total == 0 {
+			continue
+		}
+		// pick is the family drawn; rounding can leave x past the last
+		// share, which then takes it.
+		x, pick := rng.Float64()*total, -1
+		for k, fi := range fams {
+			if len(askable[k]) == 0 {
+				continue
+			}
+			pick = k
+			share := float64(len(askable[k])) / float64(len(p.cands[fi]))
+			if x < share {
+				break
+			}
+			x -= share
+		}
+		cis := askable[pick]
+		c := p.cands[fams[pick]][cis[rng.IntN(len(cis))]]
+		asked[c.prog] = true
+		return build(c, e)
+	}
+	return Question{}, fmt.Errorf("no %s question can be asked of this scene", g)
 }
 
 // askGroup appends the PerGroup questions of group g to qs: with mix

@@ -54,6 +54,19 @@ func helpEntries() map[string]helpEntry {
 			"draw a contact sheet of a dataset's first samples, as PNG or JPEG (by the --out extension).",
 			"hiddendim show data/shapes --out shapes.png --n 32",
 		},
+		"ask": {
+			"hiddendim ask DIR [--n 100] [--split test] [--seed S] [--families F1,F2] [--out FILE]\n" +
+				"       hiddendim ask DIR --score FILE.jsonl [--split test] [--json]",
+			"draw new questions about the scenes of a clevrlite dataset's split and write --n of them that are\n" +
+				"relevant to their scenes (every unique names one object, no step is a no-op, the answer is defined),\n" +
+				"answered by executing their programs, as JSON lines {id, family, text, program, answer}; each draw\n" +
+				"takes a scene, then a family uniformly, then its slot values uniformly, and stderr gets the share of\n" +
+				"draws relevant per family. With --score, read a file of questions (JSON lines with id and text, such\n" +
+				"as a model wrote) and print the share relevant to their scenes, overall and per family, and the share\n" +
+				"whose text matches no family's template: a score of question generation.",
+			"hiddendim ask data/programs --n 1000 --out new-questions.jsonl\n" +
+				"  hiddendim ask data/programs --score new-questions.jsonl",
+		},
 		"bench": {
 			"hiddendim bench [--suite quick|standard|full|FILE.json] [--tasks NAME,...] [--out FILE] [--cache DIR] [--verify]\n" +
 				"                [--format table|markdown|csv|json]\n" +

@@ -26,6 +26,10 @@ Usage:
   hiddendim describe DATASET                 features and config keys with defaults
   hiddendim verify DIR [--regenerate K]      check the files, the manifest and K re-rendered samples
   hiddendim show DIR --out grid.png|grid.jpg [--n 64] [--split NAME] [--cols 8]
+  hiddendim ask DIR [--n 100] [--split test] [--seed S] [--families F1,F2] [--out FILE]
+                                             new relevant questions, answered, for a clevrlite dataset's scenes
+  hiddendim ask DIR --score FILE.jsonl [--split test] [--json]
+                                             the share of a file's questions relevant to their scenes
 
   hiddendim bench [--suite quick|standard|full|FILE.json] [--list] [--tasks NAME,...] [--out FILE] [--cache DIR]
                   [--verify] [--format table|markdown|csv|json]
@@ -64,6 +68,7 @@ func commands() map[string]command {
 		"describe":    runDescribe,
 		"verify":      runVerify,
 		"show":        runShow,
+		"ask":         runAsk,
 		"bench":       runBench,
 		"leaderboard": runLeaderboard,
 		"train":       runTrain,
