@@ -589,7 +589,8 @@ func judgeText(qs *clevrlite.Questions, scene *clevrlite.Scene, text string) Jud
 	if err != nil {
 		j.Why = strings.TrimPrefix(err.Error(), "clevrlite: ")
 		if qe, ok := err.(*clevrlite.QuestionError); ok {
-			j.Why = qe.Msg
+			// Not the list of every family's text that follows.
+			j.Why, _, _ = strings.Cut(qe.Msg, "; they read")
 		}
 		return j
 	}

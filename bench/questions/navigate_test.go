@@ -264,3 +264,59 @@ func TestJoinWords(t *testing.T) {
 		}
 	}
 }
+
+// TestNavigateMeasure measures the navigation on a real dataset: set
+// HIDDENDIM_NAVIGATE_DIR to a clevrlite programs dataset with train and
+// test splits. It trains a state-rn-lstm of the kind's sizes (embeddings
+// 32, LSTM 128) with g and f 128 wide for 3 epochs, then navigates with
+// the default options, and logs the scores and questions_navigation.txt.
+// It fails if the run fails or the decoder reproduces less than half of
+// the test questions.
+//
+//	HIDDENDIM_NAVIGATE_DIR=/tmp/prog go test ./bench/questions/ -run NavigateMeasure -v -timeout 30m
+func TestNavigateMeasure(t *testing.T) {
+	dir := os.Getenv("HIDDENDIM_NAVIGATE_DIR")
+	if dir == "" {
+		t.Skip("set HIDDENDIM_NAVIGATE_DIR to a clevrlite programs dataset to measure the navigation")
+	}
+	data, err := LoadNavigateData(dir, "train", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := NewAnswerVocab(data.Train.Answer)
+	l := data.Train.Layout
+	cfg := models.ReasonerConfig{Arch: models.StateRN, Objects: l.Objects, ObjectSize: l.ObjectSize(), Answers: len(answers), Seed: 1, Width: 128,
+		Text: &models.TextConfig{Words: data.Vocab.Size(), Length: data.Vocab.Length, Embed: 32, Hidden: 128}}
+	r, err := models.NewReasoner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	q := &models.VQA{Objects: data.Train.States, Image: data.Train.Image}
+	for i, text := range data.Train.Text {
+		q.Tokens, _ = data.Vocab.Encode(q.Tokens, text)
+		q.Answers = append(q.Answers, answers.Class(data.Train.Answer[i]))
+	}
+	if _, err := models.Train(context.Background(), r, q.Len(), r.Feeder(q, 0), models.TrainConfig{Epochs: 3, Batch: 64, LR: 1e-3, Seed: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	pred, err := r.Predict(q, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := 0
+	for i, p := range pred {
+		if p == q.Answers[i] {
+			right++
+		}
+	}
+	t.Logf("state-rn-lstm: %d training questions, training accuracy %.3f", q.Len(), float64(right)/float64(q.Len()))
+	nav, err := Navigate(context.Background(), r, data, NavigateOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", nav.Text())
+	if got := nav.Scores[DecoderExactMetric].Value; got < 0.5 {
+		t.Errorf("decoder_exact %.3f; want ≥ 0.5", got)
+	}
+}
