@@ -165,7 +165,7 @@ func (Kind) Name() string { return "questions" }
 // Scores), and the grouping scores (see GroupMetric). It predicts no
 // labels.
 func (Kind) Metrics([]string) []bench.MetricInfo {
-	return append(scoreInfos(), groupInfos()...)
+	return append(append(scoreInfos(), groupInfos()...), NavigateInfos()...)
 }
 
 func archList() string {

@@ -2,6 +2,7 @@ package questions
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -727,4 +728,38 @@ func (nav *Navigation) Text() string {
 		}
 	}
 	return b.String()
+}
+
+// NavigateCheckpoint runs Navigate for the text-questions model saved at
+// checkpoint on the dataset in dir (its train and test splits), with the
+// checkpoint's own word vocabulary, and writes questions_navigation.txt
+// and navigation.json (the scores) to out. It returns the navigation and
+// the text file's path.
+func NavigateCheckpoint(ctx context.Context, checkpoint, dir, train, test, out string, opts NavigateOptions) (*Navigation, string, error) {
+	r, meta, err := Load(checkpoint)
+	if err != nil {
+		return nil, "", err
+	}
+	defer r.Close()
+	data, err := LoadNavigateData(dir, train, test)
+	if err != nil {
+		return nil, "", err
+	}
+	data.Vocab = meta.Vocab
+	nav, err := Navigate(ctx, r, data, opts)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, "", fmt.Errorf("questions: %w", err)
+	}
+	path, err := WriteNavigation(out, nav)
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := json.MarshalIndent(nav.Scores, "", "  ")
+	if err != nil {
+		return nil, "", err
+	}
+	return nav, path, os.WriteFile(filepath.Join(out, "navigation.json"), append(b, '\n'), 0o644)
 }

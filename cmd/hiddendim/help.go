@@ -136,6 +136,17 @@ func helpEntries() map[string]helpEntry {
 				"--pairs object pairs with the largest g output, as lines between grid cells or objects.",
 			"hiddendim explain runs/rn/model.ckpt --data data/sortofclevr --out runs/rn/explain --n 8",
 		},
+		"navigate": {
+			"hiddendim navigate CHECKPOINT --data DIR --out DIR [--pairs 200] [--steps 2000] [--seed 1] [--no-untrained]\n" +
+				"                   [--train-split train] [--test-split test]",
+			"latent navigation on questions, for a text-questions model (state-rn-lstm, …): train a question decoder\n" +
+				"from the frozen encoder's vectors back to the text, then decode test questions and the points between\n" +
+				"--pairs pairs of them (same scene; and two families of one scene), and judge each decoded text on the\n" +
+				"scene with clevrlite's parser and Relevant. Prints decoder_exact, navigate_parse_rate,\n" +
+				"navigate_relevant and navigate_novel with their references (random directions, another scene's\n" +
+				"question, the untrained encoder); writes questions_navigation.txt and navigation.json to --out.",
+			"hiddendim navigate runs/srn/model.ckpt --data data/clevr-programs --out runs/srn/navigate",
+		},
 		"parse": {
 			"hiddendim parse CHECKPOINT --data DIR --out DIR [--n 8] [--split test]",
 			"run a segnet checkpoint's pipeline (segmentation, tree decoding, styles) on --n pages and write per\n" +

@@ -50,6 +50,8 @@ Usage:
                                              captions with one attention overlay per word
   hiddendim explain CHECKPOINT --data DIR --out DIR [--n 8] [--pairs 3] [--split test]
                                              a reasoner's answers, with the object pairs it weighed most
+  hiddendim navigate CHECKPOINT --data DIR --out DIR [--pairs 200] [--steps 2000] [--seed 1]
+                                             decode points between questions' vectors; judge their relevance
   hiddendim parse CHECKPOINT --data DIR --out DIR [--n 8] [--split test]
                                              a segnet's pages: masks, the decoded tree as boxes, both DSLs
 
@@ -71,6 +73,7 @@ func commands() map[string]command {
 		"verify":      runVerify,
 		"show":        runShow,
 		"ask":         runAsk,
+		"navigate":    runNavigate,
 		"bench":       runBench,
 		"leaderboard": runLeaderboard,
 		"train":       runTrain,

@@ -28,6 +28,7 @@ func TestQuestionModelsFromTheCommandLine(t *testing.T) {
 		{"train", "state-rn-lstm", "--data", data, "--out", srn, "--epochs", "2", "--batch", "32", "--width", "16", "--resume"},
 		{"eval", filepath.Join(srn, "model.ckpt"), "--data", data},
 		{"train", "lstm", "--data", data, "--out", lstm, "--epochs", "1", "--batch", "32", "--width", "16"},
+		{"navigate", filepath.Join(srn, "model.ckpt"), "--data", data, "--out", filepath.Join(dir, "nav"), "--pairs", "4", "--steps", "20"},
 	} {
 		if code := run(ctx, args); code != 0 {
 			t.Fatalf("%v: exit %d", args, code)
@@ -45,6 +46,19 @@ func TestQuestionModelsFromTheCommandLine(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(srn, "questions_clusters.txt")); err != nil || !strings.Contains(string(b), "cluster 0:") {
 		t.Errorf("questions_clusters.txt: %v\n%s", err, b)
+	}
+	nav, err := os.ReadFile(filepath.Join(dir, "nav", "navigation.json"))
+	var navScores map[string]struct{ Value float64 }
+	if err != nil || json.Unmarshal(nav, &navScores) != nil {
+		t.Fatalf("navigation.json: %s (%v)", nav, err)
+	}
+	for _, name := range []string{"decoder_exact", "navigate_parse_rate", "navigate_relevant", "decoder_exact_untrained"} {
+		if _, ok := navScores[name]; !ok {
+			t.Errorf("navigation.json lacks %s (has %d scores)", name, len(navScores))
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "nav", "questions_navigation.txt")); err != nil || len(b) == 0 {
+		t.Errorf("questions_navigation.txt: %v", err)
 	}
 	var m struct {
 		Metrics map[string]struct{ Value float64 } `json:"metrics"`
@@ -75,6 +89,8 @@ func TestQuestionModelsFromTheCommandLine(t *testing.T) {
 		{"resume another width", []string{"train", "state-rn-lstm", "--data", data, "--out", srn, "--epochs", "3", "--batch", "32", "--width", "8", "--resume"}, "model.width 16 → 8"},
 		{"negative width", []string{"train", "lstm", "--data", data, "--out", dir, "--width", "-1"}, "--width -1"},
 		{"unknown model", []string{"train", "gru", "--data", data, "--out", dir}, "state-rn-lstm, state-mlp-lstm, lstm"},
+		{"navigate without --out", []string{"navigate", filepath.Join(srn, "model.ckpt"), "--data", data}, "--out DIR"},
+		{"navigate with no pairs", []string{"navigate", filepath.Join(srn, "model.ckpt"), "--data", data, "--out", dir, "--pairs", "0"}, "at least 1"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
