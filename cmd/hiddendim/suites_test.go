@@ -103,7 +103,7 @@ func TestBuiltinSuitesRunKeys(t *testing.T) {
 func TestBenchList(t *testing.T) {
 	out := captureStdout(t, []string{"bench", "--list"})
 	for _, want := range []string{"quick — ", "standard — ", "full — ", "shapes-multilabel", "caption-webpages", "attention-greedy, attention-beam3",
-		"measured: 57 s", "measured: 92 min", "8 epochs, batch 64, lr 0.004 cosine"} {
+		"measured: 65 s", "measured: 92 min", "8 epochs, batch 64, lr 0.004 cosine"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bench --list lacks %q:\n%s", want, out)
 		}
