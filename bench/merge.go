@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,9 +13,10 @@ import (
 // machines (bench --shard K/N, each shard with its own --out) and returns
 // their records as one run's: every record once, in the one-machine run's
 // order (task, then model, then seed) wherever the files fix it, since
-// each shard writes its runs in the suite's order; tasks, models or seeds
-// that no file orders relative to each other come in the order the paths
-// first show them.
+// each shard writes its runs in the suite's order; tasks or models that no
+// file orders relative to each other come in the order the paths first
+// show them, and seeds in increasing order. Harness.SuiteOrder puts them
+// in their suite's order exactly.
 //
 // A record that several files hold identically (the same run key and
 // record id: a run reproduced) is kept once. It is an error for a path to
@@ -90,9 +92,9 @@ func MergeRecordFiles(paths []string) ([]Record, error) {
 		return nil, fmt.Errorf("bench: merge: %d files hold no records (want JSON lines written by `hiddendim bench --out`)", len(paths))
 	}
 	out := make([]Record, 0, len(first))
-	for _, t := range mergeOrders(taskSeqs) {
-		for _, m := range mergeOrders(modelSeqs[t]) {
-			for _, sd := range mergeOrders(seedSeqs[[2]string{t, m}]) {
+	for _, t := range mergeOrders(taskSeqs, nil) {
+		for _, m := range mergeOrders(modelSeqs[t], nil) {
+			for _, sd := range mergeOrders(seedSeqs[[2]string{t, m}], cmp.Compare[uint64]) {
 				out = append(out, first[runID{t, m, sd}].rec)
 			}
 		}
@@ -103,9 +105,9 @@ func MergeRecordFiles(paths []string) ([]Record, error) {
 // mergeOrders returns the items of several sequences, each once, in an
 // order that keeps every sequence's order: a topological sort of "comes
 // right before in some sequence" that, among the items free to come next,
-// takes the one the sequences show first. Sequences that disagree (a
-// cycle) are resolved the same way, by first showing.
-func mergeOrders[K comparable](seqs [][]K) []K {
+// takes the least by tie, or with a nil tie the one the sequences show
+// first. Sequences that disagree (a cycle) are resolved the same way.
+func mergeOrders[K comparable](seqs [][]K, tie func(a, b K) int) []K {
 	var items []K
 	index := map[K]int{}
 	for _, s := range seqs {
@@ -131,21 +133,23 @@ func mergeOrders[K comparable](seqs [][]K) []K {
 	}
 	done := make([]bool, len(items))
 	out := make([]K, 0, len(items))
-	for len(out) < len(items) {
-		next := -1
+	// pick returns the least of the items left that ok accepts, -1 if none.
+	pick := func(ok func(i int) bool) int {
+		best := -1
 		for i := range items {
-			if !done[i] && indeg[i] == 0 {
-				next = i
-				break
+			if done[i] || !ok(i) {
+				continue
+			}
+			if best < 0 || (tie != nil && tie(items[i], items[best]) < 0) {
+				best = i
 			}
 		}
-		if next < 0 { // a cycle: take the first shown of what is left
-			for i := range items {
-				if !done[i] {
-					next = i
-					break
-				}
-			}
+		return best
+	}
+	for len(out) < len(items) {
+		next := pick(func(i int) bool { return indeg[i] == 0 })
+		if next < 0 { // a cycle: take the least of what is left
+			next = pick(func(int) bool { return true })
 		}
 		done[next] = true
 		out = append(out, items[next])
@@ -154,4 +158,48 @@ func mergeOrders[K comparable](seqs [][]K) []K {
 		}
 	}
 	return out
+}
+
+// SuiteOrder returns recs in their suite's run order (task, then model,
+// then seed) when they are all runs of one built-in suite of the name
+// they record, and recs unchanged otherwise. MergeRecordFiles cannot
+// always tell the suite's order of tasks no shard holds together; this
+// restores it for the built-in suites. For a suite file, use the suite's
+// own Order.
+func (h *Harness) SuiteOrder(recs []Record) []Record {
+	if len(recs) == 0 || !slices.Contains(BuiltinSuites(), recs[0].Suite) {
+		return recs
+	}
+	s, err := h.LookupSuite(recs[0].Suite)
+	if err != nil {
+		return recs
+	}
+	out, all := s.Order(recs)
+	if !all {
+		return recs
+	}
+	return out
+}
+
+// Order returns recs sorted into the suite's run order (task, then model,
+// then seed), those that are not runs of s (by run key) last in their own
+// order, and whether every record is a run of s. recs is not changed.
+func (s Suite) Order(recs []Record) ([]Record, bool) {
+	pos := map[string]int{}
+	for _, t := range s.Tasks {
+		for _, m := range t.Models {
+			for _, seed := range t.Seeds {
+				pos[RunKey(t, m, seed)] = len(pos)
+			}
+		}
+	}
+	all := true
+	for _, r := range recs {
+		if _, ok := pos[r.RunKey]; !ok {
+			pos[r.RunKey], all = len(pos), false
+		}
+	}
+	out := slices.Clone(recs)
+	slices.SortStableFunc(out, func(a, b Record) int { return cmp.Compare(pos[a.RunKey], pos[b.RunKey]) })
+	return out, all
 }

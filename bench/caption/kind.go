@@ -317,6 +317,19 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 	return bench.Result{Config: tr.c.Config, Params: models.Count(tr.c.Params()), Scores: scores, Timings: tim}, nil
 }
 
+var _ bench.TrainingSharer = Kind{}
+
+// SharedTraining names the training a model shares with the task's other
+// entries of its architecture and budget (see Run): the shards of a suite
+// keep them together, so that none trains the captioner twice.
+func (Kind) SharedTraining(t bench.Task, spec bench.ModelSpec) string {
+	m, ok := modelOf(spec.Config)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%v %+v", m.Architecture, m.budget(t.Budget))
+}
+
 // modelOf reads a job's model config.
 func modelOf(cfg bench.ModelConfig) (Model, bool) {
 	switch m := cfg.(type) {
