@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hiddendim/hiddendim/generators"
 )
@@ -492,6 +494,76 @@ func TestCacheRaceFillsOneFolder(t *testing.T) {
 		}
 		t.Errorf("the cache holds %q, want only %s", names, filepath.Base(dirs[0]))
 	}
+}
+
+// TestCacheRaceAcrossProcesses runs two processes (this test binary again)
+// that fill one cache with one dataset at once: each waits, its dataset
+// generated, until the other's is too, so both must place theirs.
+func TestCacheRaceAcrossProcesses(t *testing.T) {
+	if dir := os.Getenv("HIDDENDIM_CACHE_RACER"); dir != "" {
+		racer(dir, os.Getenv("HIDDENDIM_CACHE_RACER_ID"))
+		return
+	}
+	dir := t.TempDir()
+	var cmds []*exec.Cmd
+	var outs []*strings.Builder
+	for i := range 2 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCacheRaceAcrossProcesses$")
+		cmd.Env = append(os.Environ(), "HIDDENDIM_CACHE_RACER="+dir, fmt.Sprintf("HIDDENDIM_CACHE_RACER_ID=%d", i))
+		var b strings.Builder
+		cmd.Stdout, cmd.Stderr = &b, &b
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, outs = append(cmds, cmd), append(outs, &b)
+	}
+	var placed []string
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("racer %d: %v\n%s", i, err, outs[i])
+		}
+		_, after, ok := strings.Cut(outs[i].String(), "placed: ")
+		if !ok {
+			t.Fatalf("racer %d said:\n%s", i, outs[i])
+		}
+		placed = append(placed, strings.Fields(after)[0])
+	}
+	if placed[0] != placed[1] {
+		t.Errorf("the racers placed %s and %s", placed[0], placed[1])
+	}
+	for i := range 2 {
+		if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("generated-%d", i))); err != nil {
+			t.Errorf("racer %d did not generate: the race was not run", i)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "cache", "datasets"))
+	if len(entries) != 1 || generators.Verify(placed[0]) != nil {
+		t.Errorf("the cache holds %d entries (want 1), %s verifies: %v", len(entries), placed[0], generators.Verify(placed[0]))
+	}
+}
+
+// racer is one process of TestCacheRaceAcrossProcesses: once its dataset
+// is generated it marks dir/generated-ID and waits for the other's mark.
+func racer(dir, id string) {
+	c := &Cache{Dir: filepath.Join(dir, "cache"), Datasets: generators.NewRegistry(generators.Shapes{}), Progress: func(_ string, done, total int) {
+		if done != total {
+			return
+		}
+		os.WriteFile(filepath.Join(dir, "generated-"+id), nil, 0o644)
+		for range 2000 {
+			a, _ := filepath.Glob(filepath.Join(dir, "generated-*"))
+			if len(a) == 2 {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}}
+	path, err := c.Dataset(context.Background(), tinySpec())
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("placed:", path)
 }
 
 func TestCacheReplacesWhatDoesNotVerifyAndRefusesADifferentDataset(t *testing.T) {
