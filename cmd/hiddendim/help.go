@@ -70,18 +70,30 @@ func helpEntries() map[string]helpEntry {
 		"bench": {
 			"hiddendim bench [--suite quick|standard|full|FILE.json] [--tasks NAME,...] [--out FILE] [--cache DIR] [--verify]\n" +
 				"                [--format table|markdown|csv|json]\n" +
+				"       hiddendim bench --suite NAME|FILE.json --shard K/N [--list] [--cache SHARED_DIR] [--out FILE]\n" +
 				"       hiddendim bench --list [--suite NAME|FILE.json] [--format json]",
 			"run a benchmark suite: generate its datasets (cached), train and score every (task, model, seed),\n" +
 				"append one record per run to --out and print the leaderboard. A rerun with the same --out skips\n" +
 				"the runs already recorded there. A suite is a JSON file: --list --format json prints the built-in\n" +
-				"ones as files to copy and edit, and --suite FILE.json runs yours.",
+				"ones as files to copy and edit, and --suite FILE.json runs yours.\n" +
+				"--shard K/N (0-based K) runs one of N shards of the suite's (task, model, seed) runs, dealt\n" +
+				"longest first by measured time, the same on every machine; --list then prints every shard's runs\n" +
+				"and estimated minutes. Its records (default results/SUITE-shard-K-of-N.jsonl) are the ones a\n" +
+				"one-machine run writes; leaderboard --merge takes the shards' files together. Shards may share\n" +
+				"one --cache folder: each dataset is generated aside and renamed into place.",
 			"hiddendim bench --suite standard --tasks vae-shapes,caption-relations\n" +
-				"  hiddendim bench --list --suite quick --format json > my-suite.json && hiddendim bench --suite my-suite.json",
+				"  hiddendim bench --list --suite quick --format json > my-suite.json && hiddendim bench --suite my-suite.json\n" +
+				"  hiddendim bench --suite standard --shard 0/4 --cache /shared/cache --out /shared/results/shard-0.jsonl",
 		},
 		"leaderboard": {
-			"hiddendim leaderboard FILE... [--format table|markdown|csv|json]",
-			"re-render the records bench wrote; several files side by side (table or markdown).",
-			"hiddendim leaderboard results/standard.jsonl --format markdown",
+			"hiddendim leaderboard FILE... [--format table|markdown|csv|json]\n" +
+				"       hiddendim leaderboard --merge [--suite NAME|FILE.json] FILE... [--format ...]",
+			"re-render the records bench wrote; several files side by side (table or markdown). With --merge,\n" +
+				"the files are the shards of one run (bench --shard K/N), taken together as one leaderboard: a run\n" +
+				"several files hold must have the same record in each; with --suite, every run of the suite must\n" +
+				"be there and meet its sanity targets.",
+			"hiddendim leaderboard results/standard.jsonl --format markdown\n" +
+				"  hiddendim leaderboard --merge --suite standard /shared/results/shard-*.jsonl",
 		},
 		"train": {
 			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|\n" +

@@ -32,8 +32,9 @@ Usage:
                                              the share of a file's questions relevant to their scenes
 
   hiddendim bench [--suite quick|standard|full|FILE.json] [--list] [--tasks NAME,...] [--out FILE] [--cache DIR]
-                  [--verify] [--format table|markdown|csv|json]
+                  [--verify] [--format table|markdown|csv|json] [--shard K/N]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
+  hiddendim leaderboard --merge FILE...        the shards of one run (bench --shard K/N) as one leaderboard
   hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|
                   rn-lstm|cnn-lstm|state-rn-lstm|state-mlp-lstm|lstm --data DIR --out DIR
                   [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]
