@@ -640,3 +640,145 @@ func mustSpec(t *testing.T, reg *generators.Registry, d DatasetSpec) generators.
 	}
 	return s
 }
+
+// FuzzDeal holds the dealing's promises for any costs and shard count:
+// every item in exactly one shard, totals within the longest item.
+func FuzzDeal(f *testing.F) {
+	f.Add([]byte{5, 4, 3, 3}, uint8(2))
+	f.Add([]byte{1, 1, 1, 1, 1, 1, 9}, uint8(3))
+	f.Add([]byte{}, uint8(1))
+	f.Fuzz(func(t *testing.T, raw []byte, n uint8) {
+		costs := make([]int64, len(raw))
+		for i, c := range raw {
+			costs[i] = int64(c) + 1
+		}
+		k := int(n)%16 + 1
+		checkDealt(t, costs, k, deal(costs, k))
+	})
+}
+
+// FuzzMergeOrders holds that every item comes once, and that sequences
+// that agree with one order (here: subsequences of one list) keep it.
+func FuzzMergeOrders(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4}, []byte{1, 0, 1, 1, 0})
+	f.Add([]byte{3, 1, 2}, []byte{2, 2, 2})
+	f.Fuzz(func(t *testing.T, order, which []byte) {
+		// The true order: order's distinct bytes; each goes to sequence
+		// which[i] % 3.
+		var truth []byte
+		for _, b := range order {
+			if !slices.Contains(truth, b) {
+				truth = append(truth, b)
+			}
+		}
+		seqs := make([][]byte, 3)
+		for i, b := range truth {
+			s := 0
+			if i < len(which) {
+				s = int(which[i]) % 3
+			}
+			seqs[s] = append(seqs[s], b)
+		}
+		got := mergeOrders(seqs, nil)
+		if len(got) != len(truth) {
+			t.Fatalf("mergeOrders(%v) = %v: %d items, want %d", seqs, got, len(got), len(truth))
+		}
+		for _, s := range seqs {
+			last := -1
+			for _, x := range s {
+				i := slices.Index(got, x)
+				if i <= last {
+					t.Fatalf("mergeOrders(%v) = %v breaks the order of %v", seqs, got, s)
+				}
+				last = i
+			}
+		}
+	})
+}
+
+// FuzzMergeRecordFiles reads two files of any content: it must not
+// panic, and what it accepts holds each (task, model, seed) once.
+func FuzzMergeRecordFiles(f *testing.F) {
+	good, err := os.ReadFile(filepath.Join("testdata", "records.jsonl"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(good), "\n")
+	f.Add(good, []byte{})
+	f.Add([]byte(lines[0]), []byte(lines[1]))
+	f.Add(good, good)
+	f.Add([]byte("{}\n"), []byte("\n\n"))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		dir := t.TempDir()
+		pa, pb := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+		os.WriteFile(pa, a, 0o644)
+		os.WriteFile(pb, b, 0o644)
+		recs, err := MergeRecordFiles([]string{pa, pb})
+		if err != nil {
+			return
+		}
+		seen := map[runID]bool{}
+		for _, r := range recs {
+			id := runID{r.Task, r.Model, r.Seed}
+			if seen[id] {
+				t.Fatalf("%s %s seed %d merged twice", r.Task, r.Model, r.Seed)
+			}
+			seen[id] = true
+		}
+		if len(recs) == 0 {
+			t.Fatal("merged no records without an error")
+		}
+	})
+}
+
+// benchRecords writes n records, copies of the testdata's first with
+// seeds 1..n, into files shards files dealt round robin, and returns their
+// paths.
+func benchRecords(b *testing.B, n, shards int) []string {
+	good, err := ReadRecords(filepath.Join("testdata", "records.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	var paths []string
+	for k := range shards {
+		paths = append(paths, filepath.Join(dir, fmt.Sprintf("shard-%d.jsonl", k)))
+	}
+	for i := range n {
+		r := good[0]
+		r.Seed = uint64(i + 1)
+		r.RunKey = hashJSON(i)
+		r.seal()
+		if err := appendRecord(paths[i%shards], r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return paths
+}
+
+// BenchmarkReadRecords is the peer of BenchmarkMergeRecordFiles: the same
+// records from one file.
+func BenchmarkReadRecords(b *testing.B) {
+	paths := benchRecords(b, 600, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadRecords(paths[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(600*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkMergeRecordFiles reads 600 records from 8 shard files and
+// merges them.
+func BenchmarkMergeRecordFiles(b *testing.B) {
+	paths := benchRecords(b, 600, 8)
+	b.ReportAllocs()
+	for b.Loop() {
+		recs, err := MergeRecordFiles(paths)
+		if err != nil || len(recs) != 600 {
+			b.Fatal(len(recs), err)
+		}
+	}
+	b.ReportMetric(600*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}

@@ -204,3 +204,27 @@ func TestShardUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestLooksLikeShards(t *testing.T) {
+	rec := func(suite, task, model string, seed uint64) bench.Record {
+		return bench.Record{Suite: suite, Task: task, Model: model, Seed: seed}
+	}
+	a1, a2, b1 := rec("s", "t", "a", 1), rec("s", "t", "a", 2), rec("s", "t", "b", 1)
+	tests := []struct {
+		name string
+		sets [][]bench.Record
+		want bool
+	}{
+		{"disjoint runs of one suite", [][]bench.Record{{a1, b1}, {a2}}, true},
+		{"a run in both", [][]bench.Record{{a1, b1}, {a1}}, false},
+		{"two suites", [][]bench.Record{{a1}, {rec("other", "t", "a", 2)}}, false},
+		{"the same file twice", [][]bench.Record{{a1, a2}, {a1, a2}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := looksLikeShards(tt.sets); got != tt.want {
+				t.Errorf("looksLikeShards = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
