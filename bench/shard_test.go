@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -781,4 +782,45 @@ func BenchmarkMergeRecordFiles(b *testing.B) {
 		}
 	}
 	b.ReportMetric(600*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+func TestShardsLeaveSplitTargetsToTheMerge(t *testing.T) {
+	h := toyHarness(toyKind{})
+	s := shardSuite(t, h)
+	// Model a of the second task scores 0.6 and 0.7 with seeds 1 and 2: a
+	// mean of 0.65 misses 0.66, though seed 2 alone would meet it.
+	s.Tasks[1].Expect[0].Min = 0.66
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "cache")
+	if _, err := h.Run(context.Background(), s, Options{Out: filepath.Join(dir, "whole.jsonl"), CacheDir: cache}); !errors.Is(err, ErrExpectation) {
+		t.Fatalf("whole run: %v, want ErrExpectation", err)
+	}
+	p, _ := h.Plan(s, 6)
+	var files []string
+	split := false
+	for k, sp := range p.Shards {
+		seeds := sp.runSet()
+		holds := seeds[runID{"second", "a", 1}] || seeds[runID{"second", "a", 2}]
+		both := seeds[runID{"second", "a", 1}] && seeds[runID{"second", "a", 2}]
+		split = split || (holds && !both)
+		out := filepath.Join(dir, fmt.Sprintf("shard-%d.jsonl", k))
+		_, err := h.Run(context.Background(), s, Options{Out: out, CacheDir: cache, Shard: generators.Shard{Index: k, Count: 6}})
+		if both != errors.Is(err, ErrExpectation) || (err != nil && !errors.Is(err, ErrExpectation)) {
+			t.Errorf("shard %d/6 (holds both seeds of the target: %v): %v", k, both, err)
+		}
+		files = append(files, out)
+	}
+	if !split {
+		t.Fatal("no shard holds one seed of the target without the other: the test tests nothing")
+	}
+	recs, err := MergeRecordFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Check(s, recs); !errors.Is(err, ErrExpectation) || !strings.Contains(err.Error(), "second: a score mean 0.6500 over 2 seeds") {
+		t.Errorf("Check of the merged shards: %v, want the missed target", err)
+	}
+	if _, err := h.Run(context.Background(), s, Options{Out: filepath.Join(dir, "x.jsonl"), CacheDir: cache, Shard: generators.Shard{Index: 6, Count: 6}}); err == nil {
+		t.Error("shard 6/6 ran")
+	}
 }
