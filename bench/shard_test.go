@@ -576,6 +576,13 @@ func TestCacheReplacesWhatDoesNotVerifyAndRefusesADifferentDataset(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A second call finds it in place and generates nothing.
+	generated := 0
+	c.Progress = func(string, int, int) { generated++ }
+	if again, err := c.Dataset(ctx, tinySpec()); err != nil || again != path || generated != 0 {
+		t.Fatalf("second call: %s, %v, %d progress reports; want %s found, not generated", again, err, generated, path)
+	}
+	c.Progress = nil
 	// A damaged file: the folder no longer verifies and is replaced.
 	png := filepath.Join(path, "train", "images", "000000.png")
 	if err := os.WriteFile(png, []byte("not a png"), 0o644); err != nil {

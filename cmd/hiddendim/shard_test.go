@@ -66,6 +66,16 @@ func TestBenchShardsMergeIntoTheWholeRun(t *testing.T) {
 	if code := runNoPanic(t, []string{"bench", "--suite", suite, "--cache", cache, "--out", whole}); code != 0 {
 		t.Fatalf("whole suite: exit %d", code)
 	}
+	// The shards find the datasets in the cache and leave them in place.
+	before := map[string]os.FileInfo{}
+	entries, _ := os.ReadDir(filepath.Join(cache, "datasets"))
+	for _, e := range entries {
+		fi, err := os.Stat(filepath.Join(cache, "datasets", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[e.Name()] = fi
+	}
 	var shards []string
 	for k := range 3 {
 		out := filepath.Join(dir, fmt.Sprintf("shard-%d.jsonl", k))
@@ -123,8 +133,15 @@ func TestBenchShardsMergeIntoTheWholeRun(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "runs of suite shardtest") {
 		t.Errorf("two shards of three held to the suite: %v", err)
 	}
-	// Every dataset is in the cache once, and nothing half-written is left.
-	entries, _ := os.ReadDir(filepath.Join(cache, "datasets"))
+	// Every dataset is in the cache once, the one the whole run placed,
+	// and nothing half-written is left.
+	entries, _ = os.ReadDir(filepath.Join(cache, "datasets"))
+	for _, e := range entries {
+		fi, err := os.Stat(filepath.Join(cache, "datasets", e.Name()))
+		if err != nil || !os.SameFile(fi, before[e.Name()]) {
+			t.Errorf("the shards replaced the cached %s (%v)", e.Name(), err)
+		}
+	}
 	if len(entries) != 3 {
 		var names []string
 		for _, e := range entries {
