@@ -159,33 +159,45 @@ func TestBenchShardList(t *testing.T) {
 			t.Errorf("bench --shard 1/3 --list lacks %q:\n%s", want, out)
 		}
 	}
-	// Every run of the suite is in exactly one shard.
+	// In every built-in suite, for any shard count, every run is in
+	// exactly one shard and no shard's estimate exceeds another's by more
+	// than the longest unit.
 	h := harness()
-	s, _ := h.LookupSuite("quick")
-	var runs []string
-	for _, task := range s.Tasks {
-		for _, m := range task.Models {
-			for _, seed := range task.Seeds {
-				runs = append(runs, fmt.Sprintf("%s %s %d", task.Name, m.Name, seed))
+	for _, name := range bench.BuiltinSuites() {
+		s, _ := h.LookupSuite(name)
+		var runs []string
+		for _, task := range s.Tasks {
+			for _, m := range task.Models {
+				for _, seed := range task.Seeds {
+					runs = append(runs, fmt.Sprintf("%s %s %d", task.Name, m.Name, seed))
+				}
 			}
 		}
-	}
-	p, err := h.Plan(s, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dealt []string
-	for _, sp := range p.Shards {
-		for _, u := range sp.Units {
-			for _, m := range u.Models {
-				dealt = append(dealt, fmt.Sprintf("%s %s %d", u.Task, m, u.Seed))
+		slices.Sort(runs)
+		for n := 1; n <= 9; n++ {
+			p, err := h.Plan(s, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dealt []string
+			lo, hi, longest := 1e9, 0.0, 0.0
+			for _, sp := range p.Shards {
+				for _, u := range sp.Units {
+					for _, m := range u.Models {
+						dealt = append(dealt, fmt.Sprintf("%s %s %d", u.Task, m, u.Seed))
+					}
+					longest = max(longest, u.Minutes)
+				}
+				lo, hi = min(lo, sp.Minutes), max(hi, sp.Minutes)
+			}
+			slices.Sort(dealt)
+			if !slices.Equal(runs, dealt) {
+				t.Errorf("%s in %d shards: dealt runs %q, want the suite's %q", name, n, dealt, runs)
+			}
+			if hi-lo > longest+1e-9 {
+				t.Errorf("%s in %d shards: estimates range over %.2f..%.2f min, more than the longest unit (%.2f min) apart", name, n, lo, hi, longest)
 			}
 		}
-	}
-	slices.Sort(runs)
-	slices.Sort(dealt)
-	if !slices.Equal(runs, dealt) {
-		t.Errorf("dealt runs %q, want the suite's %q", dealt, runs)
 	}
 	js := captureStdout(t, []string{"bench", "--suite", "quick", "--shard", "0/2", "--list", "--format", "json"})
 	if !strings.Contains(js, `"shards": [`) || !strings.Contains(js, `"basis": "measured"`) {
