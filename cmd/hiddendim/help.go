@@ -77,7 +77,8 @@ func helpEntries() map[string]helpEntry {
 				"the runs already recorded there. A suite is a JSON file: --list --format json prints the built-in\n" +
 				"ones as files to copy and edit, and --suite FILE.json runs yours.\n" +
 				"--shard K/N (0-based K) runs one of N shards of the suite's (task, model, seed) runs, dealt\n" +
-				"longest first by measured time, the same on every machine; --list then prints every shard's runs\n" +
+				"longest first by measured time, the same on every machine that runs the same build with the same\n" +
+				"--suite, --tasks and N; --list then prints every shard's runs\n" +
 				"and estimated minutes. Its records (default results/SUITE-shard-K-of-N.jsonl) are the ones a\n" +
 				"one-machine run writes; leaderboard --merge takes the shards' files together. Shards may share\n" +
 				"one --cache folder: each dataset is generated aside and renamed into place.",
