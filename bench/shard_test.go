@@ -297,6 +297,31 @@ func TestShardsMergeIntoTheWholeRun(t *testing.T) {
 			t.Errorf("Check of the merged shards: %v", err)
 		}
 	}
+	// A shard with a cache of its own generates only the datasets its runs
+	// need.
+	p, _ := h.Plan(s, 6)
+	for k, sp := range p.Shards {
+		own := filepath.Join(dir, fmt.Sprintf("cache-%d", k))
+		if _, err := h.Run(context.Background(), s, Options{Out: filepath.Join(dir, fmt.Sprintf("six-%d.jsonl", k)), CacheDir: own, Shard: generators.Shard{Index: k, Count: 6}}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{}
+		for _, u := range sp.Units {
+			for _, task := range s.Tasks {
+				if task.Name == u.Task {
+					want[task.Dataset.Generator+"-"+task.Dataset.Hash()[:16]] = true
+				}
+			}
+		}
+		entries, _ := os.ReadDir(filepath.Join(own, "datasets"))
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Name())
+		}
+		if len(got) != len(want) || slices.ContainsFunc(got, func(n string) bool { return !want[n] }) {
+			t.Errorf("shard %d/6 generated %q, want %v", k, got, want)
+		}
+	}
 	// Two shards are not the suite.
 	part, err := MergeRecordFiles(files[:2])
 	if err != nil {
