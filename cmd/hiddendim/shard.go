@@ -54,7 +54,11 @@ func listShards(w io.Writer, h *bench.Harness, s bench.Suite, sh generators.Shar
 		t := tablewriter.NewWriter(w)
 		t.Header("task", "models", "seed", "estimate", "estimated from")
 		for _, u := range sp.Units {
-			t.Append(u.Task, strings.Join(u.Models, ", "), fmt.Sprint(u.Seed), minutes(u.Minutes), u.Basis)
+			est := minutes(u.Minutes)
+			if u.Minutes < 0.5/60 {
+				est = "under 1 s"
+			}
+			t.Append(u.Task, strings.Join(u.Models, ", "), fmt.Sprint(u.Seed), est, u.Basis)
 		}
 		if err := t.Render(); err != nil {
 			return err
