@@ -21,7 +21,7 @@ func ExampleHarness_Plan() {
 		fmt.Println()
 	}
 	// Output:
-	// shard 0/3, 0.0008 min: [toy-task a seed 1] [toy-task b seed 2]
-	// shard 1/3, 0.0004 min: [toy-task a seed 2]
-	// shard 2/3, 0.0004 min: [toy-task b seed 1]
+	// shard 0/3, 0.0016 min: [toy-task a seed 1] [toy-task b seed 2]
+	// shard 1/3, 0.0008 min: [toy-task a seed 2]
+	// shard 2/3, 0.0008 min: [toy-task b seed 1]
 }

@@ -187,8 +187,8 @@ func TestPlanWithoutMeasurementsUsesTheDefaultRate(t *testing.T) {
 		}
 		for _, u := range sp.Units {
 			// 1 epoch × 24 training samples + 16 test samples.
-			if u.Basis != "default rate" || u.ms != 24 {
-				t.Errorf("%s: %d ms (%s), want 24 ms at the default rate", u, u.ms, u.Basis)
+			if u.Basis != "default rate" || u.ms != 48 {
+				t.Errorf("%s: %d ms (%s), want 48 ms at the default rate", u, u.ms, u.Basis)
 			}
 		}
 	}
