@@ -333,7 +333,7 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
 	}
 	secs := time.Since(start).Seconds()
-	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs}
+	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs, EpochLoss: st.Losses}
 	start = time.Now()
 	ev, err := evaluate(r, task, j.Seed)
 	if err != nil {

@@ -192,7 +192,7 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		return bench.Result{}, fmt.Errorf("reason: %s: %w", what, err)
 	}
 	secs := time.Since(start).Seconds() - p.seconds
-	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs}
+	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs, EpochLoss: st.Losses}
 	start = time.Now()
 	pred, err := r.Predict(data.test.VQA(cfg.Arch), evalBatch)
 	if err != nil {

@@ -310,7 +310,7 @@ func runSegNet(ctx context.Context, j bench.Job, m SegModel, data *taskData) (be
 		return bench.Result{}, fmt.Errorf("structure: %s: %w", what, err)
 	}
 	secs := time.Since(start).Seconds()
-	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs}
+	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs, EpochLoss: st.Losses}
 	start = time.Now()
 	scores, err := evaluate(net, data.test)
 	if err != nil {
