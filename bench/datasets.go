@@ -94,7 +94,7 @@ func (c *Cache) Dataset(ctx context.Context, spec DatasetSpec) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(c.Dir, "datasets", spec.Generator+"-"+spec.Hash()[:16])
+	dir := CachedDataset(c.Dir, spec.Generator, spec.Hash())
 	if _, err := generators.ReadManifest(dir); err == nil {
 		if err := generators.Verify(dir); err == nil {
 			return dir, nil
@@ -115,4 +115,12 @@ func (c *Cache) Dataset(ctx context.Context, spec DatasetSpec) (string, error) {
 		return "", err
 	}
 	return dir, nil
+}
+
+// CachedDataset is the folder a Cache in cacheDir keeps the dataset of
+// generator with spec hash specSHA256 in (a record's dataset.generator and
+// dataset.spec_sha256). It panics if specSHA256 is shorter than 16
+// characters, which no spec hash is.
+func CachedDataset(cacheDir, generator, specSHA256 string) string {
+	return filepath.Join(cacheDir, "datasets", generator+"-"+specSHA256[:16])
 }

@@ -83,6 +83,16 @@ func helpEntries() map[string]helpEntry {
 			"re-render the records bench wrote; several files side by side (table or markdown).",
 			"hiddendim leaderboard results/standard.jsonl --format markdown",
 		},
+		"report": {
+			"hiddendim report FILE... --out DIR [--cache DIR] [--pictures DIR ...]",
+			"write a static HTML report of the records bench wrote (several files, such as the shards of one\n" +
+				"suite, are taken together): per task its leaderboard, a plot of the primary metric by model with\n" +
+				"its 95% interval, the training curves, test samples from the dataset cache and the pictures found\n" +
+				"under --pictures; then the environment and the commands that reproduce the records. It prints the\n" +
+				"page's path; the page opens from disk, with no network and no script.",
+			"hiddendim report results/quick.jsonl --out results/quick-report\n" +
+				"  hiddendim analyze runs/vae/model.ckpt --data data/shapes --out results/pictures/vae-shapes && hiddendim report results/quick.jsonl --out results/quick-report",
+		},
 		"train": {
 			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|\n" +
 				"                rn-lstm|cnn-lstm|state-rn-lstm|state-mlp-lstm|lstm --data DIR --out DIR\n" +

@@ -34,6 +34,8 @@ Usage:
   hiddendim bench [--suite quick|standard|full|FILE.json] [--list] [--tasks NAME,...] [--out FILE] [--cache DIR]
                   [--verify] [--format table|markdown|csv|json]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
+  hiddendim report FILE... --out DIR [--cache DIR] [--pictures DIR]
+                                             a static HTML page of the records: boards, plots, curves, pictures
   hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|
                   rn-lstm|cnn-lstm|state-rn-lstm|state-mlp-lstm|lstm --data DIR --out DIR
                   [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]
@@ -76,6 +78,7 @@ func commands() map[string]command {
 		"navigate":    runNavigate,
 		"bench":       runBench,
 		"leaderboard": runLeaderboard,
+		"report":      runReport,
 		"train":       runTrain,
 		"eval":        runEval,
 		"inspect":     runInspect,
