@@ -21,6 +21,7 @@ func runBench(ctx context.Context, args []string) error {
 	verify := fs.Bool("verify", false, "run every task twice and fail if any score differs")
 	format := fs.String("format", "table", "leaderboard `FORMAT`: table, markdown, csv or json")
 	tasks := fs.String("tasks", "", "run only these `TASKS` of the suite, comma-separated (default: all)")
+	noReport := fs.Bool("no-report", false, "write no HTML report (by default bench writes one beside --out, results/<suite>-report/index.html, and prints its path)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -80,6 +81,13 @@ func runBench(ctx context.Context, args []string) error {
 		fmt.Println()
 		if werr := bench.WriteBoards(os.Stdout, h.Aggregate(recs), *format); werr != nil && err == nil {
 			err = werr
+		}
+	}
+	if len(recs) > 0 && !*noReport && ctx.Err() == nil {
+		if rerr := writeBenchReport(h, recs, *out, *cache); rerr != nil && err == nil {
+			err = rerr
+		} else if rerr != nil {
+			fmt.Fprintln(os.Stderr, "hiddendim:", rerr)
 		}
 	}
 	if errors.Is(err, bench.ErrNotReproducible) {
