@@ -175,7 +175,14 @@ type boardTable struct {
 	Transposed bool
 	Header     []string
 	Rows       [][]cell
+	// More holds the rows past shownRows of a long transposed board,
+	// shown folded.
+	More [][]cell
 }
+
+// shownRows is how many rows of a long transposed board show unfolded;
+// a board is long when it has more than foldRows.
+const shownRows, foldRows = 12, 16
 
 // cell is one table cell; Metric is set in leaderboard cells, which carry
 // their numbers.
@@ -273,7 +280,9 @@ func layout(b bench.Board) boardTable {
 		}
 		c.HasValue, c.Value = true, num(v.Value)
 		c.Text = valueText(v.Value, m)
-		if v.CI95 != nil {
+		// A parameter count is exact: over seeds its interval is a point,
+		// which the terminal's leaderboard does not show either.
+		if v.CI95 != nil && m != "params" {
 			c.HasCI, c.Lo, c.Hi = true, num(v.CI95[0]), num(v.CI95[1])
 			c.CI = fmt.Sprintf("[%.4f, %.4f]", v.CI95[0], v.CI95[1])
 		}
@@ -318,6 +327,9 @@ func layout(b bench.Board) boardTable {
 		row = append(row, trainCell(e))
 	}
 	t.Rows = append(t.Rows, row)
+	if len(t.Rows) > foldRows {
+		t.Rows, t.More = t.Rows[:shownRows], t.Rows[shownRows:]
+	}
 	return t
 }
 
@@ -340,7 +352,7 @@ func valueText(v float64, metric string) string {
 // cellText is a value with its interval.
 func cellText(m bench.Metric, metric string) string {
 	s := valueText(m.Value, metric)
-	if m.CI95 != nil {
+	if m.CI95 != nil && metric != "params" {
 		s += fmt.Sprintf(" [%.4f, %.4f]", m.CI95[0], m.CI95[1])
 	}
 	return s
