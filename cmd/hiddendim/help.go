@@ -69,10 +69,11 @@ func helpEntries() map[string]helpEntry {
 		},
 		"bench": {
 			"hiddendim bench [--suite quick|standard|full|FILE.json] [--tasks NAME,...] [--out FILE] [--cache DIR] [--verify]\n" +
-				"                [--format table|markdown|csv|json]\n" +
+				"                [--format table|markdown|csv|json] [--no-report]\n" +
 				"       hiddendim bench --list [--suite NAME|FILE.json] [--format json]",
 			"run a benchmark suite: generate its datasets (cached), train and score every (task, model, seed),\n" +
-				"append one record per run to --out and print the leaderboard. A rerun with the same --out skips\n" +
+				"append one record per run to --out, print the leaderboard and write the HTML report beside --out\n" +
+				"(results/<suite>-report/index.html; see `hiddendim help report`). A rerun with the same --out skips\n" +
 				"the runs already recorded there. A suite is a JSON file: --list --format json prints the built-in\n" +
 				"ones as files to copy and edit, and --suite FILE.json runs yours.",
 			"hiddendim bench --suite standard --tasks vae-shapes,caption-relations\n" +

@@ -32,7 +32,7 @@ Usage:
                                              the share of a file's questions relevant to their scenes
 
   hiddendim bench [--suite quick|standard|full|FILE.json] [--list] [--tasks NAME,...] [--out FILE] [--cache DIR]
-                  [--verify] [--format table|markdown|csv|json]
+                  [--verify] [--format table|markdown|csv|json] [--no-report]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
   hiddendim report FILE... --out DIR [--cache DIR] [--pictures DIR]
                                              a static HTML page of the records: boards, plots, curves, pictures
