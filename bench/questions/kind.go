@@ -340,6 +340,11 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
 	}
 	tim.EvalSeconds = time.Since(start).Seconds()
+	if j.Pictures != "" && ev.Trained != nil {
+		if _, err := WritePictures(j.Pictures, ev.Trained, ev.Labels, ev.Texts); err != nil {
+			return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
+		}
+	}
 	return bench.Result{Config: cfg, Params: models.Count(r.Params()), Scores: ev.Scores, Timings: tim}, nil
 }
 

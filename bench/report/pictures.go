@@ -125,14 +125,19 @@ func collectPictures(folders []string, out string, boards []bench.Board, dir str
 				g.Items = append(g.Items, picture{Src: filepath.ToSlash(dst), Caption: filepath.Base(rel)})
 				continue
 			}
-			groups[group] = &pictureGroup{Title: group, Items: []picture{{Src: filepath.ToSlash(dst), Caption: filepath.Base(rel)}}}
+			groups[group] = &pictureGroup{Title: group, Folder: group, Items: []picture{{Src: filepath.ToSlash(dst), Caption: filepath.Base(rel)}}}
 			order = append(order, group)
 		}
 		for _, g := range order {
 			rel, _ := filepath.Rel(folder, g)
-			task, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+			task, under, _ := strings.Cut(filepath.ToSlash(rel), "/")
 			if tasks[task] {
-				byTask[task] = append(byTask[task], *groups[g])
+				grp := *groups[g]
+				grp.Title = "Pictures"
+				if under != "" {
+					grp.Title += ": " + under
+				}
+				byTask[task] = append(byTask[task], grp)
 			} else {
 				others = append(others, *groups[g])
 			}

@@ -197,9 +197,10 @@ type cell struct {
 	RankOne         bool
 }
 
+// pictureGroup is the pictures of one folder.
 type pictureGroup struct {
-	Title string
-	Items []picture
+	Title, Folder string
+	Items         []picture
 }
 
 type picture struct {

@@ -21,7 +21,7 @@ func runBench(ctx context.Context, args []string) error {
 	verify := fs.Bool("verify", false, "run every task twice and fail if any score differs")
 	format := fs.String("format", "table", "leaderboard `FORMAT`: table, markdown, csv or json")
 	tasks := fs.String("tasks", "", "run only these `TASKS` of the suite, comma-separated (default: all)")
-	noReport := fs.Bool("no-report", false, "write no HTML report (by default bench writes one beside --out, results/<suite>-report/index.html, and prints its path)")
+	noReport := fs.Bool("no-report", false, "draw no pictures and write no report (by default: pictures in results/<suite>-pictures/, the report in results/<suite>-report/)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -55,7 +55,7 @@ func runBench(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "suite %s: %s\nrecords: %s\n", suite.Name, suite.Description, *out)
 	var bar *progress
 	var barWhat string
-	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: bench.BLASName(), Log: os.Stderr,
+	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: bench.BLASName(), Log: os.Stderr, Pictures: benchPictures(*out, *noReport),
 		Progress: func(what string, done, total int) {
 			if bar == nil || what != barWhat {
 				if bar != nil {

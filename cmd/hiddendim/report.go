@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hiddendim/hiddendim/bench"
@@ -18,7 +17,7 @@ func runReport(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "`DIR` the report is written to: index.html and its pictures (required; replaced if it holds an earlier report)")
 	cache := fs.String("cache", "", "the dataset cache `DIR` bench ran with, for the test samples (default: the user cache folder)")
 	var pictures listFlag
-	fs.Var(&pictures, "pictures", "a `DIR` of PNG pictures to include, searched recursively; a subfolder named like a task goes\nwith that task; repeatable (default: the pictures folder beside the first record file, if there is one)")
+	fs.Var(&pictures, "pictures", "a `DIR` of PNG pictures, searched recursively, a subfolder named like a task shown with it; repeatable (default: FILE-pictures, where bench draws, and pictures/ beside the first FILE)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -42,7 +41,7 @@ func runReport(ctx context.Context, args []string) error {
 		return err
 	}
 	if !flagGiven(fs, "pictures") {
-		pictures = defaultPictures(pos[0])
+		pictures = defaultPictures(pos...)
 	}
 	for _, d := range pictures {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
@@ -75,16 +74,33 @@ func defaultReportDir(records string) string {
 	return strings.TrimSuffix(records, filepath.Ext(records)) + "-report"
 }
 
-// defaultPictures is the pictures folder beside a record file, if it
-// exists: results/quick.jsonl → results/pictures.
-func defaultPictures(records string) []string {
-	d := filepath.Join(filepath.Dir(records), "pictures")
-	if st, err := os.Stat(d); err == nil && st.IsDir() {
-		return []string{d}
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil
+// benchPictures is the folder bench draws its runs' pictures into,
+// beside its records (results/quick.jsonl → results/quick-pictures), or ""
+// with --no-report.
+func benchPictures(records string, noReport bool) string {
+	if noReport {
+		return ""
 	}
-	return nil
+	return strings.TrimSuffix(records, filepath.Ext(records)) + "-pictures"
+}
+
+// defaultPictures are the picture folders of record files that exist: the
+// one bench drew each file's runs into (results/quick-pictures), and the
+// pictures folder beside the first (results/pictures), for pictures of
+// `hiddendim analyze`, `caption`, … put there by hand.
+func defaultPictures(records ...string) []string {
+	var dirs []string
+	for _, r := range records {
+		dirs = append(dirs, benchPictures(r, false))
+	}
+	dirs = append(dirs, filepath.Join(filepath.Dir(records[0]), "pictures"))
+	var out []string
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err == nil && st.IsDir() && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // cacheDir is the dataset cache bench uses for the flag's value.
