@@ -114,7 +114,7 @@ func primaryPlot(dir, name string, b bench.Board, recs []bench.Record, info benc
 	if p.Y.Min == p.Y.Max {
 		p.Y.Min, p.Y.Max = p.Y.Min-0.5, p.Y.Max+0.5
 	}
-	return savePlot(dir, name+"-"+slug(b.Primary), p)
+	return savePlot(dir, name+"-by-model", p)
 }
 
 // curvePlot draws each model's training loss by epoch: the mean over its
@@ -174,6 +174,6 @@ func curvePlot(dir, name string, b bench.Board, recs []bench.Record) (string, st
 	if missing > 0 {
 		note = fmt.Sprintf("%s of this task hold no curve (written before bench recorded one).", plural(missing, "record"))
 	}
-	rel, err := savePlot(dir, name+"-loss", p)
+	rel, err := savePlot(dir, name+"-training-loss", p)
 	return rel, note, err
 }

@@ -134,17 +134,16 @@ func Combine(names []string, sets [][]bench.Record) ([]bench.Record, error) {
 
 // page is what the template shows.
 type page struct {
-	Meta      template.HTML
-	Files     []string
-	Records   int
-	Suites    []string
-	Summary   []summaryRow
-	Tasks     []taskSection
-	Others    []pictureGroup
-	Left      []string
-	Envs      []envRow
-	Commands  string
-	Harnesses []string
+	Meta     template.HTML
+	Files    []string
+	Records  int
+	Suites   []string
+	Summary  []summaryRow
+	Tasks    []taskSection
+	Others   []pictureGroup
+	Left     []string
+	Envs     []envRow
+	Commands string
 }
 
 type summaryRow struct {
@@ -172,9 +171,8 @@ type taskSection struct {
 // boardTable is a board laid out: models down and metrics across, or, for
 // a board with more than wideBoard metrics, transposed.
 type boardTable struct {
-	Transposed bool
-	Header     []string
-	Rows       [][]cell
+	Header []string
+	Rows   [][]cell
 	// More holds the rows past shownRows of a long transposed board,
 	// shown folded.
 	More [][]cell
@@ -227,7 +225,8 @@ func build(h *bench.Harness, recs []bench.Record, opt Options, dir string) (*pag
 		suites[r.Suite] = true
 	}
 	p.Suites = sortedKeys(suites)
-	anchors := map[string]bool{}
+	// The page's own sections' ids are taken.
+	anchors := map[string]bool{"summary": true, "environment": true, "reproduce": true, "pictures": true}
 	pics, others, left, err := collectPictures(opt.Pictures, opt.Out, boards, dir)
 	if err != nil {
 		return nil, err
@@ -271,7 +270,7 @@ func build(h *bench.Harness, recs []bench.Record, opt Options, dir string) (*pag
 
 // layout lays a board out as the terminal's leaderboard does.
 func layout(b bench.Board) boardTable {
-	t := boardTable{Transposed: len(b.Metrics) > wideBoard}
+	var t boardTable
 	metricCell := func(e bench.Entry, m string) cell {
 		v, ok := e.Metrics[m]
 		c := cell{Task: b.Task, Model: e.Model, Metric: m, Class: "num"}
@@ -297,7 +296,7 @@ func layout(b bench.Board) boardTable {
 		}
 		return c
 	}
-	if !t.Transposed {
+	if len(b.Metrics) <= wideBoard {
 		t.Header = []string{"rank", "model", "seeds"}
 		for _, m := range b.Metrics {
 			t.Header = append(t.Header, arrow(b, m))

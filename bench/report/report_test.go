@@ -398,10 +398,10 @@ func TestTinyRunReport(t *testing.T) {
 	checkCells(t, harness(), run.Records, cellsOf(t, b))
 	srcs := imageSources(b)
 	want := []string{
-		"plots/shapes-tiny-subset_accuracy.png", "plots/shapes-tiny-loss.png",
+		"plots/shapes-tiny-by-model.png", "plots/shapes-tiny-training-loss.png",
 		"datasets/shapes-" + run.Records[0].Dataset.SpecSHA256[:16] + ".png",
 		"pictures/0/shapes-tiny/inspect/filters.png",
-		"plots/shapes-tiny-shape-subset_accuracy.png", "plots/shapes-tiny-shape-loss.png",
+		"plots/shapes-tiny-shape-by-model.png", "plots/shapes-tiny-shape-training-loss.png",
 		"datasets/shapes-" + run.Records[0].Dataset.SpecSHA256[:16] + ".png",
 		"pictures/0/elsewhere/strip.png",
 	}
@@ -540,6 +540,32 @@ func TestCommands(t *testing.T) {
 	for _, w := range []string{"git checkout 0123abc", "hiddendim bench --suite mine.json --out results/mine.jsonl   # mine is a suite file"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("commands\n%s\nlack %q", got, w)
+		}
+	}
+}
+
+func TestSlugsAndQuotes(t *testing.T) {
+	used := map[string]bool{"environment": true}
+	for _, tt := range []struct{ in, want string }{
+		{"shapes-multilabel", "shapes-multilabel"},
+		{"Environment", "environment-2"}, // the page's own section keeps its id
+		{"environment", "environment-3"},
+		{"a b/c", "a-b-c"},
+		{"..", "x"},
+		{"", "x-2"},
+	} {
+		if got := uniqueSlug(tt.in, used); got != tt.want {
+			t.Errorf("uniqueSlug(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"results/quick.jsonl", "results/quick.jsonl"},
+		{"my results/q.jsonl", "'my results/q.jsonl'"},
+		{"it's", `'it'\''s'`},
+		{"", "''"},
+	} {
+		if got := shellQuote(tt.in); got != tt.want {
+			t.Errorf("shellQuote(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }
