@@ -24,11 +24,17 @@
 //
 // # Pictures
 //
-// Pictures are PNG files under Options.Pictures folders. A picture whose
-// first folder under a picture folder is a task's name is shown with that
-// task ("results/pictures/vae-shapes/latent_pca.png"); the others are shown
-// at the end, by folder. `hiddendim analyze`, `caption`, `explain`, `parse`
-// and `questions` write such folders with --out.
+// Pictures are PNG files under the Options.Pictures folders. A picture
+// whose first folder under a picture folder is a task's name is shown with
+// that task; the others are shown at the end, by folder. bench draws each
+// run's pictures in that layout (bench.Options.Pictures:
+// <task>/<model>/seed-<seed>/: a VAE's latent space, caption strips with
+// attention, a reasoner's explained questions, a segnet's masks and
+// trees, a classifier's filters, a question encoder's grouping), and
+// `hiddendim analyze`, `caption`, `explain`, `parse` and `inspect` write
+// the same pictures with --out, which may point into such a folder
+// ("results/pictures/vae-shapes/"). Files that are not PNG are skipped,
+// and past 200 pictures the rest are named, not copied.
 //
 // # Example
 //

@@ -143,8 +143,14 @@ func collectPictures(folders []string, out string, boards []bench.Board, dir str
 			}
 		}
 	}
+	if len(left) > maxLeftNamed {
+		left = append(left[:maxLeftNamed], fmt.Sprintf("and %d more", len(left)-maxLeftNamed))
+	}
 	return byTask, others, left, nil
 }
+
+// maxLeftNamed is the most pictures left out that the page names.
+const maxLeftNamed = 20
 
 // decodesAsPNG reports whether path holds a PNG whose header decodes.
 func decodesAsPNG(path string) bool {

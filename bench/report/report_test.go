@@ -569,3 +569,35 @@ func TestSlugsAndQuotes(t *testing.T) {
 		}
 	}
 }
+
+// TestPicturesAreCapped: past maxPictures the pictures are named, not
+// copied, and past maxLeftNamed names the rest are counted.
+func TestPicturesAreCapped(t *testing.T) {
+	dir := t.TempDir()
+	pics := filepath.Join(dir, "pictures")
+	writePicture(t, filepath.Join(pics, "p000.png"))
+	b, err := os.ReadFile(filepath.Join(pics, "p000.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = maxPictures + maxLeftNamed + 10
+	for i := 1; i < n; i++ {
+		if err := os.WriteFile(filepath.Join(pics, fmt.Sprintf("p%03d.png", i)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := Write(harness(), readQuick(t)[:1], Options{Out: filepath.Join(dir, "r"), Pictures: []string{pics}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(html), `src="pictures/`); got != maxPictures {
+		t.Errorf("%d pictures shown, want %d", got, maxPictures)
+	}
+	if !strings.Contains(string(html), fmt.Sprintf("p%03d.png", maxPictures)) || !strings.Contains(string(html), "and 10 more") {
+		t.Error("the pictures left out are not named and counted")
+	}
+}
