@@ -101,7 +101,7 @@ func TestReportInBrowser(t *testing.T) {
 		images     int
 	}{
 		{"quick", quickPage, quick, 14},
-		{"tiny", tinyPage, run.Records, 8},
+		{"tiny", tinyPage, run.Records, 9},
 	} {
 		t.Run(p.name, func(t *testing.T) {
 			console.Reset()

@@ -111,7 +111,8 @@ func collectPictures(folders []string, out string, boards []bench.Board, dir str
 				left = append(left, filepath.ToSlash(path))
 				continue
 			}
-			if !decodesAsPNG(path) {
+			w, h, ok := pngSize(path)
+			if !ok {
 				left = append(left, filepath.ToSlash(path)+" (not a PNG)")
 				continue
 			}
@@ -121,11 +122,12 @@ func collectPictures(folders []string, out string, boards []bench.Board, dir str
 			}
 			n++
 			group := filepath.ToSlash(filepath.Dir(filepath.Join(folder, rel)))
+			pic := picture{Src: filepath.ToSlash(dst), Caption: filepath.Base(rel), Wide: w > wideRatio*h && w > widePx}
 			if g, ok := groups[group]; ok {
-				g.Items = append(g.Items, picture{Src: filepath.ToSlash(dst), Caption: filepath.Base(rel)})
+				g.Items = append(g.Items, pic)
 				continue
 			}
-			groups[group] = &pictureGroup{Title: group, Folder: group, Items: []picture{{Src: filepath.ToSlash(dst), Caption: filepath.Base(rel)}}}
+			groups[group] = &pictureGroup{Title: group, Folder: group, Items: []picture{pic}}
 			order = append(order, group)
 		}
 		for _, g := range order {
@@ -152,16 +154,22 @@ func collectPictures(folders []string, out string, boards []bench.Board, dir str
 // maxLeftNamed is the most pictures left out that the page names.
 const maxLeftNamed = 20
 
-// decodesAsPNG reports whether path holds a PNG whose header decodes.
-func decodesAsPNG(path string) bool {
+// pngSize returns the size of the PNG at path, and whether its header
+// decodes.
+func pngSize(path string) (w, h int, ok bool) {
 	f, err := os.Open(path)
 	if err != nil {
-		return false
+		return 0, 0, false
 	}
 	defer f.Close()
 	c, err := png.DecodeConfig(f)
-	return err == nil && c.Width > 0 && c.Height > 0
+	return c.Width, c.Height, err == nil && c.Width > 0 && c.Height > 0
 }
+
+// A picture more than wideRatio times as wide as high and wider than
+// widePx (a caption strip of a long page) is shown at its own size,
+// scrolled: scaled to the page's width it would be too small to read.
+const wideRatio, widePx = 4, 1400
 
 func copyFile(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {

@@ -203,6 +203,7 @@ type pictureGroup struct {
 
 type picture struct {
 	Src, Caption string
+	Wide         bool
 }
 
 type envRow struct {

@@ -345,11 +345,14 @@ func checkPNG(t *testing.T, path string) {
 }
 
 // writePicture writes a small PNG of a gradient at path.
-func writePicture(t *testing.T, path string) {
+func writePicture(t *testing.T, path string) { writePictureSized(t, path, 80, 60) }
+
+// writePictureSized writes a w×h PNG of a gradient at path.
+func writePictureSized(t *testing.T, path string, w, h int) {
 	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 80, 60))
-	for y := range 60 {
-		for x := range 80 {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
 			img.Set(x, y, color.RGBA{uint8(3 * x), uint8(4 * y), 128, 255})
 		}
 	}
@@ -373,6 +376,7 @@ func tinyReport(t *testing.T, out, pics string) (string, tinyResult) {
 	run := tiny(t)
 	writePicture(t, filepath.Join(pics, "shapes-tiny", "inspect", "filters.png"))
 	writePicture(t, filepath.Join(pics, "elsewhere", "strip.png"))
+	writePictureSized(t, filepath.Join(pics, "elsewhere", "wide.png"), 2000, 100)
 	if err := os.WriteFile(filepath.Join(pics, "elsewhere", "notes.png"), []byte("not a picture"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -403,13 +407,16 @@ func TestTinyRunReport(t *testing.T) {
 		"pictures/0/shapes-tiny/inspect/filters.png",
 		"plots/shapes-tiny-shape-by-model.png", "plots/shapes-tiny-shape-training-loss.png",
 		"datasets/shapes-" + run.Records[0].Dataset.SpecSHA256[:16] + ".png",
-		"pictures/0/elsewhere/strip.png",
+		"pictures/0/elsewhere/strip.png", "pictures/0/elsewhere/wide.png",
 	}
 	if !slices.Equal(srcs, want) {
 		t.Errorf("images\n got %v\nwant %v", srcs, want)
 	}
 	for _, s := range srcs {
 		checkPNG(t, filepath.Join(dir, "a", s))
+	}
+	if bytes.Count(b, []byte(`<figure class="wide"><img src="pictures/0/elsewhere/wide.png"`)) != 1 || bytes.Count(b, []byte(`class="wide"`)) != 1 {
+		t.Error("the wide picture, and it alone, should scroll at its own size")
 	}
 	if !bytes.Contains(b, []byte("notes.png (not a PNG)")) {
 		t.Error("the page does not name the file that is not a PNG")
