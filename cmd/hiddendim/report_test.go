@@ -12,9 +12,9 @@ import (
 // two seeds, a few seconds.
 var tinySuite = filepath.Join("..", "..", "bench", "report", "testdata", "tiny-suite.json")
 
-// TestBenchWritesTheReport runs a tiny suite: bench writes the report
-// beside its records unless --no-report, and `report` writes one from the
-// record file.
+// TestBenchWritesTheReport runs a tiny suite: bench draws each run's
+// pictures and writes the report beside its records, with them, unless
+// --no-report; `report` writes one from record files.
 func TestBenchWritesTheReport(t *testing.T) {
 	quietStdout(t)
 	dir := t.TempDir()
@@ -27,7 +27,8 @@ func TestBenchWritesTheReport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench wrote no report: %v", err)
 	}
-	for _, want := range []string{`data-task="shapes-tiny" data-model="combo" data-metric="subset_accuracy"`, `src="datasets/shapes-`, "hiddendim bench --suite tiny.json"} {
+	for _, want := range []string{`data-task="shapes-tiny" data-model="combo" data-metric="subset_accuracy"`, `src="datasets/shapes-`, "hiddendim bench --suite tiny.json",
+		`src="pictures/0/shapes-tiny/combo/seed-2/filters_t0.png"`} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("the report lacks %q", want)
 		}
@@ -36,8 +37,10 @@ func TestBenchWritesTheReport(t *testing.T) {
 	if code := run(context.Background(), []string{"bench", "--suite", tinySuite, "--out", quiet, "--cache", cache, "--tasks", "shapes-tiny-shape", "--no-report"}); code != 0 {
 		t.Fatalf("bench --no-report: exit %d", code)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "quiet", "tiny-report")); err == nil {
-		t.Error("bench --no-report wrote a report")
+	for _, f := range []string{"tiny-report", "tiny-pictures"} {
+		if _, err := os.Stat(filepath.Join(dir, "quiet", f)); err == nil {
+			t.Errorf("bench --no-report wrote %s", f)
+		}
 	}
 	rep := filepath.Join(dir, "rep")
 	if code := run(context.Background(), []string{"report", out, quiet, "--out", rep, "--cache", cache}); code != 0 {
