@@ -200,3 +200,11 @@ func moveAside(root, name, dir string) error {
 	}
 	return nil
 }
+
+// CachedDataset is the folder a Cache in cacheDir keeps the dataset of
+// generator with spec hash specSHA256 in (a record's dataset.generator and
+// dataset.spec_sha256). It panics if specSHA256 is shorter than 16
+// characters, which no spec hash is.
+func CachedDataset(cacheDir, generator, specSHA256 string) string {
+	return filepath.Join(cacheDir, "datasets", generator+"-"+specSHA256[:16])
+}

@@ -32,6 +32,10 @@ type Options struct {
 	// Harness.Plan deals them; the zero value runs the whole suite. The
 	// records are those the whole suite's run writes for those runs.
 	Shard generators.Shard
+	// Pictures, if set, is the folder runs draw what their models learned
+	// into, one folder per run: Pictures/<task>/<model>/seed-<seed> (see
+	// Job.Pictures). "" means no pictures.
+	Pictures string
 }
 
 // ErrNotReproducible is wrapped when --verify finds a score that differs.
@@ -101,7 +105,7 @@ func (h *Harness) runTask(ctx context.Context, suite string, task Task, cache *C
 			if only != nil && !only[runID{task.Name, m.Name, seed}] {
 				continue
 			}
-			job := Job{Suite: suite, Task: task, Model: m, Seed: seed, Progress: opt.Progress}
+			job := Job{Suite: suite, Task: task, Model: m, Seed: seed, Progress: opt.Progress, Pictures: opt.picturesOf(task, m, seed)}
 			if r, ok := have[RunKey(task, m, seed)]; ok {
 				fmt.Fprintf(opt.Log, "%s: recorded already (%s), skipped\n", job, r.RecordID[:12])
 				out = append(out, r)
@@ -124,7 +128,7 @@ func (h *Harness) runTask(ctx context.Context, suite string, task Task, cache *C
 				return out, err
 			}
 			if opt.Verify {
-				job.Pass = 1
+				job.Pass, job.Pictures = 1, ""
 				again, err := runOnce(ctx, kind, job, data, ds, opt)
 				if err != nil {
 					return out, err
@@ -143,6 +147,14 @@ func (h *Harness) runTask(ctx context.Context, suite string, task Task, cache *C
 		}
 	}
 	return out, nil
+}
+
+// picturesOf is the folder of a run's pictures, or "" for none.
+func (o Options) picturesOf(t Task, m ModelSpec, seed uint64) string {
+	if o.Pictures == "" {
+		return ""
+	}
+	return filepath.Join(o.Pictures, t.Name, m.Name, fmt.Sprintf("seed-%d", seed))
 }
 
 // closeData closes a task's data if it holds what must be freed.

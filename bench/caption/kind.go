@@ -314,6 +314,11 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 			scores[k] = bench.Exact(v)
 		}
 	}
+	if j.Pictures != "" {
+		if err := writeStrips(j.Pictures, data.test, gen, gh, gw); err != nil {
+			return bench.Result{}, fmt.Errorf("caption: %s: %w", j, err)
+		}
+	}
 	return bench.Result{Config: tr.c.Config, Params: models.Count(tr.c.Params()), Scores: scores, Timings: tim}, nil
 }
 

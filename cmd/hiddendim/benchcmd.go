@@ -21,6 +21,7 @@ func runBench(ctx context.Context, args []string) error {
 	format := fs.String("format", "table", "leaderboard `FORMAT`: table, markdown, csv or json")
 	tasks := fs.String("tasks", "", "run only these `TASKS` of the suite, comma-separated (default: all)")
 	shard := fs.String("shard", "", "run only shard `K/N` (0-based K) of the suite's runs, dealt by measured time; with --list, print every shard's runs")
+	noReport := fs.Bool("no-report", false, "draw no pictures and write no report (by default: pictures in results/<suite>-pictures/, the report in results/<suite>-report/)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -62,7 +63,7 @@ func runBench(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "suite %s: %s\nrecords: %s\n", suite.Name, suite.Description, *out)
 	var bar *progress
 	var barWhat string
-	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: bench.BLASName(), Log: os.Stderr, Shard: sh,
+	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: bench.BLASName(), Log: os.Stderr, Shard: sh, Pictures: benchPictures(*out, *noReport),
 		Progress: func(what string, done, total int) {
 			if bar == nil || what != barWhat {
 				if bar != nil {
@@ -88,6 +89,13 @@ func runBench(ctx context.Context, args []string) error {
 		fmt.Println()
 		if werr := bench.WriteBoards(os.Stdout, h.Aggregate(recs), *format); werr != nil && err == nil {
 			err = werr
+		}
+	}
+	if len(recs) > 0 && !*noReport && ctx.Err() == nil {
+		if rerr := writeBenchReport(h, recs, *out, *cache); rerr != nil && err == nil {
+			err = rerr
+		} else if rerr != nil {
+			fmt.Fprintln(os.Stderr, "hiddendim:", rerr)
 		}
 	}
 	if errors.Is(err, bench.ErrNotReproducible) {

@@ -69,11 +69,12 @@ func helpEntries() map[string]helpEntry {
 		},
 		"bench": {
 			"hiddendim bench [--suite quick|standard|full|FILE.json] [--tasks NAME,...] [--out FILE] [--cache DIR] [--verify]\n" +
-				"                [--format table|markdown|csv|json]\n" +
+				"                [--format table|markdown|csv|json] [--no-report]\n" +
 				"       hiddendim bench --suite NAME|FILE.json --shard K/N [--list] [--cache SHARED_DIR] [--out FILE]\n" +
 				"       hiddendim bench --list [--suite NAME|FILE.json] [--format json]",
 			"run a benchmark suite: generate its datasets (cached), train and score every (task, model, seed),\n" +
-				"append one record per run to --out and print the leaderboard. A rerun with the same --out skips\n" +
+				"append one record per run to --out, print the leaderboard and write the HTML report beside --out\n" +
+				"(results/<suite>-report/index.html; see `hiddendim help report`). A rerun with the same --out skips\n" +
 				"the runs already recorded there. A suite is a JSON file: --list --format json prints the built-in\n" +
 				"ones as files to copy and edit, and --suite FILE.json runs yours.\n" +
 				"--shard K/N (0-based K) runs one of N shards of the suite's (task, model, seed) runs, dealt\n" +
@@ -95,6 +96,16 @@ func helpEntries() map[string]helpEntry {
 				"be there and meet its sanity targets.",
 			"hiddendim leaderboard results/standard.jsonl --format markdown\n" +
 				"  hiddendim leaderboard --merge --suite standard /shared/results/shard-*.jsonl",
+		},
+		"report": {
+			"hiddendim report FILE... --out DIR [--cache DIR] [--pictures DIR ...]",
+			"write a static HTML report of the records bench wrote (several files, such as the shards of one\n" +
+				"suite, are taken together): per task its leaderboard, a plot of the primary metric by model with\n" +
+				"its 95% interval, the training curves, test samples from the dataset cache and the pictures found\n" +
+				"under --pictures; then the environment and the commands that reproduce the records. It prints the\n" +
+				"page's path; the page opens from disk, with no network and no script.",
+			"hiddendim report results/quick.jsonl --out results/quick-report\n" +
+				"  hiddendim analyze runs/vae/model.ckpt --data data/shapes --out results/pictures/vae-shapes && hiddendim report results/quick.jsonl --out results/quick-report",
 		},
 		"train": {
 			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|\n" +

@@ -32,9 +32,11 @@ Usage:
                                              the share of a file's questions relevant to their scenes
 
   hiddendim bench [--suite quick|standard|full|FILE.json] [--list] [--tasks NAME,...] [--out FILE] [--cache DIR]
-                  [--verify] [--format table|markdown|csv|json] [--shard K/N]
+                  [--verify] [--format table|markdown|csv|json] [--shard K/N] [--no-report]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
   hiddendim leaderboard --merge FILE...        the shards of one run (bench --shard K/N) as one leaderboard
+  hiddendim report FILE... --out DIR [--cache DIR] [--pictures DIR]
+                                             a static HTML page of the records: boards, plots, curves, pictures
   hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|
                   rn-lstm|cnn-lstm|state-rn-lstm|state-mlp-lstm|lstm --data DIR --out DIR
                   [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]
@@ -77,6 +79,7 @@ func commands() map[string]command {
 		"navigate":    runNavigate,
 		"bench":       runBench,
 		"leaderboard": runLeaderboard,
+		"report":      runReport,
 		"train":       runTrain,
 		"eval":        runEval,
 		"inspect":     runInspect,
