@@ -216,6 +216,11 @@ func TestRelationsOnDiskDeterminism(t *testing.T) {
 
 func BenchmarkRelations(b *testing.B) { writebench.Run(b, Relations{}, 10000, "samples") }
 
+// BenchmarkRelationsTar writes the same as WebDataset tar files.
+func BenchmarkRelationsTar(b *testing.B) {
+	writebench.RunFormat(b, Relations{}, 10000, "samples", generators.FormatTar)
+}
+
 // TestRelationsHoldoutNextToCoversLeftAndRight holds out "red square
 // next_to blue circle" in a config that writes left_of and right_of in its
 // place: every side-by-side wording of the two figures must be held out.
