@@ -122,7 +122,7 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 			case FormatTar:
 				diffs = disk.compareTar(p, s)
 			default:
-				diffs = compareFiles(disk.lines[p], s, splitFiles(filepath.Join(dir, name)))
+				diffs = compareFiles(disk.lines[p], s, nil, splitFiles(filepath.Join(dir, name)))
 			}
 			if len(diffs) > 0 {
 				differ++
@@ -237,11 +237,15 @@ func splitFiles(splitDir string) func(File) (string, []byte, error) {
 }
 
 // compareFiles compares a sample: its record line and each of its files,
-// images by decoded pixels. read returns a file's name for messages and
-// its bytes on disk.
-func compareFiles(line []byte, smp Sample, read func(File) (string, []byte, error)) []string {
+// images by decoded pixels. format, if set, turns the re-rendered record's
+// JSON into the form the format stores. read returns a file's name for
+// messages and its bytes on disk.
+func compareFiles(line []byte, smp Sample, format func(any, []byte) ([]byte, error), read func(File) (string, []byte, error)) []string {
 	var out []string
 	rec, err := marshalRecord(smp.Record, 0)
+	if err == nil && format != nil {
+		rec, err = format(smp.Record, rec)
+	}
 	if err != nil {
 		return []string{fmt.Sprintf("re-rendering: %v", err)}
 	}

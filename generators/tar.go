@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -104,6 +105,12 @@ func (t *tarJob) buf() []byte {
 // its files in order.
 func (w *worker) doTar(i int, key SampleKey, s Sample) rendered {
 	line, err := marshalRecord(s.Record, w.lineCap)
+	if err == nil {
+		if w.tarFields == nil {
+			w.tarFields = map[reflect.Type]map[string]reflect.Type{}
+		}
+		line, err = floatJSON(s.Record, line, w.tarFields)
+	}
 	if err != nil {
 		return rendered{index: i, err: fmt.Errorf("generators: sample %d: %w", i, err)}
 	}

@@ -125,7 +125,8 @@ func (s splitSamples) compareTar(p int, smp Sample) []string {
 	if !ok {
 		return []string{fmt.Sprintf("%s: no %s.json member (its record)", t.file, t.key)}
 	}
-	return compareFiles(line, smp, func(f File) (string, []byte, error) {
+	format := func(rec any, js []byte) ([]byte, error) { return floatJSON(rec, js, nil) }
+	return compareFiles(line, smp, format, func(f File) (string, []byte, error) {
 		name := TarMember(t.key, f.Field, f.Path)
 		b, ok := t.member(name)
 		if !ok {

@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"sync"
@@ -367,6 +368,8 @@ type worker struct {
 	lineCap  int // room for a record line, from the longest so far
 	buf      bytes.Buffer
 	files    *fileWriter
+	// tarFields caches the record's struct layouts (format tar).
+	tarFields map[reflect.Type]map[string]reflect.Type
 }
 
 func (j *splitJob) newWorker(files *fileWriter) *worker {

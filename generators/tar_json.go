@@ -1,0 +1,284 @@
+package generators
+
+import (
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// A tar sample's record (KEY.json) is its samples.jsonl line with one
+// change: every number that a Go float holds is written with a fraction,
+// 0 as 0.0 and 45 as 45.0. encoding/json writes a whole float as an
+// integer, and readers that infer a schema from the first samples, as
+// Hugging Face datasets does from its first five, then see a column that is
+// int64 in one sample and double in the next (a circle's rotation is 0, a
+// square's 12.5) and refuse to merge them. The values are the same; only
+// the type a reader infers changes.
+
+// floatJSON rewrites js, the JSON that json.Marshal (or the record's
+// JSONAppender) wrote for rec, so that every number in a float-typed place
+// has a fraction or an exponent. It keeps every other byte. Types with
+// their own MarshalJSON or MarshalText, and interfaces, are copied as they
+// are. fields caches struct layouts between calls; it may be nil.
+func floatJSON(rec any, js []byte, fields map[reflect.Type]map[string]reflect.Type) ([]byte, error) {
+	if fields == nil {
+		fields = map[reflect.Type]map[string]reflect.Type{}
+	}
+	p := floatPatcher{in: js, out: make([]byte, 0, len(js)+16), fields: fields}
+	if err := p.value(reflect.TypeOf(rec)); err != nil {
+		return nil, fmt.Errorf("generators: record JSON: %w", err)
+	}
+	if p.skipSpace(); p.pos != len(p.in) {
+		return nil, fmt.Errorf("generators: record JSON: %d bytes after the value", len(p.in)-p.pos)
+	}
+	return p.out, nil
+}
+
+type floatPatcher struct {
+	in     []byte
+	pos    int
+	out    []byte
+	fields map[reflect.Type]map[string]reflect.Type
+}
+
+// opaque reports whether t (or *t) writes its own JSON.
+func opaque(t reflect.Type) bool {
+	jsonMarshaler, textMarshaler := reflect.TypeFor[json.Marshaler](), reflect.TypeFor[encoding.TextMarshaler]()
+	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) {
+		return true
+	}
+	pt := reflect.PointerTo(t)
+	return pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler)
+}
+
+func (p *floatPatcher) value(t reflect.Type) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		if opaque(t) {
+			return p.copyValue()
+		}
+		t = t.Elem()
+	}
+	p.skipSpace()
+	if t == nil || opaque(t) || p.peek() == 'n' { // null, or a type we cannot see into
+		return p.copyValue()
+	}
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		start := p.pos
+		if err := p.copyValue(); err != nil {
+			return err
+		}
+		if num := p.in[start:p.pos]; len(num) > 0 && (num[0] == '-' || num[0] >= '0' && num[0] <= '9') &&
+			!strings.ContainsAny(string(num), ".eE") {
+			p.out = append(p.out, ".0"...)
+		}
+		return nil
+	case reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !opaque(t.Elem()) {
+			return p.copyValue() // base64
+		}
+		return p.array(t.Elem())
+	case reflect.Map:
+		return p.object(func(string) reflect.Type { return t.Elem() })
+	case reflect.Struct:
+		fs := p.structFields(t)
+		return p.object(func(k string) reflect.Type { return fs[k] })
+	}
+	return p.copyValue()
+}
+
+func (p *floatPatcher) array(elem reflect.Type) error {
+	if err := p.expect('['); err != nil {
+		return err
+	}
+	if p.skipSpace(); p.peek() == ']' {
+		p.take()
+		return nil
+	}
+	for {
+		if err := p.value(elem); err != nil {
+			return err
+		}
+		p.skipSpace()
+		switch p.take() {
+		case ',':
+		case ']':
+			return nil
+		default:
+			return fmt.Errorf("want , or ] at byte %d", p.pos-1)
+		}
+	}
+}
+
+func (p *floatPatcher) object(typeOf func(key string) reflect.Type) error {
+	if err := p.expect('{'); err != nil {
+		return err
+	}
+	if p.skipSpace(); p.peek() == '}' {
+		p.take()
+		return nil
+	}
+	for {
+		p.skipSpace()
+		start := p.pos
+		if err := p.copyValue(); err != nil {
+			return err
+		}
+		var key string
+		if err := json.Unmarshal(p.in[start:p.pos], &key); err != nil {
+			return fmt.Errorf("object key at byte %d: %w", start, err)
+		}
+		if err := p.expect(':'); err != nil {
+			return err
+		}
+		if err := p.value(typeOf(key)); err != nil {
+			return err
+		}
+		p.skipSpace()
+		switch p.take() {
+		case ',':
+		case '}':
+			return nil
+		default:
+			return fmt.Errorf("want , or } at byte %d", p.pos-1)
+		}
+	}
+}
+
+// structFields maps the JSON names of t's fields, those of embedded
+// structs included, to their types.
+func (p *floatPatcher) structFields(t reflect.Type) map[string]reflect.Type {
+	if fs, ok := p.fields[t]; ok {
+		return fs
+	}
+	fs := map[string]reflect.Type{}
+	p.fields[t] = fs
+	var embedded []reflect.Type
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				embedded = append(embedded, ft)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fs[name] = f.Type
+	}
+	for _, et := range embedded { // the outer fields win
+		for k, v := range p.structFields(et) {
+			if _, ok := fs[k]; !ok {
+				fs[k] = v
+			}
+		}
+	}
+	return fs
+}
+
+func (p *floatPatcher) peek() byte {
+	if p.pos < len(p.in) {
+		return p.in[p.pos]
+	}
+	return 0
+}
+
+func (p *floatPatcher) take() byte {
+	c := p.peek()
+	if p.pos < len(p.in) {
+		p.out = append(p.out, c)
+		p.pos++
+	}
+	return c
+}
+
+func (p *floatPatcher) skipSpace() {
+	for p.pos < len(p.in) {
+		switch p.in[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.out = append(p.out, p.in[p.pos])
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *floatPatcher) expect(c byte) error {
+	p.skipSpace()
+	if p.peek() != c {
+		return fmt.Errorf("want %q at byte %d", c, p.pos)
+	}
+	p.take()
+	return nil
+}
+
+// copyValue copies one JSON value as it is.
+func (p *floatPatcher) copyValue() error {
+	p.skipSpace()
+	start := p.pos
+	depth := 0
+	for p.pos < len(p.in) {
+		c := p.in[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			for p.pos < len(p.in) && p.in[p.pos] != '"' {
+				if p.in[p.pos] == '\\' {
+					p.pos++
+				}
+				p.pos++
+			}
+			if p.pos >= len(p.in) {
+				return fmt.Errorf("unterminated string at byte %d", start)
+			}
+			p.pos++
+		case c == '{' || c == '[':
+			depth++
+			p.pos++
+		case c == '}' || c == ']':
+			if depth == 0 {
+				p.out = append(p.out, p.in[start:p.pos]...)
+				return p.nonEmpty(start)
+			}
+			depth--
+			p.pos++
+		case depth == 0 && (c == ',' || c == ':' || c == ' ' || c == '\n' || c == '\t' || c == '\r'):
+			p.out = append(p.out, p.in[start:p.pos]...)
+			return p.nonEmpty(start)
+		default:
+			p.pos++
+		}
+		if depth == 0 && (c == '"' || c == '}' || c == ']') {
+			p.out = append(p.out, p.in[start:p.pos]...)
+			return nil
+		}
+	}
+	if depth != 0 {
+		return fmt.Errorf("unterminated value at byte %d", start)
+	}
+	p.out = append(p.out, p.in[start:p.pos]...)
+	return p.nonEmpty(start)
+}
+
+func (p *floatPatcher) nonEmpty(start int) error {
+	if p.pos == start {
+		return fmt.Errorf("no value at byte %d", start)
+	}
+	return nil
+}
