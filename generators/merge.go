@@ -44,7 +44,7 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		if m.Dataset != first.Dataset || m.Version != first.Version || m.Seed != first.Seed ||
 			!bytes.Equal(m.Config, first.Config) || m.Format != first.Format || m.ShardSamples != first.ShardSamples ||
 			!slices.Equal(m.SplitOrder, first.SplitOrder) {
-			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format or splits differ)", shards[0].dir, s.dir)
+			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format, splits or samples per tar file differ)", shards[0].dir, s.dir)
 		}
 		if m.Shard == nil || m.Shard.Count != count {
 			return nil, fmt.Errorf("generators: merge: %s is not one of %d shards", s.dir, count)
