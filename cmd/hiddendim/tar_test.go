@@ -11,7 +11,8 @@ import (
 )
 
 // TestTarCommands runs the commands that read a dataset on the tar format:
-// sharded generate, merge, verify, show and training.
+// sharded generate, merge, verify, show, training (relations parts
+// included) and inspect.
 func TestTarCommands(t *testing.T) {
 	quietStdout(t)
 	dir := t.TempDir()
@@ -39,6 +40,9 @@ func TestTarCommands(t *testing.T) {
 		{"verify", merged, "--regenerate", "30"},
 		{"show", whole, "--out", filepath.Join(dir, "grid.png"), "--n", "9"},
 		{"train", "vae", "--data", whole, "--out", filepath.Join(dir, "vae"), "--epochs", "1", "--batch", "8", "--test-split", ""},
+		{"generate", "shapes", "--out", filepath.Join(dir, "shapes"), "--splits", "train=16,test=8", "--format", "tar", "--shard-samples", "6"},
+		{"train", "combo", "--data", filepath.Join(dir, "shapes"), "--out", filepath.Join(dir, "clf"), "--epochs", "1", "--batch", "8"},
+		{"inspect", filepath.Join(dir, "clf", "model.ckpt"), "--data", filepath.Join(dir, "shapes"), "--out", filepath.Join(dir, "maps"), "--n", "2"},
 	}
 	for _, args := range steps {
 		if code := runNoPanic(t, args); code != 0 {
