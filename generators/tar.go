@@ -13,7 +13,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -106,10 +105,7 @@ func (t *tarJob) buf() []byte {
 func (w *worker) doTar(i int, key SampleKey, s Sample) rendered {
 	line, err := marshalRecord(s.Record, w.lineCap)
 	if err == nil {
-		if w.tarFields == nil {
-			w.tarFields = map[reflect.Type]map[string]reflect.Type{}
-		}
-		line, err = floatJSON(s.Record, line, w.tarFields)
+		line, err = floatJSON(s.Record, line, &w.tarTypes)
 	}
 	if err != nil {
 		return rendered{index: i, err: fmt.Errorf("generators: sample %d: %w", i, err)}

@@ -1,6 +1,7 @@
 package generators
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"fmt"
@@ -21,12 +22,13 @@ import (
 // JSONAppender) wrote for rec, so that every number in a float-typed place
 // has a fraction or an exponent. It keeps every other byte. Types with
 // their own MarshalJSON or MarshalText, and interfaces, are copied as they
-// are. fields caches struct layouts between calls; it may be nil.
-func floatJSON(rec any, js []byte, fields map[reflect.Type]map[string]reflect.Type) ([]byte, error) {
-	if fields == nil {
-		fields = map[reflect.Type]map[string]reflect.Type{}
+// are. types caches what floatJSON learns of types between calls; nil
+// means none.
+func floatJSON(rec any, js []byte, types *jsonTypes) ([]byte, error) {
+	if types == nil {
+		types = &jsonTypes{}
 	}
-	p := floatPatcher{in: js, out: make([]byte, 0, len(js)+16), fields: fields}
+	p := floatPatcher{in: js, out: make([]byte, 0, len(js)+16), types: types}
 	if err := p.value(reflect.TypeOf(rec)); err != nil {
 		return nil, fmt.Errorf("generators: record JSON: %w", err)
 	}
@@ -36,32 +38,44 @@ func floatJSON(rec any, js []byte, fields map[reflect.Type]map[string]reflect.Ty
 	return p.out, nil
 }
 
-type floatPatcher struct {
-	in     []byte
-	pos    int
-	out    []byte
+// jsonTypes caches, per Go type, the JSON names of a struct's fields and
+// whether the type writes its own JSON. It is not safe for concurrent use.
+type jsonTypes struct {
 	fields map[reflect.Type]map[string]reflect.Type
+	opaque map[reflect.Type]bool
+}
+
+type floatPatcher struct {
+	in    []byte
+	pos   int
+	out   []byte
+	types *jsonTypes
 }
 
 // opaque reports whether t (or *t) writes its own JSON.
-func opaque(t reflect.Type) bool {
-	jsonMarshaler, textMarshaler := reflect.TypeFor[json.Marshaler](), reflect.TypeFor[encoding.TextMarshaler]()
-	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) {
-		return true
+func (p *floatPatcher) opaque(t reflect.Type) bool {
+	if o, ok := p.types.opaque[t]; ok {
+		return o
 	}
+	jsonMarshaler, textMarshaler := reflect.TypeFor[json.Marshaler](), reflect.TypeFor[encoding.TextMarshaler]()
 	pt := reflect.PointerTo(t)
-	return pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler)
+	o := t.Implements(jsonMarshaler) || t.Implements(textMarshaler) || pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler)
+	if p.types.opaque == nil {
+		p.types.opaque = map[reflect.Type]bool{}
+	}
+	p.types.opaque[t] = o
+	return o
 }
 
 func (p *floatPatcher) value(t reflect.Type) error {
 	for t != nil && t.Kind() == reflect.Pointer {
-		if opaque(t) {
+		if p.opaque(t) {
 			return p.copyValue()
 		}
 		t = t.Elem()
 	}
 	p.skipSpace()
-	if t == nil || opaque(t) || p.peek() == 'n' { // null, or a type we cannot see into
+	if t == nil || p.opaque(t) || p.peek() == 'n' { // null, or a type we cannot see into
 		return p.copyValue()
 	}
 	switch t.Kind() {
@@ -71,20 +85,19 @@ func (p *floatPatcher) value(t reflect.Type) error {
 			return err
 		}
 		if num := p.in[start:p.pos]; len(num) > 0 && (num[0] == '-' || num[0] >= '0' && num[0] <= '9') &&
-			!strings.ContainsAny(string(num), ".eE") {
+			!bytes.ContainsAny(num, ".eE") {
 			p.out = append(p.out, ".0"...)
 		}
 		return nil
 	case reflect.Slice, reflect.Array:
-		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !opaque(t.Elem()) {
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !p.opaque(t.Elem()) {
 			return p.copyValue() // base64
 		}
 		return p.array(t.Elem())
 	case reflect.Map:
-		return p.object(func(string) reflect.Type { return t.Elem() })
+		return p.object(t, nil)
 	case reflect.Struct:
-		fs := p.structFields(t)
-		return p.object(func(k string) reflect.Type { return fs[k] })
+		return p.object(nil, p.structFields(t))
 	}
 	return p.copyValue()
 }
@@ -112,7 +125,9 @@ func (p *floatPatcher) array(elem reflect.Type) error {
 	}
 }
 
-func (p *floatPatcher) object(typeOf func(key string) reflect.Type) error {
+// object walks a JSON object: a map's, whose values are all of type elem,
+// or a struct's, whose fields are typed by name.
+func (p *floatPatcher) object(m reflect.Type, fields map[string]reflect.Type) error {
 	if err := p.expect('{'); err != nil {
 		return err
 	}
@@ -126,14 +141,25 @@ func (p *floatPatcher) object(typeOf func(key string) reflect.Type) error {
 		if err := p.copyValue(); err != nil {
 			return err
 		}
-		var key string
-		if err := json.Unmarshal(p.in[start:p.pos], &key); err != nil {
-			return fmt.Errorf("object key at byte %d: %w", start, err)
+		var t reflect.Type
+		switch key := p.in[start:p.pos]; {
+		case len(key) < 2 || key[0] != '"':
+			return fmt.Errorf("object key at byte %d is not a string", start)
+		case m != nil:
+			t = m.Elem()
+		case bytes.IndexByte(key, '\\') < 0:
+			t = fields[string(key[1:len(key)-1])]
+		default:
+			var k string
+			if err := json.Unmarshal(key, &k); err != nil {
+				return fmt.Errorf("object key at byte %d: %w", start, err)
+			}
+			t = fields[k]
 		}
 		if err := p.expect(':'); err != nil {
 			return err
 		}
-		if err := p.value(typeOf(key)); err != nil {
+		if err := p.value(t); err != nil {
 			return err
 		}
 		p.skipSpace()
@@ -150,11 +176,14 @@ func (p *floatPatcher) object(typeOf func(key string) reflect.Type) error {
 // structFields maps the JSON names of t's fields, those of embedded
 // structs included, to their types.
 func (p *floatPatcher) structFields(t reflect.Type) map[string]reflect.Type {
-	if fs, ok := p.fields[t]; ok {
+	if fs, ok := p.types.fields[t]; ok {
 		return fs
 	}
 	fs := map[string]reflect.Type{}
-	p.fields[t] = fs
+	if p.types.fields == nil {
+		p.types.fields = map[reflect.Type]map[string]reflect.Type{}
+	}
+	p.types.fields[t] = fs
 	var embedded []reflect.Type
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -238,16 +267,22 @@ func (p *floatPatcher) copyValue() error {
 		switch {
 		case c == '"':
 			p.pos++
-			for p.pos < len(p.in) && p.in[p.pos] != '"' {
-				if p.in[p.pos] == '\\' {
-					p.pos++
+			for {
+				q := bytes.IndexByte(p.in[p.pos:], '"')
+				if q < 0 {
+					return fmt.Errorf("unterminated string at byte %d", start)
 				}
-				p.pos++
+				p.pos += q + 1
+				// The quote ends the string unless an odd number of
+				// backslashes escapes it.
+				n := 0
+				for k := p.pos - 2; k >= 0 && p.in[k] == '\\'; k-- {
+					n++
+				}
+				if n%2 == 0 {
+					break
+				}
 			}
-			if p.pos >= len(p.in) {
-				return fmt.Errorf("unterminated string at byte %d", start)
-			}
-			p.pos++
 		case c == '{' || c == '[':
 			depth++
 			p.pos++

@@ -113,3 +113,24 @@ func FuzzFloatJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFloatJSON rewrites a shapes record, as the tar writer does for
+// every sample.
+func BenchmarkFloatJSON(b *testing.B) {
+	s, err := Shapes{}.New(Shapes{}.DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	smp, err := s.NewRenderer().Render(SampleKey{Seed: 1, Split: "train", Index: 3}, NewSampleRand(1, "train", 3))
+	if err != nil {
+		b.Fatal(err)
+	}
+	js, _ := json.Marshal(smp.Record)
+	cache := &jsonTypes{}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := floatJSON(smp.Record, js, cache); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

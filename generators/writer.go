@@ -15,7 +15,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"slices"
 	"sync"
@@ -368,8 +367,8 @@ type worker struct {
 	lineCap  int // room for a record line, from the longest so far
 	buf      bytes.Buffer
 	files    *fileWriter
-	// tarFields caches the record's struct layouts (format tar).
-	tarFields map[reflect.Type]map[string]reflect.Type
+	// tarTypes caches what the tar records' JSON needs of their types.
+	tarTypes jsonTypes
 }
 
 func (j *splitJob) newWorker(files *fileWriter) *worker {
