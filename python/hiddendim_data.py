@@ -18,8 +18,10 @@ uint8; masks are one channel, 16-bit for webpages' instance mask). Also:
 
 In npz folders the record is rebuilt from the arrays, as the Go reader does:
 labels as their vocabulary strings, no file paths or ids. Samples are read
-when asked for; only an index (line offsets, tar member offsets, npz array
-offsets) is held in memory, so a dataset of any size opens at once.
+when asked for; opening a split reads only an index (the line offsets of
+samples.jsonl, the member headers of the tar files, the array headers of
+data.npz) and keeps nothing else in memory. A tar record writes whole
+floats as 0.0 where samples.jsonl writes 0: the values are the same.
 
 The tar format is WebDataset's: members KEY.EXT grouped by the sample key,
 the sample's id. `tar_member` maps a record's png-layout path to its member
