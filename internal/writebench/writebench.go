@@ -41,22 +41,26 @@ func RunFormat(b *testing.B, ds generators.Dataset, n int, unit string, format g
 	}
 }
 
-// WorkersAgree writes spec with 1 and with 3 workers and fails t unless
-// every split's hash (of its SHA256SUMS, so of every byte) is the same.
+// WorkersAgree writes spec with 1 and with 3 workers, as PNG files and as
+// tar files, and fails t unless every split's hash (of its SHA256SUMS, so
+// of every byte) is the same for both worker counts.
 func WorkersAgree(t testing.TB, spec generators.Spec) {
 	t.Helper()
-	var hashes []map[string]generators.SplitInfo
-	for _, workers := range []int{1, 3} {
-		out := filepath.Join(t.TempDir(), strconv.Itoa(workers))
-		m, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out, Workers: workers})
-		if err != nil {
-			t.Fatal(err)
+	for _, format := range []generators.Format{generators.FormatPNG, generators.FormatTar} {
+		var hashes []map[string]generators.SplitInfo
+		for _, workers := range []int{1, 3} {
+			out := filepath.Join(t.TempDir(), strconv.Itoa(workers))
+			// 7 samples per tar file: chunks of work end inside tar files.
+			m, err := generators.Write(context.Background(), spec, generators.WriteOptions{Out: out, Workers: workers, Format: format, ShardSamples: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hashes = append(hashes, m.Splits)
 		}
-		hashes = append(hashes, m.Splits)
-	}
-	for name, a := range hashes[0] {
-		if b := hashes[1][name]; a.SHA256 != b.SHA256 {
-			t.Errorf("%s %s: 1 and 3 workers wrote different files", spec.Dataset.Name(), name)
+		for name, a := range hashes[0] {
+			if b := hashes[1][name]; a.SHA256 != b.SHA256 {
+				t.Errorf("%s %s, format %s: 1 and 3 workers wrote different files", spec.Dataset.Name(), name, format)
+			}
 		}
 	}
 }
