@@ -19,7 +19,12 @@
 //	OUT/<split>/images/*.png   OUT/<split>/masks/*.png
 //	OUT/<split>/SHA256SUMS     sha256sum(1) lines for every file of the split
 //
-// or, with FormatNPZ, OUT/<split>/data.npz holding one array per feature.
+// or, with FormatNPZ, OUT/<split>/data.npz holding one array per feature,
+// or, with FormatTar, WebDataset shards OUT/<split>/shard-000000.tar, … of
+// Manifest.ShardSamples samples each, whose members 000123.json (the
+// record), 000123.png, 000123.mask.png, … are grouped by the sample's id
+// (see TarMember). Every format is read back by Open, checked by Verify
+// and joined by Merge; png and tar keep the same records.
 //
 // A short example:
 //

@@ -19,18 +19,28 @@ const (
 	FormatPNG Format = "png"
 	// FormatNPZ writes data.npz: one array per feature, for numpy.load.
 	FormatNPZ Format = "npz"
+	// FormatTar writes WebDataset shards: shard-000000.tar, … of
+	// Manifest.ShardSamples samples each (see tar.go).
+	FormatTar Format = "tar"
 )
 
-// ParseFormat accepts "png" or "npz"; "" means png.
+// ParseFormat accepts "png", "npz" or "tar"; "" means png.
 func ParseFormat(s string) (Format, error) {
 	switch s {
 	case "", "png":
 		return FormatPNG, nil
 	case "npz":
 		return FormatNPZ, nil
+	case "tar":
+		return FormatTar, nil
 	}
-	return "", fmt.Errorf("generators: unknown format %q; want png or npz", s)
+	return "", fmt.Errorf("generators: unknown format %q; want png, npz or tar", s)
 }
+
+// Records reports whether the format keeps every sample's whole record,
+// as samples.jsonl holds it: png and tar do; npz keeps only the features
+// of fixed size.
+func (f Format) Records() bool { return f == FormatPNG || f == FormatTar }
 
 // ManifestFile is the name of the file that marks a dataset folder complete.
 const ManifestFile = "manifest.json"
@@ -52,6 +62,9 @@ type Manifest struct {
 	Splits     map[string]SplitInfo `json:"splits"`
 	// Shard is set in a shard's manifest and absent once merged.
 	Shard *Shard `json:"shard,omitempty"`
+	// ShardSamples is, in format tar, how many samples each tar file
+	// holds: file k of a split holds its samples k·ShardSamples onwards.
+	ShardSamples int `json:"shard_samples,omitempty"`
 }
 
 // SplitInfo describes one split of a dataset folder.

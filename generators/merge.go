@@ -42,9 +42,9 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 	for _, s := range shards {
 		m := s.m
 		if m.Dataset != first.Dataset || m.Version != first.Version || m.Seed != first.Seed ||
-			!bytes.Equal(m.Config, first.Config) || m.Format != first.Format ||
+			!bytes.Equal(m.Config, first.Config) || m.Format != first.Format || m.ShardSamples != first.ShardSamples ||
 			!slices.Equal(m.SplitOrder, first.SplitOrder) {
-			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format or splits differ)", shards[0].dir, s.dir)
+			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format, splits or samples per tar file differ)", shards[0].dir, s.dir)
 		}
 		if m.Shard == nil || m.Shard.Count != count {
 			return nil, fmt.Errorf("generators: merge: %s is not one of %d shards", s.dir, count)
@@ -79,8 +79,10 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		total := first.Splits[name].Total
 		next := 0
 		dirs := make([]string, len(shards))
+		infos := make([]SplitInfo, len(shards))
 		for i, s := range shards {
 			info := s.m.Splits[name]
+			infos[i] = info
 			if info.First != next || info.Total != total {
 				return nil, fmt.Errorf("generators: merge: split %s of %s starts at %d, want %d", name, s.dir, info.First, next)
 			}
@@ -93,9 +95,12 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		dst := filepath.Join(out, name)
 		var sum string
 		var err error
-		if first.Format == FormatNPZ {
+		switch first.Format {
+		case FormatNPZ:
 			sum, err = mergeNPZSplit(dirs, dst, npzFeatures(first.Features), total)
-		} else {
+		case FormatTar:
+			sum, err = mergeTarSplit(dirs, infos, dst, first.ShardSamples)
+		default:
 			sum, err = mergePNGSplit(dirs, dst)
 		}
 		if err != nil {

@@ -46,6 +46,8 @@ type Record struct {
 	// JSON is the sample's record; in npz folders it is rebuilt from the arrays.
 	JSON  json.RawMessage
 	split *SplitReader
+	// tar holds the sample's members in format tar.
+	tar *tarSample
 }
 
 // Decode unmarshals the record into v, e.g. a *ShapesExample.
@@ -68,6 +70,8 @@ type SplitReader struct {
 	sc *bufio.Scanner
 	// npz
 	arrays map[string]*npzArray
+	// tar
+	tar *tarSamples
 }
 
 // Split opens the named split.
@@ -79,6 +83,12 @@ func (r *Reader) Split(name string) (*SplitReader, error) {
 	s := &SplitReader{r: r, name: name, info: info}
 	dir := filepath.Join(r.Dir, name)
 	switch r.Manifest.Format {
+	case FormatTar:
+		if r.Manifest.ShardSamples <= 0 {
+			return nil, fmt.Errorf("generators: %s: format tar, but shard_samples is %d; want the samples per tar file", r.Dir, r.Manifest.ShardSamples)
+		}
+		s.tar = newTarSamples(dir, tarShards(info.First, info.Count, r.Manifest.ShardSamples))
+		s.close = s.tar.close
 	case FormatNPZ:
 		var err error
 		if s.arrays, s.close, err = openNPZ(filepath.Join(dir, "data.npz"), npzFeatures(r.Manifest.Features)); err != nil {
@@ -105,7 +115,15 @@ func (s *SplitReader) Next() bool {
 		return false
 	}
 	idx := s.info.First + s.pos
-	if s.sc != nil {
+	if s.tar != nil {
+		id := SampleKey{Index: idx, IDWidth: IDWidth(s.info.Total)}.ID()
+		smp, rec, err := s.tar.nextAt(id)
+		if err != nil {
+			s.err = err
+			return false
+		}
+		s.cur = Record{Index: idx, JSON: rec, split: s, tar: &smp}
+	} else if s.sc != nil {
 		if !s.sc.Scan() {
 			s.err = s.sc.Err()
 			if s.err == nil {
@@ -153,6 +171,9 @@ func (s *SplitReader) Close() error {
 }
 
 func (s *SplitReader) image(r Record, field string) (image.Image, error) {
+	if r.tar != nil {
+		return r.tarImage(field)
+	}
 	if s.arrays != nil {
 		a, ok := s.arrays[field]
 		if !ok {
@@ -188,6 +209,9 @@ func (s *SplitReader) image(r Record, field string) (image.Image, error) {
 func (r Record) File(rel string) (image.Image, error) { return r.split.file(r, rel) }
 
 func (s *SplitReader) file(r Record, rel string) (image.Image, error) {
+	if r.tar != nil {
+		return r.tarFile(rel)
+	}
 	if s.arrays != nil {
 		return nil, fmt.Errorf("generators: sample %d: %q: an npz dataset holds no separate files", r.Index, rel)
 	}

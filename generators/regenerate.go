@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"image"
@@ -89,9 +90,12 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 		info := m.Splits[name]
 		var disk splitSamples
 		var err error
-		if m.Format == FormatNPZ {
+		switch m.Format {
+		case FormatNPZ:
 			disk, err = openNPZSamples(filepath.Join(dir, name, "data.npz"), features)
-		} else {
+		case FormatTar:
+			disk, err = readTarSamples(filepath.Join(dir, name), info, m.ShardSamples, pos)
+		default:
 			disk, err = readLines(filepath.Join(dir, name, "samples.jsonl"), pos)
 		}
 		if err != nil {
@@ -112,10 +116,13 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 			tried++
 			where := name + "/" + key.ID()
 			var diffs []string
-			if m.Format == FormatNPZ {
+			switch m.Format {
+			case FormatNPZ:
 				diffs = disk.compareNPZ(p, features, s)
-			} else {
-				diffs = compareFiles(filepath.Join(dir, name), disk.lines[p], s)
+			case FormatTar:
+				diffs = disk.compareTar(p, s)
+			default:
+				diffs = compareFiles(disk.lines[p], s, nil, splitFiles(filepath.Join(dir, name)))
 			}
 			if len(diffs) > 0 {
 				differ++
@@ -140,6 +147,7 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 type splitSamples struct {
 	lines  map[int][]byte // png: samples.jsonl lines by position
 	arrays map[string]*npzArray
+	tar    map[int]tarSample // tar: samples by position
 	closer func() error
 }
 
@@ -217,11 +225,27 @@ func (s splitSamples) compareNPZ(p int, features []Feature, smp Sample) []string
 	return out
 }
 
-// compareFiles compares a png-format sample: its record line and each of
-// its files, images by decoded pixels.
-func compareFiles(splitDir string, line []byte, smp Sample) []string {
+// splitFiles reads a sample's files from a png-format split folder.
+func splitFiles(splitDir string) func(File) (string, []byte, error) {
+	return func(f File) (string, []byte, error) {
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return f.Path, nil, errors.New("path leaves the split folder")
+		}
+		b, err := os.ReadFile(filepath.Join(splitDir, filepath.FromSlash(f.Path)))
+		return f.Path, b, err
+	}
+}
+
+// compareFiles compares a sample: its record line and each of its files,
+// images by decoded pixels. format, if set, turns the re-rendered record's
+// JSON into the form the format stores. read returns a file's name for
+// messages and its bytes on disk.
+func compareFiles(line []byte, smp Sample, format func(any, []byte) ([]byte, error), read func(File) (string, []byte, error)) []string {
 	var out []string
 	rec, err := marshalRecord(smp.Record, 0)
+	if err == nil && format != nil {
+		rec, err = format(smp.Record, rec)
+	}
 	if err != nil {
 		return []string{fmt.Sprintf("re-rendering: %v", err)}
 	}
@@ -236,29 +260,24 @@ func compareFiles(splitDir string, line []byte, smp Sample) []string {
 		}
 	}
 	for _, f := range smp.Files {
-		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
-			out = append(out, fmt.Sprintf("%s: path leaves the split folder", f.Path))
-			continue
-		}
-		path := filepath.Join(splitDir, filepath.FromSlash(f.Path))
-		b, err := os.ReadFile(path)
+		name, b, err := read(f)
 		if err != nil {
-			out = append(out, fmt.Sprintf("%s: %v", f.Path, err))
+			out = append(out, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
 		if f.Data != nil {
 			if !bytes.Equal(b, f.Data) {
-				out = append(out, fmt.Sprintf("%s: differs from what the spec renders", f.Path))
+				out = append(out, fmt.Sprintf("%s: differs from what the spec renders", name))
 			}
 			continue
 		}
 		img, err := png.Decode(bytes.NewReader(b))
 		if err != nil {
-			out = append(out, fmt.Sprintf("%s: %v", f.Path, err))
+			out = append(out, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
 		if d := comparePixels(img, f.Image); d != "" {
-			out = append(out, fmt.Sprintf("%s: %s", f.Path, d))
+			out = append(out, fmt.Sprintf("%s: %s", name, d))
 		}
 	}
 	return out

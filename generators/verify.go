@@ -49,8 +49,8 @@ func Verify(dir string) error {
 	v := &VerifyError{Dir: dir}
 	bad := func(format string, a ...any) { v.Problems = append(v.Problems, fmt.Sprintf(format, a...)) }
 	listed := map[string]bool{ManifestFile: true}
-	if m.Format != FormatPNG && m.Format != FormatNPZ {
-		bad("format: %q, want png or npz", m.Format)
+	if _, err := ParseFormat(string(m.Format)); err != nil || m.Format == "" {
+		bad("format: %q, want png, npz or tar", m.Format)
 	}
 	if sh := m.Shard; sh != nil && (sh.Count < 2 || sh.Index < 0 || sh.Index >= sh.Count) {
 		bad("shard: %d/%d, want K/N with 0 <= K < N and N >= 2", sh.Index, sh.Count)
@@ -73,7 +73,11 @@ func Verify(dir string) error {
 			bad("%s: changed (its sha256 is not the manifest's)", info.Checksums)
 		}
 		files := map[string]bool{SumsFile: true}
-		for n, line := range strings.Split(strings.TrimSuffix(string(sums), "\n"), "\n") {
+		lines := strings.Split(strings.TrimSuffix(string(sums), "\n"), "\n")
+		if len(sums) == 0 {
+			lines = nil // an empty split in format tar has no files
+		}
+		for n, line := range lines {
 			sum, rel, ok := strings.Cut(line, "  ")
 			if !ok || len(sum) != 64 || !filepath.IsLocal(filepath.FromSlash(rel)) {
 				bad("%s line %d: not \"<sha256>  <path>\"", info.Checksums, n+1)
@@ -119,6 +123,8 @@ func Verify(dir string) error {
 			} else {
 				checkNPZCount(filepath.Join(dir, name, "data.npz"), name, info, m.Features, bad)
 			}
+		case FormatTar:
+			checkTar(filepath.Join(dir, name), name, m, info, files, bad)
 		}
 	}
 	entries, _ := os.ReadDir(dir)

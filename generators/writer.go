@@ -54,8 +54,11 @@ func (s *Spec) normalize() error {
 type WriteOptions struct {
 	// Out is the dataset folder.
 	Out string
-	// Format is FormatPNG ("" too) or FormatNPZ.
+	// Format is FormatPNG ("" too), FormatNPZ or FormatTar.
 	Format Format
+	// ShardSamples is, in format tar, the samples per tar file; 0 means
+	// DefaultShardSamples.
+	ShardSamples int
 	// Workers render in parallel; 0 means GOMAXPROCS.
 	Workers int
 	// Shard limits the run to one contiguous part of each split; the zero
@@ -118,6 +121,11 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 		sh := opts.Shard
 		m.Shard = &sh
 	}
+	if format == FormatTar {
+		if m.ShardSamples, err = shardSamples(opts.ShardSamples); err != nil {
+			return nil, err
+		}
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -140,6 +148,7 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 			spec: spec, sampler: sampler, features: features, npz: npzFeatures(features), format: format, split: sp,
 			dir: filepath.Join(opts.Out, sp.Name), lo: lo, hi: hi, workers: workers, progress: progress,
 		}
+		job.tar.perShard = m.ShardSamples
 		sum, err := job.run(ctx)
 		if err != nil {
 			return nil, err
@@ -214,6 +223,7 @@ type splitJob struct {
 	// they are written.
 	pixels   sync.Pool
 	format   Format
+	tar      tarJob
 	split    SplitSize
 	dir      string
 	lo, hi   int
@@ -227,7 +237,9 @@ type rendered struct {
 	line   []byte    // the samples.jsonl line (png format)
 	sums   []fileSum // files the worker wrote (png format)
 	arrays [][]byte  // one value per feature (npz format)
-	err    error
+	// members are the sample's tar members, its record first (tar format)
+	members []tarMember
+	err     error
 }
 
 type fileSum struct{ path, sum string }
@@ -355,6 +367,8 @@ type worker struct {
 	lineCap  int // room for a record line, from the longest so far
 	buf      bytes.Buffer
 	files    *fileWriter
+	// tarTypes caches what the tar records' JSON needs of their types.
+	tarTypes jsonTypes
 }
 
 func (j *splitJob) newWorker(files *fileWriter) *worker {
@@ -370,6 +384,9 @@ func (w *worker) do(i int) rendered {
 	s, err := w.renderer.Render(key, rng)
 	if err != nil {
 		return rendered{index: i, err: err}
+	}
+	if w.j.format == FormatTar {
+		return w.doTar(i, key, s)
 	}
 	r := rendered{index: i}
 	if w.j.format == FormatNPZ {
@@ -413,6 +430,7 @@ type emitter struct {
 	jsonlW  *bufio.Writer
 	jsonlH  hash.Hash
 	npz     *npzWriter
+	tar     *tarWriter
 	closers []io.Closer
 }
 
@@ -441,11 +459,18 @@ func newEmitter(j *splitJob) (*emitter, error) {
 			em.abort()
 			return nil, err
 		}
+	case FormatTar:
+		em.tar = newTarWriter(j.dir, j.tar.perShard, em.sumsW)
 	}
 	return em, nil
 }
 
 func (em *emitter) emit(r rendered) error {
+	if em.tar != nil {
+		err := em.tar.add(r.index, r.members)
+		em.j.tar.release(r.members)
+		return err
+	}
 	if em.j.format == FormatNPZ {
 		for k, b := range r.arrays {
 			if err := em.npz.append(k, b); err != nil {
@@ -481,6 +506,10 @@ func (em *emitter) finish() (string, error) {
 			return "", err
 		}
 		fmt.Fprintf(em.sumsW, "%s  data.npz\n", sum)
+	case FormatTar:
+		if err := em.tar.finish(); err != nil {
+			return "", err
+		}
 	}
 	if err := em.sumsW.Flush(); err != nil {
 		return "", fmt.Errorf("generators: %w", err)
@@ -503,6 +532,9 @@ func (em *emitter) abort() {
 	em.closers = nil
 	if em.npz != nil {
 		em.npz.abort()
+	}
+	if em.tar != nil {
+		em.tar.abort()
 	}
 }
 

@@ -21,7 +21,8 @@ func runGenerate(ctx context.Context, args []string) error {
 	holdout := fs.String("holdout", "", "`COMBINATIONS` only in the test split, e.g. \"red triangle,blue circle\"")
 	shard := fs.String("shard", "", "write only shard `K/N` (0-based K)")
 	workers := fs.Int("workers", 0, "`W` render workers (default: all cores)")
-	format := fs.String("format", "png", "file `FORMAT`: png or npz (npz: shapes and clevrlite only)")
+	format := fs.String("format", "png", "file `FORMAT`: png, npz (shapes and clevrlite only) or tar (WebDataset shards)")
+	shardSamples := fs.Int("shard-samples", generators.DefaultShardSamples, "`N` samples per tar file (format tar)")
 	overwrite := fs.Bool("overwrite", false, "replace a complete dataset at --out")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -65,6 +66,13 @@ func runGenerate(ctx context.Context, args []string) error {
 	if opts.Format, err = generators.ParseFormat(*format); err != nil {
 		return asUsage(err)
 	}
+	if *shardSamples < 1 {
+		return usageErrorf("generate: --shard-samples %d: want 1 or more samples per tar file, e.g. %d", *shardSamples, generators.DefaultShardSamples)
+	}
+	if flagGiven(fs, "shard-samples") && opts.Format != generators.FormatTar {
+		return usageErrorf("generate: --shard-samples sets the samples per tar file; it needs --format tar")
+	}
+	opts.ShardSamples = *shardSamples
 	if *shard != "" {
 		if opts.Shard, err = generators.ParseShard(*shard); err != nil {
 			return asUsage(err)

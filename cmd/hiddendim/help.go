@@ -23,9 +23,12 @@ func helpEntries() map[string]helpEntry {
 	return map[string]helpEntry{
 		"generate": {
 			"hiddendim generate DATASET --out DIR [--n N | --splits train=N,test=M] [--seed S] [--set key=value ...]\n" +
-				"                   [--holdout \"red triangle,...\"] [--shard K/N] [--workers W] [--format png|npz] [--overwrite]",
+				"                   [--holdout \"red triangle,...\"] [--shard K/N] [--workers W]\n" +
+				"                   [--format png|npz|tar] [--shard-samples N] [--overwrite]",
 			"render a dataset into DIR: the samples of each split and a manifest with their checksums.\n" +
-				"`hiddendim describe DATASET` lists the config keys --set takes; npz covers shapes and clevrlite only.",
+				"`hiddendim describe DATASET` lists the config keys --set takes; npz covers shapes and clevrlite only.\n" +
+				"tar writes WebDataset shards, DIR/<split>/shard-000000.tar, … of --shard-samples samples each, for\n" +
+				"webdataset and Hugging Face datasets; every command that reads a dataset reads all three formats.",
 			"hiddendim generate shapes --out data/shapes --splits train=1000,test=200 --seed 7",
 		},
 		"merge": {
