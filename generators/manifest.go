@@ -21,15 +21,17 @@ const (
 	FormatNPZ Format = "npz"
 )
 
-// ParseFormat accepts "png" or "npz"; "" means png.
+// ParseFormat accepts "png", "npz" or "parquet"; "" means png.
 func ParseFormat(s string) (Format, error) {
 	switch s {
 	case "", "png":
 		return FormatPNG, nil
 	case "npz":
 		return FormatNPZ, nil
+	case "parquet":
+		return FormatParquet, nil
 	}
-	return "", fmt.Errorf("generators: unknown format %q; want png or npz", s)
+	return "", fmt.Errorf("generators: unknown format %q; want png, npz or parquet", s)
 }
 
 // ManifestFile is the name of the file that marks a dataset folder complete.
@@ -52,6 +54,8 @@ type Manifest struct {
 	Splits     map[string]SplitInfo `json:"splits"`
 	// Shard is set in a shard's manifest and absent once merged.
 	Shard *Shard `json:"shard,omitempty"`
+	// Parquet describes the files of a parquet dataset.
+	Parquet *ParquetInfo `json:"parquet,omitempty"`
 }
 
 // SplitInfo describes one split of a dataset folder.

@@ -3,6 +3,7 @@ package generators
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -46,6 +47,8 @@ type Record struct {
 	// JSON is the sample's record; in npz folders it is rebuilt from the arrays.
 	JSON  json.RawMessage
 	split *SplitReader
+	// blobs holds a parquet row's files by path.
+	blobs map[string][]byte
 }
 
 // Decode unmarshals the record into v, e.g. a *ShapesExample.
@@ -68,6 +71,8 @@ type SplitReader struct {
 	sc *bufio.Scanner
 	// npz
 	arrays map[string]*npzArray
+	// parquet
+	pq *pqSplit
 }
 
 // Split opens the named split.
@@ -79,6 +84,12 @@ func (r *Reader) Split(name string) (*SplitReader, error) {
 	s := &SplitReader{r: r, name: name, info: info}
 	dir := filepath.Join(r.Dir, name)
 	switch r.Manifest.Format {
+	case FormatParquet:
+		var err error
+		if s.pq, err = openParquetSplit(r, name, info); err != nil {
+			return nil, err
+		}
+		s.close = s.pq.close
 	case FormatNPZ:
 		var err error
 		if s.arrays, s.close, err = openNPZ(filepath.Join(dir, "data.npz"), npzFeatures(r.Manifest.Features)); err != nil {
@@ -105,7 +116,18 @@ func (s *SplitReader) Next() bool {
 		return false
 	}
 	idx := s.info.First + s.pos
-	if s.sc != nil {
+	if s.pq != nil {
+		blobs := map[string][]byte{}
+		js, err := s.pq.next(blobs)
+		if err == io.ErrUnexpectedEOF {
+			err = fmt.Errorf("generators: %s: the parquet files end after %d of %d samples", s.name, s.pos, s.info.Count)
+		}
+		if err != nil {
+			s.err = err
+			return false
+		}
+		s.cur = Record{Index: idx, JSON: js, split: s, blobs: blobs}
+	} else if s.sc != nil {
 		if !s.sc.Scan() {
 			s.err = s.sc.Err()
 			if s.err == nil {
@@ -172,6 +194,12 @@ func (s *SplitReader) image(r Record, field string) (image.Image, error) {
 		}
 		return img, nil
 	}
+	if s.pq != nil {
+		f, ok := s.r.Feature(field)
+		if !ok || (f.Kind != ImageFeature && f.Kind != MaskFeature) {
+			return nil, fmt.Errorf("generators: no image feature %q", field)
+		}
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(r.JSON, &fields); err != nil {
 		return nil, fmt.Errorf("generators: %w", err)
@@ -190,6 +218,17 @@ func (r Record) File(rel string) (image.Image, error) { return r.split.file(r, r
 func (s *SplitReader) file(r Record, rel string) (image.Image, error) {
 	if s.arrays != nil {
 		return nil, fmt.Errorf("generators: sample %d: %q: an npz dataset holds no separate files", r.Index, rel)
+	}
+	if s.pq != nil {
+		b, ok := r.blobs[rel]
+		if !ok {
+			return nil, fmt.Errorf("generators: sample %d holds no file %q", r.Index, rel)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("generators: sample %d: %s: %w", r.Index, rel, err)
+		}
+		return img, nil
 	}
 	if !filepath.IsLocal(filepath.FromSlash(rel)) {
 		return nil, fmt.Errorf("generators: sample %d: path %q leaves the split folder", r.Index, rel)

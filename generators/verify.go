@@ -49,17 +49,22 @@ func Verify(dir string) error {
 	v := &VerifyError{Dir: dir}
 	bad := func(format string, a ...any) { v.Problems = append(v.Problems, fmt.Sprintf(format, a...)) }
 	listed := map[string]bool{ManifestFile: true}
-	if m.Format != FormatPNG && m.Format != FormatNPZ {
-		bad("format: %q, want png or npz", m.Format)
+	if m.Format != FormatPNG && m.Format != FormatNPZ && m.Format != FormatParquet {
+		bad("format: %q, want png, npz or parquet", m.Format)
 	}
+	for _, e := range formatEntries(m.Format) {
+		listed[e] = true
+	}
+	shared := map[string]bool{} // the files of splits that share a folder (parquet)
 	if sh := m.Shard; sh != nil && (sh.Count < 2 || sh.Index < 0 || sh.Index >= sh.Count) {
 		bad("shard: %d/%d, want K/N with 0 <= K < N and N >= 2", sh.Index, sh.Count)
 	}
 	for _, name := range m.SplitOrder {
 		info := m.Splits[name]
-		listed[name] = true
+		listed[name] = m.Format != FormatParquet
 		checkRange(m, name, info, bad)
-		if want := name + "/" + SumsFile; info.Checksums != want {
+		base, _, want := splitPaths(dir, m.Format, name)
+		if info.Checksums != want {
 			bad("splits.%s.checksums: %q, want %q", name, info.Checksums, want)
 			continue
 		}
@@ -73,6 +78,10 @@ func Verify(dir string) error {
 			bad("%s: changed (its sha256 is not the manifest's)", info.Checksums)
 		}
 		files := map[string]bool{SumsFile: true}
+		if m.Format == FormatParquet {
+			files = shared
+			files[name+"."+SumsFile] = true
+		}
 		for n, line := range strings.Split(strings.TrimSuffix(string(sums), "\n"), "\n") {
 			sum, rel, ok := strings.Cut(line, "  ")
 			if !ok || len(sum) != 64 || !filepath.IsLocal(filepath.FromSlash(rel)) {
@@ -80,31 +89,19 @@ func Verify(dir string) error {
 				continue
 			}
 			files[rel] = true
-			got, err := hashFile(filepath.Join(dir, name, filepath.FromSlash(rel)))
+			got, err := hashFile(filepath.Join(base, filepath.FromSlash(rel)))
+			where := filepath.ToSlash(filepath.Join(filepath.Base(base), rel))
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
-				bad("%s/%s: missing", name, rel)
+				bad("%s: missing", where)
 			case err != nil:
-				bad("%s/%s: %v", name, rel, err)
+				bad("%s: %v", where, err)
 			case got != sum:
-				bad("%s/%s: content changed (sha256 %s…, want %s…)", name, rel, got[:12], sum[:12])
+				bad("%s: content changed (sha256 %s…, want %s…)", where, got[:12], sum[:12])
 			}
 		}
-		// Anything on disk that the list does not name.
-		var extra []string
-		filepath.WalkDir(filepath.Join(dir, name), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
-			}
-			rel, _ := filepath.Rel(filepath.Join(dir, name), p)
-			if !files[filepath.ToSlash(rel)] {
-				extra = append(extra, name+"/"+filepath.ToSlash(rel))
-			}
-			return nil
-		})
-		sort.Strings(extra)
-		for _, e := range extra {
-			bad("%s: extra file, not in %s", e, info.Checksums)
+		if m.Format != FormatParquet {
+			extraFiles(base, name, files, info.Checksums, bad)
 		}
 		switch m.Format {
 		case FormatPNG:
@@ -119,7 +116,13 @@ func Verify(dir string) error {
 			} else {
 				checkNPZCount(filepath.Join(dir, name, "data.npz"), name, info, m.Features, bad)
 			}
+		case FormatParquet:
+			checkParquetSplit(dir, m, name, info, sums, bad)
 		}
+	}
+	if m.Format == FormatParquet {
+		extraFiles(filepath.Join(dir, ParquetDir), ParquetDir, shared, "the splits' checksums", bad)
+		checkCard(dir, m, bad)
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
@@ -131,6 +134,26 @@ func Verify(dir string) error {
 		return v
 	}
 	return nil
+}
+
+// extraFiles reports anything under base (named name in messages) that
+// files does not list.
+func extraFiles(base, name string, files map[string]bool, list string, bad func(string, ...any)) {
+	var extra []string
+	filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(base, p)
+		if !files[filepath.ToSlash(rel)] {
+			extra = append(extra, name+"/"+filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(extra)
+	for _, e := range extra {
+		bad("%s: extra file, not in %s", e, list)
+	}
 }
 
 // checkRange checks a split's count, first index and total against each

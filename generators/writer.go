@@ -18,6 +18,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // Spec is everything a dataset's samples depend on.
@@ -66,6 +68,9 @@ type WriteOptions struct {
 	// Progress, if set, is called from one goroutine after each sample
 	// with the number done and the number to do in this run.
 	Progress func(done, total int)
+	// RowsPerFile is how many samples each parquet file holds; 0 means
+	// DefaultRowsPerFile. Only FormatParquet reads it.
+	RowsPerFile int
 }
 
 // Errors Write wraps, for callers that tell the user's mistakes from failures.
@@ -118,6 +123,13 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 		sh := opts.Shard
 		m.Shard = &sh
 	}
+	var pq *pqLayout
+	var pqMeta []parquet.WriterOption
+	if format == FormatParquet {
+		if pq, pqMeta, err = prepareParquet(spec, sampler, opts, m); err != nil {
+			return nil, err
+		}
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -136,9 +148,13 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 	}
 	for _, sp := range spec.Splits {
 		lo, hi := opts.Shard.Range(sp.Count)
+		dir, sums, sumsRel := splitPaths(opts.Out, format, sp.Name)
 		job := splitJob{
 			spec: spec, sampler: sampler, features: features, npz: npzFeatures(features), format: format, split: sp,
-			dir: filepath.Join(opts.Out, sp.Name), lo: lo, hi: hi, workers: workers, progress: progress,
+			dir: dir, sums: sums, lo: lo, hi: hi, workers: workers, progress: progress, pq: pq, pqMeta: pqMeta,
+		}
+		if m.Parquet != nil {
+			job.pqInfo = *m.Parquet
 		}
 		sum, err := job.run(ctx)
 		if err != nil {
@@ -146,9 +162,12 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 		}
 		m.SplitOrder = append(m.SplitOrder, sp.Name)
 		m.Splits[sp.Name] = SplitInfo{Count: hi - lo, First: lo, Total: sp.Count, SHA256: sum,
-			Checksums: sp.Name + "/" + SumsFile}
+			Checksums: sumsRel}
 	}
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := writeCard(opts.Out, m); err != nil {
 		return nil, err
 	}
 	if err := writeManifest(opts.Out, m); err != nil {
@@ -175,6 +194,9 @@ func prepareOut(out string, splits []SplitSize, overwrite bool) error {
 	for _, sp := range splits {
 		ours[sp.Name] = true
 	}
+	for _, e := range formatEntries(FormatParquet) {
+		ours[e] = leftoverParquet(out, e)
+	}
 	if old, err := ReadManifest(out); err == nil {
 		if !overwrite {
 			return fmt.Errorf("generators: %s %w; pass --overwrite to replace it, or choose another --out", out, ErrExists)
@@ -186,6 +208,9 @@ func prepareOut(out string, splits []SplitSize, overwrite bool) error {
 		}
 		for _, s := range old.SplitOrder {
 			ours[s] = true
+		}
+		for _, e := range formatEntries(old.Format) {
+			ours[e] = true
 		}
 	} else {
 		for _, e := range entries {
@@ -216,6 +241,10 @@ type splitJob struct {
 	format   Format
 	split    SplitSize
 	dir      string
+	sums     string // the split's SHA256SUMS
+	pq       *pqLayout
+	pqMeta   []parquet.WriterOption
+	pqInfo   ParquetInfo
 	lo, hi   int
 	workers  int
 	progress func()
@@ -227,6 +256,7 @@ type rendered struct {
 	line   []byte    // the samples.jsonl line (png format)
 	sums   []fileSum // files the worker wrote (png format)
 	arrays [][]byte  // one value per feature (npz format)
+	row    parquet.Row
 	err    error
 }
 
@@ -355,6 +385,7 @@ type worker struct {
 	lineCap  int // room for a record line, from the longest so far
 	buf      bytes.Buffer
 	files    *fileWriter
+	shred    *shredder
 }
 
 func (j *splitJob) newWorker(files *fileWriter) *worker {
@@ -372,8 +403,14 @@ func (w *worker) do(i int) rendered {
 		return rendered{index: i, err: err}
 	}
 	r := rendered{index: i}
-	if w.j.format == FormatNPZ {
+	switch w.j.format {
+	case FormatNPZ:
 		r.arrays, r.err = sampleArrays(w.j.npz, s.Record, s.Files, s.Arrays, &w.j.pixels)
+		return r
+	case FormatParquet:
+		if r.row, r.err = w.parquetRow(s); r.err != nil {
+			r.err = fmt.Errorf("generators: sample %d: %w", i, r.err)
+		}
 		return r
 	}
 	line, err := marshalRecord(s.Record, w.lineCap)
@@ -413,13 +450,14 @@ type emitter struct {
 	jsonlW  *bufio.Writer
 	jsonlH  hash.Hash
 	npz     *npzWriter
+	pq      *parquetSplitWriter
 	closers []io.Closer
 }
 
 func newEmitter(j *splitJob) (*emitter, error) {
 	em := &emitter{j: j, sumsH: sha256.New()}
 	var err error
-	em.sums, err = os.Create(filepath.Join(j.dir, SumsFile))
+	em.sums, err = os.Create(j.sums)
 	if err != nil {
 		return nil, fmt.Errorf("generators: %w", err)
 	}
@@ -441,11 +479,19 @@ func newEmitter(j *splitJob) (*emitter, error) {
 			em.abort()
 			return nil, err
 		}
+	case FormatParquet:
+		if em.pq, err = newParquetSplitWriter(j.dir, j.split.Name, n, j.pqInfo, j.pq, j.pqMeta); err != nil {
+			em.abort()
+			return nil, err
+		}
 	}
 	return em, nil
 }
 
 func (em *emitter) emit(r rendered) error {
+	if em.pq != nil {
+		return em.pq.write(r.row)
+	}
 	if em.j.format == FormatNPZ {
 		for k, b := range r.arrays {
 			if err := em.npz.append(k, b); err != nil {
@@ -481,6 +527,14 @@ func (em *emitter) finish() (string, error) {
 			return "", err
 		}
 		fmt.Fprintf(em.sumsW, "%s  data.npz\n", sum)
+	case FormatParquet:
+		sums, err := em.pq.finish()
+		if err != nil {
+			return "", err
+		}
+		for _, s := range sums {
+			fmt.Fprintf(em.sumsW, "%s  %s\n", s.sum, s.path)
+		}
 	}
 	if err := em.sumsW.Flush(); err != nil {
 		return "", fmt.Errorf("generators: %w", err)
@@ -503,6 +557,9 @@ func (em *emitter) abort() {
 	em.closers = nil
 	if em.npz != nil {
 		em.npz.abort()
+	}
+	if em.pq != nil {
+		em.pq.abort()
 	}
 }
 
