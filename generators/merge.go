@@ -43,8 +43,8 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		m := s.m
 		if m.Dataset != first.Dataset || m.Version != first.Version || m.Seed != first.Seed ||
 			!bytes.Equal(m.Config, first.Config) || m.Format != first.Format ||
-			!slices.Equal(m.SplitOrder, first.SplitOrder) {
-			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format or splits differ)", shards[0].dir, s.dir)
+			!slices.Equal(m.SplitOrder, first.SplitOrder) || !sameParquet(m.Parquet, first.Parquet) {
+			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format, splits or parquet layout differ)", shards[0].dir, s.dir)
 		}
 		if m.Shard == nil || m.Shard.Count != count {
 			return nil, fmt.Errorf("generators: merge: %s is not one of %d shards", s.dir, count)
@@ -74,6 +74,11 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 	}
 	merged := *first
 	merged.Shard = nil
+	if first.Parquet != nil {
+		pi := *first.Parquet
+		pi.Bytes = map[string]int64{}
+		merged.Parquet = &pi
+	}
 	merged.Splits = map[string]SplitInfo{}
 	for _, name := range first.SplitOrder {
 		total := first.Splits[name].Total
@@ -93,7 +98,13 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		dst := filepath.Join(out, name)
 		var sum string
 		var err error
-		if first.Format == FormatNPZ {
+		if first.Format == FormatParquet {
+			roots := make([]string, len(shards))
+			for i, s := range shards {
+				roots[i] = s.dir
+			}
+			sum, err = mergeParquetSplit(roots, name, out, &merged)
+		} else if first.Format == FormatNPZ {
 			sum, err = mergeNPZSplit(dirs, dst, npzFeatures(first.Features), total)
 		} else {
 			sum, err = mergePNGSplit(dirs, dst)
@@ -101,7 +112,11 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		if err != nil {
 			return nil, err
 		}
-		merged.Splits[name] = SplitInfo{Count: total, First: 0, Total: total, SHA256: sum, Checksums: name + "/" + SumsFile}
+		_, _, sumsRel := splitPaths(out, first.Format, name)
+		merged.Splits[name] = SplitInfo{Count: total, First: 0, Total: total, SHA256: sum, Checksums: sumsRel}
+	}
+	if err := writeCard(out, &merged); err != nil {
+		return nil, err
 	}
 	if err := writeManifest(out, &merged); err != nil {
 		return nil, fmt.Errorf("generators: writing manifest: %w", err)

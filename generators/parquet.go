@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -21,8 +22,10 @@ import (
 // FormatParquet writes the Hugging Face datasets layout:
 // OUT/data/<split>-00000-of-0000N.parquet, one row per sample, images as
 // {bytes, path} structs, nested records as nested columns, and a dataset
-// card OUT/README.md. manifest.json stays at OUT, each split's checksums
-// at OUT/data/<split>.SHA256SUMS.
+// card OUT/README.md. manifest.json stays at OUT, and each split's
+// checksums are OUT/<split>.SHA256SUMS, with paths relative to OUT
+// (sha256sum -c works there), so that OUT/data holds parquet files alone,
+// as pyarrow, which reads every file of a folder, wants.
 const FormatParquet Format = "parquet"
 
 // ParquetDir is the folder of a parquet dataset's files, under OUT.
@@ -51,6 +54,9 @@ type ParquetInfo struct {
 	RowGroupRows int `json:"row_group_rows"`
 	// Layout is the record's parquet layout.
 	Layout *ParquetNode `json:"layout"`
+	// Bytes is the size of each split's parquet files together, which the
+	// card states as num_bytes.
+	Bytes map[string]int64 `json:"bytes"`
 }
 
 // parquetFileName names file k of n of a split.
@@ -73,8 +79,8 @@ func parquetFiles(split string, count, rowsPerFile int) []string {
 // absolute path and the manifest's path relative to out).
 func splitPaths(out string, format Format, split string) (dir, sums, rel string) {
 	if format == FormatParquet {
-		rel = ParquetDir + "/" + split + "." + SumsFile
-		return filepath.Join(out, ParquetDir), filepath.Join(out, filepath.FromSlash(rel)), rel
+		rel = split + "." + SumsFile
+		return filepath.Join(out, ParquetDir), filepath.Join(out, rel), rel
 	}
 	rel = split + "/" + SumsFile
 	return filepath.Join(out, split), filepath.Join(out, filepath.FromSlash(rel)), rel
@@ -104,7 +110,7 @@ func leftoverParquet(out, name string) bool {
 			return false
 		}
 		for _, e := range es {
-			if e.IsDir() || !strings.HasSuffix(e.Name(), ".parquet") && !strings.HasSuffix(e.Name(), "."+SumsFile) {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".parquet") {
 				return false
 			}
 		}
@@ -185,7 +191,13 @@ type parquetSplitWriter struct {
 	w     *parquet.Writer
 	sums  []fileSum
 	batch []parquet.Row
+	cw    *countWriter
+	bytes int64 // written to the closed files
 }
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(b []byte) (int, error) { c.n += int64(len(b)); return len(b), nil }
 
 func newParquetSplitWriter(dir, split string, count int, info ParquetInfo, l *pqLayout, meta []parquet.WriterOption) (*parquetSplitWriter, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -203,7 +215,8 @@ func (p *parquetSplitWriter) open() error {
 		return fmt.Errorf("generators: %w", err)
 	}
 	p.h = sha256.New()
-	p.bw = bufio.NewWriterSize(io.MultiWriter(p.f, p.h), 1<<20)
+	p.cw = &countWriter{}
+	p.bw = bufio.NewWriterSize(io.MultiWriter(p.f, p.h, p.cw), 1<<20)
 	opts := append([]parquet.WriterOption{p.l.schema, parquet.Compression(&parquet.Snappy)}, p.meta...)
 	p.w = parquet.NewWriter(p.bw, opts...)
 	p.rows, p.group = 0, 0
@@ -259,7 +272,8 @@ func (p *parquetSplitWriter) closeFile() error {
 	if err := p.f.Close(); err != nil {
 		return fmt.Errorf("generators: %w", err)
 	}
-	p.sums = append(p.sums, fileSum{p.names[p.k], hex.EncodeToString(p.h.Sum(nil))})
+	p.sums = append(p.sums, fileSum{ParquetDir + "/" + p.names[p.k], hex.EncodeToString(p.h.Sum(nil))})
+	p.bytes += p.cw.n
 	p.w, p.f = nil, nil
 	p.k++
 	return nil
@@ -460,7 +474,7 @@ func prepareParquet(spec Spec, sampler Sampler, opts WriteOptions, m *Manifest) 
 	if err != nil {
 		return nil, nil, err
 	}
-	m.Parquet = &ParquetInfo{RowsPerFile: rows, RowGroupRows: min(rows, DefaultRowGroupRows), Layout: root}
+	m.Parquet = &ParquetInfo{RowsPerFile: rows, RowGroupRows: min(rows, DefaultRowGroupRows), Layout: root, Bytes: map[string]int64{}}
 	meta, err := parquetMeta(m)
 	if err != nil {
 		return nil, nil, err
@@ -503,23 +517,26 @@ func checkParquetSplit(dir string, m *Manifest, name string, info SplitInfo, sum
 		}
 	}
 	want := parquetFiles(name, info.Count, m.Parquet.RowsPerFile)
+	for k := range want {
+		want[k] = ParquetDir + "/" + want[k]
+	}
 	if strings.Join(listed, "\n") != strings.Join(want, "\n") {
 		bad("%s: lists %v; %d samples at %d a file are %v", info.Checksums, listed, info.Count, m.Parquet.RowsPerFile, want)
 		return
 	}
 	rows := int64(0)
 	for k, rel := range want {
-		f, pf, err := openParquetFile(filepath.Join(dir, ParquetDir, rel), l)
+		f, pf, err := openParquetFile(filepath.Join(dir, filepath.FromSlash(rel)), l)
 		if err != nil {
 			if !errors.Is(err, os.ErrNotExist) {
-				bad("%s/%s: %v", ParquetDir, rel, err)
+				bad("%s: %v", rel, err)
 			}
 			continue
 		}
 		n := pf.NumRows()
 		f.Close()
 		if wantN := min(info.Count-k*m.Parquet.RowsPerFile, m.Parquet.RowsPerFile); n != int64(max(wantN, 0)) {
-			bad("%s/%s: %d rows, want %d", ParquetDir, rel, n, max(wantN, 0))
+			bad("%s: %d rows, want %d", rel, n, max(wantN, 0))
 		}
 		rows += n
 	}
@@ -542,4 +559,120 @@ func checkCard(dir string, m *Manifest, bad func(string, ...any)) {
 	case string(got) != want:
 		bad("%s: not the card the manifest makes (edited?); regenerate or restore it", CardFile)
 	}
+}
+
+// sameParquet reports whether two manifests' parquet sections agree.
+// (their layouts and file sizes; not the bytes each holds).
+func sameParquet(a, b *ParquetInfo) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	x.Bytes, y.Bytes = nil, nil
+	ja, _ := json.Marshal(x)
+	jb, _ := json.Marshal(y)
+	return bytes.Equal(ja, jb)
+}
+
+// mergeParquetSplit copies the rows of split name from each shard folder
+// in roots, in order, into out's files, laid out as one run would have laid
+// them, and returns the sha256 of the new checksum list.
+func mergeParquetSplit(roots []string, name, out string, m *Manifest) (string, error) {
+	l, err := newPQLayout(m.Parquet.Layout)
+	if err != nil {
+		return "", err
+	}
+	meta, err := parquetMeta(m)
+	if err != nil {
+		return "", err
+	}
+	dir, sumsPath, _ := splitPaths(out, FormatParquet, name)
+	total := m.Splits[name].Total
+	w, err := newParquetSplitWriter(dir, name, total, *m.Parquet, l, meta)
+	if err != nil {
+		return "", err
+	}
+	defer w.abort()
+	for _, root := range roots {
+		sm, err := ReadManifest(root)
+		if err != nil {
+			return "", err
+		}
+		for _, rel := range parquetFiles(name, sm.Splits[name].Count, sm.Parquet.RowsPerFile) {
+			if err := copyParquetRows(filepath.Join(root, ParquetDir, rel), l, w); err != nil {
+				return "", err
+			}
+		}
+	}
+	sums, err := w.finish()
+	if err != nil {
+		return "", err
+	}
+	m.Parquet.Bytes[name] = w.bytes
+	var list bytes.Buffer
+	for _, s := range sums {
+		fmt.Fprintf(&list, "%s  %s\n", s.sum, s.path)
+	}
+	if err := os.WriteFile(sumsPath, list.Bytes(), 0o644); err != nil {
+		return "", fmt.Errorf("generators: %w", err)
+	}
+	return hexSum(list.Bytes()), nil
+}
+
+func copyParquetRows(path string, l *pqLayout, w *parquetSplitWriter) error {
+	f, pf, err := openParquetFile(path, l)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	buf := make([]parquet.Row, 64)
+	for _, g := range pf.RowGroups() {
+		rows := g.Rows()
+		for {
+			n, err := rows.ReadRows(buf)
+			for _, r := range buf[:n] {
+				if werr := w.write(r.Clone()); werr != nil {
+					rows.Close()
+					return werr
+				}
+			}
+			if err == io.EOF || (err == nil && n == 0) {
+				break
+			}
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("generators: parquet: %s: %w", filepath.Base(path), err)
+			}
+		}
+		rows.Close()
+	}
+	return nil
+}
+
+// readParquetSamples reads the records and files of a parquet split at the
+// given positions.
+func readParquetSamples(dir, split string, pos []int) (splitSamples, error) {
+	r, err := Open(dir)
+	if err != nil {
+		return splitSamples{}, err
+	}
+	sr, err := r.Split(split)
+	if err != nil {
+		return splitSamples{}, err
+	}
+	defer sr.Close()
+	want := map[int]bool{}
+	last := -1
+	for _, p := range pos {
+		want[p] = true
+		last = max(last, p)
+	}
+	out := splitSamples{lines: map[int][]byte{}, blobs: map[int]map[string][]byte{}}
+	for i := 0; i <= last && sr.Next(); i++ {
+		if want[i] {
+			rec := sr.Record()
+			out.lines[i], out.blobs[i] = rec.JSON, rec.blobs
+		}
+	}
+	return out, sr.Err()
 }

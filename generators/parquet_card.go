@@ -200,7 +200,7 @@ func Card(m *Manifest) (string, error) {
 	}
 	b.WriteString("  splits:\n")
 	for _, s := range m.SplitOrder {
-		fmt.Fprintf(&b, "  - name: %s\n    num_examples: %d\n", yq(s), m.Splits[s].Count)
+		fmt.Fprintf(&b, "  - name: %s\n    num_bytes: %d\n    num_examples: %d\n", yq(s), m.Parquet.Bytes[s], m.Splits[s].Count)
 	}
 	b.WriteString("configs:\n- config_name: default\n  data_files:\n")
 	for _, s := range m.SplitOrder {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"image"
@@ -91,6 +92,8 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 		var err error
 		if m.Format == FormatNPZ {
 			disk, err = openNPZSamples(filepath.Join(dir, name, "data.npz"), features)
+		} else if m.Format == FormatParquet {
+			disk, err = readParquetSamples(dir, name, pos)
 		} else {
 			disk, err = readLines(filepath.Join(dir, name, "samples.jsonl"), pos)
 		}
@@ -115,7 +118,7 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 			if m.Format == FormatNPZ {
 				diffs = disk.compareNPZ(p, features, s)
 			} else {
-				diffs = compareFiles(filepath.Join(dir, name), disk.lines[p], s)
+				diffs = compareFiles(filepath.Join(dir, name), disk.blobs[p], disk.lines[p], s)
 			}
 			if len(diffs) > 0 {
 				differ++
@@ -138,7 +141,9 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 
 // splitSamples is what regenerate reads of one split on disk.
 type splitSamples struct {
-	lines  map[int][]byte // png: samples.jsonl lines by position
+	lines map[int][]byte // png: samples.jsonl lines by position
+	// blobs holds a parquet sample's files by position, then path.
+	blobs  map[int]map[string][]byte
 	arrays map[string]*npzArray
 	closer func() error
 }
@@ -219,7 +224,8 @@ func (s splitSamples) compareNPZ(p int, features []Feature, smp Sample) []string
 
 // compareFiles compares a png-format sample: its record line and each of
 // its files, images by decoded pixels.
-func compareFiles(splitDir string, line []byte, smp Sample) []string {
+// A parquet sample's files are in blobs instead.
+func compareFiles(splitDir string, blobs map[string][]byte, line []byte, smp Sample) []string {
 	var out []string
 	rec, err := marshalRecord(smp.Record, 0)
 	if err != nil {
@@ -240,8 +246,16 @@ func compareFiles(splitDir string, line []byte, smp Sample) []string {
 			out = append(out, fmt.Sprintf("%s: path leaves the split folder", f.Path))
 			continue
 		}
-		path := filepath.Join(splitDir, filepath.FromSlash(f.Path))
-		b, err := os.ReadFile(path)
+		var b []byte
+		var err error
+		if blobs != nil {
+			var ok bool
+			if b, ok = blobs[f.Path]; !ok {
+				err = errors.New("not in the sample's parquet row")
+			}
+		} else {
+			b, err = os.ReadFile(filepath.Join(splitDir, filepath.FromSlash(f.Path)))
+		}
 		if err != nil {
 			out = append(out, fmt.Sprintf("%s: %v", f.Path, err))
 			continue

@@ -79,8 +79,9 @@ func Verify(dir string) error {
 		}
 		files := map[string]bool{SumsFile: true}
 		if m.Format == FormatParquet {
-			files = shared
-			files[name+"."+SumsFile] = true
+			// The list is at the top, its paths relative to it.
+			files, base = shared, dir
+			listed[want] = true
 		}
 		for n, line := range strings.Split(strings.TrimSuffix(string(sums), "\n"), "\n") {
 			sum, rel, ok := strings.Cut(line, "  ")
@@ -90,7 +91,10 @@ func Verify(dir string) error {
 			}
 			files[rel] = true
 			got, err := hashFile(filepath.Join(base, filepath.FromSlash(rel)))
-			where := filepath.ToSlash(filepath.Join(filepath.Base(base), rel))
+			where := rel
+			if m.Format != FormatParquet {
+				where = name + "/" + rel
+			}
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				bad("%s: missing", where)
@@ -101,7 +105,7 @@ func Verify(dir string) error {
 			}
 		}
 		if m.Format != FormatParquet {
-			extraFiles(base, name, files, info.Checksums, bad)
+			extraFiles(base, name+"/", "", files, info.Checksums, bad)
 		}
 		switch m.Format {
 		case FormatPNG:
@@ -121,7 +125,7 @@ func Verify(dir string) error {
 		}
 	}
 	if m.Format == FormatParquet {
-		extraFiles(filepath.Join(dir, ParquetDir), ParquetDir, shared, "the splits' checksums", bad)
+		extraFiles(filepath.Join(dir, ParquetDir), ParquetDir+"/", ParquetDir+"/", shared, "the splits' checksums", bad)
 		checkCard(dir, m, bad)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -136,17 +140,18 @@ func Verify(dir string) error {
 	return nil
 }
 
-// extraFiles reports anything under base (named name in messages) that
-// files does not list.
-func extraFiles(base, name string, files map[string]bool, list string, bad func(string, ...any)) {
+// extraFiles reports anything under folder that files does not list:
+// files lists paths keyed by keyPrefix + the path in folder; messages name
+// them by shown + the path.
+func extraFiles(folder, shown, keyPrefix string, files map[string]bool, list string, bad func(string, ...any)) {
 	var extra []string
-	filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+	filepath.WalkDir(folder, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
 		}
-		rel, _ := filepath.Rel(base, p)
-		if !files[filepath.ToSlash(rel)] {
-			extra = append(extra, name+"/"+filepath.ToSlash(rel))
+		rel, _ := filepath.Rel(folder, p)
+		if !files[keyPrefix+filepath.ToSlash(rel)] {
+			extra = append(extra, shown+filepath.ToSlash(rel))
 		}
 		return nil
 	})

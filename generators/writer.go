@@ -193,6 +193,7 @@ func prepareOut(out string, splits []SplitSize, overwrite bool) error {
 	ours := map[string]bool{ManifestFile + ".tmp": true}
 	for _, sp := range splits {
 		ours[sp.Name] = true
+		ours[sp.Name+"."+SumsFile] = true // parquet
 	}
 	for _, e := range formatEntries(FormatParquet) {
 		ours[e] = leftoverParquet(out, e)
@@ -208,6 +209,7 @@ func prepareOut(out string, splits []SplitSize, overwrite bool) error {
 		}
 		for _, s := range old.SplitOrder {
 			ours[s] = true
+			ours[s+"."+SumsFile] = true
 		}
 		for _, e := range formatEntries(old.Format) {
 			ours[e] = true
@@ -535,6 +537,7 @@ func (em *emitter) finish() (string, error) {
 		for _, s := range sums {
 			fmt.Fprintf(em.sumsW, "%s  %s\n", s.sum, s.path)
 		}
+		em.j.pqInfo.Bytes[em.j.split.Name] = em.pq.bytes
 	}
 	if err := em.sumsW.Flush(); err != nil {
 		return "", fmt.Errorf("generators: %w", err)

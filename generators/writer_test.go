@@ -57,7 +57,7 @@ func TestWriteDeterminism(t *testing.T) {
 }
 
 func TestShardsMergeToTheSingleRun(t *testing.T) {
-	for _, format := range []Format{FormatPNG, FormatNPZ} {
+	for _, format := range []Format{FormatPNG, FormatNPZ, FormatParquet} {
 		t.Run(string(format), func(t *testing.T) {
 			dir := t.TempDir()
 			whole := write(t, filepath.Join(dir, "whole"), 3, WriteOptions{Format: format})

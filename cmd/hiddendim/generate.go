@@ -21,7 +21,8 @@ func runGenerate(ctx context.Context, args []string) error {
 	holdout := fs.String("holdout", "", "`COMBINATIONS` only in the test split, e.g. \"red triangle,blue circle\"")
 	shard := fs.String("shard", "", "write only shard `K/N` (0-based K)")
 	workers := fs.Int("workers", 0, "`W` render workers (default: all cores)")
-	format := fs.String("format", "png", "file `FORMAT`: png or npz (npz: shapes and clevrlite only)")
+	format := fs.String("format", "png", "file `FORMAT`: png, npz (shapes and clevrlite only) or parquet (Hugging Face datasets: OUT/data/<split>-00000-of-0000N.parquet and a card OUT/README.md)")
+	rowsPerFile := fs.Int("rows-per-file", 0, "parquet: `R` samples per file (default 10000)")
 	overwrite := fs.Bool("overwrite", false, "replace a complete dataset at --out")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -70,6 +71,10 @@ func runGenerate(ctx context.Context, args []string) error {
 			return asUsage(err)
 		}
 	}
+	if *rowsPerFile < 0 || (*rowsPerFile > 0 && opts.Format != generators.FormatParquet) {
+		return usageErrorf("generate: --rows-per-file %d: want a count >= 1 with --format parquet (0: the default, %d)", *rowsPerFile, generators.DefaultRowsPerFile)
+	}
+	opts.RowsPerFile = *rowsPerFile
 	if *workers < 0 {
 		return usageErrorf("generate: --workers %d: want 0 (all cores) or more", *workers)
 	}
