@@ -103,7 +103,7 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 			for i, s := range shards {
 				roots[i] = s.dir
 			}
-			sum, err = mergeParquetSplit(roots, name, out, &merged)
+			sum, err = mergeParquetSplit(roots, name, out, &merged, total)
 		} else if first.Format == FormatNPZ {
 			sum, err = mergeNPZSplit(dirs, dst, npzFeatures(first.Features), total)
 		} else {

@@ -317,12 +317,14 @@ func parquetMeta(m *Manifest) ([]parquet.WriterOption, error) {
 
 // pqSplit reads a parquet split's rows in order.
 type pqSplit struct {
-	dir    string
-	names  []string
-	l      *pqLayout
-	asm    *assembler
-	k      int // next file
-	f      *os.File
+	dir   string
+	names []string
+	l     *pqLayout
+	asm   *assembler
+	k     int // next file
+	f     io.Closer
+	// open opens a file: openParquetFile, or in tests another source.
+	open   func(path string, l *pqLayout) (io.Closer, *parquet.File, error)
 	groups []parquet.RowGroup
 	g      int // next row group
 	rows   parquet.Rows
@@ -342,7 +344,9 @@ func openParquetSplit(r *Reader, split string, info SplitInfo) (*pqSplit, error)
 		return nil, err
 	}
 	dir, _, _ := splitPaths(r.Dir, FormatParquet, split)
-	return &pqSplit{dir: dir, names: parquetFiles(split, info.Count, pi.RowsPerFile), l: l, asm: newAssembler(l), buf: make([]parquet.Row, 64)}, nil
+	open := func(path string, l *pqLayout) (io.Closer, *parquet.File, error) { return openParquetFile(path, l) }
+	return &pqSplit{dir: dir, names: parquetFiles(split, info.Count, pi.RowsPerFile), l: l, asm: newAssembler(l),
+		buf: make([]parquet.Row, 64), open: open}, nil
 }
 
 // openParquetFile opens a parquet file and checks its schema is the layout's.
@@ -420,7 +424,7 @@ func (p *pqSplit) fill() error {
 			if p.k >= len(p.names) {
 				return io.ErrUnexpectedEOF
 			}
-			f, pf, err := openParquetFile(filepath.Join(p.dir, p.names[p.k]), p.l)
+			f, pf, err := p.open(filepath.Join(p.dir, p.names[p.k]), p.l)
 			if err != nil {
 				return err
 			}
@@ -577,7 +581,7 @@ func sameParquet(a, b *ParquetInfo) bool {
 // mergeParquetSplit copies the rows of split name from each shard folder
 // in roots, in order, into out's files, laid out as one run would have laid
 // them, and returns the sha256 of the new checksum list.
-func mergeParquetSplit(roots []string, name, out string, m *Manifest) (string, error) {
+func mergeParquetSplit(roots []string, name, out string, m *Manifest, total int) (string, error) {
 	l, err := newPQLayout(m.Parquet.Layout)
 	if err != nil {
 		return "", err
@@ -587,7 +591,6 @@ func mergeParquetSplit(roots []string, name, out string, m *Manifest) (string, e
 		return "", err
 	}
 	dir, sumsPath, _ := splitPaths(out, FormatParquet, name)
-	total := m.Splits[name].Total
 	w, err := newParquetSplitWriter(dir, name, total, *m.Parquet, l, meta)
 	if err != nil {
 		return "", err

@@ -23,7 +23,7 @@ func write(t *testing.T, out string, seed uint64, opts WriteOptions, sets ...str
 	return m
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
