@@ -19,7 +19,20 @@
 //	OUT/<split>/images/*.png   OUT/<split>/masks/*.png
 //	OUT/<split>/SHA256SUMS     sha256sum(1) lines for every file of the split
 //
-// or, with FormatNPZ, OUT/<split>/data.npz holding one array per feature.
+// or, with FormatNPZ, OUT/<split>/data.npz holding one array per feature,
+// or, with FormatParquet, the Hugging Face datasets layout:
+//
+//	OUT/manifest.json                          as above, with the record's parquet layout
+//	OUT/README.md                              the dataset card: features, splits, license, provenance
+//	OUT/data/<split>-00000-of-0000N.parquet    one row per sample, WriteOptions.RowsPerFile a file
+//	OUT/<split>.SHA256SUMS                     paths relative to OUT
+//
+// A parquet row holds the record as nested columns: images and masks as
+// {bytes: PNG, path} structs (Hugging Face's Image), lists of objects or
+// relations as lists of structs, an element tree as a depth-first list of
+// its nodes with their parent's index. The layout is derived from the
+// record's Go type (its json tags), so every dataset has one; the reader
+// rebuilds each record's JSON byte for byte as samples.jsonl holds it.
 //
 // A short example:
 //

@@ -80,7 +80,7 @@ var (
 	// ErrOutNotEmpty: Out holds files that are not a hiddendim dataset.
 	ErrOutNotEmpty = errors.New("is not empty and is not a hiddendim dataset")
 	// ErrNotFixedSize: the samples have no fixed size, so no npz.
-	ErrNotFixedSize = errors.New("samples have no fixed size (a list feature), so they cannot be written as npz; use --format png")
+	ErrNotFixedSize = errors.New("samples have no fixed size (a list feature), so they cannot be written as npz; use --format png or parquet")
 )
 
 // Write renders spec into opts.Out and returns the manifest it wrote last.

@@ -23,9 +23,12 @@ func helpEntries() map[string]helpEntry {
 	return map[string]helpEntry{
 		"generate": {
 			"hiddendim generate DATASET --out DIR [--n N | --splits train=N,test=M] [--seed S] [--set key=value ...]\n" +
-				"                   [--holdout \"red triangle,...\"] [--shard K/N] [--workers W] [--format png|npz] [--overwrite]",
+				"                   [--holdout \"red triangle,...\"] [--shard K/N] [--workers W] [--format png|npz|parquet]\n" +
+				"                   [--rows-per-file R] [--overwrite]",
 			"render a dataset into DIR: the samples of each split and a manifest with their checksums.\n" +
-				"`hiddendim describe DATASET` lists the config keys --set takes; npz covers shapes and clevrlite only.",
+				"`hiddendim describe DATASET` lists the config keys --set takes; npz covers shapes and clevrlite only.\n" +
+				"parquet writes the Hugging Face datasets layout (DIR/data/<split>-00000-of-0000N.parquet, R samples a file,\n" +
+				"and a dataset card DIR/README.md) for every dataset: load_dataset(DIR) reads it, images as PIL images.",
 			"hiddendim generate shapes --out data/shapes --splits train=1000,test=200 --seed 7",
 		},
 		"merge": {
