@@ -6,19 +6,21 @@ import (
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/internal/writebench"
 	"github.com/hiddendim/hiddendim/scenes"
+	"github.com/hiddendim/hiddendim/webpages"
 )
 
 // BenchmarkParquetWrite measures writing parquet against png in the same
 // run, end to end on all cores (render, PNG encodes, then files and a
-// samples.jsonl line, or parquet rows), for a flat record (shapes) and one
-// with lists (relations). TMPDIR=/dev/shm measures the code rather than
+// samples.jsonl line, or parquet rows), for a flat record (shapes), one with
+// lists (relations) and one with a tree, three large images and HTML
+// (webpages). TMPDIR=/dev/shm measures the code rather than
 // the disk.
 func BenchmarkParquetWrite(b *testing.B) {
 	for _, d := range []struct {
 		name string
 		ds   generators.Dataset
 		n    int
-	}{{"shapes", generators.Shapes{}, 10000}, {"relations", scenes.Relations{}, 10000}} {
+	}{{"shapes", generators.Shapes{}, 10000}, {"relations", scenes.Relations{}, 10000}, {"webpages", webpages.Pages{}, 500}} {
 		for _, f := range []generators.Format{generators.FormatPNG, generators.FormatParquet} {
 			b.Run(d.name+"/"+string(f), func(b *testing.B) { writebench.RunFormat(b, d.ds, d.n, "samples", f) })
 		}

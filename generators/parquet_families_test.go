@@ -128,6 +128,25 @@ func compareFolders(t *testing.T, a, b string) {
 					if d := pixelDiff(ia, ib); d != "" {
 						t.Fatalf("%s sample %d: %s: %s", name, n, f.Name, d)
 					}
+				case generators.TextFeature:
+					// A text feature that names a file (a page's HTML): the same bytes.
+					var rec map[string]json.RawMessage
+					x.Decode(&rec)
+					var p string
+					if json.Unmarshal(rec[f.Name], &p) != nil || !strings.HasSuffix(p, ".html") {
+						continue
+					}
+					ba, err := x.Bytes(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					bb, err := y.Bytes(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if string(ba) != string(bb) || len(ba) == 0 {
+						t.Fatalf("%s sample %d: %s: %d bytes and %d bytes differ", name, n, p, len(ba), len(bb))
+					}
 				case generators.ListFeature:
 					var rec map[string]json.RawMessage
 					x.Decode(&rec)

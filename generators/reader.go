@@ -211,6 +211,29 @@ func (s *SplitReader) image(r Record, field string) (image.Image, error) {
 	return s.file(r, rel)
 }
 
+// Bytes returns the bytes of the file at rel, a path in the sample's
+// fields relative to its split folder (a page's HTML, say), as they are.
+func (r Record) Bytes(rel string) ([]byte, error) {
+	s := r.split
+	switch {
+	case s.pq != nil:
+		b, ok := r.blobs[rel]
+		if !ok {
+			return nil, fmt.Errorf("generators: sample %d holds no file %q", r.Index, rel)
+		}
+		return b, nil
+	case s.arrays != nil:
+		return nil, fmt.Errorf("generators: sample %d: %q: an npz dataset holds no separate files", r.Index, rel)
+	case !filepath.IsLocal(filepath.FromSlash(rel)):
+		return nil, fmt.Errorf("generators: sample %d: path %q leaves the split folder", r.Index, rel)
+	}
+	b, err := os.ReadFile(filepath.Join(s.r.Dir, s.name, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, fmt.Errorf("generators: %w", err)
+	}
+	return b, nil
+}
+
 // File decodes the PNG at rel, a path in the sample's fields relative to
 // its split folder (a list feature's entry, such as a relations part).
 func (r Record) File(rel string) (image.Image, error) { return r.split.file(r, rel) }
