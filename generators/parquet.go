@@ -140,12 +140,35 @@ func probeParquet(spec Spec, sampler Sampler) (*ParquetNode, error) {
 	for _, f := range s.Files {
 		files[f.Field] = files[f.Field] || f.Data == nil
 	}
+	declared := map[string]bool{}
 	for _, f := range sampler.Features() {
+		declared[f.Name] = true
 		if f.Kind == ImageFeature || f.Kind == MaskFeature {
 			files[f.Name] = true
 		}
 	}
-	return parquetSchemaOf(reflect.TypeOf(s.Record), files)
+	root, err := parquetSchemaOf(reflect.TypeOf(s.Record), files)
+	if err != nil {
+		return nil, err
+	}
+	// A field the config turns off (relations' parts without parts=true)
+	// is neither declared nor written: no column of nulls for it.
+	line, err := marshalRecord(s.Record, 0)
+	if err != nil {
+		return nil, err
+	}
+	var present map[string]json.RawMessage
+	if err := json.Unmarshal(line, &present); err != nil {
+		return nil, fmt.Errorf("generators: parquet: record: %w", err)
+	}
+	kept := root.Fields[:0]
+	for _, f := range root.Fields {
+		if _, ok := present[f.Name]; ok || !f.OmitEmpty || declared[f.Name] {
+			kept = append(kept, f)
+		}
+	}
+	root.Fields = kept
+	return root, nil
 }
 
 // parquetRow encodes sample s as a parquet row: its record and its files
