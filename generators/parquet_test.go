@@ -232,3 +232,17 @@ func FuzzParquetReader(f *testing.F) {
 		sr.Close()
 	})
 }
+
+// A split may be named data, the folder parquet files go in.
+func TestParquetSplitNamedData(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "d")
+	spec := Spec{Dataset: Shapes{}, Splits: []SplitSize{{"data", 5}, {"test", 2}}}
+	for _, format := range []Format{FormatParquet, FormatPNG} {
+		if _, err := Write(t.Context(), spec, WriteOptions{Out: dir, Format: format, Overwrite: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := Verify(dir); err != nil {
+			t.Errorf("%s: %v", format, err)
+		}
+	}
+}

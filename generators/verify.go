@@ -61,7 +61,9 @@ func Verify(dir string) error {
 	}
 	for _, name := range m.SplitOrder {
 		info := m.Splits[name]
-		listed[name] = m.Format != FormatParquet
+		if m.Format != FormatParquet {
+			listed[name] = true
+		}
 		checkRange(m, name, info, bad)
 		base, _, want := splitPaths(dir, m.Format, name)
 		if info.Checksums != want {

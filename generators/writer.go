@@ -196,7 +196,7 @@ func prepareOut(out string, splits []SplitSize, overwrite bool) error {
 		ours[sp.Name+"."+SumsFile] = true // parquet
 	}
 	for _, e := range formatEntries(FormatParquet) {
-		ours[e] = leftoverParquet(out, e)
+		ours[e] = ours[e] || leftoverParquet(out, e)
 	}
 	if old, err := ReadManifest(out); err == nil {
 		if !overwrite {
