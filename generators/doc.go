@@ -19,7 +19,9 @@
 //	OUT/<split>/images/*.png   OUT/<split>/masks/*.png
 //	OUT/<split>/SHA256SUMS     sha256sum(1) lines for every file of the split
 //
-// or, with FormatNPZ, OUT/<split>/data.npz holding one array per feature,
+// or, with FormatNPZ, OUT/<split>/data.npz holding one array per feature
+// (a list feature as arrays padded to the split's longest list, with a
+// count per sample: see NPZList),
 // or, with FormatParquet, the Hugging Face datasets layout:
 //
 //	OUT/manifest.json                          as above, with the record's parquet layout

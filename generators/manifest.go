@@ -56,6 +56,9 @@ type Manifest struct {
 	Shard *Shard `json:"shard,omitempty"`
 	// Parquet describes the files of a parquet dataset.
 	Parquet *ParquetInfo `json:"parquet,omitempty"`
+	// NPZLists says, per split, how an npz dataset stores its list
+	// features: padded arrays whose sizes depend on the split.
+	NPZLists map[string][]NPZList `json:"npz_lists,omitempty"`
 }
 
 // SplitInfo describes one split of a dataset folder.

@@ -105,7 +105,18 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 			}
 			sum, err = mergeParquetSplit(roots, name, out, &merged, total)
 		} else if first.Format == FormatNPZ {
-			sum, err = mergeNPZSplit(dirs, dst, npzFeatures(first.Features), total)
+			shardLists := make([][]NPZList, len(shards))
+			for i, s := range shards {
+				shardLists[i] = s.m.NPZLists[name]
+			}
+			var lists []NPZList
+			sum, lists, err = mergeNPZSplit(dirs, dst, npzFeatures(first.Features), total, shardLists)
+			if len(lists) > 0 {
+				if merged.NPZLists == nil {
+					merged.NPZLists = map[string][]NPZList{}
+				}
+				merged.NPZLists[name] = lists
+			}
 		} else {
 			sum, err = mergePNGSplit(dirs, dst)
 		}
@@ -183,38 +194,43 @@ func mergePNGSplit(srcs []string, dst string) (string, error) {
 }
 
 // mergeNPZSplit concatenates every array along the sample axis.
-func mergeNPZSplit(srcs []string, dst string, features []Feature, total int) (string, error) {
+// Its list features are padded anew to the longest over the shards.
+func mergeNPZSplit(srcs []string, dst string, features []Feature, total int, shardLists [][]NPZList) (string, []NPZList, error) {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return "", fmt.Errorf("generators: %w", err)
+		return "", nil, fmt.Errorf("generators: %w", err)
 	}
 	z, err := newNPZWriter(filepath.Join(dst, "data.npz"), features, total)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer z.abort()
 	for _, src := range srcs {
 		arrays, closeNPZ, err := openNPZ(filepath.Join(src, "data.npz"), features)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		for k, f := range features {
 			a := arrays[f.Name]
 			if _, err := io.Copy(z.writer(k), io.NewSectionReader(a.ra, a.offset, int64(a.shape[0])*int64(a.elem))); err != nil {
 				closeNPZ()
-				return "", fmt.Errorf("generators: %w", err)
+				return "", nil, fmt.Errorf("generators: %w", err)
 			}
 		}
 		closeNPZ()
 	}
+	lists, err := mergeNPZLists(z, dst, srcs, shardLists, total)
+	if err != nil {
+		return "", nil, err
+	}
 	sum, err := z.finish()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	list := []byte(sum + "  data.npz\n")
 	if err := os.WriteFile(filepath.Join(dst, SumsFile), list, 0o644); err != nil {
-		return "", fmt.Errorf("generators: %w", err)
+		return "", nil, fmt.Errorf("generators: %w", err)
 	}
-	return hexSum(list), nil
+	return hexSum(list), lists, nil
 }
 
 func copyFile(src, dst string) error {

@@ -31,11 +31,13 @@ import (
 // Every column is optional: a null is a JSON null, or no key at all where
 // OmitEmpty (the Go field's omitempty) is set.
 type ParquetNode struct {
-	Name      string         `json:"name,omitempty"`
-	Type      string         `json:"type"`
-	OmitEmpty bool           `json:"omitempty,omitempty"`
-	Elem      *ParquetNode   `json:"elem,omitempty"`
-	Fields    []*ParquetNode `json:"fields,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Type      string `json:"type"`
+	OmitEmpty bool   `json:"omitempty,omitempty"`
+	// Len is a fixed-size list's length (a Go array's), 0 for any other.
+	Len    int            `json:"len,omitempty"`
+	Elem   *ParquetNode   `json:"elem,omitempty"`
+	Fields []*ParquetNode `json:"fields,omitempty"`
 }
 
 // parquetParent is the column a tree's nodes hold their parent's index in.
@@ -194,7 +196,11 @@ func typeNode(t reflect.Type, stack []reflect.Type) (*ParquetNode, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &ParquetNode{Type: "list", Elem: e}, nil
+		n := &ParquetNode{Type: "list", Elem: e}
+		if t.Kind() == reflect.Array {
+			n.Len = t.Len()
+		}
+		return n, nil
 	case reflect.Struct:
 		if slices.Contains(stack, t) {
 			return nil, fmt.Errorf("%s recurses through another type; the parquet layout stores only a type that holds itself", t)

@@ -92,7 +92,7 @@ func (r *Reader) Split(name string) (*SplitReader, error) {
 		s.close = s.pq.close
 	case FormatNPZ:
 		var err error
-		if s.arrays, s.close, err = openNPZ(filepath.Join(dir, "data.npz"), npzFeatures(r.Manifest.Features)); err != nil {
+		if s.arrays, s.close, err = openNPZ(filepath.Join(dir, "data.npz"), npzSplitFeatures(r.Manifest, name)); err != nil {
 			return nil, err
 		}
 	default:
@@ -148,6 +148,13 @@ func (s *SplitReader) Next() bool {
 			}
 			if err != nil {
 				s.err = fmt.Errorf("generators: %s sample %d, %s: %w", s.name, idx, f.Name, err)
+				return false
+			}
+		}
+		for _, l := range s.r.Manifest.NPZLists[s.name] {
+			var err error
+			if obj[l.Name], err = decodeList(l, s.arrays, s.pos); err != nil {
+				s.err = fmt.Errorf("generators: %s sample %d, %s: %w", s.name, idx, l.Name, err)
 				return false
 			}
 		}

@@ -120,7 +120,7 @@ func Verify(dir string) error {
 			if !files["data.npz"] {
 				bad("%s: lists no data.npz, which format npz has", info.Checksums)
 			} else {
-				checkNPZCount(filepath.Join(dir, name, "data.npz"), name, info, m.Features, bad)
+				checkNPZCount(filepath.Join(dir, name, "data.npz"), name, info, npzSplitFeatures(m, name), bad)
 			}
 		case FormatParquet:
 			checkParquetSplit(dir, m, name, info, sums, bad)

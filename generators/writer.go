@@ -80,7 +80,7 @@ var (
 	// ErrOutNotEmpty: Out holds files that are not a hiddendim dataset.
 	ErrOutNotEmpty = errors.New("is not empty and is not a hiddendim dataset")
 	// ErrNotFixedSize: the samples have no fixed size, so no npz.
-	ErrNotFixedSize = errors.New("samples have no fixed size (a list feature), so they cannot be written as npz; use --format png or parquet")
+	ErrNotFixedSize = errors.New("samples have no array form, so they cannot be written as npz; use --format png or parquet")
 )
 
 // Write renders spec into opts.Out and returns the manifest it wrote last.
@@ -104,8 +104,11 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 		return nil, err
 	}
 	features := sampler.Features()
+	var lists []*npzListPlan
 	if format == FormatNPZ && !FixedSize(features) {
-		return nil, fmt.Errorf("generators: %s %w", spec.Dataset.Name(), ErrNotFixedSize)
+		if lists, err = planNPZLists(spec, sampler, features); err != nil {
+			return nil, fmt.Errorf("generators: %s %w (%v)", spec.Dataset.Name(), ErrNotFixedSize, err)
+		}
 	}
 	if err := prepareOut(opts.Out, spec.Splits, opts.Overwrite); err != nil {
 		return nil, err
@@ -151,7 +154,7 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 		dir, sums, sumsRel := splitPaths(opts.Out, format, sp.Name)
 		job := splitJob{
 			spec: spec, sampler: sampler, features: features, npz: npzFeatures(features), format: format, split: sp,
-			dir: dir, sums: sums, lo: lo, hi: hi, workers: workers, progress: progress, pq: pq, pqMeta: pqMeta,
+			dir: dir, sums: sums, lo: lo, hi: hi, workers: workers, progress: progress, pq: pq, pqMeta: pqMeta, lists: lists,
 		}
 		if m.Parquet != nil {
 			job.pqInfo = *m.Parquet
@@ -159,6 +162,12 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 		sum, err := job.run(ctx)
 		if err != nil {
 			return nil, err
+		}
+		if len(lists) > 0 {
+			if m.NPZLists == nil {
+				m.NPZLists = map[string][]NPZList{}
+			}
+			m.NPZLists[sp.Name] = job.npzLists
 		}
 		m.SplitOrder = append(m.SplitOrder, sp.Name)
 		m.Splits[sp.Name] = SplitInfo{Count: hi - lo, First: lo, Total: sp.Count, SHA256: sum,
@@ -239,14 +248,17 @@ type splitJob struct {
 	npz []Feature
 	// pixels recycles the image and mask buffers of npz samples once
 	// they are written.
-	pixels   sync.Pool
-	format   Format
-	split    SplitSize
-	dir      string
-	sums     string // the split's SHA256SUMS
-	pq       *pqLayout
-	pqMeta   []parquet.WriterOption
-	pqInfo   ParquetInfo
+	pixels sync.Pool
+	format Format
+	split  SplitSize
+	dir    string
+	sums   string // the split's SHA256SUMS
+	pq     *pqLayout
+	pqMeta []parquet.WriterOption
+	pqInfo ParquetInfo
+	// lists are the npz list features; npzLists their arrays, once written.
+	lists    []*npzListPlan
+	npzLists []NPZList
 	lo, hi   int
 	workers  int
 	progress func()
@@ -370,7 +382,7 @@ func (j *splitJob) run(ctx context.Context) (string, error) {
 func npzFeatures(fs []Feature) []Feature {
 	var out []Feature
 	for _, f := range fs {
-		if inNPZ(f) {
+		if inNPZ(f) && !isNPZList(f) {
 			out = append(out, f)
 		}
 	}
@@ -408,6 +420,10 @@ func (w *worker) do(i int) rendered {
 	switch w.j.format {
 	case FormatNPZ:
 		r.arrays, r.err = sampleArrays(w.j.npz, s.Record, s.Files, s.Arrays, &w.j.pixels)
+		if r.err == nil && len(w.j.lists) > 0 {
+			r.line, r.err = marshalRecord(s.Record, w.lineCap)
+			w.lineCap = max(w.lineCap, len(r.line)+len(r.line)/8)
+		}
 		return r
 	case FormatParquet:
 		if r.row, r.err = w.parquetRow(s); r.err != nil {
@@ -452,6 +468,7 @@ type emitter struct {
 	jsonlW  *bufio.Writer
 	jsonlH  hash.Hash
 	npz     *npzWriter
+	spill   *npzSpill
 	pq      *parquetSplitWriter
 	closers []io.Closer
 }
@@ -481,6 +498,12 @@ func newEmitter(j *splitJob) (*emitter, error) {
 			em.abort()
 			return nil, err
 		}
+		if len(j.lists) > 0 {
+			if em.spill, err = newNPZSpill(j.dir, j.lists); err != nil {
+				em.abort()
+				return nil, err
+			}
+		}
 	case FormatParquet:
 		if em.pq, err = newParquetSplitWriter(j.dir, j.split.Name, n, j.pqInfo, j.pq, j.pqMeta); err != nil {
 			em.abort()
@@ -495,6 +518,11 @@ func (em *emitter) emit(r rendered) error {
 		return em.pq.write(r.row)
 	}
 	if em.j.format == FormatNPZ {
+		if em.spill != nil {
+			if err := em.spill.add(r.line); err != nil {
+				return err
+			}
+		}
 		for k, b := range r.arrays {
 			if err := em.npz.append(k, b); err != nil {
 				return err
@@ -524,6 +552,13 @@ func (em *emitter) finish() (string, error) {
 		}
 		fmt.Fprintf(em.sumsW, "%s  samples.jsonl\n", hex.EncodeToString(em.jsonlH.Sum(nil)))
 	case FormatNPZ:
+		if em.spill != nil {
+			lists, err := em.spill.finish(em.npz, em.j.dir)
+			if err != nil {
+				return "", err
+			}
+			em.j.npzLists = lists
+		}
 		sum, err := em.npz.finish()
 		if err != nil {
 			return "", err
@@ -560,6 +595,9 @@ func (em *emitter) abort() {
 	em.closers = nil
 	if em.npz != nil {
 		em.npz.abort()
+	}
+	if em.spill != nil {
+		em.spill.abort()
 	}
 	if em.pq != nil {
 		em.pq.abort()

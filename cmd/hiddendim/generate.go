@@ -21,7 +21,7 @@ func runGenerate(ctx context.Context, args []string) error {
 	holdout := fs.String("holdout", "", "`COMBINATIONS` only in the test split, e.g. \"red triangle,blue circle\"")
 	shard := fs.String("shard", "", "write only shard `K/N` (0-based K)")
 	workers := fs.Int("workers", 0, "`W` render workers (default: all cores)")
-	format := fs.String("format", "png", "file `FORMAT`: png, npz (shapes and clevrlite only) or parquet (Hugging Face datasets: OUT/data/<split>-00000-of-0000N.parquet and a card OUT/README.md)")
+	format := fs.String("format", "png", "file `FORMAT`: png, npz (lists padded; not webpages or parts=true) or parquet (Hugging Face datasets: OUT/data/<split>-00000-of-0000N.parquet and a card OUT/README.md)")
 	rowsPerFile := fs.Int("rows-per-file", 0, "parquet: `R` samples per file (default 10000)")
 	overwrite := fs.Bool("overwrite", false, "replace a complete dataset at --out")
 	pos, err := parseInterleaved(fs, args)

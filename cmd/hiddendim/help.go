@@ -26,7 +26,8 @@ func helpEntries() map[string]helpEntry {
 				"                   [--holdout \"red triangle,...\"] [--shard K/N] [--workers W] [--format png|npz|parquet]\n" +
 				"                   [--rows-per-file R] [--overwrite]",
 			"render a dataset into DIR: the samples of each split and a manifest with their checksums.\n" +
-				"`hiddendim describe DATASET` lists the config keys --set takes; npz covers shapes and clevrlite only.\n" +
+				"`hiddendim describe DATASET` lists the config keys --set takes; npz pads list features (objects,\n" +
+				"relations) to the split's longest, with a <list>_count array; it refuses lists of images and webpages' trees.\n" +
 				"parquet writes the Hugging Face datasets layout (DIR/data/<split>-00000-of-0000N.parquet, R samples a file,\n" +
 				"and a dataset card DIR/README.md) for every dataset: load_dataset(DIR) reads it, images as PIL images.",
 			"hiddendim generate shapes --out data/shapes --splits train=1000,test=200 --seed 7",
