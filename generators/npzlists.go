@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"unicode/utf8"
 )
@@ -467,4 +468,44 @@ func mergeNPZLists(z *npzWriter, dst string, srcs []string, shardLists [][]NPZLi
 		closeNPZ()
 	}
 	return merged, nil
+}
+
+// compareNPZLists compares the lists of sample p with the re-rendered
+// sample's.
+func (s splitSamples) compareNPZLists(p int, lists []NPZList, smp Sample) []string {
+	if len(lists) == 0 {
+		return nil
+	}
+	line, err := marshalRecord(smp.Record, 0)
+	if err != nil {
+		return []string{fmt.Sprintf("re-rendering: %v", err)}
+	}
+	plans := make([]*npzListPlan, len(lists))
+	for i, l := range lists {
+		plans[i] = &npzListPlan{name: l.Name}
+	}
+	want, err := listValues(line, plans)
+	if err != nil {
+		return []string{fmt.Sprintf("re-rendering: %v", err)}
+	}
+	var out []string
+	for _, l := range lists {
+		got, err := decodeList(l, s.arrays, p)
+		if err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", l.Name, err))
+			continue
+		}
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want[l.Name])
+		var gv, wv any
+		json.Unmarshal(g, &gv)
+		json.Unmarshal(w, &wv)
+		if wv == nil {
+			wv = []any{}
+		}
+		if !reflect.DeepEqual(gv, wv) {
+			out = append(out, fmt.Sprintf("%s: %s on disk, the spec renders %s", l.Name, short(string(g)), short(string(w))))
+		}
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // pick chooses about k samples of m's folder, spread over every split in
@@ -90,8 +91,13 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 		info := m.Splits[name]
 		var disk splitSamples
 		var err error
+		lists := m.NPZLists[name]
 		if m.Format == FormatNPZ {
-			disk, err = openNPZSamples(filepath.Join(dir, name, "data.npz"), features)
+			all := features
+			for _, l := range lists {
+				all = append(slices.Clip(all), l.features()...)
+			}
+			disk, err = openNPZSamples(filepath.Join(dir, name, "data.npz"), all)
 		} else if m.Format == FormatParquet {
 			disk, err = readParquetSamples(dir, name, pos)
 		} else {
@@ -116,7 +122,7 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 			where := name + "/" + key.ID()
 			var diffs []string
 			if m.Format == FormatNPZ {
-				diffs = disk.compareNPZ(p, features, s)
+				diffs = append(disk.compareNPZ(p, features, s), disk.compareNPZLists(p, lists, s)...)
 			} else {
 				diffs = compareFiles(filepath.Join(dir, name), disk.blobs[p], disk.lines[p], s)
 			}
