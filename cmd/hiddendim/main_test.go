@@ -91,7 +91,7 @@ func TestScenesFromTheCommandLine(t *testing.T) {
 	}{
 		{[]string{"generate", "counting", "--n", "3", "--set", "max_objects=40", "--out", filepath.Join(dir, "x")}, "do not fit"},
 		{[]string{"generate", "counting", "--n", "3", "--holdout", "red square", "--out", filepath.Join(dir, "x")}, "no held-out combinations"},
-		{[]string{"generate", "relations", "--n", "3", "--format", "npz", "--out", filepath.Join(dir, "y")}, "cannot be written as npz"},
+		{[]string{"generate", "relations", "--n", "3", "--format", "npz", "--set", "parts=true", "--out", filepath.Join(dir, "y")}, "cannot be written as npz"},
 	} {
 		err := dispatch(context.Background(), tt.args)
 		if err == nil || !strings.Contains(err.Error(), tt.msg) {
