@@ -30,6 +30,17 @@
 // if a single score differs. A rerun skips the runs its output already
 // records.
 //
+// # Shards
+//
+// Plan deals a suite's runs into N shards balanced by estimated time, the
+// same on every machine; Options.Shard runs one, writing the very records
+// (ids included) a one-machine run writes for those runs. MergeRecordFiles
+// takes the shards' record files together (a run held twice must have
+// the same record), SuiteOrder or Suite.Order restores the suite's order,
+// and Check holds the merged records to the suite. The dataset Cache may
+// be shared by several processes, on one machine or many: each dataset is
+// generated aside and renamed into place.
+//
 // # Shared parts
 //
 // What several kinds use lives here: Training and Fit (single-model

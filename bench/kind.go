@@ -70,6 +70,10 @@ type Job struct {
 	Pass int
 	// Progress, if set, reports training steps.
 	Progress func(what string, done, total int)
+	// Pictures, if set, is a folder the kind may draw what the trained
+	// model learned into (a VAE's latent space, a captioner's attention);
+	// "" means none. A kind that draws nothing ignores it.
+	Pictures string
 }
 
 // Result is what a kind's Run measured; the kernel seals it into a Record.

@@ -18,6 +18,8 @@ type toyKind struct {
 	flaky *int
 	// closed counts the data the kernel closed.
 	closed *int
+	// pictures collects each run's picture folder.
+	pictures *[]string
 }
 
 type toyModel struct {
@@ -87,6 +89,9 @@ func (k toyKind) Run(ctx context.Context, j Job, d Data) (Result, error) {
 	}
 	if j.Progress != nil {
 		j.Progress(j.String(), 1, 1)
+	}
+	if k.pictures != nil {
+		*k.pictures = append(*k.pictures, j.Pictures)
 	}
 	return Result{Config: m, Params: 7, Scores: map[string]Metric{"score": Exact(v), "loss": Exact(math.Abs(1 - v))}}, nil
 }

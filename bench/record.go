@@ -54,11 +54,16 @@ type DatasetRecord struct {
 	Splits       map[string]string `json:"splits"` // split → content sha256
 }
 
-// Timings are wall-clock measurements, kept out of the record id.
+// Timings are what a run measured besides its scores: wall-clock times
+// and the training curve. They are kept out of the record id, so a record
+// with a curve has the id the same run had before records held curves.
 type Timings struct {
 	TrainSeconds       float64 `json:"train_seconds"`
 	EvalSeconds        float64 `json:"eval_seconds"`
 	TrainSamplesPerSec float64 `json:"train_samples_per_second"`
+	// EpochLoss is each epoch's mean training loss, for the report's
+	// training curves; absent in records written before it existed.
+	EpochLoss []float64 `json:"epoch_loss,omitempty"`
 }
 
 // hashJSON is the hex SHA-256 of v's JSON encoding. It panics if v cannot

@@ -193,3 +193,34 @@ func FuzzReadRecords(f *testing.F) {
 		}
 	})
 }
+
+// TestEpochLossKeepsRecordIDs: records written before they held training
+// curves keep their ids once they hold one, so adding curves changed no
+// record id, and a record with a curve reads back with it.
+func TestEpochLossKeepsRecordIDs(t *testing.T) {
+	recs, err := ReadRecords(realRecords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := recs[0]
+	if len(r.Timings.EpochLoss) != 0 {
+		t.Fatal("the fixture was written before curves; it should hold none")
+	}
+	r.Timings.EpochLoss = []float64{0.9, 0.5, 0.25}
+	want := r.RecordID
+	r.seal()
+	if r.RecordID != want {
+		t.Fatalf("a curve changed the record id: %s, was %s", r.RecordID, want)
+	}
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	if err := appendRecord(path, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadRecords(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := got[0].Timings.EpochLoss; len(g) != 3 || g[2] != 0.25 {
+		t.Fatalf("curve read back as %v", g)
+	}
+}

@@ -28,6 +28,14 @@ type Options struct {
 	Log io.Writer
 	// Progress, if set, reports long work: what, done, total.
 	Progress func(what string, done, total int)
+	// Shard limits the run to one shard of the suite's runs, as
+	// Harness.Plan deals them; the zero value runs the whole suite. The
+	// records are those the whole suite's run writes for those runs.
+	Shard generators.Shard
+	// Pictures, if set, is the folder runs draw what their models learned
+	// into, one folder per run: Pictures/<task>/<model>/seed-<seed> (see
+	// Job.Pictures). "" means no pictures.
+	Pictures string
 }
 
 // ErrNotReproducible is wrapped when --verify finds a score that differs.
@@ -67,10 +75,14 @@ func (h *Harness) Run(ctx context.Context, s Suite, opt Options) ([]Record, erro
 	for _, r := range old {
 		have[r.RunKey] = r
 	}
+	only, err := h.shardRuns(s, opt.Shard)
+	if err != nil {
+		return nil, err
+	}
 	cache := &Cache{Dir: opt.CacheDir, Datasets: h.Datasets, Progress: opt.Progress}
 	var out []Record
 	for _, task := range s.Tasks {
-		recs, err := h.runTask(ctx, s.Name, task, cache, have, opt)
+		recs, err := h.runTask(ctx, s.Name, task, cache, have, only, opt)
 		out = append(out, recs...)
 		if err != nil {
 			return out, err
@@ -79,9 +91,10 @@ func (h *Harness) Run(ctx context.Context, s Suite, opt Options) ([]Record, erro
 	return out, checkExpectations(s, out)
 }
 
-// runTask runs every (model, seed) of a task that have does not record,
-// loading its data once if any must run, and returns the task's records.
-func (h *Harness) runTask(ctx context.Context, suite string, task Task, cache *Cache, have map[string]Record, opt Options) ([]Record, error) {
+// runTask runs every (model, seed) of a task that have does not record
+// (of those in only, unless it is nil), loading its data once if any must
+// run, and returns the task's records.
+func (h *Harness) runTask(ctx context.Context, suite string, task Task, cache *Cache, have map[string]Record, only runSet, opt Options) ([]Record, error) {
 	kind, _ := h.Kind(task.Kind)
 	var data Data
 	var ds DatasetRecord
@@ -89,7 +102,10 @@ func (h *Harness) runTask(ctx context.Context, suite string, task Task, cache *C
 	var out []Record
 	for _, m := range task.Models {
 		for _, seed := range task.Seeds {
-			job := Job{Suite: suite, Task: task, Model: m, Seed: seed, Progress: opt.Progress}
+			if only != nil && !only[runID{task.Name, m.Name, seed}] {
+				continue
+			}
+			job := Job{Suite: suite, Task: task, Model: m, Seed: seed, Progress: opt.Progress, Pictures: opt.picturesOf(task, m, seed)}
 			if r, ok := have[RunKey(task, m, seed)]; ok {
 				fmt.Fprintf(opt.Log, "%s: recorded already (%s), skipped\n", job, r.RecordID[:12])
 				out = append(out, r)
@@ -112,7 +128,7 @@ func (h *Harness) runTask(ctx context.Context, suite string, task Task, cache *C
 				return out, err
 			}
 			if opt.Verify {
-				job.Pass = 1
+				job.Pass, job.Pictures = 1, ""
 				again, err := runOnce(ctx, kind, job, data, ds, opt)
 				if err != nil {
 					return out, err
@@ -131,6 +147,14 @@ func (h *Harness) runTask(ctx context.Context, suite string, task Task, cache *C
 		}
 	}
 	return out, nil
+}
+
+// picturesOf is the folder of a run's pictures, or "" for none.
+func (o Options) picturesOf(t Task, m ModelSpec, seed uint64) string {
+	if o.Pictures == "" {
+		return ""
+	}
+	return filepath.Join(o.Pictures, t.Name, m.Name, fmt.Sprintf("seed-%d", seed))
 }
 
 // closeData closes a task's data if it holds what must be freed.
@@ -209,6 +233,9 @@ func diffMetrics(a, b map[string]Metric) string {
 	return strings.Join(lines, "\n")
 }
 
+// checkExpectations checks each sanity target whose model recs hold with
+// every seed of the task: a shard that runs only some of a model's seeds
+// leaves its target to a run that holds them all (Harness.Check).
 func checkExpectations(s Suite, recs []Record) error {
 	var missed []string
 	for _, t := range s.Tasks {
@@ -219,7 +246,7 @@ func checkExpectations(s Suite, recs []Record) error {
 					vals = append(vals, r.Metrics[e.Metric].Value)
 				}
 			}
-			if len(vals) > 0 && MeanCI(vals).Value < e.Min {
+			if len(vals) == len(t.Seeds) && MeanCI(vals).Value < e.Min {
 				missed = append(missed, fmt.Sprintf("%s: %s %s mean %.4f over %d seeds, want at least %.4f", t.Name, e.Model, e.Metric, MeanCI(vals).Value, len(vals), e.Min))
 			}
 		}
@@ -228,4 +255,34 @@ func checkExpectations(s Suite, recs []Record) error {
 		return fmt.Errorf("bench: %w — the harness or the model is wrong:\n  %s", ErrExpectation, strings.Join(missed, "\n  "))
 	}
 	return nil
+}
+
+// Check holds recs, the records of a suite's run taken together (from its
+// shards, say, by MergeRecordFiles), to the suite: it is an error for a run
+// of s to have no record among them, naming the runs missing, or for a
+// model to miss a sanity target over its seeds (ErrExpectation).
+func (h *Harness) Check(s Suite, recs []Record) error {
+	have := map[string]bool{}
+	for _, r := range recs {
+		have[r.RunKey] = true
+	}
+	var missing []string
+	runs := 0
+	for _, t := range s.Tasks {
+		for _, m := range t.Models {
+			for _, seed := range t.Seeds {
+				runs++
+				if !have[RunKey(t, m, seed)] {
+					missing = append(missing, fmt.Sprintf("%s %s seed %d", t.Name, m.Name, seed))
+				}
+			}
+		}
+	}
+	if n := len(missing); n > 0 {
+		if n > 10 {
+			missing = append(missing[:10], fmt.Sprintf("and %d more", n-10))
+		}
+		return fmt.Errorf("bench: the records lack %d of the %d runs of suite %s (a shard not given, or not finished?): %s", n, runs, s.Name, strings.Join(missing, ", "))
+	}
+	return checkExpectations(s, recs)
 }

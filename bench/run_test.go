@@ -214,3 +214,32 @@ func TestComparisonTellsSameScoresFromSameRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestRunGivesEachRunAPictureFolder: with Options.Pictures each run draws
+// into its own folder, Pictures/<task>/<model>/seed-<seed>; a --verify
+// rerun draws nothing, and without Options.Pictures no run draws.
+func TestRunGivesEachRunAPictureFolder(t *testing.T) {
+	var got []string
+	h := toyHarness(toyKind{pictures: &got})
+	dir := t.TempDir()
+	pics := filepath.Join(dir, "pics")
+	opt := Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true, Pictures: pics}
+	if _, err := h.Run(context.Background(), readToy(t, h, ""), opt); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		filepath.Join(pics, "toy-task", "a", "seed-1"), "", filepath.Join(pics, "toy-task", "a", "seed-2"), "",
+		filepath.Join(pics, "toy-task", "b", "seed-1"), "", filepath.Join(pics, "toy-task", "b", "seed-2"), "",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("picture folders\n got %q\nwant %q", got, want)
+	}
+	got = nil
+	opt.Out, opt.Pictures, opt.Verify = filepath.Join(dir, "r2.jsonl"), "", false
+	if _, err := h.Run(context.Background(), readToy(t, h, ""), opt); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, "") != "" || len(got) != 4 {
+		t.Errorf("without Options.Pictures the runs got folders %q", got)
+	}
+}

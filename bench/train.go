@@ -217,7 +217,7 @@ func settingName(path string) string {
 }
 
 // Train trains model for the job on n examples with the task's budget,
-// reporting progress, and returns the training timings.
+// reporting progress, and returns the training timings and curve.
 func (j Job) Train(ctx context.Context, model models.Model, n int, feed models.Feeder) (Timings, error) {
 	b := j.Task.Budget
 	tc := models.TrainConfig{Epochs: b.Epochs, Batch: b.Batch, LR: b.LR, Schedule: b.Schedule, Seed: j.Seed}
@@ -231,7 +231,7 @@ func (j Job) Train(ctx context.Context, model models.Model, n int, feed models.F
 		return Timings{}, fmt.Errorf("bench: %s: %w", what, err)
 	}
 	secs := time.Since(start).Seconds()
-	return Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs}, nil
+	return Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs, EpochLoss: st.Losses}, nil
 }
 
 // String names the job: "task model seed N".

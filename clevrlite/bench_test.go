@@ -16,3 +16,8 @@ func BenchmarkSortOfCLEVR(b *testing.B) { writebench.Run(b, SortOfCLEVR{}, 10000
 func BenchmarkSortOfCLEVRNPZ(b *testing.B) {
 	writebench.RunFormat(b, SortOfCLEVR{}, 10000, "images", generators.FormatNPZ)
 }
+
+// BenchmarkSortOfCLEVRTar writes the same as WebDataset tar files.
+func BenchmarkSortOfCLEVRTar(b *testing.B) {
+	writebench.RunFormat(b, SortOfCLEVR{}, 10000, "images", generators.FormatTar)
+}

@@ -12,6 +12,12 @@ import (
 // TMPDIR=/dev/shm measures the code rather than the disk.
 func BenchmarkShapes(b *testing.B) { writebench.Run(b, generators.Shapes{}, 20000, "samples") }
 
+// BenchmarkShapesTar writes the same as WebDataset tar files: one file per
+// 1000 samples instead of two per sample.
+func BenchmarkShapesTar(b *testing.B) {
+	writebench.RunFormat(b, generators.Shapes{}, 20000, "samples", generators.FormatTar)
+}
+
 // BenchmarkShapesRender measures drawing alone, on one core.
 func BenchmarkShapesRender(b *testing.B) {
 	ds := generators.Shapes{}

@@ -22,6 +22,10 @@
 // or, with FormatNPZ, OUT/<split>/data.npz holding one array per feature
 // (a list feature as arrays padded to the split's longest list, with a
 // count per sample: see NPZList),
+// or, with FormatTar, WebDataset shards OUT/<split>/shard-000000.tar, … of
+// Manifest.ShardSamples samples each, whose members 000123.json (the
+// record), 000123.png, 000123.mask.png, … are grouped by the sample's id
+// (see TarMember),
 // or, with FormatParquet, the Hugging Face datasets layout:
 //
 //	OUT/manifest.json                          as above, with the record's parquet layout
@@ -35,6 +39,9 @@
 // its nodes with their parent's index. The layout is derived from the
 // record's Go type (its json tags), so every dataset has one; the reader
 // rebuilds each record's JSON byte for byte as samples.jsonl holds it.
+//
+// Every format is read back by Open, checked by Verify and joined by
+// Merge; png, tar and parquet keep the same records.
 //
 // A short example:
 //

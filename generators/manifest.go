@@ -19,20 +19,31 @@ const (
 	FormatPNG Format = "png"
 	// FormatNPZ writes data.npz: one array per feature, for numpy.load.
 	FormatNPZ Format = "npz"
+	// FormatTar writes WebDataset shards: shard-000000.tar, … of
+	// Manifest.ShardSamples samples each (see tar.go).
+	FormatTar Format = "tar"
 )
 
-// ParseFormat accepts "png", "npz" or "parquet"; "" means png.
+// ParseFormat accepts "png", "npz", "tar" or "parquet"; "" means png.
 func ParseFormat(s string) (Format, error) {
 	switch s {
 	case "", "png":
 		return FormatPNG, nil
 	case "npz":
 		return FormatNPZ, nil
+	case "tar":
+		return FormatTar, nil
 	case "parquet":
 		return FormatParquet, nil
 	}
-	return "", fmt.Errorf("generators: unknown format %q; want png, npz or parquet", s)
+	return "", fmt.Errorf("generators: unknown format %q; want png, npz, tar or parquet", s)
 }
+
+// Records reports whether the format keeps every sample's whole record,
+// as samples.jsonl holds it: png, tar and parquet do (the parquet reader
+// rebuilds each record's JSON byte for byte, its images from the row);
+// npz keeps only the features of fixed size and padded lists.
+func (f Format) Records() bool { return f == FormatPNG || f == FormatTar || f == FormatParquet }
 
 // ManifestFile is the name of the file that marks a dataset folder complete.
 const ManifestFile = "manifest.json"
@@ -54,6 +65,9 @@ type Manifest struct {
 	Splits     map[string]SplitInfo `json:"splits"`
 	// Shard is set in a shard's manifest and absent once merged.
 	Shard *Shard `json:"shard,omitempty"`
+	// ShardSamples is, in format tar, how many samples each tar file
+	// holds: file k of a split holds its samples k·ShardSamples onwards.
+	ShardSamples int `json:"shard_samples,omitempty"`
 	// Parquet describes the files of a parquet dataset.
 	Parquet *ParquetInfo `json:"parquet,omitempty"`
 	// NPZLists says, per split, how an npz dataset stores its list

@@ -42,9 +42,9 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 	for _, s := range shards {
 		m := s.m
 		if m.Dataset != first.Dataset || m.Version != first.Version || m.Seed != first.Seed ||
-			!bytes.Equal(m.Config, first.Config) || m.Format != first.Format ||
+			!bytes.Equal(m.Config, first.Config) || m.Format != first.Format || m.ShardSamples != first.ShardSamples ||
 			!slices.Equal(m.SplitOrder, first.SplitOrder) || !sameParquet(m.Parquet, first.Parquet) {
-			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format, splits or parquet layout differ)", shards[0].dir, s.dir)
+			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format, splits, samples per tar file or parquet layout differ)", shards[0].dir, s.dir)
 		}
 		if m.Shard == nil || m.Shard.Count != count {
 			return nil, fmt.Errorf("generators: merge: %s is not one of %d shards", s.dir, count)
@@ -84,8 +84,10 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		total := first.Splits[name].Total
 		next := 0
 		dirs := make([]string, len(shards))
+		infos := make([]SplitInfo, len(shards))
 		for i, s := range shards {
 			info := s.m.Splits[name]
+			infos[i] = info
 			if info.First != next || info.Total != total {
 				return nil, fmt.Errorf("generators: merge: split %s of %s starts at %d, want %d", name, s.dir, info.First, next)
 			}
@@ -98,13 +100,14 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		dst := filepath.Join(out, name)
 		var sum string
 		var err error
-		if first.Format == FormatParquet {
+		switch first.Format {
+		case FormatParquet:
 			roots := make([]string, len(shards))
 			for i, s := range shards {
 				roots[i] = s.dir
 			}
 			sum, err = mergeParquetSplit(roots, name, out, &merged, total)
-		} else if first.Format == FormatNPZ {
+		case FormatNPZ:
 			shardLists := make([][]NPZList, len(shards))
 			for i, s := range shards {
 				shardLists[i] = s.m.NPZLists[name]
@@ -117,7 +120,9 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 				}
 				merged.NPZLists[name] = lists
 			}
-		} else {
+		case FormatTar:
+			sum, err = mergeTarSplit(dirs, infos, dst, first.ShardSamples)
+		default:
 			sum, err = mergePNGSplit(dirs, dst)
 		}
 		if err != nil {

@@ -122,7 +122,7 @@ func TestNPZRefusals(t *testing.T) {
 		generators.ApplySettings(cfg, f.sets...)
 		spec := generators.Spec{Dataset: f.ds, Config: cfg, Splits: []generators.SplitSize{{Name: "train", Count: f.n}}}
 		_, err := generators.Write(t.Context(), spec, generators.WriteOptions{Out: filepath.Join(t.TempDir(), "x"), Format: generators.FormatNPZ})
-		if err == nil || !strings.Contains(err.Error(), "use --format png or parquet") {
+		if err == nil || !strings.Contains(err.Error(), "use --format png, tar or parquet") {
 			t.Errorf("%s as npz: %v, want a refusal naming png and parquet", f.name, err)
 		}
 	}

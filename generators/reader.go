@@ -49,6 +49,8 @@ type Record struct {
 	split *SplitReader
 	// blobs holds a parquet row's files by path.
 	blobs map[string][]byte
+	// tar holds the sample's members in format tar.
+	tar *tarSample
 }
 
 // Decode unmarshals the record into v, e.g. a *ShapesExample.
@@ -73,6 +75,8 @@ type SplitReader struct {
 	arrays map[string]*npzArray
 	// parquet
 	pq *pqSplit
+	// tar
+	tar *tarSamples
 }
 
 // Split opens the named split.
@@ -90,6 +94,12 @@ func (r *Reader) Split(name string) (*SplitReader, error) {
 			return nil, err
 		}
 		s.close = s.pq.close
+	case FormatTar:
+		if r.Manifest.ShardSamples <= 0 {
+			return nil, fmt.Errorf("generators: %s: format tar, but shard_samples is %d; want the samples per tar file", r.Dir, r.Manifest.ShardSamples)
+		}
+		s.tar = newTarSamples(dir, tarShards(info.First, info.Count, r.Manifest.ShardSamples))
+		s.close = s.tar.close
 	case FormatNPZ:
 		var err error
 		if s.arrays, s.close, err = openNPZ(filepath.Join(dir, "data.npz"), npzSplitFeatures(r.Manifest, name)); err != nil {
@@ -127,6 +137,14 @@ func (s *SplitReader) Next() bool {
 			return false
 		}
 		s.cur = Record{Index: idx, JSON: js, split: s, blobs: blobs}
+	} else if s.tar != nil {
+		id := SampleKey{Index: idx, IDWidth: IDWidth(s.info.Total)}.ID()
+		smp, rec, err := s.tar.nextAt(id)
+		if err != nil {
+			s.err = err
+			return false
+		}
+		s.cur = Record{Index: idx, JSON: rec, split: s, tar: &smp}
 	} else if s.sc != nil {
 		if !s.sc.Scan() {
 			s.err = s.sc.Err()
@@ -182,6 +200,9 @@ func (s *SplitReader) Close() error {
 }
 
 func (s *SplitReader) image(r Record, field string) (image.Image, error) {
+	if r.tar != nil {
+		return r.tarImage(field)
+	}
 	if s.arrays != nil {
 		a, ok := s.arrays[field]
 		if !ok {
@@ -223,6 +244,8 @@ func (s *SplitReader) image(r Record, field string) (image.Image, error) {
 func (r Record) Bytes(rel string) ([]byte, error) {
 	s := r.split
 	switch {
+	case r.tar != nil:
+		return r.tarBytes(rel)
 	case s.pq != nil:
 		b, ok := r.blobs[rel]
 		if !ok {
@@ -246,6 +269,9 @@ func (r Record) Bytes(rel string) ([]byte, error) {
 func (r Record) File(rel string) (image.Image, error) { return r.split.file(r, rel) }
 
 func (s *SplitReader) file(r Record, rel string) (image.Image, error) {
+	if r.tar != nil {
+		return r.tarFile(rel)
+	}
 	if s.arrays != nil {
 		return nil, fmt.Errorf("generators: sample %d: %q: an npz dataset holds no separate files", r.Index, rel)
 	}

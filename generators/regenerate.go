@@ -92,15 +92,18 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 		var disk splitSamples
 		var err error
 		lists := m.NPZLists[name]
-		if m.Format == FormatNPZ {
+		switch m.Format {
+		case FormatNPZ:
 			all := features
 			for _, l := range lists {
 				all = append(slices.Clip(all), l.features()...)
 			}
 			disk, err = openNPZSamples(filepath.Join(dir, name, "data.npz"), all)
-		} else if m.Format == FormatParquet {
+		case FormatParquet:
 			disk, err = readParquetSamples(dir, name, pos)
-		} else {
+		case FormatTar:
+			disk, err = readTarSamples(filepath.Join(dir, name), info, m.ShardSamples, pos)
+		default:
 			disk, err = readLines(filepath.Join(dir, name, "samples.jsonl"), pos)
 		}
 		if err != nil {
@@ -121,10 +124,15 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 			tried++
 			where := name + "/" + key.ID()
 			var diffs []string
-			if m.Format == FormatNPZ {
+			switch m.Format {
+			case FormatNPZ:
 				diffs = append(disk.compareNPZ(p, features, s), disk.compareNPZLists(p, lists, s)...)
-			} else {
-				diffs = compareFiles(filepath.Join(dir, name), disk.blobs[p], disk.lines[p], s)
+			case FormatParquet:
+				diffs = compareFiles(disk.lines[p], s, nil, rowFiles(disk.blobs[p]))
+			case FormatTar:
+				diffs = disk.compareTar(p, s)
+			default:
+				diffs = compareFiles(disk.lines[p], s, nil, splitFiles(filepath.Join(dir, name)))
 			}
 			if len(diffs) > 0 {
 				differ++
@@ -151,6 +159,7 @@ type splitSamples struct {
 	// blobs holds a parquet sample's files by position, then path.
 	blobs  map[int]map[string][]byte
 	arrays map[string]*npzArray
+	tar    map[int]tarSample // tar: samples by position
 	closer func() error
 }
 
@@ -228,12 +237,42 @@ func (s splitSamples) compareNPZ(p int, features []Feature, smp Sample) []string
 	return out
 }
 
-// compareFiles compares a png-format sample: its record line and each of
-// its files, images by decoded pixels.
-// A parquet sample's files are in blobs instead.
-func compareFiles(splitDir string, blobs map[string][]byte, line []byte, smp Sample) []string {
+// splitFiles reads a sample's files from a png-format split folder.
+func splitFiles(splitDir string) func(File) (string, []byte, error) {
+	return func(f File) (string, []byte, error) {
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return f.Path, nil, errors.New("path leaves the split folder")
+		}
+		b, err := os.ReadFile(filepath.Join(splitDir, filepath.FromSlash(f.Path)))
+		return f.Path, b, err
+	}
+}
+
+// rowFiles reads a sample's files from its parquet row's blobs, by path.
+func rowFiles(blobs map[string][]byte) func(File) (string, []byte, error) {
+	return func(f File) (string, []byte, error) {
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return f.Path, nil, errors.New("path leaves the split folder")
+		}
+		b, ok := blobs[f.Path]
+		if !ok {
+			return f.Path, nil, errors.New("not in the sample's parquet row")
+		}
+		return f.Path, b, nil
+	}
+}
+
+// compareFiles compares a sample: its record line and each of its files,
+// images by decoded pixels. format, if set, turns the re-rendered record's
+// JSON into the form the format stores. read returns a file's name for
+// messages and its bytes on disk (a png split's folder, a parquet row's
+// blobs, a tar sample's members).
+func compareFiles(line []byte, smp Sample, format func(any, []byte) ([]byte, error), read func(File) (string, []byte, error)) []string {
 	var out []string
 	rec, err := marshalRecord(smp.Record, 0)
+	if err == nil && format != nil {
+		rec, err = format(smp.Record, rec)
+	}
 	if err != nil {
 		return []string{fmt.Sprintf("re-rendering: %v", err)}
 	}
@@ -248,37 +287,24 @@ func compareFiles(splitDir string, blobs map[string][]byte, line []byte, smp Sam
 		}
 	}
 	for _, f := range smp.Files {
-		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
-			out = append(out, fmt.Sprintf("%s: path leaves the split folder", f.Path))
-			continue
-		}
-		var b []byte
-		var err error
-		if blobs != nil {
-			var ok bool
-			if b, ok = blobs[f.Path]; !ok {
-				err = errors.New("not in the sample's parquet row")
-			}
-		} else {
-			b, err = os.ReadFile(filepath.Join(splitDir, filepath.FromSlash(f.Path)))
-		}
+		name, b, err := read(f)
 		if err != nil {
-			out = append(out, fmt.Sprintf("%s: %v", f.Path, err))
+			out = append(out, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
 		if f.Data != nil {
 			if !bytes.Equal(b, f.Data) {
-				out = append(out, fmt.Sprintf("%s: differs from what the spec renders", f.Path))
+				out = append(out, fmt.Sprintf("%s: differs from what the spec renders", name))
 			}
 			continue
 		}
 		img, err := png.Decode(bytes.NewReader(b))
 		if err != nil {
-			out = append(out, fmt.Sprintf("%s: %v", f.Path, err))
+			out = append(out, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
 		if d := comparePixels(img, f.Image); d != "" {
-			out = append(out, fmt.Sprintf("%s: %s", f.Path, d))
+			out = append(out, fmt.Sprintf("%s: %s", name, d))
 		}
 	}
 	return out

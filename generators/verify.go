@@ -49,8 +49,8 @@ func Verify(dir string) error {
 	v := &VerifyError{Dir: dir}
 	bad := func(format string, a ...any) { v.Problems = append(v.Problems, fmt.Sprintf(format, a...)) }
 	listed := map[string]bool{ManifestFile: true}
-	if m.Format != FormatPNG && m.Format != FormatNPZ && m.Format != FormatParquet {
-		bad("format: %q, want png, npz or parquet", m.Format)
+	if _, err := ParseFormat(string(m.Format)); err != nil || m.Format == "" {
+		bad("format: %q, want png, npz, tar or parquet", m.Format)
 	}
 	for _, e := range formatEntries(m.Format) {
 		listed[e] = true
@@ -85,7 +85,11 @@ func Verify(dir string) error {
 			files, base = shared, dir
 			listed[want] = true
 		}
-		for n, line := range strings.Split(strings.TrimSuffix(string(sums), "\n"), "\n") {
+		lines := strings.Split(strings.TrimSuffix(string(sums), "\n"), "\n")
+		if len(sums) == 0 {
+			lines = nil // an empty split in format tar has no files
+		}
+		for n, line := range lines {
 			sum, rel, ok := strings.Cut(line, "  ")
 			if !ok || len(sum) != 64 || !filepath.IsLocal(filepath.FromSlash(rel)) {
 				bad("%s line %d: not \"<sha256>  <path>\"", info.Checksums, n+1)
@@ -124,6 +128,8 @@ func Verify(dir string) error {
 			}
 		case FormatParquet:
 			checkParquetSplit(dir, m, name, info, sums, bad)
+		case FormatTar:
+			checkTar(filepath.Join(dir, name), name, m, info, files, bad)
 		}
 	}
 	if m.Format == FormatParquet {

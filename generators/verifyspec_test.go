@@ -66,7 +66,7 @@ var all = VerifyOptions{Regenerate: 1 << 20}
 
 func TestVerifySpecIntact(t *testing.T) {
 	dir := t.TempDir()
-	for _, format := range []Format{FormatPNG, FormatNPZ} {
+	for _, format := range []Format{FormatPNG, FormatNPZ, FormatTar} {
 		t.Run(string(format), func(t *testing.T) {
 			whole := filepath.Join(dir, string(format))
 			writeSmall(t, whole, format, Shard{})

@@ -56,8 +56,11 @@ func (s *Spec) normalize() error {
 type WriteOptions struct {
 	// Out is the dataset folder.
 	Out string
-	// Format is FormatPNG ("" too) or FormatNPZ.
+	// Format is FormatPNG ("" too), FormatNPZ or FormatTar.
 	Format Format
+	// ShardSamples is, in format tar, the samples per tar file; 0 means
+	// DefaultShardSamples.
+	ShardSamples int
 	// Workers render in parallel; 0 means GOMAXPROCS.
 	Workers int
 	// Shard limits the run to one contiguous part of each split; the zero
@@ -80,7 +83,7 @@ var (
 	// ErrOutNotEmpty: Out holds files that are not a hiddendim dataset.
 	ErrOutNotEmpty = errors.New("is not empty and is not a hiddendim dataset")
 	// ErrNotFixedSize: the samples have no fixed size, so no npz.
-	ErrNotFixedSize = errors.New("samples have no array form, so they cannot be written as npz; use --format png or parquet")
+	ErrNotFixedSize = errors.New("samples have no array form, so they cannot be written as npz; use --format png, tar or parquet")
 )
 
 // Write renders spec into opts.Out and returns the manifest it wrote last.
@@ -128,8 +131,13 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 	}
 	var pq *pqLayout
 	var pqMeta []parquet.WriterOption
-	if format == FormatParquet {
+	switch format {
+	case FormatParquet:
 		if pq, pqMeta, err = prepareParquet(spec, sampler, opts, m); err != nil {
+			return nil, err
+		}
+	case FormatTar:
+		if m.ShardSamples, err = shardSamples(opts.ShardSamples); err != nil {
 			return nil, err
 		}
 	}
@@ -159,6 +167,7 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 		if m.Parquet != nil {
 			job.pqInfo = *m.Parquet
 		}
+		job.tar.perShard = m.ShardSamples
 		sum, err := job.run(ctx)
 		if err != nil {
 			return nil, err
@@ -250,6 +259,7 @@ type splitJob struct {
 	// they are written.
 	pixels sync.Pool
 	format Format
+	tar    tarJob
 	split  SplitSize
 	dir    string
 	sums   string // the split's SHA256SUMS
@@ -271,7 +281,9 @@ type rendered struct {
 	sums   []fileSum // files the worker wrote (png format)
 	arrays [][]byte  // one value per feature (npz format)
 	row    parquet.Row
-	err    error
+	// members are the sample's tar members, its record first (tar format)
+	members []tarMember
+	err     error
 }
 
 type fileSum struct{ path, sum string }
@@ -400,6 +412,8 @@ type worker struct {
 	buf      bytes.Buffer
 	files    *fileWriter
 	shred    *shredder
+	// tarTypes caches what the tar records' JSON needs of their types.
+	tarTypes jsonTypes
 }
 
 func (j *splitJob) newWorker(files *fileWriter) *worker {
@@ -415,6 +429,9 @@ func (w *worker) do(i int) rendered {
 	s, err := w.renderer.Render(key, rng)
 	if err != nil {
 		return rendered{index: i, err: err}
+	}
+	if w.j.format == FormatTar {
+		return w.doTar(i, key, s)
 	}
 	r := rendered{index: i}
 	switch w.j.format {
@@ -470,6 +487,7 @@ type emitter struct {
 	npz     *npzWriter
 	spill   *npzSpill
 	pq      *parquetSplitWriter
+	tar     *tarWriter
 	closers []io.Closer
 }
 
@@ -509,6 +527,8 @@ func newEmitter(j *splitJob) (*emitter, error) {
 			em.abort()
 			return nil, err
 		}
+	case FormatTar:
+		em.tar = newTarWriter(j.dir, j.tar.perShard, em.sumsW)
 	}
 	return em, nil
 }
@@ -516,6 +536,11 @@ func newEmitter(j *splitJob) (*emitter, error) {
 func (em *emitter) emit(r rendered) error {
 	if em.pq != nil {
 		return em.pq.write(r.row)
+	}
+	if em.tar != nil {
+		err := em.tar.add(r.index, r.members)
+		em.j.tar.release(r.members)
+		return err
 	}
 	if em.j.format == FormatNPZ {
 		if em.spill != nil {
@@ -573,6 +598,10 @@ func (em *emitter) finish() (string, error) {
 			fmt.Fprintf(em.sumsW, "%s  %s\n", s.sum, s.path)
 		}
 		em.j.pqInfo.Bytes[em.j.split.Name] = em.pq.bytes
+	case FormatTar:
+		if err := em.tar.finish(); err != nil {
+			return "", err
+		}
 	}
 	if err := em.sumsW.Flush(); err != nil {
 		return "", fmt.Errorf("generators: %w", err)
@@ -601,6 +630,9 @@ func (em *emitter) abort() {
 	}
 	if em.pq != nil {
 		em.pq.abort()
+	}
+	if em.tar != nil {
+		em.tar.abort()
 	}
 }
 

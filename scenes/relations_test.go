@@ -214,7 +214,19 @@ func TestRelationsOnDiskDeterminism(t *testing.T) {
 	}
 }
 
+// TestRelationsWorkersAgree holds png and tar, parts included, to the same
+// bytes for 1 and 3 workers.
+func TestRelationsWorkersAgree(t *testing.T) {
+	writebench.WorkersAgree(t, generators.Spec{Dataset: Relations{}, Config: relConfig(t, "parts=true"), Seed: 5,
+		Splits: []generators.SplitSize{{Name: "train", Count: 40}}})
+}
+
 func BenchmarkRelations(b *testing.B) { writebench.Run(b, Relations{}, 10000, "samples") }
+
+// BenchmarkRelationsTar writes the same as WebDataset tar files.
+func BenchmarkRelationsTar(b *testing.B) {
+	writebench.RunFormat(b, Relations{}, 10000, "samples", generators.FormatTar)
+}
 
 // TestRelationsHoldoutNextToCoversLeftAndRight holds out "red square
 // next_to blue circle" in a config that writes left_of and right_of in its

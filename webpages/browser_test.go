@@ -1,18 +1,16 @@
 package webpages
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/internal/browser"
 )
 
 // TestHTMLLaysOutLikeTheScreenshot opens sample pages in headless Chromium
@@ -20,22 +18,7 @@ import (
 // Without Chromium it skips, unless HIDDENDIM_REQUIRE_BROWSER is set (as
 // .ci/run sets it), when it fails.
 func TestHTMLLaysOutLikeTheScreenshot(t *testing.T) {
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("HIDDENDIM_REQUIRE_BROWSER") != "" {
-			t.Fatal("no chromium on PATH and HIDDENDIM_REQUIRE_BROWSER is set: apt-get install -y chromium")
-		}
-		t.Skip("no chromium on PATH: apt-get install -y chromium to run this check (CI does)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.WindowSize(800, 800))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancelT()
+	ctx, _ := browser.New(t, 800, 800)
 
 	dir := t.TempDir()
 	checked := 0

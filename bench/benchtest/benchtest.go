@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -100,5 +102,29 @@ func ResumeToMoreEpochs(t *testing.T, dir string, train func(o bench.Training, r
 	}
 	if !slices.Equal(epochs, []int{1}) || !bytes.Equal(ReadCheckpoint(t, a.Out), oneEpoch) {
 		t.Fatalf("overwrite trained epochs %v and matches a fresh run: %v", epochs, bytes.Equal(ReadCheckpoint(t, a.Out), oneEpoch))
+	}
+}
+
+// CheckPictures checks that each record's run drew the named files into
+// its folder under dir (bench.Options.Pictures): dir/<task>/<model>/seed-<seed>,
+// each a PNG that decodes to a picture of at least 16×16 pixels.
+func CheckPictures(t testing.TB, dir string, recs []bench.Record, files ...string) {
+	t.Helper()
+	for _, r := range recs {
+		for _, f := range files {
+			p := filepath.Join(dir, r.Task, r.Model, fmt.Sprintf("seed-%d", r.Seed), f)
+			fh, err := os.Open(p)
+			if err != nil {
+				t.Errorf("%s %s seed %d drew no %s: %v", r.Task, r.Model, r.Seed, f, err)
+				continue
+			}
+			img, err := png.Decode(fh)
+			fh.Close()
+			if err != nil {
+				t.Errorf("%s: %v", p, err)
+			} else if b := img.Bounds(); b.Dx() < 16 || b.Dy() < 16 {
+				t.Errorf("%s: %v, too small", p, b)
+			}
+		}
 	}
 }

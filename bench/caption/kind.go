@@ -314,7 +314,25 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 			scores[k] = bench.Exact(v)
 		}
 	}
+	if j.Pictures != "" {
+		if err := writeStrips(j.Pictures, data.test, gen, gh, gw); err != nil {
+			return bench.Result{}, fmt.Errorf("caption: %s: %w", j, err)
+		}
+	}
 	return bench.Result{Config: tr.c.Config, Params: models.Count(tr.c.Params()), Scores: scores, Timings: tim}, nil
+}
+
+var _ bench.TrainingSharer = Kind{}
+
+// SharedTraining names the training a model shares with the task's other
+// entries of its architecture and budget (see Run): the shards of a suite
+// keep them together, so that none trains the captioner twice.
+func (Kind) SharedTraining(t bench.Task, spec bench.ModelSpec) string {
+	m, ok := modelOf(spec.Config)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%v %+v", m.Architecture, m.budget(t.Budget))
 }
 
 // modelOf reads a job's model config.

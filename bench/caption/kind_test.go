@@ -96,13 +96,14 @@ func TestCaptioningSuite(t *testing.T) {
 			finished[what]++
 		}
 	}
-	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true, Progress: progress})
+	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true, Progress: progress, Pictures: filepath.Join(dir, "pics")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(recs) != 4 {
 		t.Fatalf("%d records, want attention/no-attention × greedy/beam", len(recs))
 	}
+	benchtest.CheckPictures(t, filepath.Join(dir, "pics"), recs, "caption_0.png", "caption_3.png")
 	// Each architecture trained once a pass, under its first entry's name.
 	want := map[string]int{"tiny-captions attention-greedy seed 1": 2, "tiny-captions no-attention-greedy seed 1": 2}
 	if fmt.Sprint(finished) != fmt.Sprint(want) {

@@ -178,6 +178,24 @@ func Pictures(checkpoint, data, split, out string, n, beam int) ([]string, map[s
 	return files, CaptionScores(set.head(n), gen, gh, gw), nil
 }
 
+// stripsPerRun is how many test samples a bench run draws a caption
+// strip of.
+const stripsPerRun = 4
+
+// writeStrips draws the first test samples' caption strips
+// (caption_<i>.png, as `hiddendim caption` does) into dir.
+func writeStrips(dir string, set *CaptionSet, gen []Generated, gh, gw int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := range min(stripsPerRun, len(gen)) {
+		if err := captionStrip(filepath.Join(dir, fmt.Sprintf("caption_%d.png", i)), set, i, gen[i], gh, gw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // captionStrip draws sample i of set and its generated caption g, one
 // attention overlay per word, into a PNG at path.
 func captionStrip(path string, set *CaptionSet, i int, g Generated, gh, gw int) error {

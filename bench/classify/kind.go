@@ -151,10 +151,16 @@ func (Kind) Load(_ context.Context, dir string, t bench.Task) (bench.Data, error
 	return &taskData{trainSplit: t.Dataset.Train, testSplit: t.Dataset.Test, train: train, test: test}, nil
 }
 
+// inspectedPerRun is how many test samples a bench run draws the
+// activations of, when its job asks for pictures.
+const inspectedPerRun = 2
+
 // Run trains the job's classifier on the train split with the task's
 // budget and scores it on the test split (see ClassificationScores). The
 // job's seed draws the initial weights and the shuffles, and seeds the
-// bootstrap of macro_f1's interval.
+// bootstrap of macro_f1's interval. With j.Pictures set it draws the
+// first-layer filters and two test samples' activations there, as
+// `hiddendim inspect` does.
 func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, error) {
 	data, m, err := bench.Unpack[*taskData, Model](j, d)
 	if err != nil {
@@ -181,5 +187,10 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 	}
 	tim.EvalSeconds = time.Since(start).Seconds()
 	scores := ClassificationScores(j.Task.Labels, heads, data.test.Examples.Labels, pred, data.test.Heldout, j.Seed)
+	if j.Pictures != "" {
+		if _, err := drawLearned(c, data.test.Examples, inspectedPerRun, j.Pictures); err != nil {
+			return bench.Result{}, fmt.Errorf("classify: %s: %w", j, err)
+		}
+	}
 	return bench.Result{Config: cfg, Params: models.Count(c.Params()), Scores: scores, Timings: tim}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/bench/benchtest"
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/models"
 	"github.com/hiddendim/hiddendim/scenes"
@@ -66,7 +67,7 @@ func tinySuite(t *testing.T, edits map[string]string) bench.Suite {
 func TestRunRecordsResumesAndVerifies(t *testing.T) {
 	dir := t.TempDir()
 	h := harness()
-	opt := bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true}
+	opt := bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true, Pictures: filepath.Join(dir, "pics")}
 	recs, err := h.Run(context.Background(), tinySuite(t, nil), opt)
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +75,8 @@ func TestRunRecordsResumesAndVerifies(t *testing.T) {
 	if len(recs) != 4 {
 		t.Fatalf("%d records, want 2 models × 2 seeds", len(recs))
 	}
+	benchtest.CheckPictures(t, opt.Pictures, recs, "filters_t0.png", "activations_0.png", "activations_1.png")
+	opt.Pictures = ""
 	for _, r := range recs {
 		for _, name := range []string{"subset_accuracy", "heldout_subset_accuracy", "shape_accuracy", "color_accuracy", "hamming_loss", "macro_f1", "params"} {
 			if _, ok := r.Metrics[name]; !ok {

@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/image/draw"
 	"gorgonia.org/tensor"
+
+	"github.com/hiddendim/hiddendim/models"
 )
 
 // InspectOptions configure Inspect: the checkpoint, the dataset folder
@@ -44,12 +46,18 @@ func Inspect(o InspectOptions) ([]string, error) {
 	if err := fits(meta, o.Data, data); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+	return drawLearned(c, data.Examples, o.N, o.Out)
+}
+
+// drawLearned writes the files Inspect describes for classifier c and the
+// first n of examples into out.
+func drawLearned(c *models.Classifier, ex *models.Examples, n int, out string) ([]string, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("classify: %w", err)
 	}
 	var files []string
 	save := func(name string, img image.Image) error {
-		p := filepath.Join(o.Out, name)
+		p := filepath.Join(out, name)
 		f, err := os.Create(p)
 		if err != nil {
 			return fmt.Errorf("classify: %w", err)
@@ -61,17 +69,17 @@ func Inspect(o InspectOptions) ([]string, error) {
 	for _, p := range c.Params() {
 		if strings.HasSuffix(p.Name, ".conv1.w") {
 			trunk, _, _ := strings.Cut(p.Name, ".")
-			if err := save("filters_"+trunk+".png", filterGrid(p.Data(), p.Value.Shape()[0], meta.Model.Input[0])); err != nil {
+			if err := save("filters_"+trunk+".png", filterGrid(p.Data(), p.Value.Shape()[0], ex.Shape[0])); err != nil {
 				return nil, err
 			}
 		}
 	}
-	n := min(o.N, data.Examples.Len())
+	n = min(n, ex.Len())
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
-	acts, err := c.Activations(data.Examples, idx)
+	acts, err := c.Activations(ex, idx)
 	if err != nil {
 		return nil, err
 	}
@@ -80,9 +88,9 @@ func Inspect(o InspectOptions) ([]string, error) {
 		layers = append(layers, name)
 	}
 	sort.Strings(layers)
-	per := data.Examples.Shape[0] * data.Examples.Shape[1] * data.Examples.Shape[2]
+	per := ex.Shape[0] * ex.Shape[1] * ex.Shape[2]
 	for i := 0; i < n; i++ {
-		img := activationSheet(data.Examples.X[i*per:(i+1)*per], data.Examples.Shape, layers, acts, i)
+		img := activationSheet(ex.X[i*per:(i+1)*per], ex.Shape, layers, acts, i)
 		if err := save(fmt.Sprintf("activations_%d.png", i), img); err != nil {
 			return nil, err
 		}

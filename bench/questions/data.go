@@ -179,8 +179,8 @@ func OpenDataset(dir string, splits ...string) (*generators.Reader, *clevrlite.C
 	if err := checkConfig(&cfg); err != nil {
 		return nil, nil, bench.Mismatchf("questions: %s: %v", dir, err)
 	}
-	if m.Format != generators.FormatPNG {
-		return nil, nil, bench.Mismatchf("questions: %s is in the %s format, which keeps no question texts or families; generate it with --format png", dir, m.Format)
+	if !m.Format.Records() {
+		return nil, nil, bench.Mismatchf("questions: %s is in the %s format, which keeps no question texts or families; generate it with --format png, tar or parquet", dir, m.Format)
 	}
 	if err := bench.CheckSplits(m, dir, splits...); err != nil {
 		return nil, nil, err

@@ -333,13 +333,18 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
 	}
 	secs := time.Since(start).Seconds()
-	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs}
+	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs, EpochLoss: st.Losses}
 	start = time.Now()
 	ev, err := evaluate(r, task, j.Seed)
 	if err != nil {
 		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
 	}
 	tim.EvalSeconds = time.Since(start).Seconds()
+	if j.Pictures != "" && ev.Trained != nil {
+		if _, err := WritePictures(j.Pictures, ev.Trained, ev.Labels, ev.Texts); err != nil {
+			return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
+		}
+	}
 	return bench.Result{Config: cfg, Params: models.Count(r.Params()), Scores: ev.Scores, Timings: tim}, nil
 }
 

@@ -65,13 +65,14 @@ func TestQuestionsSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true})
+	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true, Pictures: filepath.Join(dir, "pics")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(recs) != 4 {
 		t.Fatalf("%d records, want 4", len(recs))
 	}
+	benchtest.CheckPictures(t, filepath.Join(dir, "pics"), recs, "questions_pca.png", "questions_umatrix.png")
 	for _, r := range recs {
 		want := []string{AccuracyMetric, MajorityMetric, UnknownAnswersMetric}
 		for _, g := range ProgramGroups {

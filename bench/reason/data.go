@@ -134,8 +134,8 @@ func OpenDataset(dir string, splits ...string) (*generators.Reader, error) {
 	if err := checkConfig(&cfg); err != nil {
 		return nil, bench.Mismatchf("reason: %s: %v", dir, err)
 	}
-	if m.Format != generators.FormatPNG {
-		return nil, bench.Mismatchf("reason: %s is in the %s format, which keeps no question families or texts; generate it with --format png", dir, m.Format)
+	if !m.Format.Records() {
+		return nil, bench.Mismatchf("reason: %s is in the %s format, which keeps no question families or texts; generate it with --format png, tar or parquet", dir, m.Format)
 	}
 	if err := bench.CheckSplits(m, dir, splits...); err != nil {
 		return nil, err

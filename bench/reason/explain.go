@@ -78,8 +78,13 @@ func Explain(o ExplainOptions) ([]Explained, error) {
 	if err := fits(meta, set); err != nil {
 		return nil, err
 	}
-	idx := pickQuestions(set, o.N)
-	arch := meta.Model.Arch
+	return explain(r, set, meta.Model.Arch, o.N, o.Pairs, o.Out)
+}
+
+// explain draws what Explain describes for reasoner r of arch on set,
+// which holds pixels, into out.
+func explain(r *models.Reasoner, set *Set, arch models.ReasonerArch, n, pairs int, out string) ([]Explained, error) {
+	idx := pickQuestions(set, n)
 	sub := subset(set.VQA(arch), idx)
 	pred, err := r.Predict(sub, evalBatch)
 	if err != nil {
@@ -95,23 +100,23 @@ func Explain(o ExplainOptions) ([]Explained, error) {
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("reason: %w", err)
 	}
-	var out []Explained
+	var drawn []Explained
 	for k, q := range idx {
 		e := Explained{Question: q, Text: set.Text[q], Answer: Answers[set.Answer[q]], Predicted: Answers[pred[k]],
-			File: filepath.Join(o.Out, fmt.Sprintf("explain_%d.png", k))}
+			File: filepath.Join(out, fmt.Sprintf("explain_%d.png", k))}
 		if strengths != nil {
-			e.Pairs = strongest(strengths[k], o.Pairs)
+			e.Pairs = strongest(strengths[k], pairs)
 			e.Objects = int(math.Round(math.Sqrt(float64(len(strengths[k])))))
 		}
 		if err := drawExplained(e, set, set.Image[q], arch).SavePNG(e.File); err != nil {
-			return out, fmt.Errorf("reason: %w", err)
+			return drawn, fmt.Errorf("reason: %w", err)
 		}
-		out = append(out, e)
+		drawn = append(drawn, e)
 	}
-	return out, nil
+	return drawn, nil
 }
 
 // pickQuestions returns up to n questions: the k-th of image k, type

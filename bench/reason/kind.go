@@ -154,7 +154,9 @@ func (Kind) Load(_ context.Context, dir string, t bench.Task) (bench.Data, error
 // ProbeQuestions), and scores it on the test split (see Scores). The
 // job's seed draws the initial weights, the dropout masks and the
 // shuffles. Its questions per second are of training alone: the probes'
-// time is left out.
+// time is left out. With j.Pictures set, on a task whose pixels were
+// loaded, it draws three questions' answers and strongest pairs there, as
+// `hiddendim explain` does.
 func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, error) {
 	data, m, err := bench.Unpack[*taskData, Model](j, d)
 	if err != nil {
@@ -192,7 +194,7 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		return bench.Result{}, fmt.Errorf("reason: %s: %w", what, err)
 	}
 	secs := time.Since(start).Seconds() - p.seconds
-	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs}
+	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs, EpochLoss: st.Losses}
 	start = time.Now()
 	pred, err := r.Predict(data.test.VQA(cfg.Arch), evalBatch)
 	if err != nil {
@@ -201,8 +203,19 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 	tim.EvalSeconds = time.Since(start).Seconds()
 	scores := Scores(data.test, pred, data.prior)
 	p.record(scores)
+	// The pictures draw the scene, so only a task whose pixels were loaded
+	// (one of its models reads them) has them.
+	if j.Pictures != "" && len(data.test.Pixels) > 0 {
+		if _, err := explain(r, data.test, cfg.Arch, explainedPerRun, 3, j.Pictures); err != nil {
+			return bench.Result{}, fmt.Errorf("reason: %s: %w", what, err)
+		}
+	}
 	return bench.Result{Config: cfg, Params: models.Count(r.Params()), Scores: scores, Timings: tim}, nil
 }
+
+// explainedPerRun is how many questions a bench run draws (as `hiddendim
+// explain` does) when its job asks for pictures.
+const explainedPerRun = 3
 
 // evalBatch is the batch reasoners predict in.
 const evalBatch = 128

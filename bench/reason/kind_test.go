@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/bench/benchtest"
 	"github.com/hiddendim/hiddendim/clevrlite"
 	"github.com/hiddendim/hiddendim/models"
 )
@@ -59,13 +60,14 @@ func TestReasoningSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true})
+	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true, Pictures: filepath.Join(dir, "pics")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(recs) != 2 {
 		t.Fatalf("%d records, want 2", len(recs))
 	}
+	benchtest.CheckPictures(t, filepath.Join(dir, "pics"), recs, "explain_0.png", "explain_2.png")
 	for _, r := range recs {
 		for _, m := range metricInfos() {
 			if m.Name == QuestionsTo90Metric {

@@ -289,7 +289,12 @@ type SegNetRecord struct {
 	Budget bench.Budget        `json:"budget"`
 }
 
-// runSegNet trains the job's U-Net and scores its masks.
+// parsedPerRun is how many test pages a bench run draws (as `hiddendim
+// parse` does) when its job asks for pictures.
+const parsedPerRun = 2
+
+// runSegNet trains the job's U-Net and scores its masks; with j.Pictures
+// set it draws its first test pages' masks and trees there.
 func runSegNet(ctx context.Context, j bench.Job, m SegModel, data *taskData) (bench.Result, error) {
 	cfg := ConfigFor(data.train, j.Seed)
 	net, err := models.NewSegNet(cfg)
@@ -310,13 +315,18 @@ func runSegNet(ctx context.Context, j bench.Job, m SegModel, data *taskData) (be
 		return bench.Result{}, fmt.Errorf("structure: %s: %w", what, err)
 	}
 	secs := time.Since(start).Seconds()
-	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs}
+	tim := bench.Timings{TrainSeconds: secs, TrainSamplesPerSec: float64(st.Step*b.Batch) / secs, EpochLoss: st.Losses}
 	start = time.Now()
 	scores, err := evaluate(net, data.test)
 	if err != nil {
 		return bench.Result{}, fmt.Errorf("structure: %s: %w", what, err)
 	}
 	tim.EvalSeconds = time.Since(start).Seconds()
+	if j.Pictures != "" {
+		if _, err := writeParsed(net, data.test.head(min(parsedPerRun, data.test.Len())), j.Pictures); err != nil {
+			return bench.Result{}, fmt.Errorf("structure: %s: %w", what, err)
+		}
+	}
 	return bench.Result{Config: SegNetRecord{Model: cfg, Budget: b}, Params: models.Count(net.Params()), Scores: scores, Timings: tim}, nil
 }
 

@@ -83,13 +83,14 @@ func TestStructureSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true})
+	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true, Pictures: filepath.Join(dir, "pics")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(recs) != 2 {
 		t.Fatalf("%d records, want 2", len(recs))
 	}
+	benchtest.CheckPictures(t, filepath.Join(dir, "pics"), recs[:1], "page_0_predicted_mask.png", "page_1_tree.png")
 	want := map[string][]string{
 		"segnet":          {"pixel_accuracy", "miou", "iou_background", "iou_header", "tree_exact_match", "tree_edit_distance", "token_accuracy", "parse_rate"},
 		"pix2code-greedy": {"token_accuracy", "tree_exact_match", "parse_rate"},

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/image/font/basicfont"
 
 	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/models"
 	"github.com/hiddendim/hiddendim/webpages"
 )
 
@@ -67,7 +68,12 @@ func Parse(o ParseOptions) ([]Parsed, error) {
 	if err := fits(meta, all); err != nil {
 		return nil, err
 	}
-	set := all.head(o.N)
+	return writeParsed(net, all.head(o.N), o.Out)
+}
+
+// writeParsed runs net's pipeline on every page of set and writes the
+// files ParseFiles names into out.
+func writeParsed(net *models.SegNet, set *Set, out string) ([]Parsed, error) {
 	pred, err := net.Predict(set.Segmentation(), evalBatch)
 	if err != nil {
 		return nil, err
@@ -76,16 +82,16 @@ func Parse(o ParseOptions) ([]Parsed, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("structure: %w", err)
 	}
 	h, w := set.Shape[1], set.Shape[2]
-	var out []Parsed
+	var parsed []Parsed
 	for k, tree := range trees {
 		p := Parsed{Page: k, Tree: tree, Exact: webpages.SameStructure(tree, set.Trees[k]),
 			Distance: webpages.NormalizedTreeEditDistance(tree, set.Trees[k])}
 		for _, f := range ParseFiles(k) {
-			p.Files = append(p.Files, filepath.Join(o.Out, f))
+			p.Files = append(p.Files, filepath.Join(out, f))
 		}
 		shot := set.Screenshot(k)
 		s := pictureScale(w)
@@ -100,12 +106,12 @@ func Parse(o ParseOptions) ([]Parsed, error) {
 		}
 		for i, write := range writes {
 			if err := write(p.Files[i]); err != nil {
-				return out, fmt.Errorf("structure: %w", err)
+				return parsed, fmt.Errorf("structure: %w", err)
 			}
 		}
-		out = append(out, p)
+		parsed = append(parsed, p)
 	}
-	return out, nil
+	return parsed, nil
 }
 
 // dslText is a parsed page's text file: the decoded page in our DSL and

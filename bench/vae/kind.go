@@ -277,7 +277,8 @@ func (Kind) Load(_ context.Context, dir string, t bench.Task) (bench.Data, error
 
 // Run trains the reference VAE with the job's latent size (0: the
 // reference's) and β, and scores it with AnalyzeModel seeded by the job's
-// seed.
+// seed. With j.Pictures set it draws the analysis there, as
+// `hiddendim analyze` does (WritePictures).
 func (Kind) Run(ctx context.Context, j bench.Job, data bench.Data) (bench.Result, error) {
 	d, ok := data.(*taskData)
 	if !ok {
@@ -312,6 +313,13 @@ func (Kind) Run(ctx context.Context, j bench.Job, data bench.Data) (bench.Result
 		return bench.Result{}, fmt.Errorf("vae: %s: %w", j, err)
 	}
 	tim.EvalSeconds = time.Since(start).Seconds()
+	if j.Pictures != "" {
+		summary := map[string]any{"task": j.Task.Name, "model": j.Model.Name, "seed": j.Seed, "config": cfg, "metrics": an.Metrics,
+			"classes": d.test.ClassNames, "factors": d.test.Factors.Names, "training_losses": tim.EpochLoss}
+		if _, err := WritePictures(j.Pictures, v, an, d.test, tim.EpochLoss, summary); err != nil {
+			return bench.Result{}, fmt.Errorf("vae: %s: %w", j, err)
+		}
+	}
 	scores := map[string]bench.Metric{}
 	for k, x := range an.Metrics {
 		scores[k] = bench.Exact(x)

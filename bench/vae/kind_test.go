@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hiddendim/hiddendim/bench"
+	"github.com/hiddendim/hiddendim/bench/benchtest"
 	"github.com/hiddendim/hiddendim/generators"
 	"github.com/hiddendim/hiddendim/models"
 	"github.com/hiddendim/hiddendim/models/latent"
@@ -63,13 +64,14 @@ func TestTinySuiteRecordsEveryScoreReproducibly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true})
+	recs, err := h.Run(context.Background(), s, bench.Options{Out: filepath.Join(dir, "r.jsonl"), CacheDir: filepath.Join(dir, "cache"), Verify: true, Pictures: filepath.Join(dir, "pics")})
 	if err != nil {
 		t.Fatal(err) // Verify ran it twice: the scores matched bit for bit
 	}
 	if len(recs) != 1 {
 		t.Fatalf("%d records, want 1", len(recs))
 	}
+	benchtest.CheckPictures(t, filepath.Join(dir, "pics"), recs, "latent_pca.png", "som_umatrix.png", "arithmetic.png", "hierarchy.png", "training.png")
 	m := recs[0].Metrics
 	for _, name := range append(s.Tasks[0].Metrics, "fewshot_k1", "fewshot_k5", "dci_completeness", "dci_informativeness", "kmeans_homogeneity", "arithmetic_pixel_mse_add", "arithmetic_retrieval_all",
 		"arithmetic_retrieval_add_untrained", "arithmetic_retrieval_add_pixels", "arithmetic_margin_add", "params") {

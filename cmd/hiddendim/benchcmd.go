@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -21,6 +20,8 @@ func runBench(ctx context.Context, args []string) error {
 	verify := fs.Bool("verify", false, "run every task twice and fail if any score differs")
 	format := fs.String("format", "table", "leaderboard `FORMAT`: table, markdown, csv or json")
 	tasks := fs.String("tasks", "", "run only these `TASKS` of the suite, comma-separated (default: all)")
+	shard := fs.String("shard", "", "run only shard `K/N` (0-based K) of the suite's runs, dealt by measured time; with --list, print every shard's runs")
+	noReport := fs.Bool("no-report", false, "draw no pictures and write no report (by default: pictures in results/<suite>-pictures/, the report in results/<suite>-report/)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -32,7 +33,11 @@ func runBench(ctx context.Context, args []string) error {
 	if !slices.Contains(bench.Formats, *format) {
 		return usageErrorf("bench: --format %q: want one of %s", *format, strings.Join(bench.Formats, ", "))
 	}
-	if *list {
+	sh, err := parseBenchShard(*shard)
+	if err != nil {
+		return err
+	}
+	if *list && *shard == "" {
 		names := bench.BuiltinSuites()
 		if flagGiven(fs, "suite") {
 			names = []string{*suiteName}
@@ -48,13 +53,17 @@ func runBench(ctx context.Context, args []string) error {
 			return asUsage(err)
 		}
 	}
-	if *out == "" {
-		*out = filepath.Join("results", suite.Name+".jsonl")
+	if *list {
+		return listShards(os.Stdout, h, suite, sh, *format)
 	}
+	if *out == "" {
+		*out = bench.ShardOut(suite.Name, sh)
+	}
+	shardNote(h, suite, sh)
 	fmt.Fprintf(os.Stderr, "suite %s: %s\nrecords: %s\n", suite.Name, suite.Description, *out)
 	var bar *progress
 	var barWhat string
-	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: bench.BLASName(), Log: os.Stderr,
+	opts := bench.Options{Out: *out, CacheDir: *cache, Verify: *verify, BLAS: bench.BLASName(), Log: os.Stderr, Shard: sh, Pictures: benchPictures(*out, *noReport),
 		Progress: func(what string, done, total int) {
 			if bar == nil || what != barWhat {
 				if bar != nil {
@@ -82,6 +91,13 @@ func runBench(ctx context.Context, args []string) error {
 			err = werr
 		}
 	}
+	if len(recs) > 0 && !*noReport && ctx.Err() == nil {
+		if rerr := writeBenchReport(h, recs, *out, *cache); rerr != nil && err == nil {
+			err = rerr
+		} else if rerr != nil {
+			fmt.Fprintln(os.Stderr, "hiddendim:", rerr)
+		}
+	}
 	if errors.Is(err, bench.ErrNotReproducible) {
 		return fmt.Errorf("VERIFY FAILED: %w", err)
 	}
@@ -91,6 +107,8 @@ func runBench(ctx context.Context, args []string) error {
 func runLeaderboard(ctx context.Context, args []string) error {
 	fs := newFlags("leaderboard")
 	format := fs.String("format", "table", "`FORMAT`: table, markdown, csv or json")
+	merge := fs.Bool("merge", false, "take the files together, as the shards of one run (bench --shard K/N): one leaderboard")
+	suiteName := fs.String("suite", "", "with --merge, the suite `NAME|FILE` the shards ran: fail if any of its runs is missing or misses a sanity target")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -100,6 +118,12 @@ func runLeaderboard(ctx context.Context, args []string) error {
 	}
 	if !slices.Contains(bench.Formats, *format) {
 		return usageErrorf("leaderboard: --format %q: want one of %s", *format, strings.Join(bench.Formats, ", "))
+	}
+	if *suiteName != "" && !*merge {
+		return usageErrorf("leaderboard: --suite checks shards taken together; pass --merge too")
+	}
+	if *merge {
+		return mergedBoards(os.Stdout, harness(), pos, *suiteName, *format)
 	}
 	var sets [][]bench.Record
 	for _, p := range pos {
@@ -115,8 +139,11 @@ func runLeaderboard(ctx context.Context, args []string) error {
 	if len(sets) == 1 {
 		return bench.WriteBoards(os.Stdout, harness().Aggregate(sets[0]), *format)
 	}
+	if looksLikeShards(sets) {
+		fmt.Fprintf(os.Stderr, "note: these files hold different runs of suite %s, like the shards of one run; pass --merge to take them together\n", sets[0][0].Suite)
+	}
 	if *format != "table" && *format != "markdown" {
-		return usageErrorf("leaderboard: comparing files renders as table or markdown")
+		return usageErrorf("leaderboard: comparing files renders as table or markdown; to take shards together as one leaderboard, pass --merge")
 	}
 	return harness().WriteComparison(os.Stdout, pos, sets, *format)
 }

@@ -21,8 +21,9 @@ func runGenerate(ctx context.Context, args []string) error {
 	holdout := fs.String("holdout", "", "`COMBINATIONS` only in the test split, e.g. \"red triangle,blue circle\"")
 	shard := fs.String("shard", "", "write only shard `K/N` (0-based K)")
 	workers := fs.Int("workers", 0, "`W` render workers (default: all cores)")
-	format := fs.String("format", "png", "file `FORMAT`: png, npz (lists padded; not webpages or parts=true) or parquet (Hugging Face datasets: OUT/data/<split>-00000-of-0000N.parquet and a card OUT/README.md)")
+	format := fs.String("format", "png", "file `FORMAT`: png, npz (lists padded; not webpages or parts=true), tar (WebDataset shards) or parquet (Hugging Face datasets: OUT/data/<split>-00000-of-0000N.parquet and a card OUT/README.md)")
 	rowsPerFile := fs.Int("rows-per-file", 0, "parquet: `R` samples per file (default 10000)")
+	shardSamples := fs.Int("shard-samples", generators.DefaultShardSamples, "`N` samples per tar file (format tar)")
 	overwrite := fs.Bool("overwrite", false, "replace a complete dataset at --out")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -66,6 +67,13 @@ func runGenerate(ctx context.Context, args []string) error {
 	if opts.Format, err = generators.ParseFormat(*format); err != nil {
 		return asUsage(err)
 	}
+	if *shardSamples < 1 {
+		return usageErrorf("generate: --shard-samples %d: want 1 or more samples per tar file, e.g. %d", *shardSamples, generators.DefaultShardSamples)
+	}
+	if flagGiven(fs, "shard-samples") && opts.Format != generators.FormatTar {
+		return usageErrorf("generate: --shard-samples sets the samples per tar file; it needs --format tar")
+	}
+	opts.ShardSamples = *shardSamples
 	if *shard != "" {
 		if opts.Shard, err = generators.ParseShard(*shard); err != nil {
 			return asUsage(err)

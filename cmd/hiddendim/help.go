@@ -23,13 +23,16 @@ func helpEntries() map[string]helpEntry {
 	return map[string]helpEntry{
 		"generate": {
 			"hiddendim generate DATASET --out DIR [--n N | --splits train=N,test=M] [--seed S] [--set key=value ...]\n" +
-				"                   [--holdout \"red triangle,...\"] [--shard K/N] [--workers W] [--format png|npz|parquet]\n" +
-				"                   [--rows-per-file R] [--overwrite]",
+				"                   [--holdout \"red triangle,...\"] [--shard K/N] [--workers W]\n" +
+				"                   [--format png|npz|tar|parquet] [--shard-samples N] [--rows-per-file R] [--overwrite]",
 			"render a dataset into DIR: the samples of each split and a manifest with their checksums.\n" +
 				"`hiddendim describe DATASET` lists the config keys --set takes; npz pads list features (objects,\n" +
 				"relations) to the split's longest, with a <list>_count array; it refuses lists of images and webpages' trees.\n" +
+				"tar writes WebDataset shards, DIR/<split>/shard-000000.tar, … of --shard-samples samples each, for\n" +
+				"webdataset and Hugging Face datasets.\n" +
 				"parquet writes the Hugging Face datasets layout (DIR/data/<split>-00000-of-0000N.parquet, R samples a file,\n" +
-				"and a dataset card DIR/README.md) for every dataset: load_dataset(DIR) reads it, images as PIL images.",
+				"and a dataset card DIR/README.md) for every dataset: load_dataset(DIR) reads it, images as PIL images.\n" +
+				"Every command that reads a dataset reads all four formats.",
 			"hiddendim generate shapes --out data/shapes --splits train=1000,test=200 --seed 7",
 		},
 		"merge": {
@@ -73,19 +76,43 @@ func helpEntries() map[string]helpEntry {
 		},
 		"bench": {
 			"hiddendim bench [--suite quick|standard|full|FILE.json] [--tasks NAME,...] [--out FILE] [--cache DIR] [--verify]\n" +
-				"                [--format table|markdown|csv|json]\n" +
+				"                [--format table|markdown|csv|json] [--no-report]\n" +
+				"       hiddendim bench --suite NAME|FILE.json --shard K/N [--list] [--cache SHARED_DIR] [--out FILE]\n" +
 				"       hiddendim bench --list [--suite NAME|FILE.json] [--format json]",
 			"run a benchmark suite: generate its datasets (cached), train and score every (task, model, seed),\n" +
-				"append one record per run to --out and print the leaderboard. A rerun with the same --out skips\n" +
+				"append one record per run to --out, print the leaderboard and write the HTML report beside --out\n" +
+				"(results/<suite>-report/index.html; see `hiddendim help report`). A rerun with the same --out skips\n" +
 				"the runs already recorded there. A suite is a JSON file: --list --format json prints the built-in\n" +
-				"ones as files to copy and edit, and --suite FILE.json runs yours.",
+				"ones as files to copy and edit, and --suite FILE.json runs yours.\n" +
+				"--shard K/N (0-based K) runs one of N shards of the suite's (task, model, seed) runs, dealt\n" +
+				"longest first by measured time, the same on every machine that runs the same build with the same\n" +
+				"--suite, --tasks and N; --list then prints every shard's runs\n" +
+				"and estimated minutes. Its records (default results/SUITE-shard-K-of-N.jsonl) are the ones a\n" +
+				"one-machine run writes; leaderboard --merge takes the shards' files together. Shards may share\n" +
+				"one --cache folder: each dataset is generated aside and renamed into place.",
 			"hiddendim bench --suite standard --tasks vae-shapes,caption-relations\n" +
-				"  hiddendim bench --list --suite quick --format json > my-suite.json && hiddendim bench --suite my-suite.json",
+				"  hiddendim bench --list --suite quick --format json > my-suite.json && hiddendim bench --suite my-suite.json\n" +
+				"  hiddendim bench --suite standard --shard 0/4 --cache /shared/cache --out /shared/results/shard-0.jsonl",
 		},
 		"leaderboard": {
-			"hiddendim leaderboard FILE... [--format table|markdown|csv|json]",
-			"re-render the records bench wrote; several files side by side (table or markdown).",
-			"hiddendim leaderboard results/standard.jsonl --format markdown",
+			"hiddendim leaderboard FILE... [--format table|markdown|csv|json]\n" +
+				"       hiddendim leaderboard --merge [--suite NAME|FILE.json] FILE... [--format ...]",
+			"re-render the records bench wrote; several files side by side (table or markdown). With --merge,\n" +
+				"the files are the shards of one run (bench --shard K/N), taken together as one leaderboard: a run\n" +
+				"several files hold must have the same record in each; with --suite, every run of the suite must\n" +
+				"be there and meet its sanity targets.",
+			"hiddendim leaderboard results/standard.jsonl --format markdown\n" +
+				"  hiddendim leaderboard --merge --suite standard /shared/results/shard-*.jsonl",
+		},
+		"report": {
+			"hiddendim report FILE... --out DIR [--cache DIR] [--pictures DIR ...]",
+			"write a static HTML report of the records bench wrote (several files, such as the shards of one\n" +
+				"suite, are taken together): per task its leaderboard, a plot of the primary metric by model with\n" +
+				"its 95% interval, the training curves, test samples from the dataset cache and the pictures found\n" +
+				"under --pictures; then the environment and the commands that reproduce the records. It prints the\n" +
+				"page's path; the page opens from disk, with no network and no script.",
+			"hiddendim report results/quick.jsonl --out results/quick-report\n" +
+				"  hiddendim analyze runs/vae/model.ckpt --data data/shapes --out results/pictures/vae-shapes && hiddendim report results/quick.jsonl --out results/quick-report",
 		},
 		"train": {
 			"hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|\n" +

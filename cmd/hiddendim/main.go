@@ -20,7 +20,8 @@ const usage = `hiddendim: synthetic datasets with full ground truth, and reprodu
 Usage:
   hiddendim generate DATASET --out DIR [--n N | --splits train=N,test=M] [--seed S]
                      [--set key=value ...] [--holdout "red triangle,..."] [--shard K/N]
-                     [--workers W] [--format png|npz|parquet] [--rows-per-file R] [--overwrite]
+                     [--workers W] [--format png|npz|tar|parquet] [--shard-samples N]
+                     [--rows-per-file R] [--overwrite]
   hiddendim merge SHARD_DIR... --out DIR     join shards into the unsharded dataset
   hiddendim list                             datasets and their versions
   hiddendim describe DATASET                 features and config keys with defaults
@@ -32,8 +33,11 @@ Usage:
                                              the share of a file's questions relevant to their scenes
 
   hiddendim bench [--suite quick|standard|full|FILE.json] [--list] [--tasks NAME,...] [--out FILE] [--cache DIR]
-                  [--verify] [--format table|markdown|csv|json]
+                  [--verify] [--format table|markdown|csv|json] [--shard K/N] [--no-report]
   hiddendim leaderboard FILE... [--format ...]  re-render records; several files side by side
+  hiddendim leaderboard --merge FILE...        the shards of one run (bench --shard K/N) as one leaderboard
+  hiddendim report FILE... --out DIR [--cache DIR] [--pictures DIR]
+                                             a static HTML page of the records: boards, plots, curves, pictures
   hiddendim train multilabel|combo|perlabel|vae|attention|no-attention|rn|cnn-mlp|state-rn|state-mlp|question-only|segnet|
                   rn-lstm|cnn-lstm|state-rn-lstm|state-mlp-lstm|lstm --data DIR --out DIR
                   [--epochs N] [--seed S] [--batch 64] [--lr 0.002] [--schedule constant|cosine]
@@ -76,6 +80,7 @@ func commands() map[string]command {
 		"navigate":    runNavigate,
 		"bench":       runBench,
 		"leaderboard": runLeaderboard,
+		"report":      runReport,
 		"train":       runTrain,
 		"eval":        runEval,
 		"inspect":     runInspect,

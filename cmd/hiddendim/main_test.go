@@ -29,7 +29,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown key", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--set", "colour=red"}, 2, `unknown config key "colour"`},
 		{"set without =", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--set", "colors"}, 2, "not key=value"},
 		{"size too big", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--set", "size_max=50"}, 2, "larger than the image"},
-		{"bad format", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--format", "tfrecord"}, 2, "want png, npz or parquet"},
+		{"bad format", []string{"generate", "shapes", "--out", filepath.Join(dir, "x"), "--format", "tfrecord"}, 2, "want png, npz, tar or parquet"},
 		{"no out", []string{"generate", "shapes"}, 2, "--out DIR is required"},
 		{"exists", []string{"generate", "shapes", "--out", good, "--n", "3"}, 2, "--overwrite"},
 		{"verify ok", []string{"verify", good}, 0, ""},
