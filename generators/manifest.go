@@ -24,7 +24,7 @@ const (
 	FormatTar Format = "tar"
 )
 
-// ParseFormat accepts "png", "npz" or "tar"; "" means png.
+// ParseFormat accepts "png", "npz", "tar" or "parquet"; "" means png.
 func ParseFormat(s string) (Format, error) {
 	switch s {
 	case "", "png":
@@ -33,14 +33,17 @@ func ParseFormat(s string) (Format, error) {
 		return FormatNPZ, nil
 	case "tar":
 		return FormatTar, nil
+	case "parquet":
+		return FormatParquet, nil
 	}
-	return "", fmt.Errorf("generators: unknown format %q; want png, npz or tar", s)
+	return "", fmt.Errorf("generators: unknown format %q; want png, npz, tar or parquet", s)
 }
 
 // Records reports whether the format keeps every sample's whole record,
-// as samples.jsonl holds it: png and tar do; npz keeps only the features
-// of fixed size.
-func (f Format) Records() bool { return f == FormatPNG || f == FormatTar }
+// as samples.jsonl holds it: png, tar and parquet do (the parquet reader
+// rebuilds each record's JSON byte for byte, its images from the row);
+// npz keeps only the features of fixed size and padded lists.
+func (f Format) Records() bool { return f == FormatPNG || f == FormatTar || f == FormatParquet }
 
 // ManifestFile is the name of the file that marks a dataset folder complete.
 const ManifestFile = "manifest.json"
@@ -65,6 +68,11 @@ type Manifest struct {
 	// ShardSamples is, in format tar, how many samples each tar file
 	// holds: file k of a split holds its samples k·ShardSamples onwards.
 	ShardSamples int `json:"shard_samples,omitempty"`
+	// Parquet describes the files of a parquet dataset.
+	Parquet *ParquetInfo `json:"parquet,omitempty"`
+	// NPZLists says, per split, how an npz dataset stores its list
+	// features: padded arrays whose sizes depend on the split.
+	NPZLists map[string][]NPZList `json:"npz_lists,omitempty"`
 }
 
 // SplitInfo describes one split of a dataset folder.

@@ -43,8 +43,8 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		m := s.m
 		if m.Dataset != first.Dataset || m.Version != first.Version || m.Seed != first.Seed ||
 			!bytes.Equal(m.Config, first.Config) || m.Format != first.Format || m.ShardSamples != first.ShardSamples ||
-			!slices.Equal(m.SplitOrder, first.SplitOrder) {
-			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format, splits or samples per tar file differ)", shards[0].dir, s.dir)
+			!slices.Equal(m.SplitOrder, first.SplitOrder) || !sameParquet(m.Parquet, first.Parquet) {
+			return nil, fmt.Errorf("generators: merge: %s and %s are not shards of one dataset (dataset, version, seed, config, format, splits, samples per tar file or parquet layout differ)", shards[0].dir, s.dir)
 		}
 		if m.Shard == nil || m.Shard.Count != count {
 			return nil, fmt.Errorf("generators: merge: %s is not one of %d shards", s.dir, count)
@@ -74,6 +74,11 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 	}
 	merged := *first
 	merged.Shard = nil
+	if first.Parquet != nil {
+		pi := *first.Parquet
+		pi.Bytes = map[string]int64{}
+		merged.Parquet = &pi
+	}
 	merged.Splits = map[string]SplitInfo{}
 	for _, name := range first.SplitOrder {
 		total := first.Splits[name].Total
@@ -96,8 +101,25 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		var sum string
 		var err error
 		switch first.Format {
+		case FormatParquet:
+			roots := make([]string, len(shards))
+			for i, s := range shards {
+				roots[i] = s.dir
+			}
+			sum, err = mergeParquetSplit(roots, name, out, &merged, total)
 		case FormatNPZ:
-			sum, err = mergeNPZSplit(dirs, dst, npzFeatures(first.Features), total)
+			shardLists := make([][]NPZList, len(shards))
+			for i, s := range shards {
+				shardLists[i] = s.m.NPZLists[name]
+			}
+			var lists []NPZList
+			sum, lists, err = mergeNPZSplit(dirs, dst, npzFeatures(first.Features), total, shardLists)
+			if len(lists) > 0 {
+				if merged.NPZLists == nil {
+					merged.NPZLists = map[string][]NPZList{}
+				}
+				merged.NPZLists[name] = lists
+			}
 		case FormatTar:
 			sum, err = mergeTarSplit(dirs, infos, dst, first.ShardSamples)
 		default:
@@ -106,7 +128,11 @@ func Merge(shardDirs []string, out string, overwrite bool) (*Manifest, error) {
 		if err != nil {
 			return nil, err
 		}
-		merged.Splits[name] = SplitInfo{Count: total, First: 0, Total: total, SHA256: sum, Checksums: name + "/" + SumsFile}
+		_, _, sumsRel := splitPaths(out, first.Format, name)
+		merged.Splits[name] = SplitInfo{Count: total, First: 0, Total: total, SHA256: sum, Checksums: sumsRel}
+	}
+	if err := writeCard(out, &merged); err != nil {
+		return nil, err
 	}
 	if err := writeManifest(out, &merged); err != nil {
 		return nil, fmt.Errorf("generators: writing manifest: %w", err)
@@ -173,38 +199,43 @@ func mergePNGSplit(srcs []string, dst string) (string, error) {
 }
 
 // mergeNPZSplit concatenates every array along the sample axis.
-func mergeNPZSplit(srcs []string, dst string, features []Feature, total int) (string, error) {
+// Its list features are padded anew to the longest over the shards.
+func mergeNPZSplit(srcs []string, dst string, features []Feature, total int, shardLists [][]NPZList) (string, []NPZList, error) {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return "", fmt.Errorf("generators: %w", err)
+		return "", nil, fmt.Errorf("generators: %w", err)
 	}
 	z, err := newNPZWriter(filepath.Join(dst, "data.npz"), features, total)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer z.abort()
 	for _, src := range srcs {
 		arrays, closeNPZ, err := openNPZ(filepath.Join(src, "data.npz"), features)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		for k, f := range features {
 			a := arrays[f.Name]
 			if _, err := io.Copy(z.writer(k), io.NewSectionReader(a.ra, a.offset, int64(a.shape[0])*int64(a.elem))); err != nil {
 				closeNPZ()
-				return "", fmt.Errorf("generators: %w", err)
+				return "", nil, fmt.Errorf("generators: %w", err)
 			}
 		}
 		closeNPZ()
 	}
+	lists, err := mergeNPZLists(z, dst, srcs, shardLists, total)
+	if err != nil {
+		return "", nil, err
+	}
 	sum, err := z.finish()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	list := []byte(sum + "  data.npz\n")
 	if err := os.WriteFile(filepath.Join(dst, SumsFile), list, 0o644); err != nil {
-		return "", fmt.Errorf("generators: %w", err)
+		return "", nil, fmt.Errorf("generators: %w", err)
 	}
-	return hexSum(list), nil
+	return hexSum(list), lists, nil
 }
 
 func copyFile(src, dst string) error {

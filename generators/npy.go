@@ -24,7 +24,8 @@ import (
 // the sample axis first. Images are uint8 N×H×W×3, masks uint8 N×H×W, labels
 // int32 indices into the feature's vocab (recorded in the manifest), ints
 // int64, floats float64, bools bool, texts fixed-width unicode <U{MaxLen} (one
-// string per element when a text feature has a Shape).
+// string per element when a text feature has a Shape). A list feature is
+// stored padded, an array per element field and a count (see NPZList).
 // Entries are stored uncompressed, as numpy.savez does.
 
 // npyDescr returns the numpy dtype of a feature and its element size.

@@ -3,6 +3,7 @@ package generators
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -46,6 +47,8 @@ type Record struct {
 	// JSON is the sample's record; in npz folders it is rebuilt from the arrays.
 	JSON  json.RawMessage
 	split *SplitReader
+	// blobs holds a parquet row's files by path.
+	blobs map[string][]byte
 	// tar holds the sample's members in format tar.
 	tar *tarSample
 }
@@ -70,6 +73,8 @@ type SplitReader struct {
 	sc *bufio.Scanner
 	// npz
 	arrays map[string]*npzArray
+	// parquet
+	pq *pqSplit
 	// tar
 	tar *tarSamples
 }
@@ -83,6 +88,12 @@ func (r *Reader) Split(name string) (*SplitReader, error) {
 	s := &SplitReader{r: r, name: name, info: info}
 	dir := filepath.Join(r.Dir, name)
 	switch r.Manifest.Format {
+	case FormatParquet:
+		var err error
+		if s.pq, err = openParquetSplit(r, name, info); err != nil {
+			return nil, err
+		}
+		s.close = s.pq.close
 	case FormatTar:
 		if r.Manifest.ShardSamples <= 0 {
 			return nil, fmt.Errorf("generators: %s: format tar, but shard_samples is %d; want the samples per tar file", r.Dir, r.Manifest.ShardSamples)
@@ -91,7 +102,7 @@ func (r *Reader) Split(name string) (*SplitReader, error) {
 		s.close = s.tar.close
 	case FormatNPZ:
 		var err error
-		if s.arrays, s.close, err = openNPZ(filepath.Join(dir, "data.npz"), npzFeatures(r.Manifest.Features)); err != nil {
+		if s.arrays, s.close, err = openNPZ(filepath.Join(dir, "data.npz"), npzSplitFeatures(r.Manifest, name)); err != nil {
 			return nil, err
 		}
 	default:
@@ -115,7 +126,18 @@ func (s *SplitReader) Next() bool {
 		return false
 	}
 	idx := s.info.First + s.pos
-	if s.tar != nil {
+	if s.pq != nil {
+		blobs := map[string][]byte{}
+		js, err := s.pq.next(blobs)
+		if err == io.ErrUnexpectedEOF {
+			err = fmt.Errorf("generators: %s: the parquet files end after %d of %d samples", s.name, s.pos, s.info.Count)
+		}
+		if err != nil {
+			s.err = err
+			return false
+		}
+		s.cur = Record{Index: idx, JSON: js, split: s, blobs: blobs}
+	} else if s.tar != nil {
 		id := SampleKey{Index: idx, IDWidth: IDWidth(s.info.Total)}.ID()
 		smp, rec, err := s.tar.nextAt(id)
 		if err != nil {
@@ -144,6 +166,13 @@ func (s *SplitReader) Next() bool {
 			}
 			if err != nil {
 				s.err = fmt.Errorf("generators: %s sample %d, %s: %w", s.name, idx, f.Name, err)
+				return false
+			}
+		}
+		for _, l := range s.r.Manifest.NPZLists[s.name] {
+			var err error
+			if obj[l.Name], err = decodeList(l, s.arrays, s.pos); err != nil {
+				s.err = fmt.Errorf("generators: %s sample %d, %s: %w", s.name, idx, l.Name, err)
 				return false
 			}
 		}
@@ -193,6 +222,12 @@ func (s *SplitReader) image(r Record, field string) (image.Image, error) {
 		}
 		return img, nil
 	}
+	if s.pq != nil {
+		f, ok := s.r.Feature(field)
+		if !ok || (f.Kind != ImageFeature && f.Kind != MaskFeature) {
+			return nil, fmt.Errorf("generators: no image feature %q", field)
+		}
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(r.JSON, &fields); err != nil {
 		return nil, fmt.Errorf("generators: %w", err)
@@ -202,6 +237,31 @@ func (s *SplitReader) image(r Record, field string) (image.Image, error) {
 		return nil, fmt.Errorf("generators: sample %d has no image field %q", r.Index, field)
 	}
 	return s.file(r, rel)
+}
+
+// Bytes returns the bytes of the file at rel, a path in the sample's
+// fields relative to its split folder (a page's HTML, say), as they are.
+func (r Record) Bytes(rel string) ([]byte, error) {
+	s := r.split
+	switch {
+	case r.tar != nil:
+		return r.tarBytes(rel)
+	case s.pq != nil:
+		b, ok := r.blobs[rel]
+		if !ok {
+			return nil, fmt.Errorf("generators: sample %d holds no file %q", r.Index, rel)
+		}
+		return b, nil
+	case s.arrays != nil:
+		return nil, fmt.Errorf("generators: sample %d: %q: an npz dataset holds no separate files", r.Index, rel)
+	case !filepath.IsLocal(filepath.FromSlash(rel)):
+		return nil, fmt.Errorf("generators: sample %d: path %q leaves the split folder", r.Index, rel)
+	}
+	b, err := os.ReadFile(filepath.Join(s.r.Dir, s.name, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, fmt.Errorf("generators: %w", err)
+	}
+	return b, nil
 }
 
 // File decodes the PNG at rel, a path in the sample's fields relative to
@@ -214,6 +274,17 @@ func (s *SplitReader) file(r Record, rel string) (image.Image, error) {
 	}
 	if s.arrays != nil {
 		return nil, fmt.Errorf("generators: sample %d: %q: an npz dataset holds no separate files", r.Index, rel)
+	}
+	if s.pq != nil {
+		b, ok := r.blobs[rel]
+		if !ok {
+			return nil, fmt.Errorf("generators: sample %d holds no file %q", r.Index, rel)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("generators: sample %d: %s: %w", r.Index, rel, err)
+		}
+		return img, nil
 	}
 	if !filepath.IsLocal(filepath.FromSlash(rel)) {
 		return nil, fmt.Errorf("generators: sample %d: path %q leaves the split folder", r.Index, rel)

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // pick chooses about k samples of m's folder, spread over every split in
@@ -90,9 +91,16 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 		info := m.Splits[name]
 		var disk splitSamples
 		var err error
+		lists := m.NPZLists[name]
 		switch m.Format {
 		case FormatNPZ:
-			disk, err = openNPZSamples(filepath.Join(dir, name, "data.npz"), features)
+			all := features
+			for _, l := range lists {
+				all = append(slices.Clip(all), l.features()...)
+			}
+			disk, err = openNPZSamples(filepath.Join(dir, name, "data.npz"), all)
+		case FormatParquet:
+			disk, err = readParquetSamples(dir, name, pos)
 		case FormatTar:
 			disk, err = readTarSamples(filepath.Join(dir, name), info, m.ShardSamples, pos)
 		default:
@@ -118,7 +126,9 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 			var diffs []string
 			switch m.Format {
 			case FormatNPZ:
-				diffs = disk.compareNPZ(p, features, s)
+				diffs = append(disk.compareNPZ(p, features, s), disk.compareNPZLists(p, lists, s)...)
+			case FormatParquet:
+				diffs = compareFiles(disk.lines[p], s, nil, rowFiles(disk.blobs[p]))
 			case FormatTar:
 				diffs = disk.compareTar(p, s)
 			default:
@@ -145,7 +155,9 @@ func regenerate(ctx context.Context, dir string, m *Manifest, sampler Sampler, p
 
 // splitSamples is what regenerate reads of one split on disk.
 type splitSamples struct {
-	lines  map[int][]byte // png: samples.jsonl lines by position
+	lines map[int][]byte // png: samples.jsonl lines by position
+	// blobs holds a parquet sample's files by position, then path.
+	blobs  map[int]map[string][]byte
 	arrays map[string]*npzArray
 	tar    map[int]tarSample // tar: samples by position
 	closer func() error
@@ -236,10 +248,25 @@ func splitFiles(splitDir string) func(File) (string, []byte, error) {
 	}
 }
 
+// rowFiles reads a sample's files from its parquet row's blobs, by path.
+func rowFiles(blobs map[string][]byte) func(File) (string, []byte, error) {
+	return func(f File) (string, []byte, error) {
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return f.Path, nil, errors.New("path leaves the split folder")
+		}
+		b, ok := blobs[f.Path]
+		if !ok {
+			return f.Path, nil, errors.New("not in the sample's parquet row")
+		}
+		return f.Path, b, nil
+	}
+}
+
 // compareFiles compares a sample: its record line and each of its files,
 // images by decoded pixels. format, if set, turns the re-rendered record's
 // JSON into the form the format stores. read returns a file's name for
-// messages and its bytes on disk.
+// messages and its bytes on disk (a png split's folder, a parquet row's
+// blobs, a tar sample's members).
 func compareFiles(line []byte, smp Sample, format func(any, []byte) ([]byte, error), read func(File) (string, []byte, error)) []string {
 	var out []string
 	rec, err := marshalRecord(smp.Record, 0)

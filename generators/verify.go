@@ -50,16 +50,23 @@ func Verify(dir string) error {
 	bad := func(format string, a ...any) { v.Problems = append(v.Problems, fmt.Sprintf(format, a...)) }
 	listed := map[string]bool{ManifestFile: true}
 	if _, err := ParseFormat(string(m.Format)); err != nil || m.Format == "" {
-		bad("format: %q, want png, npz or tar", m.Format)
+		bad("format: %q, want png, npz, tar or parquet", m.Format)
 	}
+	for _, e := range formatEntries(m.Format) {
+		listed[e] = true
+	}
+	shared := map[string]bool{} // the files of splits that share a folder (parquet)
 	if sh := m.Shard; sh != nil && (sh.Count < 2 || sh.Index < 0 || sh.Index >= sh.Count) {
 		bad("shard: %d/%d, want K/N with 0 <= K < N and N >= 2", sh.Index, sh.Count)
 	}
 	for _, name := range m.SplitOrder {
 		info := m.Splits[name]
-		listed[name] = true
+		if m.Format != FormatParquet {
+			listed[name] = true
+		}
 		checkRange(m, name, info, bad)
-		if want := name + "/" + SumsFile; info.Checksums != want {
+		base, _, want := splitPaths(dir, m.Format, name)
+		if info.Checksums != want {
 			bad("splits.%s.checksums: %q, want %q", name, info.Checksums, want)
 			continue
 		}
@@ -73,6 +80,11 @@ func Verify(dir string) error {
 			bad("%s: changed (its sha256 is not the manifest's)", info.Checksums)
 		}
 		files := map[string]bool{SumsFile: true}
+		if m.Format == FormatParquet {
+			// The list is at the top, its paths relative to it.
+			files, base = shared, dir
+			listed[want] = true
+		}
 		lines := strings.Split(strings.TrimSuffix(string(sums), "\n"), "\n")
 		if len(sums) == 0 {
 			lines = nil // an empty split in format tar has no files
@@ -84,31 +96,22 @@ func Verify(dir string) error {
 				continue
 			}
 			files[rel] = true
-			got, err := hashFile(filepath.Join(dir, name, filepath.FromSlash(rel)))
+			got, err := hashFile(filepath.Join(base, filepath.FromSlash(rel)))
+			where := rel
+			if m.Format != FormatParquet {
+				where = name + "/" + rel
+			}
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
-				bad("%s/%s: missing", name, rel)
+				bad("%s: missing", where)
 			case err != nil:
-				bad("%s/%s: %v", name, rel, err)
+				bad("%s: %v", where, err)
 			case got != sum:
-				bad("%s/%s: content changed (sha256 %s…, want %s…)", name, rel, got[:12], sum[:12])
+				bad("%s: content changed (sha256 %s…, want %s…)", where, got[:12], sum[:12])
 			}
 		}
-		// Anything on disk that the list does not name.
-		var extra []string
-		filepath.WalkDir(filepath.Join(dir, name), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
-			}
-			rel, _ := filepath.Rel(filepath.Join(dir, name), p)
-			if !files[filepath.ToSlash(rel)] {
-				extra = append(extra, name+"/"+filepath.ToSlash(rel))
-			}
-			return nil
-		})
-		sort.Strings(extra)
-		for _, e := range extra {
-			bad("%s: extra file, not in %s", e, info.Checksums)
+		if m.Format != FormatParquet {
+			extraFiles(base, name+"/", "", files, info.Checksums, bad)
 		}
 		switch m.Format {
 		case FormatPNG:
@@ -121,11 +124,17 @@ func Verify(dir string) error {
 			if !files["data.npz"] {
 				bad("%s: lists no data.npz, which format npz has", info.Checksums)
 			} else {
-				checkNPZCount(filepath.Join(dir, name, "data.npz"), name, info, m.Features, bad)
+				checkNPZCount(filepath.Join(dir, name, "data.npz"), name, info, npzSplitFeatures(m, name), bad)
 			}
+		case FormatParquet:
+			checkParquetSplit(dir, m, name, info, sums, bad)
 		case FormatTar:
 			checkTar(filepath.Join(dir, name), name, m, info, files, bad)
 		}
+	}
+	if m.Format == FormatParquet {
+		extraFiles(filepath.Join(dir, ParquetDir), ParquetDir+"/", ParquetDir+"/", shared, "the splits' checksums", bad)
+		checkCard(dir, m, bad)
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
@@ -137,6 +146,27 @@ func Verify(dir string) error {
 		return v
 	}
 	return nil
+}
+
+// extraFiles reports anything under folder that files does not list:
+// files lists paths keyed by keyPrefix + the path in folder; messages name
+// them by shown + the path.
+func extraFiles(folder, shown, keyPrefix string, files map[string]bool, list string, bad func(string, ...any)) {
+	var extra []string
+	filepath.WalkDir(folder, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(folder, p)
+		if !files[keyPrefix+filepath.ToSlash(rel)] {
+			extra = append(extra, shown+filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(extra)
+	for _, e := range extra {
+		bad("%s: extra file, not in %s", e, list)
+	}
 }
 
 // checkRange checks a split's count, first index and total against each

@@ -116,7 +116,7 @@ func checkSpec(m *Manifest, reg *Registry, bad func(string, ...any)) Sampler {
 	}
 	want := sampler.Features()
 	checkFeatures(m.Dataset, m.Features, want, bad)
-	if m.Format == FormatNPZ && !FixedSize(want) {
+	if m.Format == FormatNPZ && !FixedSize(want) && !npzListsCover(m, want) {
 		bad("format: npz, but %s with this config has a list feature, which npz cannot hold", m.Dataset)
 	}
 	return sampler

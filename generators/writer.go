@@ -18,6 +18,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // Spec is everything a dataset's samples depend on.
@@ -69,6 +71,9 @@ type WriteOptions struct {
 	// Progress, if set, is called from one goroutine after each sample
 	// with the number done and the number to do in this run.
 	Progress func(done, total int)
+	// RowsPerFile is how many samples each parquet file holds; 0 means
+	// DefaultRowsPerFile. Only FormatParquet reads it.
+	RowsPerFile int
 }
 
 // Errors Write wraps, for callers that tell the user's mistakes from failures.
@@ -78,7 +83,7 @@ var (
 	// ErrOutNotEmpty: Out holds files that are not a hiddendim dataset.
 	ErrOutNotEmpty = errors.New("is not empty and is not a hiddendim dataset")
 	// ErrNotFixedSize: the samples have no fixed size, so no npz.
-	ErrNotFixedSize = errors.New("samples have no fixed size (a list feature), so they cannot be written as npz; use --format png")
+	ErrNotFixedSize = errors.New("samples have no array form, so they cannot be written as npz; use --format png, tar or parquet")
 )
 
 // Write renders spec into opts.Out and returns the manifest it wrote last.
@@ -102,8 +107,11 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 		return nil, err
 	}
 	features := sampler.Features()
+	var lists []*npzListPlan
 	if format == FormatNPZ && !FixedSize(features) {
-		return nil, fmt.Errorf("generators: %s %w", spec.Dataset.Name(), ErrNotFixedSize)
+		if lists, err = planNPZLists(spec, sampler, features); err != nil {
+			return nil, fmt.Errorf("generators: %s %w (%v)", spec.Dataset.Name(), ErrNotFixedSize, err)
+		}
 	}
 	if err := prepareOut(opts.Out, spec.Splits, opts.Overwrite); err != nil {
 		return nil, err
@@ -121,7 +129,14 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 		sh := opts.Shard
 		m.Shard = &sh
 	}
-	if format == FormatTar {
+	var pq *pqLayout
+	var pqMeta []parquet.WriterOption
+	switch format {
+	case FormatParquet:
+		if pq, pqMeta, err = prepareParquet(spec, sampler, opts, m); err != nil {
+			return nil, err
+		}
+	case FormatTar:
 		if m.ShardSamples, err = shardSamples(opts.ShardSamples); err != nil {
 			return nil, err
 		}
@@ -144,20 +159,33 @@ func Write(ctx context.Context, spec Spec, opts WriteOptions) (*Manifest, error)
 	}
 	for _, sp := range spec.Splits {
 		lo, hi := opts.Shard.Range(sp.Count)
+		dir, sums, sumsRel := splitPaths(opts.Out, format, sp.Name)
 		job := splitJob{
 			spec: spec, sampler: sampler, features: features, npz: npzFeatures(features), format: format, split: sp,
-			dir: filepath.Join(opts.Out, sp.Name), lo: lo, hi: hi, workers: workers, progress: progress,
+			dir: dir, sums: sums, lo: lo, hi: hi, workers: workers, progress: progress, pq: pq, pqMeta: pqMeta, lists: lists,
+		}
+		if m.Parquet != nil {
+			job.pqInfo = *m.Parquet
 		}
 		job.tar.perShard = m.ShardSamples
 		sum, err := job.run(ctx)
 		if err != nil {
 			return nil, err
 		}
+		if len(lists) > 0 {
+			if m.NPZLists == nil {
+				m.NPZLists = map[string][]NPZList{}
+			}
+			m.NPZLists[sp.Name] = job.npzLists
+		}
 		m.SplitOrder = append(m.SplitOrder, sp.Name)
 		m.Splits[sp.Name] = SplitInfo{Count: hi - lo, First: lo, Total: sp.Count, SHA256: sum,
-			Checksums: sp.Name + "/" + SumsFile}
+			Checksums: sumsRel}
 	}
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := writeCard(opts.Out, m); err != nil {
 		return nil, err
 	}
 	if err := writeManifest(opts.Out, m); err != nil {
@@ -183,6 +211,10 @@ func prepareOut(out string, splits []SplitSize, overwrite bool) error {
 	ours := map[string]bool{ManifestFile + ".tmp": true}
 	for _, sp := range splits {
 		ours[sp.Name] = true
+		ours[sp.Name+"."+SumsFile] = true // parquet
+	}
+	for _, e := range formatEntries(FormatParquet) {
+		ours[e] = ours[e] || leftoverParquet(out, e)
 	}
 	if old, err := ReadManifest(out); err == nil {
 		if !overwrite {
@@ -195,6 +227,10 @@ func prepareOut(out string, splits []SplitSize, overwrite bool) error {
 		}
 		for _, s := range old.SplitOrder {
 			ours[s] = true
+			ours[s+"."+SumsFile] = true
+		}
+		for _, e := range formatEntries(old.Format) {
+			ours[e] = true
 		}
 	} else {
 		for _, e := range entries {
@@ -221,11 +257,18 @@ type splitJob struct {
 	npz []Feature
 	// pixels recycles the image and mask buffers of npz samples once
 	// they are written.
-	pixels   sync.Pool
-	format   Format
-	tar      tarJob
-	split    SplitSize
-	dir      string
+	pixels sync.Pool
+	format Format
+	tar    tarJob
+	split  SplitSize
+	dir    string
+	sums   string // the split's SHA256SUMS
+	pq     *pqLayout
+	pqMeta []parquet.WriterOption
+	pqInfo ParquetInfo
+	// lists are the npz list features; npzLists their arrays, once written.
+	lists    []*npzListPlan
+	npzLists []NPZList
 	lo, hi   int
 	workers  int
 	progress func()
@@ -237,6 +280,7 @@ type rendered struct {
 	line   []byte    // the samples.jsonl line (png format)
 	sums   []fileSum // files the worker wrote (png format)
 	arrays [][]byte  // one value per feature (npz format)
+	row    parquet.Row
 	// members are the sample's tar members, its record first (tar format)
 	members []tarMember
 	err     error
@@ -350,7 +394,7 @@ func (j *splitJob) run(ctx context.Context) (string, error) {
 func npzFeatures(fs []Feature) []Feature {
 	var out []Feature
 	for _, f := range fs {
-		if inNPZ(f) {
+		if inNPZ(f) && !isNPZList(f) {
 			out = append(out, f)
 		}
 	}
@@ -367,6 +411,7 @@ type worker struct {
 	lineCap  int // room for a record line, from the longest so far
 	buf      bytes.Buffer
 	files    *fileWriter
+	shred    *shredder
 	// tarTypes caches what the tar records' JSON needs of their types.
 	tarTypes jsonTypes
 }
@@ -389,8 +434,18 @@ func (w *worker) do(i int) rendered {
 		return w.doTar(i, key, s)
 	}
 	r := rendered{index: i}
-	if w.j.format == FormatNPZ {
+	switch w.j.format {
+	case FormatNPZ:
 		r.arrays, r.err = sampleArrays(w.j.npz, s.Record, s.Files, s.Arrays, &w.j.pixels)
+		if r.err == nil && len(w.j.lists) > 0 {
+			r.line, r.err = marshalRecord(s.Record, w.lineCap)
+			w.lineCap = max(w.lineCap, len(r.line)+len(r.line)/8)
+		}
+		return r
+	case FormatParquet:
+		if r.row, r.err = w.parquetRow(s); r.err != nil {
+			r.err = fmt.Errorf("generators: sample %d: %w", i, r.err)
+		}
 		return r
 	}
 	line, err := marshalRecord(s.Record, w.lineCap)
@@ -430,6 +485,8 @@ type emitter struct {
 	jsonlW  *bufio.Writer
 	jsonlH  hash.Hash
 	npz     *npzWriter
+	spill   *npzSpill
+	pq      *parquetSplitWriter
 	tar     *tarWriter
 	closers []io.Closer
 }
@@ -437,7 +494,7 @@ type emitter struct {
 func newEmitter(j *splitJob) (*emitter, error) {
 	em := &emitter{j: j, sumsH: sha256.New()}
 	var err error
-	em.sums, err = os.Create(filepath.Join(j.dir, SumsFile))
+	em.sums, err = os.Create(j.sums)
 	if err != nil {
 		return nil, fmt.Errorf("generators: %w", err)
 	}
@@ -459,6 +516,17 @@ func newEmitter(j *splitJob) (*emitter, error) {
 			em.abort()
 			return nil, err
 		}
+		if len(j.lists) > 0 {
+			if em.spill, err = newNPZSpill(j.dir, j.lists); err != nil {
+				em.abort()
+				return nil, err
+			}
+		}
+	case FormatParquet:
+		if em.pq, err = newParquetSplitWriter(j.dir, j.split.Name, n, j.pqInfo, j.pq, j.pqMeta); err != nil {
+			em.abort()
+			return nil, err
+		}
 	case FormatTar:
 		em.tar = newTarWriter(j.dir, j.tar.perShard, em.sumsW)
 	}
@@ -466,12 +534,20 @@ func newEmitter(j *splitJob) (*emitter, error) {
 }
 
 func (em *emitter) emit(r rendered) error {
+	if em.pq != nil {
+		return em.pq.write(r.row)
+	}
 	if em.tar != nil {
 		err := em.tar.add(r.index, r.members)
 		em.j.tar.release(r.members)
 		return err
 	}
 	if em.j.format == FormatNPZ {
+		if em.spill != nil {
+			if err := em.spill.add(r.line); err != nil {
+				return err
+			}
+		}
 		for k, b := range r.arrays {
 			if err := em.npz.append(k, b); err != nil {
 				return err
@@ -501,11 +577,27 @@ func (em *emitter) finish() (string, error) {
 		}
 		fmt.Fprintf(em.sumsW, "%s  samples.jsonl\n", hex.EncodeToString(em.jsonlH.Sum(nil)))
 	case FormatNPZ:
+		if em.spill != nil {
+			lists, err := em.spill.finish(em.npz, em.j.dir)
+			if err != nil {
+				return "", err
+			}
+			em.j.npzLists = lists
+		}
 		sum, err := em.npz.finish()
 		if err != nil {
 			return "", err
 		}
 		fmt.Fprintf(em.sumsW, "%s  data.npz\n", sum)
+	case FormatParquet:
+		sums, err := em.pq.finish()
+		if err != nil {
+			return "", err
+		}
+		for _, s := range sums {
+			fmt.Fprintf(em.sumsW, "%s  %s\n", s.sum, s.path)
+		}
+		em.j.pqInfo.Bytes[em.j.split.Name] = em.pq.bytes
 	case FormatTar:
 		if err := em.tar.finish(); err != nil {
 			return "", err
@@ -532,6 +624,12 @@ func (em *emitter) abort() {
 	em.closers = nil
 	if em.npz != nil {
 		em.npz.abort()
+	}
+	if em.spill != nil {
+		em.spill.abort()
+	}
+	if em.pq != nil {
+		em.pq.abort()
 	}
 	if em.tar != nil {
 		em.tar.abort()

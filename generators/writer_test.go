@@ -23,7 +23,7 @@ func write(t *testing.T, out string, seed uint64, opts WriteOptions, sets ...str
 	return m
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -57,7 +57,7 @@ func TestWriteDeterminism(t *testing.T) {
 }
 
 func TestShardsMergeToTheSingleRun(t *testing.T) {
-	for _, format := range []Format{FormatPNG, FormatNPZ, FormatTar} {
+	for _, format := range []Format{FormatPNG, FormatNPZ, FormatTar, FormatParquet} {
 		t.Run(string(format), func(t *testing.T) {
 			dir := t.TempDir()
 			// 50 per tar file: the shards' parts of the splits begin and

@@ -180,7 +180,7 @@ func OpenDataset(dir string, splits ...string) (*generators.Reader, *clevrlite.C
 		return nil, nil, bench.Mismatchf("questions: %s: %v", dir, err)
 	}
 	if !m.Format.Records() {
-		return nil, nil, bench.Mismatchf("questions: %s is in the %s format, which keeps no question texts or families; generate it with --format png or tar", dir, m.Format)
+		return nil, nil, bench.Mismatchf("questions: %s is in the %s format, which keeps no question texts or families; generate it with --format png, tar or parquet", dir, m.Format)
 	}
 	if err := bench.CheckSplits(m, dir, splits...); err != nil {
 		return nil, nil, err

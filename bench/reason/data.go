@@ -135,7 +135,7 @@ func OpenDataset(dir string, splits ...string) (*generators.Reader, error) {
 		return nil, bench.Mismatchf("reason: %s: %v", dir, err)
 	}
 	if !m.Format.Records() {
-		return nil, bench.Mismatchf("reason: %s is in the %s format, which keeps no question families or texts; generate it with --format png or tar", dir, m.Format)
+		return nil, bench.Mismatchf("reason: %s is in the %s format, which keeps no question families or texts; generate it with --format png, tar or parquet", dir, m.Format)
 	}
 	if err := bench.CheckSplits(m, dir, splits...); err != nil {
 		return nil, err

@@ -78,7 +78,7 @@ func OpenDataset(dir string, splits ...string) (*generators.Reader, error) {
 		return nil, bench.Mismatchf("structure: page structure is read from webpages datasets; %s is a %s dataset", dir, m.Dataset)
 	}
 	if !m.Format.Records() {
-		return nil, bench.Mismatchf("structure: %s is in the %s format, which keeps no trees; generate it with --format png or tar", dir, m.Format)
+		return nil, bench.Mismatchf("structure: %s is in the %s format, which keeps no trees; generate it with --format png, tar or parquet", dir, m.Format)
 	}
 	if err := bench.CheckSplits(m, dir, splits...); err != nil {
 		return nil, err

@@ -105,7 +105,7 @@ func openScenes(dir, split string) (*clevrlite.Questions, []clevrlite.Example, e
 		return nil, nil, usageErrorf("ask: %s is a %s dataset; ask asks about the scenes of a %s dataset", dir, m.Dataset, name)
 	}
 	if !m.Format.Records() {
-		return nil, nil, usageErrorf("ask: %s is in the %s format, whose records keep no scenes; generate it with --format png or tar", dir, m.Format)
+		return nil, nil, usageErrorf("ask: %s is in the %s format, whose records keep no scenes; generate it with --format png, tar or parquet", dir, m.Format)
 	}
 	if _, ok := m.Splits[split]; !ok {
 		return nil, nil, usageErrorf("ask: %s has no split %q; it has %s", dir, split, strings.Join(m.SplitOrder, ", "))

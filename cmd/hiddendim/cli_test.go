@@ -203,8 +203,11 @@ func TestBadInvocations(t *testing.T) {
 		{"resume a VAE as a classifier", []string{"train", "combo", "--data", f.shapes, "--out", filepath.Join(f.dir, "vae"), "--resume"}, 2, "holds a vae, not a classifier"},
 		{"train over a checkpoint", []string{"train", "combo", "--data", f.shapes, "--out", filepath.Join(f.dir, "clf"), "--epochs", "1", "--batch", "32"}, 2, "already holds a checkpoint; pass --resume to continue it or --overwrite"},
 		// Bad --format, --set, --shard and --splits values.
-		{"generate --format", gen("--format", "tfrecord"), 2, "want png, npz or tar"},
-		{"generate npz relations", []string{"generate", "relations", "--out", x, "--n", "2", "--format", "npz"}, 2, "cannot be written as npz"},
+		{"generate --format", gen("--format", "tfrecord"), 2, "want png, npz, tar or parquet"},
+		{"generate npz relations parts", []string{"generate", "relations", "--out", x, "--n", "2", "--format", "npz", "--set", "parts=true"}, 2, "cannot be written as npz"},
+		{"generate npz webpages", []string{"generate", "webpages", "--out", x, "--n", "2", "--format", "npz"}, 2, "use --format png, tar or parquet"},
+		{"generate --rows-per-file png", gen("--rows-per-file", "10", "--n", "2"), 2, "want a count >= 1 with --format parquet"},
+		{"generate --rows-per-file -1", gen("--rows-per-file", "-1", "--n", "2", "--format", "parquet"), 2, "want a count >= 1 with --format parquet"},
 		{"bench --format", []string{"bench", "--format", "xml"}, 2, "want one of table, markdown, csv, json"},
 		{"bench unknown suite", []string{"bench", "--suite", "quik"}, 2, "no such suite; built in: full, quick, standard"},
 		{"bench missing suite file", []string{"bench", "--suite", missing + ".json"}, 2, "no such file"},

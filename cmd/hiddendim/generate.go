@@ -21,7 +21,8 @@ func runGenerate(ctx context.Context, args []string) error {
 	holdout := fs.String("holdout", "", "`COMBINATIONS` only in the test split, e.g. \"red triangle,blue circle\"")
 	shard := fs.String("shard", "", "write only shard `K/N` (0-based K)")
 	workers := fs.Int("workers", 0, "`W` render workers (default: all cores)")
-	format := fs.String("format", "png", "file `FORMAT`: png, npz (shapes and clevrlite only) or tar (WebDataset shards)")
+	format := fs.String("format", "png", "file `FORMAT`: png, npz (lists padded; not webpages or parts=true), tar (WebDataset shards) or parquet (Hugging Face datasets: OUT/data/<split>-00000-of-0000N.parquet and a card OUT/README.md)")
+	rowsPerFile := fs.Int("rows-per-file", 0, "parquet: `R` samples per file (default 10000)")
 	shardSamples := fs.Int("shard-samples", generators.DefaultShardSamples, "`N` samples per tar file (format tar)")
 	overwrite := fs.Bool("overwrite", false, "replace a complete dataset at --out")
 	pos, err := parseInterleaved(fs, args)
@@ -78,6 +79,10 @@ func runGenerate(ctx context.Context, args []string) error {
 			return asUsage(err)
 		}
 	}
+	if *rowsPerFile < 0 || (*rowsPerFile > 0 && opts.Format != generators.FormatParquet) {
+		return usageErrorf("generate: --rows-per-file %d: want a count >= 1 with --format parquet (0: the default, %d)", *rowsPerFile, generators.DefaultRowsPerFile)
+	}
+	opts.RowsPerFile = *rowsPerFile
 	if *workers < 0 {
 		return usageErrorf("generate: --workers %d: want 0 (all cores) or more", *workers)
 	}

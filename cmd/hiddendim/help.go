@@ -24,11 +24,15 @@ func helpEntries() map[string]helpEntry {
 		"generate": {
 			"hiddendim generate DATASET --out DIR [--n N | --splits train=N,test=M] [--seed S] [--set key=value ...]\n" +
 				"                   [--holdout \"red triangle,...\"] [--shard K/N] [--workers W]\n" +
-				"                   [--format png|npz|tar] [--shard-samples N] [--overwrite]",
+				"                   [--format png|npz|tar|parquet] [--shard-samples N] [--rows-per-file R] [--overwrite]",
 			"render a dataset into DIR: the samples of each split and a manifest with their checksums.\n" +
-				"`hiddendim describe DATASET` lists the config keys --set takes; npz covers shapes and clevrlite only.\n" +
+				"`hiddendim describe DATASET` lists the config keys --set takes; npz pads list features (objects,\n" +
+				"relations) to the split's longest, with a <list>_count array; it refuses lists of images and webpages' trees.\n" +
 				"tar writes WebDataset shards, DIR/<split>/shard-000000.tar, … of --shard-samples samples each, for\n" +
-				"webdataset and Hugging Face datasets; every command that reads a dataset reads all three formats.",
+				"webdataset and Hugging Face datasets.\n" +
+				"parquet writes the Hugging Face datasets layout (DIR/data/<split>-00000-of-0000N.parquet, R samples a file,\n" +
+				"and a dataset card DIR/README.md) for every dataset: load_dataset(DIR) reads it, images as PIL images.\n" +
+				"Every command that reads a dataset reads all four formats.",
 			"hiddendim generate shapes --out data/shapes --splits train=1000,test=200 --seed 7",
 		},
 		"merge": {

@@ -20,7 +20,8 @@ const usage = `hiddendim: synthetic datasets with full ground truth, and reprodu
 Usage:
   hiddendim generate DATASET --out DIR [--n N | --splits train=N,test=M] [--seed S]
                      [--set key=value ...] [--holdout "red triangle,..."] [--shard K/N]
-                     [--workers W] [--format png|npz|tar] [--shard-samples N] [--overwrite]
+                     [--workers W] [--format png|npz|tar|parquet] [--shard-samples N]
+                     [--rows-per-file R] [--overwrite]
   hiddendim merge SHARD_DIR... --out DIR     join shards into the unsharded dataset
   hiddendim list                             datasets and their versions
   hiddendim describe DATASET                 features and config keys with defaults
