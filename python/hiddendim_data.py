@@ -297,9 +297,20 @@ class NPZDataset(Dataset):
                     self._arrays[name] = np.empty(shape, dtype=dtype)
                 else:
                     self._arrays[name] = np.memmap(self._path, dtype=dtype, mode="r", offset=f.tell(), shape=shape)
+        # List features (objects, relations, ...) are padded to the split's
+        # longest list: one array per field, <list>_<field>, and a count
+        # array <list>_count; the manifest's npz_lists names them.
+        self._lists = {e["name"]: e for e in (manifest.get("npz_lists") or {}).get(split, [])}
         for f in self.features:
-            if f.get("npz", "") != "omit" and f["name"] not in self._arrays:
-                raise ValueError("%s lacks %s.npy" % (self._path, f["name"]))
+            if f.get("npz", "") == "omit":
+                continue
+            names = [f["name"]]
+            if f["name"] in self._lists:
+                e = self._lists[f["name"]]
+                names = [a["name"] for a in e["arrays"]] + [f["name"] + "_count"]
+            for name in names:
+                if name not in self._arrays:
+                    raise ValueError("%s lacks %s.npy" % (self._path, name))
 
     def array(self, name):
         """Return the named feature's whole array (memory-mapped), samples first."""
@@ -310,6 +321,13 @@ class NPZDataset(Dataset):
         rec = {}
         for f in self.features:
             if f.get("npz", "") == "omit" or f["kind"] in _IMAGE_KINDS:
+                continue
+            if f["name"] in self._lists:
+                e = self._lists[f["name"]]
+                n = int(self._arrays[f["name"] + "_count"][i])
+                cols = [self._arrays[a["name"]][i] for a in e["arrays"]]
+                rec[f["name"]] = [{field: np.asarray(col[k]).tolist() for field, col in zip(e["fields"], cols)}
+                                  for k in range(n)]
                 continue
             v = self._arrays[f["name"]][i]
             kind = f["kind"]

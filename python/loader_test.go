@@ -137,6 +137,7 @@ func TestLoader(t *testing.T) {
 		{scenes.Relations{}, []generators.Format{generators.FormatPNG, generators.FormatTar}},
 		{clevrlite.SortOfCLEVR{}, []generators.Format{generators.FormatPNG, generators.FormatNPZ, generators.FormatTar}},
 		{webpages.Pages{}, []generators.Format{generators.FormatPNG, generators.FormatTar}},
+		{scenes.Counting{}, []generators.Format{generators.FormatNPZ}}, // lists padded, with counts
 	}
 	for _, tt := range tests {
 		cfg := tt.ds.DefaultConfig()
