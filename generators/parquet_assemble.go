@@ -209,12 +209,7 @@ func (a *assembler) object(dst []byte, c *pqCol, tn *treeNode) ([]byte, error) {
 			}
 			continue
 		}
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		dst = AppendJSONString(dst, f.Name)
-		dst = append(dst, ':')
+		dst = appendKey(dst, &first, f.Name)
 		if dst, err = a.value(dst, fc); err != nil {
 			return nil, err
 		}
@@ -244,12 +239,7 @@ func appendTree(dst []byte, n *ParquetNode, nodes []treeNode, kids [][]int, i in
 			if len(kids[i]) == 0 && f.OmitEmpty {
 				continue
 			}
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			dst = AppendJSONString(dst, f.Name)
-			dst = append(dst, ':')
+			dst = appendKey(dst, &first, f.Name)
 			if len(kids[i]) == 0 {
 				dst = append(dst, "null"...)
 				continue
@@ -267,12 +257,7 @@ func appendTree(dst []byte, n *ParquetNode, nodes []treeNode, kids [][]int, i in
 		if js = nodes[i].fields[k]; js == nil {
 			continue
 		}
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		dst = AppendJSONString(dst, f.Name)
-		dst = append(dst, ':')
+		dst = appendKey(dst, &first, f.Name)
 		dst = append(dst, js...)
 	}
 	return append(dst, '}')
@@ -310,4 +295,15 @@ func appendLeaf(dst []byte, typ string, v parquet.Value) ([]byte, error) {
 		return strconv.AppendBool(dst, v.Boolean()), nil
 	}
 	return bad()
+}
+
+// appendKey appends an object member's key and colon to dst, after a
+// comma unless it is the object's first member.
+func appendKey(dst []byte, first *bool, name string) []byte {
+	if !*first {
+		dst = append(dst, ',')
+	}
+	*first = false
+	dst = AppendJSONString(dst, name)
+	return append(dst, ':')
 }
