@@ -105,9 +105,8 @@ func (c *Cache) Dataset(ctx context.Context, spec DatasetSpec) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	root := filepath.Join(c.Dir, "datasets")
-	name := spec.Generator + "-" + spec.Hash()[:16]
-	dir := filepath.Join(root, name)
+	dir := CachedDataset(c.Dir, spec.Generator, spec.Hash())
+	root, name := filepath.Dir(dir), filepath.Base(dir)
 	if cached(dir, gs) == nil {
 		return dir, nil
 	}
