@@ -79,8 +79,11 @@ func runGenerate(ctx context.Context, args []string) error {
 			return asUsage(err)
 		}
 	}
-	if *rowsPerFile < 0 || (*rowsPerFile > 0 && opts.Format != generators.FormatParquet) {
-		return usageErrorf("generate: --rows-per-file %d: want a count >= 1 with --format parquet (0: the default, %d)", *rowsPerFile, generators.DefaultRowsPerFile)
+	if flagGiven(fs, "rows-per-file") && opts.Format != generators.FormatParquet {
+		return usageErrorf("generate: --rows-per-file sets the samples per parquet file; it needs --format parquet")
+	}
+	if *rowsPerFile < 0 {
+		return usageErrorf("generate: --rows-per-file %d: want 1 or more samples per parquet file, e.g. %d (0: that default)", *rowsPerFile, generators.DefaultRowsPerFile)
 	}
 	opts.RowsPerFile = *rowsPerFile
 	if *workers < 0 {
