@@ -130,8 +130,8 @@ func load(path string) (*models.Captioner, *Vocab, Meta, error) {
 // sample (caption_<i>.png): the image with the true and generated
 // captions, then one attention overlay per generated word (the grid's
 // weights upsampled over the image as a yellow heat map). It returns the
-// files written and the scores over those n samples.
-func Pictures(checkpoint, data, split, out string, n, beam int) ([]string, map[string]float64, error) {
+// files written and the scores over those n samples, decoded as o says.
+func Pictures(checkpoint, data, split, out string, n int, o GenerateOptions) ([]string, map[string]float64, error) {
 	c, vocab, meta, err := load(checkpoint)
 	if err != nil {
 		return nil, nil, err
@@ -143,6 +143,9 @@ func Pictures(checkpoint, data, split, out string, n, beam int) ([]string, map[s
 	}
 	if r.Manifest.Dataset != meta.Dataset {
 		return nil, nil, bench.Mismatchf("caption: %s was trained on %s captions; %s is a %s dataset", checkpoint, meta.Dataset, data, r.Manifest.Dataset)
+	}
+	if o.Grammar && adapters[meta.Dataset].grammar == nil {
+		return nil, nil, bench.Mismatchf("caption: --grammar constrains decoding to pix2code's grammar, which only webpages captions have; %s is a %s captioner", checkpoint, meta.Dataset)
 	}
 	if err := bench.CheckSplits(r.Manifest, data, split); err != nil {
 		return nil, nil, err
@@ -159,7 +162,7 @@ func Pictures(checkpoint, data, split, out string, n, beam int) ([]string, map[s
 	for i := range idx {
 		idx[i] = i
 	}
-	gen, err := GenerateCaptions(c, vocab, set, idx, beam)
+	gen, err := GenerateCaptionsWith(c, vocab, set, idx, o)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,7 @@ package caption
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -39,7 +40,7 @@ func TestTrainAndPictures(t *testing.T) {
 		t.Errorf("loaded a captioner of %+v with %d words", c.Config, len(vocab.Words))
 	}
 	c.Close()
-	files, picScores, err := Pictures(ckpt, data, "test", filepath.Join(dir, "pics"), 3, 2)
+	files, picScores, err := Pictures(ckpt, data, "test", filepath.Join(dir, "pics"), 3, GenerateOptions{Beam: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,5 +194,43 @@ func TestResumeRefusals(t *testing.T) {
 				t.Fatalf("error %v, want a MismatchError containing %q", err, tt.msg)
 			}
 		})
+	}
+}
+
+// TestPicturesUnderGrammar scores one page captioner's checkpoint twice,
+// as `hiddendim caption --grammar` and without it: under the grammar
+// every page parses, without it a barely trained captioner's pages do
+// not; and a relations captioner refuses the grammar, naming why.
+func TestPicturesUnderGrammar(t *testing.T) {
+	dir := t.TempDir()
+	data := writeDataset(t, dir, "webpages", tinyPages, 8, 6)
+	out := filepath.Join(dir, "run")
+	if _, err := Train(context.Background(), TrainOptions{Training: bench.Training{Data: data, Out: out, Train: "train",
+		Budget: bench.Budget{Epochs: 1, Batch: 4, LR: 2e-3}, Seed: 2}, Arch: Attention}); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(out, bench.CheckpointFile)
+	parse := map[bool]float64{}
+	for _, grammar := range []bool{false, true} {
+		_, scores, err := Pictures(ckpt, data, "test", filepath.Join(dir, fmt.Sprint("pics-", grammar)), 6, GenerateOptions{Grammar: grammar})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parse[grammar] = scores["parse_rate"]
+	}
+	if parse[true] != 1 || parse[false] == 1 {
+		t.Errorf("parse_rate under the grammar %v (want 1), without it %v (want below 1)", parse[true], parse[false])
+	}
+
+	rel := writeDataset(t, dir, "relations", small, 8, 4)
+	relOut := filepath.Join(dir, "rel")
+	if _, err := Train(context.Background(), TrainOptions{Training: bench.Training{Data: rel, Out: relOut, Train: "train",
+		Budget: bench.Budget{Epochs: 1, Batch: 4, LR: 2e-3}, Seed: 2}, Arch: Attention}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Pictures(filepath.Join(relOut, bench.CheckpointFile), rel, "test", filepath.Join(dir, "relpics"), 2, GenerateOptions{Grammar: true})
+	var mm *bench.MismatchError
+	if !errors.As(err, &mm) || !strings.Contains(err.Error(), "which only webpages captions have") {
+		t.Errorf("a relations captioner under the grammar: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ func runCaption(ctx context.Context, args []string) error {
 	split := fs.String("split", "test", "`NAME` of the split to caption")
 	n := fs.Int("n", 8, "`N` samples to caption")
 	beam := fs.Int("beam", 1, "beam `WIDTH` (1: greedy)")
+	grammar := fs.Bool("grammar", false, "webpages captioners: decode under pix2code's grammar, so that every output parses")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -24,7 +25,7 @@ func runCaption(ctx context.Context, args []string) error {
 	if *data == "" || *out == "" || *n < 1 || *beam < 1 {
 		return usageErrorf("caption: want CHECKPOINT --data DIR --out DIR, with --n and --beam at least 1")
 	}
-	files, scores, err := caption.Pictures(pos[0], *data, *split, *out, *n, *beam)
+	files, scores, err := caption.Pictures(pos[0], *data, *split, *out, *n, caption.GenerateOptions{Beam: *beam, Grammar: *grammar})
 	for _, f := range files {
 		fmt.Println("wrote", f)
 	}

@@ -182,6 +182,7 @@ func TestBadInvocations(t *testing.T) {
 		// Data of the wrong kind for the model, and checkpoints of the wrong kind for the command.
 		{"attention on shapes", []string{"train", "attention", "--data", f.shapes, "--out", x}, 2, "attention trains on counting, relations, webpages datasets"},
 		{"grammar on relations", []string{"train", "attention", "--data", f.rel, "--out", x, "--grammar"}, 2, "which only webpages captions have; " + f.rel + " is a relations dataset"},
+		{"caption --grammar on relations", []string{"caption", f.captioner, "--data", f.rel, "--out", x, "--grammar"}, 2, "which only webpages captions have; " + f.captioner + " is a relations captioner"},
 		{"multilabel on relations", []string{"train", "multilabel", "--data", f.rel, "--out", x}, 2, "classifiers train on datasets with label features; " + f.rel + " is a relations dataset, which has none"},
 		{"vae on counting", []string{"train", "vae", "--data", f.counting, "--out", x}, 2, "vae trains on relations, shapes, webpages datasets"},
 		{"unknown label", []string{"train", "multilabel", "--data", f.shapes, "--out", x, "--labels", "shape,colour"}, 2, `no label "colour"; its labels: shape, color`},

@@ -155,7 +155,7 @@ func helpEntries() map[string]helpEntry {
 			"hiddendim analyze runs/vae/model.ckpt --data data/shapes --out runs/vae/analysis",
 		},
 		"caption": {
-			"hiddendim caption CHECKPOINT --data DIR --out DIR [--n 8] [--beam 1] [--split test]",
+			"hiddendim caption CHECKPOINT --data DIR --out DIR [--n 8] [--beam 1] [--grammar] [--split test]",
 			"caption --n samples with a captioner's checkpoint: one strip per sample, the image and one\n" +
 				"attention overlay per word, and the scores over those samples.",
 			"hiddendim caption runs/att/model.ckpt --data data/relations --out runs/att/captions --n 4",

@@ -50,7 +50,7 @@ Usage:
                                              first-layer filters and activation maps as PNGs
   hiddendim analyze CHECKPOINT --data DIR --out DIR [--split test] [--train-split train]
                                              a VAE's latent space: scores, plots, strips
-  hiddendim caption CHECKPOINT --data DIR --out DIR [--n 8] [--beam 1] [--split test]
+  hiddendim caption CHECKPOINT --data DIR --out DIR [--n 8] [--beam 1] [--grammar] [--split test]
                                              captions with one attention overlay per word
   hiddendim explain CHECKPOINT --data DIR --out DIR [--n 8] [--pairs 3] [--split test]
                                              a reasoner's answers, with the object pairs it weighed most
