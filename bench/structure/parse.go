@@ -39,13 +39,14 @@ type Parsed struct {
 }
 
 // ParseFiles names what Parse writes for page k: the screenshot, the
-// predicted and the true class masks (webpages.ClassColors), the decoded
-// tree drawn as labelled boxes (DrawTree), all enlarged alike (each pixel
-// a square, to about 384 px), and a text file with the page in both DSLs,
-// decoded and true.
+// predicted and the true class masks (webpages.ClassColors), the
+// predicted mask over the screenshot with its wrong pixels marked
+// (Overlay), the decoded tree drawn as labelled boxes (DrawTree), all
+// enlarged alike (each pixel a square, to about 384 px), and a text file
+// with the page in both DSLs, decoded and true.
 func ParseFiles(k int) []string {
 	p := fmt.Sprintf("page_%d_", k)
-	return []string{p + "screenshot.png", p + "predicted_mask.png", p + "true_mask.png", p + "tree.png", p + "dsl.txt"}
+	return []string{p + "screenshot.png", p + "predicted_mask.png", p + "true_mask.png", p + "overlay.png", p + "tree.png", p + "dsl.txt"}
 }
 
 // Parse runs a segnet checkpoint's pipeline on the first N pages of a
@@ -95,12 +96,14 @@ func writeParsed(net *models.SegNet, set *Set, out string) ([]Parsed, error) {
 		}
 		shot := set.Screenshot(k)
 		s := pictureScale(w)
+		predicted := maskImage(pred[k*h*w:(k+1)*h*w], h, w)
 		writes := []func(string) error{
 			func(path string) error { return gg.SavePNG(path, bench.Upscale(shot, s)) },
-			func(path string) error {
-				return gg.SavePNG(path, bench.Upscale(ColorMask(maskImage(pred[k*h*w:(k+1)*h*w], h, w)), s))
-			},
+			func(path string) error { return gg.SavePNG(path, bench.Upscale(ColorMask(predicted), s)) },
 			func(path string) error { return gg.SavePNG(path, bench.Upscale(ColorMask(set.Mask(k)), s)) },
+			func(path string) error {
+				return gg.SavePNG(path, bench.Upscale(Overlay(shot, predicted, set.Mask(k)), s))
+			},
 			func(path string) error { return DrawTree(tree, shot).SavePNG(path) },
 			func(path string) error { return os.WriteFile(path, []byte(dslText(p, set, k)), 0o644) },
 		}
@@ -152,6 +155,34 @@ func ColorMask(mask *image.Gray) *image.RGBA {
 		}
 	}
 	return img
+}
+
+// WrongColor marks, in Overlay, a pixel whose predicted class is not the
+// true one: magenta, which no class color is.
+var WrongColor = color.RGBA{255, 0, 255, 255}
+
+// Overlay draws a predicted class mask over its screenshot: each pixel
+// half its class color (webpages.ClassColors) and half the screenshot,
+// and in WrongColor where the prediction differs from the true mask, so
+// that a segmentation's errors show where they are on the page. The three
+// images share their bounds.
+func Overlay(screenshot image.Image, predicted, truth *image.Gray) *image.RGBA {
+	b := predicted.Bounds()
+	colored := ColorMask(predicted)
+	out := image.NewRGBA(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if predicted.GrayAt(x, y).Y != truth.GrayAt(x, y).Y {
+				out.SetRGBA(x, y, WrongColor)
+				continue
+			}
+			c := color.RGBAModel.Convert(screenshot.At(x, y)).(color.RGBA)
+			m := colored.RGBAAt(x, y)
+			mix := func(a, b uint8) uint8 { return uint8((int(a) + int(b) + 1) / 2) }
+			out.SetRGBA(x, y, color.RGBA{mix(c.R, m.R), mix(c.G, m.G), mix(c.B, m.B), 255})
+		}
+	}
+	return out
 }
 
 // treeScale is how many times the pictures enlarge a page at most; pages

@@ -181,8 +181,9 @@ func helpEntries() map[string]helpEntry {
 		"parse": {
 			"hiddendim parse CHECKPOINT --data DIR --out DIR [--n 8] [--split test]",
 			"run a segnet checkpoint's pipeline (segmentation, tree decoding, styles) on --n pages and write per\n" +
-				"page: the screenshot, the predicted and the true class masks, the decoded tree as labelled boxes,\n" +
-				"and a text file with the decoded and the true page in both DSLs.",
+				"page: the screenshot, the predicted and the true class masks, the predicted mask over the\n" +
+				"screenshot with its wrong pixels in magenta, the decoded tree as labelled boxes, and a text file\n" +
+				"with the decoded and the true page in both DSLs.",
 			"hiddendim parse runs/segnet/model.ckpt --data data/pages --out runs/segnet/parse --n 8",
 		},
 		"help": {

@@ -37,7 +37,7 @@ func TestSegNetFromTheCommandLine(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"0", "1"} {
-		for _, f := range []string{"screenshot", "predicted_mask", "true_mask", "tree"} {
+		for _, f := range []string{"screenshot", "predicted_mask", "true_mask", "overlay", "tree"} {
 			path := filepath.Join(pics, "page_"+k+"_"+f+".png")
 			r, err := os.Open(path)
 			if err != nil {
