@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -103,14 +104,21 @@ func (t *tarJob) buf() []byte {
 // doTar encodes a rendered sample as its tar members: the record, then
 // its files in order.
 func (w *worker) doTar(i int, key SampleKey, s Sample) rendered {
-	line, err := marshalRecord(s.Record, w.lineCap)
+	// The record is written into the worker's scratch buffer, then
+	// rewritten into a recycled one that waits to be emitted.
+	var err error
+	if a, ok := s.Record.(JSONAppender); ok {
+		w.tarJS, err = a.AppendJSON(w.tarJS[:0])
+	} else {
+		w.tarJS, err = json.Marshal(s.Record)
+	}
+	var line []byte
 	if err == nil {
-		line, err = floatJSON(s.Record, line, &w.tarTypes)
+		line, err = appendFloatJSON(w.j.tar.buf(), s.Record, w.tarJS, &w.tarTypes)
 	}
 	if err != nil {
 		return rendered{index: i, err: fmt.Errorf("generators: sample %d: %w", i, err)}
 	}
-	w.lineCap = max(w.lineCap, len(line)+len(line)/8+1)
 	id := key.ID()
 	r := rendered{index: i, members: make([]tarMember, 0, 1+len(s.Files))}
 	r.members = append(r.members, tarMember{id + ".json", line})
@@ -138,10 +146,9 @@ func (w *worker) doTar(i int, key SampleKey, s Sample) rendered {
 	return r
 }
 
-// release hands a written sample's file buffers (all members but the
-// record) back for reuse.
+// release hands a written sample's buffers back for reuse.
 func (t *tarJob) release(ms []tarMember) {
-	for _, m := range ms[1:] {
+	for _, m := range ms {
 		b := m.data
 		t.bufs.Put(&b)
 	}
