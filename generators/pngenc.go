@@ -7,29 +7,34 @@ import (
 	"image"
 	"image/png"
 
-	"github.com/klauspost/compress/zlib"
+	"github.com/klauspost/compress/flate"
 )
 
 // pngEncoder writes the images generators make — opaque RGBA, Gray and
 // Gray16 — as PNG faster than image/png: one cheap filter rule instead of
-// trying all five filters on every row, and a reused zlib compressor from
-// klauspost/compress, which is several times faster than compress/flate at
-// its fastest level. Other images go through image/png. One encoder
-// serves one goroutine.
+// trying all five filters on every row, and a reused deflate compressor
+// from klauspost/compress, which is several times faster than
+// compress/flate at its fastest level. Other images go through image/png.
+// One encoder serves one goroutine.
 //
 // The filter rule suits drawn images: a row equal to the one above is
 // filtered Up (all zeros); any other row Sub, which turns runs of one
 // color into zeros.
+//
+// The zlib stream is klauspost/compress/zlib's at BestSpeed, byte for
+// byte (TestPNGEncoderBytes holds them equal), framed here: the whole
+// filtered image goes to the compressor in one write, and its Adler-32
+// checksum is this package's, which is faster than hash/adler32.
 type pngEncoder struct {
-	zw       *zlib.Writer
+	fw       *flate.Writer
 	idat     bytes.Buffer
 	filtered []byte
 	fallback png.Encoder
 }
 
 func newPNGEncoder() *pngEncoder {
-	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed) // the level is valid
-	return &pngEncoder{zw: zw, fallback: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderPool{}}}
+	fw, _ := flate.NewWriter(nil, flate.BestSpeed) // the level is valid
+	return &pngEncoder{fw: fw, fallback: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderPool{}}}
 }
 
 // encoderPool keeps one worker's image/png compressor between images.
@@ -44,6 +49,11 @@ const (
 	pngTruecolor = 2
 )
 
+// zlibHeader begins a zlib stream of deflate with a 32 KiB window at the
+// fastest level (RFC 1950: CMF 0x78; FLEVEL 0 and the check bits make
+// 0x01), as klauspost/compress/zlib writes it at BestSpeed.
+var zlibHeader = [2]byte{0x78, 0x01}
+
 // Encode appends img, as PNG, to out.
 func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 	b := img.Bounds()
@@ -53,9 +63,6 @@ func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 	var stride, offset int
 	switch m := img.(type) {
 	case *image.RGBA:
-		if !m.Opaque() {
-			return e.fallback.Encode(out, img)
-		}
 		depth, colorType, bpp, srcBpp = 8, pngTruecolor, 3, 4
 		pix, stride, offset = m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y)
 	case *image.Gray:
@@ -71,40 +78,39 @@ func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 		return e.fallback.Encode(out, img) // image/png reports the error
 	}
 	n := w * bpp
-	e.filtered = grow(e.filtered, n+1)
-	e.idat.Reset()
-	e.zw.Reset(&e.idat)
+	// Four spare bytes: an RGBA row is filtered a pixel (four bytes) at a
+	// time, and its last pixel's fourth byte lands past the row.
+	e.filtered = grow(e.filtered, h*(n+1)+4)
 	var prev []byte
 	for y := 0; y < h; y++ {
 		row := pix[offset+y*stride : offset+y*stride+w*srcBpp]
-		f := e.filtered
+		f := e.filtered[y*(n+1):]
 		switch {
 		case y > 0 && bytes.Equal(row, prev):
 			f[0] = 2 // Up: all zeros
-			clear(f[1:])
+			clear(f[1 : n+1])
 		case srcBpp == 4: // RGBA to RGB, Sub
-			f[0] = 1
-			f[1], f[2], f[3] = row[0], row[1], row[2]
-			for x, o := 1, 4; x < w; x, o = x+1, o+3 {
-				s := row[4*x : 4*x+3 : 4*x+3]
-				p := row[4*x-4 : 4*x-1 : 4*x-1]
-				f[o], f[o+1], f[o+2] = s[0]-p[0], s[1]-p[1], s[2]-p[2]
+			if !filterRGBA(f, row) {
+				return e.fallback.Encode(out, img) // not opaque
 			}
 		default: // Sub
-			f[0] = 1
-			copy(f[1:1+bpp], row[:bpp])
-			for i := bpp; i < n; i++ {
-				f[1+i] = row[i] - row[i-bpp]
-			}
-		}
-		if _, err := e.zw.Write(f); err != nil {
-			return err
+			filterSub(f[:n+1], row[:n], bpp)
 		}
 		prev = row
 	}
-	if err := e.zw.Close(); err != nil {
+	filtered := e.filtered[:h*(n+1)]
+	e.idat.Reset()
+	e.idat.Write(zlibHeader[:])
+	e.fw.Reset(&e.idat)
+	if _, err := e.fw.Write(filtered); err != nil {
 		return err
 	}
+	if err := e.fw.Close(); err != nil {
+		return err
+	}
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], adler32(filtered))
+	e.idat.Write(sum[:])
 	out.WriteString("\x89PNG\r\n\x1a\n")
 	var hdr [13]byte
 	binary.BigEndian.PutUint32(hdr[0:], uint32(w))
@@ -114,6 +120,54 @@ func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 	writeChunk(out, "IDAT", e.idat.Bytes())
 	writeChunk(out, "IEND", nil)
 	return nil
+}
+
+// filterRGBA writes row, RGBA pixels, into f as a PNG row of RGB pixels
+// filtered Sub: the filter byte, then each byte less the one a pixel
+// before. f needs four bytes past the row's 1+3w. It reports false, and
+// leaves f unfinished, if a pixel is not opaque.
+func filterRGBA(f, row []byte) bool {
+	f[0] = 1
+	f[1], f[2], f[3] = row[0], row[1], row[2]
+	alpha := uint32(0xff000000)
+	prev := binary.LittleEndian.Uint32(row)
+	alpha &= prev
+	for x, o := 4, 4; x+4 <= len(row); x, o = x+4, o+3 {
+		cur := binary.LittleEndian.Uint32(row[x:])
+		alpha &= cur
+		binary.LittleEndian.PutUint32(f[o:], subBytes32(cur, prev))
+		prev = cur
+	}
+	return alpha == 0xff000000
+}
+
+// filterSub writes row into f as a PNG row filtered Sub, for bpp bytes a
+// pixel: the filter byte, then each byte less the one bpp before.
+func filterSub(f, row []byte, bpp int) {
+	f[0] = 1
+	f = f[1:]
+	copy(f[:bpp], row[:bpp])
+	i := bpp
+	for ; i+8 <= len(row); i += 8 {
+		binary.LittleEndian.PutUint64(f[i:], subBytes64(binary.LittleEndian.Uint64(row[i:]), binary.LittleEndian.Uint64(row[i-bpp:])))
+	}
+	for ; i < len(row); i++ {
+		f[i] = row[i] - row[i-bpp]
+	}
+}
+
+// subBytes32 and subBytes64 subtract b from a byte by byte, modulo 256,
+// with no borrow from one byte to the next: each byte's low seven bits are
+// subtracted with its high bit set, so that they cannot borrow from the
+// next byte, and the high bit is then set right.
+func subBytes32(a, b uint32) uint32 {
+	const hi = 0x80808080
+	return ((a | hi) - (b &^ hi)) ^ ((a ^ ^b) & hi)
+}
+
+func subBytes64(a, b uint64) uint64 {
+	const hi = 0x8080808080808080
+	return ((a | hi) - (b &^ hi)) ^ ((a ^ ^b) & hi)
 }
 
 // writeChunk appends one PNG chunk: length, type, data, CRC of type and data.
