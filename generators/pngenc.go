@@ -129,16 +129,25 @@ func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 func filterRGBA(f, row []byte) bool {
 	f[0] = 1
 	f[1], f[2], f[3] = row[0], row[1], row[2]
-	alpha := uint32(0xff000000)
-	prev := binary.LittleEndian.Uint32(row)
-	alpha &= prev
-	for x, o := 4, 4; x+4 <= len(row); x, o = x+4, o+3 {
-		cur := binary.LittleEndian.Uint32(row[x:])
+	opaque := row[3] == 0xff
+	alpha := ^uint64(0) // the AND of the pixels after the first
+	// Two pixels a step: bytes x … x+7 less bytes x-4 … x+3, whose two
+	// RGB triples go to f at o and o+3.
+	x, o := 4, 4
+	for ; x+8 <= len(row); x, o = x+8, o+6 {
+		cur := binary.LittleEndian.Uint64(row[x:])
+		d := subBytes64(cur, binary.LittleEndian.Uint64(row[x-4:]))
 		alpha &= cur
-		binary.LittleEndian.PutUint32(f[o:], subBytes32(cur, prev))
-		prev = cur
+		binary.LittleEndian.PutUint32(f[o:], uint32(d))
+		binary.LittleEndian.PutUint32(f[o+3:], uint32(d>>32))
 	}
-	return alpha == 0xff000000
+	if x < len(row) { // an odd pixel left
+		cur := binary.LittleEndian.Uint32(row[x:])
+		alpha &= uint64(cur) | 0xffffffff_00000000
+		binary.LittleEndian.PutUint32(f[o:], subBytes32(cur, binary.LittleEndian.Uint32(row[x-4:])))
+	}
+	const alphas = 0xff000000_ff000000
+	return opaque && alpha&alphas == alphas
 }
 
 // filterSub writes row into f as a PNG row filtered Sub, for bpp bytes a
