@@ -220,7 +220,11 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 	}
 	if p.cfg.Balance {
 		if p.cfg.Mix == MixSubtypes {
-			p.calibrateWeights()
+			if w, ok := calibratedWeights(p.cfg); ok {
+				p.weight = w
+			} else {
+				p.calibrateWeights()
+			}
 		} else {
 			p.calibrate()
 		}
