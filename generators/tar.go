@@ -104,17 +104,22 @@ func (t *tarJob) buf() []byte {
 // doTar encodes a rendered sample as its tar members: the record, then
 // its files in order.
 func (w *worker) doTar(i int, key SampleKey, s Sample) rendered {
-	// The record is written into the worker's scratch buffer, then
-	// rewritten into a recycled one that waits to be emitted.
+	// The record goes into a recycled buffer that waits to be emitted:
+	// written there by the record itself, or written into the worker's
+	// scratch buffer first and rewritten there.
 	var err error
-	if a, ok := s.Record.(JSONAppender); ok {
-		w.tarJS, err = a.AppendJSON(w.tarJS[:0])
-	} else {
-		w.tarJS, err = json.Marshal(s.Record)
-	}
 	var line []byte
-	if err == nil {
-		line, err = appendFloatJSON(w.j.tar.buf(), s.Record, w.tarJS, &w.tarTypes)
+	switch a := s.Record.(type) {
+	case TarJSONAppender:
+		line, err = a.AppendTarJSON(w.j.tar.buf())
+	case JSONAppender:
+		if w.tarJS, err = a.AppendJSON(w.tarJS[:0]); err == nil {
+			line, err = appendFloatJSON(w.j.tar.buf(), s.Record, w.tarJS, &w.tarTypes)
+		}
+	default:
+		if w.tarJS, err = json.Marshal(s.Record); err == nil {
+			line, err = appendFloatJSON(w.j.tar.buf(), s.Record, w.tarJS, &w.tarTypes)
+		}
 	}
 	if err != nil {
 		return rendered{index: i, err: fmt.Errorf("generators: sample %d: %w", i, err)}

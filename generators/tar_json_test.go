@@ -204,3 +204,23 @@ func TestHasFloats(t *testing.T) {
 		t.Errorf("floatJSON\n got %s\nwant %s", got, want)
 	}
 }
+
+func TestAppendTarJSONFloat(t *testing.T) {
+	for _, tt := range []struct {
+		f    float64
+		want string
+	}{{0, "0.0"}, {-12, "-12.0"}, {12.5, "12.5"}, {1e20, "100000000000000000000.0"}, {1e21, "1e+21"}, {1e-7, "1e-7"}, {-0.25, "-0.25"}} {
+		got, err := AppendTarJSONFloat([]byte("x"), tt.f)
+		if err != nil || string(got) != "x"+tt.want {
+			t.Errorf("AppendTarJSONFloat(%v) = %s, %v; want x%s", tt.f, got, err, tt.want)
+		}
+		// The rewrite of the plain JSON number agrees.
+		js, _ := AppendJSONFloat(nil, tt.f)
+		if re, err := floatJSON(tt.f, js, nil); err != nil || string(re) != tt.want {
+			t.Errorf("floatJSON(%s) = %s, %v; want %s", js, re, err, tt.want)
+		}
+	}
+	if _, err := AppendTarJSONFloat(nil, math.Inf(1)); err == nil {
+		t.Error("+Inf: no error")
+	}
+}
