@@ -59,3 +59,13 @@ func adler32Update(adler uint32, p []byte) uint32 {
 	}
 	return s2<<16 | s1
 }
+
+// adler32UpRow returns adler32Update(adler, row) for a PNG row of n zero
+// bytes filtered Up: the filter byte 2, then n zeros, which add nothing to
+// s1 and n·s1 to s2.
+func adler32UpRow(adler uint32, n int) uint32 {
+	s1, s2 := uint64(adler&0xffff), uint64(adler>>16)
+	s1 = (s1 + 2) % adlerMod
+	s2 = (s2 + s1 + uint64(n)%adlerMod*s1) % adlerMod
+	return uint32(s2<<16 | s1)
+}

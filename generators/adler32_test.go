@@ -33,6 +33,20 @@ func TestAdler32(t *testing.T) {
 	}
 }
 
+func TestAdler32UpRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 7, 769, adlerMax, 3*adlerMax + 5, 1 << 20} {
+		row := make([]byte, n+1)
+		row[0] = 2
+		for range 20 {
+			start := uint32(rng.IntN(adlerMod))<<16 | uint32(rng.IntN(adlerMod))
+			if got, want := adler32UpRow(start, n), adler32Update(start, row); got != want {
+				t.Fatalf("adler32UpRow(%08x, %d) = %08x, want %08x", start, n, got, want)
+			}
+		}
+	}
+}
+
 func adler32Checksum(b []byte) uint32 { return stdadler.Checksum(b) }
 
 func FuzzAdler32(f *testing.F) {

@@ -24,7 +24,8 @@ import (
 // The zlib stream is klauspost/compress/zlib's at BestSpeed, byte for
 // byte (TestPNGEncoderBytes holds them equal), framed here: the whole
 // filtered image goes to the compressor in one write, and its Adler-32
-// checksum is this package's, which is faster than hash/adler32.
+// checksum is this package's, which is faster than hash/adler32 and takes
+// a row filtered Up (drawn images and masks have many) in one step.
 type pngEncoder struct {
 	fw       *flate.Writer
 	idat     bytes.Buffer
@@ -82,6 +83,7 @@ func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 	// time, and its last pixel's fourth byte lands past the row.
 	e.filtered = grow(e.filtered, h*(n+1)+4)
 	var prev []byte
+	sum := uint32(1) // the Adler-32 of the rows so far
 	for y := 0; y < h; y++ {
 		row := pix[offset+y*stride : offset+y*stride+w*srcBpp]
 		f := e.filtered[y*(n+1):]
@@ -89,6 +91,9 @@ func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 		case y > 0 && bytes.Equal(row, prev):
 			f[0] = 2 // Up: all zeros
 			clear(f[1 : n+1])
+			sum = adler32UpRow(sum, n)
+			prev = row
+			continue
 		case srcBpp == 4: // RGBA to RGB, Sub
 			if !filterRGBA(f, row) {
 				return e.fallback.Encode(out, img) // not opaque
@@ -96,6 +101,7 @@ func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 		default: // Sub
 			filterSub(f[:n+1], row[:n], bpp)
 		}
+		sum = adler32Update(sum, f[:n+1])
 		prev = row
 	}
 	filtered := e.filtered[:h*(n+1)]
@@ -108,9 +114,9 @@ func (e *pngEncoder) Encode(out *bytes.Buffer, img image.Image) error {
 	if err := e.fw.Close(); err != nil {
 		return err
 	}
-	var sum [4]byte
-	binary.BigEndian.PutUint32(sum[:], adler32(filtered))
-	e.idat.Write(sum[:])
+	var trailer [4]byte
+	binary.BigEndian.PutUint32(trailer[:], sum)
+	e.idat.Write(trailer[:])
 	out.WriteString("\x89PNG\r\n\x1a\n")
 	var hdr [13]byte
 	binary.BigEndian.PutUint32(hdr[0:], uint32(w))
