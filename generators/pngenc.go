@@ -137,20 +137,23 @@ func filterRGBA(f, row []byte) bool {
 	f[1], f[2], f[3] = row[0], row[1], row[2]
 	opaque := row[3] == 0xff
 	alpha := ^uint64(0) // the AND of the pixels after the first
-	// Two pixels a step: bytes x … x+7 less bytes x-4 … x+3, whose two
-	// RGB triples go to f at o and o+3.
-	x, o := 4, 4
-	for ; x+8 <= len(row); x, o = x+8, o+6 {
-		cur := binary.LittleEndian.Uint64(row[x:])
-		d := subBytes64(cur, binary.LittleEndian.Uint64(row[x-4:]))
-		alpha &= cur
-		binary.LittleEndian.PutUint32(f[o:], uint32(d))
-		binary.LittleEndian.PutUint32(f[o+3:], uint32(d>>32))
+	// Two pixels a step: eight bytes of cur less the eight before them
+	// (prv, one pixel behind), whose two RGB triples go to out and out[3:].
+	// The lengths in the loop's condition let the compiler drop its bounds
+	// checks.
+	cur, prv, out := row[4:], row, f[4:]
+	for len(cur) >= 8 && len(prv) >= 8 && len(out) >= 8 {
+		c := binary.LittleEndian.Uint64(cur)
+		d := subBytes64(c, binary.LittleEndian.Uint64(prv))
+		alpha &= c
+		binary.LittleEndian.PutUint32(out, uint32(d))
+		binary.LittleEndian.PutUint32(out[3:], uint32(d>>32))
+		cur, prv, out = cur[8:], prv[8:], out[6:]
 	}
-	if x < len(row) { // an odd pixel left
-		cur := binary.LittleEndian.Uint32(row[x:])
-		alpha &= uint64(cur) | 0xffffffff_00000000
-		binary.LittleEndian.PutUint32(f[o:], subBytes32(cur, binary.LittleEndian.Uint32(row[x-4:])))
+	if len(cur) >= 4 { // an odd pixel left
+		c := binary.LittleEndian.Uint32(cur)
+		alpha &= uint64(c) | 0xffffffff_00000000
+		binary.LittleEndian.PutUint32(out, subBytes32(c, binary.LittleEndian.Uint32(prv)))
 	}
 	const alphas = 0xff000000_ff000000
 	return opaque && alpha&alphas == alphas
@@ -162,12 +165,13 @@ func filterSub(f, row []byte, bpp int) {
 	f[0] = 1
 	f = f[1:]
 	copy(f[:bpp], row[:bpp])
-	i := bpp
-	for ; i+8 <= len(row); i += 8 {
-		binary.LittleEndian.PutUint64(f[i:], subBytes64(binary.LittleEndian.Uint64(row[i:]), binary.LittleEndian.Uint64(row[i-bpp:])))
+	cur, prv, out := row[bpp:], row, f[bpp:]
+	for len(cur) >= 8 && len(prv) >= 8 && len(out) >= 8 {
+		binary.LittleEndian.PutUint64(out, subBytes64(binary.LittleEndian.Uint64(cur), binary.LittleEndian.Uint64(prv)))
+		cur, prv, out = cur[8:], prv[8:], out[8:]
 	}
-	for ; i < len(row); i++ {
-		f[i] = row[i] - row[i-bpp]
+	for i, c := range cur {
+		out[i] = c - prv[i]
 	}
 }
 

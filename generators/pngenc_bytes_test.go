@@ -186,3 +186,19 @@ func BenchmarkPNGEncode(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFilterRGBA filters one 256-pixel row.
+func BenchmarkFilterRGBA(b *testing.B) {
+	row := make([]byte, 4*256)
+	for i := range row {
+		row[i] = byte(i * 7)
+		if i%4 == 3 {
+			row[i] = 255
+		}
+	}
+	f := make([]byte, 3*256+1+4)
+	b.SetBytes(int64(len(row)))
+	for b.Loop() {
+		filterRGBA(f, row)
+	}
+}
