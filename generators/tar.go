@@ -171,6 +171,7 @@ type tarWriter struct {
 	bw       *bufio.Writer
 	h        hash.Hash
 	hdr      tarHeader
+	zeros    [2 * tarBlock]byte // padding and the end of the archive
 }
 
 func newTarWriter(dir string, perShard int, sums io.Writer) *tarWriter {
@@ -195,7 +196,7 @@ func (t *tarWriter) add(index int, members []tarMember) error {
 		}
 		t.bw.Write(hdr)
 		t.bw.Write(m.data)
-		if _, err := t.bw.Write(tarZeros[:tarPadding(len(m.data))]); err != nil {
+		if _, err := t.bw.Write(t.zeros[:tarPadding(len(m.data))]); err != nil {
 			return fmt.Errorf("generators: %s: %w", t.path, err)
 		}
 	}
@@ -205,8 +206,6 @@ func (t *tarWriter) add(index int, members []tarMember) error {
 // tarBlock is tar's unit: headers are one block, data is padded to blocks,
 // and two zero blocks end the archive.
 const tarBlock = 512
-
-var tarZeros [2 * tarBlock]byte
 
 // tarPadding is how many zero bytes follow n bytes of data.
 func tarPadding(n int) int { return -n & (tarBlock - 1) }
@@ -303,7 +302,7 @@ func (t *tarWriter) closeShard() error {
 	if t.f == nil {
 		return nil
 	}
-	_, err := t.bw.Write(tarZeros[:]) // the end of the archive
+	_, err := t.bw.Write(t.zeros[:]) // the end of the archive
 	if err == nil {
 		err = t.bw.Flush()
 	}
