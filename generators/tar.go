@@ -194,6 +194,7 @@ func (t *tarWriter) add(index int, members []tarMember) error {
 		if err != nil {
 			return fmt.Errorf("generators: %s: %s: %w", t.path, m.name, err)
 		}
+		// A bufio.Writer's error sticks, so the last write reports any.
 		t.bw.Write(hdr)
 		t.bw.Write(m.data)
 		if _, err := t.bw.Write(t.zeros[:tarPadding(len(m.data))]); err != nil {
