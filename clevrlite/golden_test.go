@@ -65,9 +65,10 @@ func TestWorkersDoNotChangeTheBytes(t *testing.T) {
 	}
 }
 
-// TestAppendJSON holds the records' own JSON equal to json.Marshal's, for
-// every sample of both named configs and for the fields the generator
-// leaves empty.
+// TestAppendJSON holds the records' own JSON equal to json.Marshal's, and
+// their tar records (AppendTarJSON) to generators.TarJSON's, for every
+// sample of both named configs and for the fields the generator leaves
+// empty.
 func TestAppendJSON(t *testing.T) {
 	check := func(name string, ex *Example) {
 		t.Helper()
@@ -79,12 +80,20 @@ func TestAppendJSON(t *testing.T) {
 		if err != nil || string(got) != string(want) {
 			t.Fatalf("%s: AppendJSON wrote\n%s (%v)\njson.Marshal\n%s", name, got, err, want)
 		}
+		// The tar record: the same, whole floats with ".0".
+		if want, err = generators.TarJSON(ex); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = ex.AppendTarJSON(nil); err != nil || string(got) != string(want) {
+			t.Fatalf("%s: AppendTarJSON wrote\n%s (%v)\ngenerators.TarJSON\n%s", name, got, err, want)
+		}
 	}
 	for name, settings := range goldenConfigs {
 		render(t, goldenConfig(t, settings), 200, func(i int, ex *Example) { check(name+" sample "+strconv.Itoa(i), ex) })
 	}
 	check("empty", &Example{})
 	check("odd strings and numbers", &Example{ID: "<&>", Objects: []Object{{Color: "ré\"d", Center: [2]float64{1e-9, 2.5e21}, Size: -0.5}}, Questions: []Question{{Text: "a\nb", AnswerIndex: -1}}})
+	check("whole floats", &Example{Objects: []Object{{Center: [2]float64{0, -12}, Size: 1e20}, {Center: [2]float64{1e21, 3.5}, Size: 7}}})
 	if _, err := (&Example{Objects: []Object{{Size: math.NaN()}}}).AppendJSON(nil); err == nil {
 		t.Error("NaN size: no error")
 	}

@@ -10,6 +10,18 @@ import (
 // the writer spends less on a sample's 30 questions (TestAppendJSON holds
 // the two equal).
 func (ex *Example) AppendJSON(b []byte) ([]byte, error) {
+	return ex.appendJSON(b, generators.AppendJSONFloat)
+}
+
+// AppendTarJSON writes the record as the tar writer would rewrite its
+// AppendJSON, in one pass: whole floats with ".0" (TestAppendTarJSON
+// holds it equal to generators.TarJSON).
+func (ex *Example) AppendTarJSON(b []byte) ([]byte, error) {
+	return ex.appendJSON(b, generators.AppendTarJSONFloat)
+}
+
+// appendJSON writes the record with float writing each float.
+func (ex *Example) appendJSON(b []byte, float func([]byte, float64) ([]byte, error)) ([]byte, error) {
 	b = append(b, `{"id":`...)
 	b = generators.AppendJSONString(b, ex.ID)
 	b = append(b, `,"image":`...)
@@ -26,7 +38,7 @@ func (ex *Example) AppendJSON(b []byte) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = ex.Objects[i].appendJSON(b); err != nil {
+			if b, err = ex.Objects[i].appendJSON(b, float); err != nil {
 				return b, err
 			}
 		}
@@ -46,18 +58,18 @@ func (ex *Example) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, "]}"...), nil
 }
 
-func (o *Object) appendJSON(b []byte) ([]byte, error) {
+func (o *Object) appendJSON(b []byte, float func([]byte, float64) ([]byte, error)) ([]byte, error) {
 	b = append(b, `{"color":`...)
 	b = generators.AppendJSONString(b, o.Color)
 	b = append(b, `,"shape":`...)
 	b = generators.AppendJSONString(b, o.Shape)
 	b = append(b, `,"center":[`...)
 	var err error
-	if b, err = generators.AppendJSONFloat(b, o.Center[0]); err != nil {
+	if b, err = float(b, o.Center[0]); err != nil {
 		return b, err
 	}
 	b = append(b, ',')
-	if b, err = generators.AppendJSONFloat(b, o.Center[1]); err != nil {
+	if b, err = float(b, o.Center[1]); err != nil {
 		return b, err
 	}
 	b = append(b, `],"bbox":[`...)
@@ -68,7 +80,7 @@ func (o *Object) appendJSON(b []byte) ([]byte, error) {
 		b = strconv.AppendInt(b, int64(v), 10)
 	}
 	b = append(b, `],"size":`...)
-	if b, err = generators.AppendJSONFloat(b, o.Size); err != nil {
+	if b, err = float(b, o.Size); err != nil {
 		return b, err
 	}
 	if o.SizeClass != "" {

@@ -220,7 +220,11 @@ func (SortOfCLEVR) New(cfg generators.Config) (generators.Sampler, error) {
 	}
 	if p.cfg.Balance {
 		if p.cfg.Mix == MixSubtypes {
-			p.calibrateWeights()
+			if w, ok := calibratedWeights(p.cfg); ok {
+				p.weight = w
+			} else {
+				p.calibrateWeights()
+			}
 		} else {
 			p.calibrate()
 		}
@@ -302,6 +306,8 @@ type renderer struct {
 	canvas *generators.Canvas
 	table  table
 	env    env
+	// asked holds the programs the image being rendered has asked.
+	asked map[*Program]bool
 }
 
 // scene draws the reference's scene distribution: for each color in
@@ -455,10 +461,13 @@ func (r *renderer) Render(key generators.SampleKey, rng *rand.Rand) (generators.
 		r.table = p.answers(e, r.table)
 		t = r.table
 	}
-	asked := map[*Program]bool{}
+	if r.asked == nil {
+		r.asked = map[*Program]bool{}
+	}
+	clear(r.asked) // keeps its room for the next image's questions
 	for _, g := range p.groups {
 		var err error
-		if ex.Questions, err = p.askGroup(ex.Questions, g, e, t, asked, rng); err != nil {
+		if ex.Questions, err = p.askGroup(ex.Questions, g, e, t, r.asked, rng); err != nil {
 			return generators.Sample{}, fmt.Errorf("clevrlite: sample %s/%d: %w", key.Split, key.Index, err)
 		}
 	}

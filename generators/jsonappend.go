@@ -1,6 +1,7 @@
 package generators
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,6 +14,39 @@ import (
 // should test the two against each other (see AppendJSONString).
 type JSONAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
+}
+
+// TarJSONAppender is a JSONAppender that also writes its tar record
+// (KEY.json, see the tar layout) itself: the bytes of its AppendJSON with
+// every float-typed whole number given a fraction, which the tar writer
+// would otherwise rewrite in a second pass over the JSON. A generator that
+// implements it should hold it equal to TarJSON in a test.
+type TarJSONAppender interface {
+	JSONAppender
+	AppendTarJSON(b []byte) ([]byte, error)
+}
+
+// TarJSON returns rec's tar record as the tar writer makes it for a record
+// without AppendTarJSON: its samples.jsonl line (AppendJSON or
+// json.Marshal) with every number in a float-typed place given a fraction
+// or an exponent (0 as 0.0).
+func TarJSON(rec any) ([]byte, error) {
+	js, err := marshalRecord(rec, 0)
+	if err != nil {
+		return nil, err
+	}
+	return floatJSON(rec, js, nil)
+}
+
+// AppendTarJSONFloat is AppendJSONFloat for a tar record: a whole number
+// is written with ".0" (45 as 45.0), as TarJSON writes it.
+func AppendTarJSONFloat(b []byte, f float64) ([]byte, error) {
+	n := len(b)
+	b, err := AppendJSONFloat(b, f)
+	if err == nil && !bytes.ContainsAny(b[n:], ".eE") {
+		b = append(b, ".0"...)
+	}
+	return b, err
 }
 
 // marshalRecord is json.Marshal(rec), through the record's own appender

@@ -147,11 +147,20 @@ func NewCanvas(w, h int) *Canvas {
 
 // Clear fills the image with bg and the mask with 0.
 func (c *Canvas) Clear(bg color.RGBA) {
-	pix := c.Image.Pix
-	for i := 0; i < len(pix); i += 4 {
-		pix[i], pix[i+1], pix[i+2], pix[i+3] = bg.R, bg.G, bg.B, 255
-	}
+	fillRGBA(c.Image.Pix, bg)
 	clear(c.Mask.Pix)
+}
+
+// fillRGBA sets every pixel of pix, RGBA bytes, to c made opaque: one
+// pixel, then copies of what is done, doubling.
+func fillRGBA(pix []byte, c color.RGBA) {
+	if len(pix) < 4 {
+		return
+	}
+	pix[0], pix[1], pix[2], pix[3] = c.R, c.G, c.B, 255
+	for n := 4; n < len(pix); n *= 2 {
+		copy(pix[n:], pix[:n])
+	}
 }
 
 // Paint draws f over what is there, writes maskValue into the mask under it,

@@ -31,6 +31,17 @@ func TestPNGEncoderRoundTrip(t *testing.T) {
 		}
 	}
 	translucent.SetRGBA(1, 1, color.RGBA{10, 20, 30, 255}) // the rest is transparent
+	// Opaque but for one pixel, at an odd and at an even place after the
+	// first, in a row whose width leaves an odd pixel and in one that does not.
+	var oneTranslucent []*image.RGBA
+	for _, c := range [][3]int{{6, 3, 4}, {7, 4, 5}, {6, 5, 1}, {7, 6, 0}} {
+		m := image.NewRGBA(image.Rect(0, 0, c[0], 3))
+		for i := range m.Pix {
+			m.Pix[i] = 255
+		}
+		m.SetRGBA(c[2], 1, color.RGBA{0, 0, 0, uint8(c[1]) * 20}) // premultiplied black: exact in NRGBA
+		oneTranslucent = append(oneTranslucent, m)
+	}
 	tests := []struct {
 		name string
 		img  image.Image
@@ -42,6 +53,10 @@ func TestPNGEncoderRoundTrip(t *testing.T) {
 		{"gray16 sub-image", gray16.SubImage(image.Rect(1, 2, 9, 22))},
 		{"one pixel", gray.SubImage(image.Rect(4, 4, 5, 5))},
 		{"translucent (image/png)", translucent},
+		{"one translucent pixel 4 of 6", oneTranslucent[0]},
+		{"one translucent pixel 5 of 7", oneTranslucent[1]},
+		{"one translucent pixel 1 of 6", oneTranslucent[2]},
+		{"one translucent pixel 0 of 7", oneTranslucent[3]},
 		{"paletted (image/png)", image.NewPaletted(image.Rect(0, 0, 3, 3), color.Palette{color.Black, color.White})},
 	}
 	enc := newPNGEncoder()

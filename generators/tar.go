@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -103,14 +104,26 @@ func (t *tarJob) buf() []byte {
 // doTar encodes a rendered sample as its tar members: the record, then
 // its files in order.
 func (w *worker) doTar(i int, key SampleKey, s Sample) rendered {
-	line, err := marshalRecord(s.Record, w.lineCap)
-	if err == nil {
-		line, err = floatJSON(s.Record, line, &w.tarTypes)
+	// The record goes into a recycled buffer that waits to be emitted:
+	// written there by the record itself, or written into the worker's
+	// scratch buffer first and rewritten there.
+	var err error
+	var line []byte
+	switch a := s.Record.(type) {
+	case TarJSONAppender:
+		line, err = a.AppendTarJSON(w.j.tar.buf())
+	case JSONAppender:
+		if w.tarJS, err = a.AppendJSON(w.tarJS[:0]); err == nil {
+			line, err = appendFloatJSON(w.j.tar.buf(), s.Record, w.tarJS, &w.tarTypes)
+		}
+	default:
+		if w.tarJS, err = json.Marshal(s.Record); err == nil {
+			line, err = appendFloatJSON(w.j.tar.buf(), s.Record, w.tarJS, &w.tarTypes)
+		}
 	}
 	if err != nil {
 		return rendered{index: i, err: fmt.Errorf("generators: sample %d: %w", i, err)}
 	}
-	w.lineCap = max(w.lineCap, len(line)+len(line)/8+1)
 	id := key.ID()
 	r := rendered{index: i, members: make([]tarMember, 0, 1+len(s.Files))}
 	r.members = append(r.members, tarMember{id + ".json", line})
@@ -138,10 +151,9 @@ func (w *worker) doTar(i int, key SampleKey, s Sample) rendered {
 	return r
 }
 
-// release hands a written sample's file buffers (all members but the
-// record) back for reuse.
+// release hands a written sample's buffers back for reuse.
 func (t *tarJob) release(ms []tarMember) {
-	for _, m := range ms[1:] {
+	for _, m := range ms {
 		b := m.data
 		t.bufs.Put(&b)
 	}
@@ -158,8 +170,8 @@ type tarWriter struct {
 	f        *os.File
 	bw       *bufio.Writer
 	h        hash.Hash
-	tw       *tar.Writer
-	hdr      tar.Header
+	hdr      tarHeader
+	zeros    [2 * tarBlock]byte // padding and the end of the archive
 }
 
 func newTarWriter(dir string, perShard int, sums io.Writer) *tarWriter {
@@ -178,19 +190,95 @@ func (t *tarWriter) add(index int, members []tarMember) error {
 		}
 	}
 	for _, m := range members {
-		t.hdr = tar.Header{Typeflag: tar.TypeReg, Name: m.name, Size: int64(len(m.data)), Mode: 0o644,
-			ModTime: time.Unix(0, 0), Format: tar.FormatUSTAR}
-		if len(m.name) > 100 { // USTAR's limit for a name without a folder
-			t.hdr.Format = tar.FormatPAX
-		}
-		if err := t.tw.WriteHeader(&t.hdr); err != nil {
+		hdr, err := t.hdr.format(m.name, len(m.data))
+		if err != nil {
 			return fmt.Errorf("generators: %s: %s: %w", t.path, m.name, err)
 		}
-		if _, err := t.tw.Write(m.data); err != nil {
+		// A bufio.Writer's error sticks, so the last write reports any.
+		t.bw.Write(hdr)
+		t.bw.Write(m.data)
+		if _, err := t.bw.Write(t.zeros[:tarPadding(len(m.data))]); err != nil {
 			return fmt.Errorf("generators: %s: %w", t.path, err)
 		}
 	}
 	return nil
+}
+
+// tarBlock is tar's unit: headers are one block, data is padded to blocks,
+// and two zero blocks end the archive.
+const tarBlock = 512
+
+// tarPadding is how many zero bytes follow n bytes of data.
+func tarPadding(n int) int { return -n & (tarBlock - 1) }
+
+// tarHeader formats the headers of the tar layout's members (see above)
+// as archive/tar does, byte for byte (TestTarHeader holds them equal): a
+// USTAR block from a template archive/tar wrote, with the name, the size
+// and the checksum set; names USTAR cannot hold go through archive/tar.
+type tarHeader struct {
+	template []byte // a member "x" of size 0
+	block    [tarBlock]byte
+	long     bytes.Buffer // a header archive/tar formats
+}
+
+// tarHeaderOf is the header the tar layout gives a member.
+func tarHeaderOf(name string, size int) *tar.Header {
+	return &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: int64(size), Mode: 0o644,
+		ModTime: time.Unix(0, 0), Format: tar.FormatUSTAR}
+}
+
+// format returns the header blocks of a member; they are good until the
+// next call.
+func (t *tarHeader) format(name string, size int) ([]byte, error) {
+	if t.template == nil {
+		var b bytes.Buffer
+		if err := tar.NewWriter(&b).WriteHeader(tarHeaderOf("x", 0)); err != nil {
+			panic(err) // a fixed header that always formats
+		}
+		t.template = b.Bytes()[:tarBlock]
+	}
+	// USTAR holds a name of up to 100 bytes of ASCII without NUL in its
+	// name field, and a size below 8⁸ in eleven octal digits.
+	fits := len(name) <= 100 && size < 1<<33
+	for i := 0; fits && i < len(name); i++ {
+		fits = name[i] != 0 && name[i] < 0x80
+	}
+	if !fits {
+		hdr := tarHeaderOf(name, size)
+		if len(name) > 100 {
+			hdr.Format = tar.FormatPAX
+		}
+		t.long.Reset()
+		if err := tar.NewWriter(&t.long).WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		return t.long.Bytes(), nil
+	}
+	b := t.block[:]
+	copy(b, t.template)
+	clear(b[:100])
+	copy(b, name)
+	formatOctal(b[124:136], uint64(size))
+	// The checksum is the sum of the block's bytes with its own field
+	// taken as spaces, in six octal digits, a NUL and a space.
+	copy(b[148:156], "        ")
+	sum := uint64(0)
+	for _, c := range b {
+		sum += uint64(c)
+	}
+	formatOctal(b[148:155], sum)
+	return b, nil
+}
+
+// formatOctal writes v into field as archive/tar does: zero-padded octal
+// digits and a NUL.
+func formatOctal(field []byte, v uint64) {
+	n := len(field) - 1
+	field[n] = 0
+	for i := n - 1; i >= 0; i-- {
+		field[i] = byte('0' + v&7)
+		v >>= 3
+	}
 }
 
 func (t *tarWriter) openShard(k int) error {
@@ -207,7 +295,6 @@ func (t *tarWriter) openShard(k int) error {
 	} else {
 		t.bw.Reset(io.MultiWriter(f, t.h))
 	}
-	t.tw = tar.NewWriter(t.bw)
 	return nil
 }
 
@@ -216,7 +303,7 @@ func (t *tarWriter) closeShard() error {
 	if t.f == nil {
 		return nil
 	}
-	err := t.tw.Close()
+	_, err := t.bw.Write(t.zeros[:]) // the end of the archive
 	if err == nil {
 		err = t.bw.Flush()
 	}

@@ -25,11 +25,16 @@ import (
 // are. types caches what floatJSON learns of types between calls; nil
 // means none.
 func floatJSON(rec any, js []byte, types *jsonTypes) ([]byte, error) {
+	// An eighth more room, for the ".0"s, saves growing the copy.
+	return appendFloatJSON(make([]byte, 0, len(js)+len(js)/8+16), rec, js, types)
+}
+
+// appendFloatJSON is floatJSON appending to dst, which must not overlap js.
+func appendFloatJSON(dst []byte, rec any, js []byte, types *jsonTypes) ([]byte, error) {
 	if types == nil {
 		types = &jsonTypes{}
 	}
-	// An eighth more room, for the ".0"s, saves growing the copy.
-	p := floatPatcher{in: js, out: make([]byte, 0, len(js)+len(js)/8+16), types: types}
+	p := floatPatcher{in: js, out: dst, types: types}
 	if err := p.value(reflect.TypeOf(rec)); err != nil {
 		return nil, fmt.Errorf("generators: record JSON: %w", err)
 	}
@@ -39,11 +44,13 @@ func floatJSON(rec any, js []byte, types *jsonTypes) ([]byte, error) {
 	return p.out, nil
 }
 
-// jsonTypes caches, per Go type, the JSON names of a struct's fields and
-// whether the type writes its own JSON. It is not safe for concurrent use.
+// jsonTypes caches, per Go type, the JSON names of a struct's fields,
+// whether the type writes its own JSON, and whether a float can be found
+// in its JSON. It is not safe for concurrent use.
 type jsonTypes struct {
 	fields map[reflect.Type]map[string]reflect.Type
 	opaque map[reflect.Type]bool
+	floats map[reflect.Type]bool
 }
 
 type floatPatcher struct {
@@ -79,6 +86,9 @@ func (p *floatPatcher) value(t reflect.Type) error {
 	if t == nil || p.opaque(t) || p.peek() == 'n' { // null, or a type we cannot see into
 		return p.copyValue()
 	}
+	if !p.hasFloats(t) { // most of a record: copied without a look at its fields
+		return p.copyValue()
+	}
 	switch t.Kind() {
 	case reflect.Float32, reflect.Float64:
 		start := p.pos
@@ -101,6 +111,54 @@ func (p *floatPatcher) value(t reflect.Type) error {
 		return p.object(nil, p.structFields(t))
 	}
 	return p.copyValue()
+}
+
+// hasFloats reports whether t's JSON, as value walks it, can hold a
+// float-typed number: whether a float type is reachable from t through
+// pointers, slices, arrays, map values and struct fields, stopping at
+// types that write their own JSON, at byte slices and at interfaces.
+func (p *floatPatcher) hasFloats(t reflect.Type) bool {
+	if f, ok := p.types.floats[t]; ok {
+		return f
+	}
+	seen := map[reflect.Type]bool{}
+	var reach func(t reflect.Type) bool
+	reach = func(t reflect.Type) bool {
+		for t.Kind() == reflect.Pointer {
+			if p.opaque(t) {
+				return false
+			}
+			t = t.Elem()
+		}
+		if seen[t] || p.opaque(t) {
+			return false // a type already being searched is searched there
+		}
+		seen[t] = true
+		switch t.Kind() {
+		case reflect.Float32, reflect.Float64:
+			return true
+		case reflect.Slice, reflect.Array:
+			if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !p.opaque(t.Elem()) {
+				return false
+			}
+			return reach(t.Elem())
+		case reflect.Map:
+			return reach(t.Elem())
+		case reflect.Struct:
+			for _, ft := range p.structFields(t) {
+				if reach(ft) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	f := reach(t)
+	if p.types.floats == nil {
+		p.types.floats = map[reflect.Type]bool{}
+	}
+	p.types.floats[t] = f
+	return f
 }
 
 func (p *floatPatcher) array(elem reflect.Type) error {

@@ -134,3 +134,93 @@ func BenchmarkFloatJSON(b *testing.B) {
 		}
 	}
 }
+
+// floatTree is a recursive type with a float deep inside; intTree one
+// without.
+type floatTree struct {
+	Kids []*floatTree `json:"kids"`
+	Leaf *floatInner  `json:"leaf"`
+}
+
+type intTree struct {
+	N    int        `json:"n"`
+	Kids []*intTree `json:"kids"`
+	Tags []string   `json:"tags"`
+}
+
+// loop and pool reach each other; only pool's side holds a float.
+type loop struct {
+	P []pool `json:"p"`
+}
+
+type pool struct {
+	L []loop  `json:"l"`
+	F float32 `json:"f"`
+}
+
+func TestHasFloats(t *testing.T) {
+	tests := []struct {
+		t    reflect.Type
+		want bool
+	}{
+		{reflect.TypeFor[floatRecord](), true},
+		{reflect.TypeFor[floatInner](), true},
+		{reflect.TypeFor[floatTree](), true},
+		{reflect.TypeFor[intTree](), false},
+		{reflect.TypeFor[loop](), true},
+		{reflect.TypeFor[[]pool](), true},
+		{reflect.TypeFor[map[string]*float64](), true},
+		{reflect.TypeFor[[][4]int](), false},
+		{reflect.TypeFor[time.Time](), false},       // writes its own JSON
+		{reflect.TypeFor[any](), false},             // copied as it is
+		{reflect.TypeFor[json.RawMessage](), false}, // likewise
+		{reflect.TypeFor[struct {
+			Skip float64 `json:"-"`
+			N    int
+		}](), false},
+	}
+	for _, tt := range tests {
+		p := floatPatcher{types: &jsonTypes{}}
+		for pass := range 2 { // the second from the cache
+			if got := p.hasFloats(tt.t); got != tt.want {
+				t.Errorf("hasFloats(%v), pass %d = %v, want %v", tt.t, pass, got, tt.want)
+			}
+		}
+	}
+	// A value whose type has no floats is copied as it is, whole numbers
+	// and all; the same numbers in a float's place gain their fraction.
+	rec := struct {
+		Ints intTree   `json:"ints"`
+		Fs   floatTree `json:"fs"`
+	}{intTree{N: 3, Kids: []*intTree{{N: 4}}}, floatTree{Kids: []*floatTree{{Leaf: &floatInner{X: 4, N: 4}}}}}
+	js, _ := json.Marshal(rec)
+	got, err := floatJSON(rec, js, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"ints":{"n":3,"kids":[{"n":4,"kids":null,"tags":null}],"tags":null},` +
+		`"fs":{"kids":[{"kids":null,"leaf":{"x":4.0,"n":4,"label":""}}],"leaf":null}}`
+	if string(got) != want {
+		t.Errorf("floatJSON\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestAppendTarJSONFloat(t *testing.T) {
+	for _, tt := range []struct {
+		f    float64
+		want string
+	}{{0, "0.0"}, {-12, "-12.0"}, {12.5, "12.5"}, {1e20, "100000000000000000000.0"}, {1e21, "1e+21"}, {1e-7, "1e-7"}, {-0.25, "-0.25"}} {
+		got, err := AppendTarJSONFloat([]byte("x"), tt.f)
+		if err != nil || string(got) != "x"+tt.want {
+			t.Errorf("AppendTarJSONFloat(%v) = %s, %v; want x%s", tt.f, got, err, tt.want)
+		}
+		// The rewrite of the plain JSON number agrees.
+		js, _ := AppendJSONFloat(nil, tt.f)
+		if re, err := floatJSON(tt.f, js, nil); err != nil || string(re) != tt.want {
+			t.Errorf("floatJSON(%s) = %s, %v; want %s", js, re, err, tt.want)
+		}
+	}
+	if _, err := AppendTarJSONFloat(nil, math.Inf(1)); err == nil {
+		t.Error("+Inf: no error")
+	}
+}

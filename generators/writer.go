@@ -414,6 +414,8 @@ type worker struct {
 	shred    *shredder
 	// tarTypes caches what the tar records' JSON needs of their types.
 	tarTypes jsonTypes
+	// tarJS holds a tar record's JSON before its floats are rewritten.
+	tarJS []byte
 }
 
 func (j *splitJob) newWorker(files *fileWriter) *worker {
