@@ -1,6 +1,7 @@
 package latent
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -59,5 +60,53 @@ func TestHullDistanceMatchesPlane(t *testing.T) {
 	}
 	if inside < 100 {
 		t.Errorf("only %d of 2000 queries inside: the test does not reach the inside case", inside)
+	}
+}
+
+// BenchmarkHullDistance measures HullDistance on 10 landmarks in 2, 3
+// and 10 dimensions, and the plane's monotone chain (the hull built
+// once, as HullClassifier does) as its peer.
+func BenchmarkHullDistance(b *testing.B) {
+	rng := rand.New(rand.NewPCG(20, 6))
+	for _, d := range []int{2, 3, 10} {
+		pts := make([][]float64, 10)
+		for i := range pts {
+			pts[i] = make([]float64, d)
+			for j := range pts[i] {
+				pts[i][j] = rng.NormFloat64()
+			}
+		}
+		qs := make([][]float64, 256)
+		for i := range qs {
+			qs[i] = make([]float64, d)
+			for j := range qs[i] {
+				qs[i][j] = 1.5 * rng.NormFloat64()
+			}
+		}
+		b.Run(fmt.Sprintf("wolfe-%dd", d), func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				HullDistance(pts, qs[n%len(qs)])
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "queries/s")
+		})
+		if d == 2 {
+			var plane [][2]float64
+			for _, p := range pts {
+				plane = append(plane, [2]float64{p[0], p[1]})
+			}
+			h := ConvexHull(plane)
+			b.Run("chain-2d", func(b *testing.B) {
+				n := 0
+				for b.Loop() {
+					q := qs[n%len(qs)]
+					h.Distance([2]float64{q[0], q[1]})
+					n++
+				}
+				b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "queries/s")
+			})
+		}
 	}
 }
