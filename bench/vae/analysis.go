@@ -180,6 +180,21 @@ func AnalyzeModel(v *models.VAE, train, test *Split, o Analysis) (*LatentSpace, 
 			return nil, err
 		}
 		m[fmt.Sprintf("fewshot_hull_k%d", shots)] = acc
+		// The hulls' comparisons: nearest landmark mean in the hulls' own
+		// two components (what the projection costs), hulls in three
+		// (the notes' "2–3 dimensions") and in the whole code.
+		if acc, err = latent.FewShotIn(trainMu, trainClass, mu, test.Class, shots, 2, o.Episodes, o.Seed); err != nil {
+			return nil, err
+		}
+		m[fmt.Sprintf("fewshot_k%d_pc2", shots)] = acc
+		if acc, err = latent.FewShotHullIn(trainMu, trainClass, mu, test.Class, shots, min(3, len(mu[0])), o.Episodes, o.Seed); err != nil {
+			return nil, err
+		}
+		m[fmt.Sprintf("fewshot_hull_k%d_pc3", shots)] = acc
+		if acc, err = latent.FewShotHullIn(trainMu, trainClass, mu, test.Class, shots, len(mu[0]), o.Episodes, o.Seed); err != nil {
+			return nil, err
+		}
+		m[fmt.Sprintf("fewshot_hull_k%d_full", shots)] = acc
 	}
 
 	untrainedVAE, err := models.NewVAE(v.Config)

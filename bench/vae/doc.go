@@ -3,7 +3,9 @@
 // and scores its latent space: −ELBO and its terms, k-means clustering
 // against the dataset's classes, a self-organising map, MIG and DCI
 // against the generator's factors, few-shot retrieval by nearest landmark
-// mean and by landmark hulls, latent navigation, and, on data drawn with
+// mean and by landmark hulls (in two principal components, the notes'
+// reading, beside the nearest mean in the same two, hulls in three and
+// hulls in the whole code), latent navigation, and, on data drawn with
 // parts, latent arithmetic among hard distractors and a part–whole
 // dendrogram, with an untrained and a pixel-space baseline scored by the
 // same protocol (AnalyzeModel; every score is defined in package

@@ -83,13 +83,19 @@ var (
 		"cophenetic_part_whole_pixels", "dendrogram_purity_part_whole_pixels"}
 )
 
-// navigationNames lists fewshot_hull_k1, _k5, _k10, then
+// navigationNames lists fewshot_hull_k1, _k5, _k10; for each k,
+// fewshot_k<k>_pc2 (nearest landmark mean in the hulls' two principal
+// components), fewshot_hull_k<k>_pc3 and _full (hulls in three
+// components and in the whole code); then
 // path_validity_<kind> and path_smoothness_<kind> for every path kind,
 // path_validity_ends, and the baselines' lerp and valley scores; then
 // every path_validity_ score again as the classifier judge scores it
 // (suffix _classifier), with the judge's accuracy and threshold.
 func navigationNames() []string {
 	names := []string{"fewshot_hull_k1", "fewshot_hull_k5", "fewshot_hull_k10"}
+	for _, k := range []string{"k1", "k5", "k10"} {
+		names = append(names, "fewshot_"+k+"_pc2", "fewshot_hull_"+k+"_pc3", "fewshot_hull_"+k+"_full")
+	}
 	for _, score := range []string{"path_validity_", "path_smoothness_"} {
 		for _, kind := range pathKinds {
 			names = append(names, score+kind)

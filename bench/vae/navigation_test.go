@@ -3,6 +3,7 @@ package vae
 import (
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,5 +96,73 @@ func TestHierarchyPicture(t *testing.T) {
 	defer f.Close()
 	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 100 {
 		t.Errorf("not a picture (%v)", err)
+	}
+}
+
+// TestHierarchyAtScale scores the three readings the issue names at the
+// size the bench uses (hierarchyWholes composites of two parts, codes of
+// 10 dimensions): parts nested beside their wholes, parts in a cluster of
+// their own, and codes with no structure. Nesting must give purity 1 and
+// a separate cluster of parts purity near chance (a composite's pairs
+// meet only in large subtrees). The cophenetic correlation orders the
+// three (nested, then random near 0, then separate, negative: a part is
+// nearer every other part than its own whole, against the tree's
+// distance of 1), but perfect nesting reaches only about 0.23 at this
+// size: across composites the tree's distances are 2 (whole–whole), 3
+// (whole–part) and 4 (part–part), while a dendrogram in which each
+// composite is a subtree gives all of a pair of composites' leaves one
+// cophenetic distance, so most of the tree's variance is out of reach
+// of any nesting.
+func TestHierarchyAtScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 2))
+	gauss := func(scale float64, offset float64) []float64 {
+		v := make([]float64, 10)
+		for i := range v {
+			v[i] = offset + scale*rng.NormFloat64()
+		}
+		return v
+	}
+	plus := func(a, b []float64) []float64 {
+		out := slices.Clone(a)
+		for i := range out {
+			out[i] += b[i]
+		}
+		return out
+	}
+	draw := func(kind string) []latent.Composite {
+		var cs []latent.Composite
+		for range hierarchyWholes {
+			w := gauss(1, 0)
+			var parts [][]float64
+			for range 2 {
+				switch kind {
+				case "nested":
+					parts = append(parts, plus(w, gauss(0.05, 0)))
+				case "separate":
+					parts = append(parts, gauss(1, 4))
+				case "random":
+					parts = append(parts, gauss(1, 0))
+				}
+			}
+			cs = append(cs, latent.Composite{Whole: w, Parts: parts})
+		}
+		return cs
+	}
+	for _, c := range []struct {
+		kind                         string
+		cophLo, cophHi, purLo, purHi float64
+	}{
+		{"nested", 0.15, 0.35, 0.99, 1},
+		// Chance purity is about 3/120: a pair's lowest merge is a large
+		// subtree holding few of its composite.
+		{"separate", -1, -0.2, 0, 0.1},
+		{"random", -0.2, 0.2, 0, 0.2},
+	} {
+		coph, purity, _ := hierarchy(draw(c.kind))
+		t.Logf("%s: cophenetic %.3f, purity %.3f", c.kind, coph, purity)
+		if coph < c.cophLo || coph > c.cophHi || purity < c.purLo || purity > c.purHi {
+			t.Errorf("%s parts: cophenetic correlation %.3f, purity %.3f; want in [%g, %g] and [%g, %g]",
+				c.kind, coph, purity, c.cophLo, c.cophHi, c.purLo, c.purHi)
+		}
 	}
 }

@@ -22,7 +22,11 @@
 //
 // Few-shot by hulls: FewShotHull labels codes by the convex hulls of a few
 // landmarks per class on the codes' first two principal components,
-// beside FewShot's nearest landmark mean.
+// beside FewShot's nearest landmark mean; FewShotHullIn does so in any
+// number of components (HullDistance, Wolfe's minimum-norm point, gives
+// the distance to a hull in any dimension) and FewShotIn is the nearest
+// landmark mean in the same components, the comparison that separates
+// what the projection costs from what the hulls do.
 //
 // Rows are []float64 slices of one length; labels are ints from 0. Every
 // random choice takes a seed, so results are pure functions of the inputs.

@@ -155,10 +155,92 @@ func (hc *HullClassifier) Predict(q [2]float64) int {
 // rows for the same seed), and each query is labelled by the
 // HullClassifier of those landmarks. It returns the mean accuracy over
 // the episodes. With k = 1 a hull is its point and this is nearest
-// centroid in the plane; with k = 2 a segment.
+// centroid in the plane; with k = 2 a segment. It is FewShotHullIn with
+// two dimensions.
 func FewShotHull(pool [][]float64, poolLabels []int, query [][]float64, queryLabels []int, k, episodes int, seed uint64) (float64, error) {
-	if k < 1 || episodes < 1 || len(query) == 0 {
-		return 0, fmt.Errorf("latent: few-shot with k = %d, %d episodes, %d queries: want positive numbers", k, episodes, len(query))
+	return FewShotHullIn(pool, poolLabels, query, queryLabels, k, 2, episodes, seed)
+}
+
+// FewShotHullIn is FewShotHull in the pool's first dims principal
+// components (the notes' "PCA to 2–3 dimensions"): a query inside one
+// class's hull takes that class; inside several, the class whose
+// landmarks' mean is nearest; inside none, the class of the nearest hull
+// by Euclidean distance (HullDistance). In two dimensions it runs the
+// plane's exact HullClassifier. dims above the codes' length are an
+// error.
+func FewShotHullIn(pool [][]float64, poolLabels []int, query [][]float64, queryLabels []int, k, dims, episodes int, seed uint64) (float64, error) {
+	if dims == 2 {
+		return fewShotProjected(pool, poolLabels, query, queryLabels, k, 2, episodes, seed, func(marks [][][]float64) (func([]float64) int, error) {
+			plane := make([][][2]float64, len(marks))
+			for c, ms := range marks {
+				for _, m := range ms {
+					plane[c] = append(plane[c], [2]float64{m[0], m[1]})
+				}
+			}
+			hc, err := NewHullClassifier(plane)
+			if err != nil {
+				return nil, err
+			}
+			return func(q []float64) int { return hc.Predict([2]float64{q[0], q[1]}) }, nil
+		})
+	}
+	return fewShotProjected(pool, poolLabels, query, queryLabels, k, dims, episodes, seed, func(marks [][][]float64) (func([]float64) int, error) {
+		means := make([][]float64, len(marks))
+		for c, ms := range marks {
+			means[c] = make([]float64, dims)
+			for _, m := range ms {
+				for t, v := range m {
+					means[c][t] += v / float64(len(ms))
+				}
+			}
+		}
+		return func(q []float64) int {
+			best, bestD, inside := 0, math.Inf(1), false
+			for c, ms := range marks {
+				d := HullDistance(ms, q)
+				if d == 0 {
+					if dm := dist(q, means[c]); !inside || dm < bestD {
+						best, bestD, inside = c, dm, true
+					}
+					continue
+				}
+				if !inside && d < bestD {
+					best, bestD = c, d
+				}
+			}
+			return best
+		}, nil
+	})
+}
+
+// FewShotIn is FewShot (nearest landmark mean) in the pool's first dims
+// principal components: the baseline that tells what FewShotHullIn loses
+// to the projection from what it loses to the hulls.
+func FewShotIn(pool [][]float64, poolLabels []int, query [][]float64, queryLabels []int, k, dims, episodes int, seed uint64) (float64, error) {
+	return fewShotProjected(pool, poolLabels, query, queryLabels, k, dims, episodes, seed, func(marks [][][]float64) (func([]float64) int, error) {
+		means := make([][]float64, len(marks))
+		for c, ms := range marks {
+			means[c] = make([]float64, dims)
+			for _, m := range ms {
+				for t, v := range m {
+					means[c][t] += v / float64(len(ms))
+				}
+			}
+		}
+		return func(q []float64) int { c, _ := nearest(means, q); return c }, nil
+	})
+}
+
+// fewShotProjected runs the episodes of FewShot in the pool's first dims
+// principal components: build makes each episode's classifier from the
+// projected landmarks of each class.
+func fewShotProjected(pool [][]float64, poolLabels []int, query [][]float64, queryLabels []int, k, dims, episodes int, seed uint64,
+	build func(marks [][][]float64) (func([]float64) int, error)) (float64, error) {
+	if k < 1 || episodes < 1 || len(query) == 0 || dims < 1 {
+		return 0, fmt.Errorf("latent: few-shot with k = %d, %d dimensions, %d episodes, %d queries: want positive numbers", k, dims, episodes, len(query))
+	}
+	if len(pool) > 0 && dims > len(pool[0]) && dims != 2 {
+		return 0, fmt.Errorf("latent: few-shot in %d principal components of %d-dimensional codes: want at most %d", dims, len(pool[0]), len(pool[0]))
 	}
 	byClass := make([][]int, numLabels(poolLabels))
 	for i, l := range poolLabels {
@@ -173,30 +255,31 @@ func FewShotHull(pool [][]float64, poolLabels []int, query [][]float64, queryLab
 	if err != nil {
 		return 0, err
 	}
-	plane := func(x [][]float64) [][2]float64 {
-		out := make([][2]float64, len(x))
-		for i, row := range p.Project(x, 2) {
-			copy(out[i][:], row) // one-dimensional codes leave the second 0
+	project := func(x [][]float64) [][]float64 {
+		out := make([][]float64, len(x))
+		for i, row := range p.Project(x, dims) {
+			out[i] = make([]float64, dims)
+			copy(out[i], row) // codes of fewer dimensions leave the rest 0
 		}
 		return out
 	}
-	pool2, query2 := plane(pool), plane(query)
+	poolP, queryP := project(pool), project(query)
 	var total float64
 	for e := range episodes {
 		rng := rand.New(rand.NewPCG(seed, uint64(e)))
-		marks := make([][][2]float64, len(byClass))
+		marks := make([][][]float64, len(byClass))
 		for c, rows := range byClass {
 			for _, j := range rng.Perm(len(rows))[:k] {
-				marks[c] = append(marks[c], pool2[rows[j]])
+				marks[c] = append(marks[c], poolP[rows[j]])
 			}
 		}
-		hc, err := NewHullClassifier(marks)
+		predict, err := build(marks)
 		if err != nil {
 			return 0, err
 		}
 		right := 0
-		for i, q := range query2 {
-			if hc.Predict(q) == queryLabels[i] {
+		for i, q := range queryP {
+			if predict(q) == queryLabels[i] {
 				right++
 			}
 		}
