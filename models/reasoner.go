@@ -123,6 +123,15 @@ type ReasonerConfig struct {
 	// Width is the width of g's and f's dense layers (and of the MLP
 	// baselines' layer); 0 means 256, the reference's.
 	Width int `json:"width,omitempty"`
+	// MaskAbsent, for state-rn, leaves the pairs of absent objects (the
+	// all-zero rows a scene with fewer than Objects objects is padded
+	// with) out of g's sum; false sums over all Objects² pairs, as the
+	// reference does.
+	MaskAbsent bool `json:"mask_absent,omitempty"`
+	// Dropout is the dropout rate after f's second layer: 0 means the
+	// reference's 0.5, a negative value none, and otherwise it must be
+	// below 1.
+	Dropout float64 `json:"dropout,omitempty"`
 }
 
 // The reference architecture's sizes (torch_reference.py, after Santoro
@@ -216,6 +225,12 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	if cfg.Question <= 0 || cfg.Answers < 2 {
 		return nil, fmt.Errorf("models: reasoner needs a question length ≥ 1 and ≥ 2 answers, got %d and %d", cfg.Question, cfg.Answers)
 	}
+	if cfg.MaskAbsent && cfg.Arch != StateRN {
+		return nil, fmt.Errorf("models: mask_absent leaves out padded objects' pairs in state-rn's g; %v has none", cfg.Arch)
+	}
+	if cfg.Dropout >= 1 || math.IsNaN(cfg.Dropout) {
+		return nil, fmt.Errorf("models: dropout rate %v: want below 1 (0 for the reference's %v, negative for none)", cfg.Dropout, dropoutP)
+	}
 	if cfg.Width < 0 {
 		return nil, fmt.Errorf("models: reasoner width %d: want ≥ 1, or 0 for %d", cfg.Width, reasonWidth)
 	}
@@ -302,6 +317,14 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 func linear(ps *ParamSet, name string, in, out int) [2]*Param {
 	bound := 1 / math.Sqrt(float64(in))
 	return [2]*Param{ps.Uniform(name+"w", bound, in, out), ps.Uniform(name+"b", bound, out)}
+}
+
+// dropout is the dropout rate: the config's, 0.5 for its zero value.
+func (r *Reasoner) dropout() float64 {
+	if r.Config.Dropout == 0 {
+		return dropoutP
+	}
+	return r.Config.Dropout
 }
 
 // width is g's and f's width.
@@ -449,7 +472,7 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 		for l, p := range r.g {
 			ws[2*l], ws[2*l+1] = node[p[0]], node[p[1]]
 		}
-		if h, gr.rel, err = relation(obj, q, ws, cfg.Arch == RN, cfg.Text != nil, train); err != nil {
+		if h, gr.rel, err = relation(obj, q, ws, cfg.Arch == RN, cfg.Text != nil, train, cfg.MaskAbsent); err != nil {
 			return nil, err
 		}
 	case CNNMLP, StateMLP:
@@ -602,7 +625,30 @@ const dropoutSalt = 0xd509_0a7c_5eed_0001
 // dropoutMask fills mask with step's dropout mask: each element 0 or
 // 1/(1−p) = 2, kept with probability 1/2, drawn from (seed, step) alone.
 func dropoutMask(mask []float32, seed uint64, step int) {
+	dropoutMaskP(mask, seed, step, dropoutP)
+}
+
+// dropoutMaskP is dropoutMask at rate p: each element 0 with probability
+// p, else 1/(1−p); p ≤ 0 keeps every element (1). At p = 0.5 it draws
+// dropoutMask's bits.
+func dropoutMaskP(mask []float32, seed uint64, step int, p float64) {
+	if p <= 0 {
+		for i := range mask {
+			mask[i] = 1
+		}
+		return
+	}
 	rng := rand.New(rand.NewPCG(seed^dropoutSalt, uint64(step)))
+	if p != 0.5 {
+		scale := float32(1 / (1 - p))
+		for i := range mask {
+			mask[i] = 0
+			if rng.Float64() >= p {
+				mask[i] = scale
+			}
+		}
+		return
+	}
 	for i := 0; i < len(mask); i += 64 {
 		bits := rng.Uint64()
 		for j := i; j < min(i+64, len(mask)); j++ {
@@ -638,7 +684,7 @@ func (r *Reasoner) Feeder(q *VQA, start int) Feeder {
 		for j, i := range idx {
 			y[j*r.Config.Answers+q.Answers[i]] = 1
 		}
-		dropoutMask(inputs[data+1].Data().([]float32), r.Config.Seed, step)
+		dropoutMaskP(inputs[data+1].Data().([]float32), r.Config.Seed, step, r.dropout())
 		step++
 	}
 }

@@ -28,6 +28,11 @@ import (
 // question's LSTM state), its gradient is C's part of the first layer,
 // summed over the pairs: dq_n = C·Σ_{i,j} dz_{n,ij}, one product per scene.
 //
+// With mask, an object whose values are all zero (a state description's
+// padding row) is absent: every pair with an absent object is left out of
+// the sum (its output and its gradient are zero), so g sums over the
+// present objects' pairs only.
+//
 // The batch is cut into parts() of whole scenes: each part runs forward
 // and backward on its own goroutine with its own partial weight
 // gradients, which are then added in part order, so results do not
@@ -52,19 +57,24 @@ func (g relGeom) weightShapes() [8]tensor.Shape {
 // and the op, whose tape holds the last forward pass. needDO is false when
 // the objects need no gradient (they are an input), needDQ when the
 // questions need none (they are an input, not a text encoder's output).
-// train is false for an inference graph, whose op keeps no tape.
-func relation(objects, q *G.Node, w [8]*G.Node, needDO, needDQ, train bool) (*G.Node, *relationOp, error) {
+// train is false for an inference graph, whose op keeps no tape. mask
+// leaves out the pairs of absent (all-zero) objects.
+func relation(objects, q *G.Node, w [8]*G.Node, needDO, needDQ, train, mask bool) (*G.Node, *relationOp, error) {
 	os, qs := objects.Shape(), q.Shape()
 	if os.Dims() != 3 || qs.Dims() != 2 || qs[0] != os[0] {
 		return nil, nil, fmt.Errorf("models: relation wants objects N×K×D and questions N×Q, got %v and %v", os, qs)
 	}
 	g := relGeom{N: os[0], K: os[1], D: os[2], Q: qs[1], H: w[1].Shape().TotalSize()}
+	if mask && needDO {
+		// A zero row's gradient would make it present: the mask is a step.
+		return nil, nil, fmt.Errorf("models: relation: masking absent objects needs objects that are inputs, not computed")
+	}
 	for i, s := range g.weightShapes() {
 		if !w[i].Shape().Eq(s) {
 			return nil, nil, fmt.Errorf("models: relation weight %d has shape %v, want %v", i, w[i].Shape(), s)
 		}
 	}
-	op := &relationOp{opMeta: named("Relation%+v(dO=%v,dQ=%v,train=%v)", g, needDO, needDQ, train), g: g, needDO: needDO, needDQ: needDQ, train: train}
+	op := &relationOp{opMeta: named("Relation%+v(dO=%v,dQ=%v,train=%v,mask=%v)", g, needDO, needDQ, train, mask), g: g, needDO: needDO, needDQ: needDQ, train: train, mask: mask}
 	args := append(G.Nodes{objects, q}, w[:]...)
 	out, err := G.ApplyOp(op, args...)
 	return out, op, err
@@ -76,6 +86,7 @@ type relationOp struct {
 	needDO bool
 	needDQ bool
 	train  bool
+	mask   bool
 	// tape is a *relTape[float32] or *relTape[float64], made on the first
 	// run and reused.
 	tape any
@@ -86,8 +97,10 @@ type relationOp struct {
 // (N·K²×H each, after its ReLU) and the inputs it was computed from; in
 // inference only the norm of each pair's output (N·K²).
 type relTape[F float] struct {
-	h      [4][]F
-	norms  []float32
+	h     [4][]F
+	norms []float32
+	// keep marks, with mask, each pair the sum takes (N·K²); nil without.
+	keep   []bool
 	inputs [10]unsafe.Pointer
 }
 
@@ -101,6 +114,9 @@ func tapeOf[F float](op *relationOp) *relTape[F] {
 			}
 		} else {
 			t.norms = make([]float32, op.g.N*op.g.pairs())
+		}
+		if op.mask {
+			t.keep = make([]bool, op.g.N*op.g.pairs())
 		}
 		op.tape = t
 	}
@@ -175,6 +191,25 @@ func (op *relationOp) pairNorms() ([][]float32, error) {
 	return out, nil
 }
 
+// markPairs sets keep[i·K+j] (K² pairs) to whether objects i and j of o
+// (K×D) are both present: not all zero.
+func markPairs[F float](o []F, K, D int, keep []bool) {
+	present := make([]bool, K)
+	for i := range K {
+		for _, v := range o[i*D:][:D] {
+			if v != 0 {
+				present[i] = true
+				break
+			}
+		}
+	}
+	for i := range K {
+		for j := range K {
+			keep[i*K+j] = present[i] && present[j]
+		}
+	}
+}
+
 // partGemm is the matrix product for one part's goroutine. In float32 it
 // is the BLAS's own, whole: both builds' Sgemm run on the calling
 // goroutine (models/internal/sgemm, or OpenBLAS held to one thread), and
@@ -224,6 +259,9 @@ func relForward[F float](g relGeom, a relArgs[F], t *relTape[F], out []F) {
 		ac, bo, c := (*buf)[:K*H], (*buf)[K*H:2*K*H], (*buf)[2*K*H:]
 		for n := lo; n < hi; n++ {
 			o := a.o[n*K*D:][:K*D]
+			if t.keep != nil {
+				markPairs(o, K, D, t.keep[n*P:][:P])
+			}
 			// c = C·q + b₁; ac_i = A·o_i + c; bo_j = B·o_j.
 			copy(c, a.w[1])
 			mm(blas.NoTrans, blas.NoTrans, 1, H, Q, 1, a.q[n*Q:][:Q], Q, wC, H, 1, c, H)
@@ -254,13 +292,24 @@ func relForward[F float](g relGeom, a relArgs[F], t *relTape[F], out []F) {
 			s := out[n*H:][:H]
 			clear(s)
 			h4 := h[3][(n-lo)*P*H:][:P*H]
+			var keep []bool
+			if t.keep != nil {
+				keep = t.keep[n*P:][:P]
+			}
 			for p := range P {
+				if keep != nil && !keep[p] {
+					continue
+				}
 				for k, v := range h4[p*H:][:H] {
 					s[k] += v
 				}
 			}
 			if t.norms != nil {
 				for p := range P {
+					if keep != nil && !keep[p] {
+						t.norms[n*P+p] = 0
+						continue
+					}
 					var ss float64
 					for _, v := range h4[p*H:][:H] {
 						ss += float64(v) * float64(v)
@@ -445,6 +494,10 @@ func relBackward[F float](g relGeom, a relArgs[F], t *relTape[F], dOut, dO, dQ [
 			for p := range P {
 				r := ((n-lo)*P + p) * H
 				y, z := h[3][r:][:H], dz[r:][:H]
+				if t.keep != nil && !t.keep[n*P+p] {
+					clear(z)
+					continue
+				}
 				for k, v := range y {
 					if v > 0 {
 						z[k] = d[k]

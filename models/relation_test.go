@@ -14,29 +14,41 @@ func TestRelationGradient(t *testing.T) {
 		name           string
 		n, k, d, q     int
 		needDO, needDQ bool
+		// absent zeroes the last object of every other scene (padding),
+		// and the op masks absent objects' pairs.
+		absent bool
 	}{
-		{"objects need gradients", 3, 3, 2, 2, true, false},
-		{"objects are inputs", 2, 4, 3, 1, false, false},
-		{"one object", 3, 1, 2, 2, true, false},
-		{"batch of 11 (uneven parts)", 11, 2, 2, 1, true, false},
+		{"objects need gradients", 3, 3, 2, 2, true, false, false},
+		{"objects are inputs", 2, 4, 3, 1, false, false, false},
+		{"one object", 3, 1, 2, 2, true, false, false},
+		{"batch of 11 (uneven parts)", 11, 2, 2, 1, true, false, false},
 		// A text question's q is computed: rn (objects from the stem) and
 		// state-rn (objects are inputs) differentiate it.
-		{"rn with computed questions", 3, 3, 2, 3, true, true},
-		{"state-rn with computed questions", 2, 4, 3, 5, false, true},
-		{"computed questions, batch of 11", 11, 3, 2, 2, false, true},
+		{"rn with computed questions", 3, 3, 2, 3, true, true, false},
+		{"state-rn with computed questions", 2, 4, 3, 5, false, true, false},
+		{"computed questions, batch of 11", 11, 3, 2, 2, false, true, false},
+		// Padding rows masked: their pairs are left out of the sum.
+		{"masked padding", 3, 3, 2, 3, false, true, true},
+		{"masked padding, batch of 11", 11, 3, 2, 2, false, true, true},
 	}
 	const h = 4
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(21, 22))
 			gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
-				o := G.NewTensor(g, tensor.Float64, 3, G.WithValue(randTensor(rng, tt.n, tt.k, tt.d)), G.WithName("o"))
+				ov := randTensor(rng, tt.n, tt.k, tt.d)
+				if tt.absent {
+					for n := 0; n < tt.n; n += 2 {
+						clear(ov.Data().([]float64)[(n*tt.k+tt.k-1)*tt.d:][:tt.d])
+					}
+				}
+				o := G.NewTensor(g, tensor.Float64, 3, G.WithValue(ov), G.WithName("o"))
 				q := G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, tt.n, tt.q)), G.WithName("q"))
 				var w [8]*G.Node
 				for i, s := range (relGeom{tt.n, tt.k, tt.d, tt.q, h}).weightShapes() {
 					w[i] = G.NewTensor(g, tensor.Float64, s.Dims(), G.WithValue(randTensor(rng, s...)), G.WithName(string(rune('a'+i))))
 				}
-				y, _, err := relation(o, q, w, tt.needDO, tt.needDQ, true)
+				y, _, err := relation(o, q, w, tt.needDO, tt.needDQ, true, tt.absent)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -71,6 +71,24 @@ const (
 	HiddenSize = 128
 )
 
+// Tuning is how a text-question model departs from the reference's
+// training besides its budget. The zero value is the reference: g sums
+// over every pair, padding included, and f drops out half its units.
+type Tuning struct {
+	// MaskAbsent leaves the pairs of padded (absent) objects out of
+	// state-rn-lstm's g (models.ReasonerConfig.MaskAbsent); other models
+	// refuse it.
+	MaskAbsent bool `json:"mask_absent,omitempty"`
+	// Dropout is f's dropout rate: 0 means the reference's 0.5, a
+	// negative value none (models.ReasonerConfig.Dropout).
+	Dropout float64 `json:"dropout,omitempty"`
+}
+
+// apply sets cfg's tuned fields.
+func (t Tuning) apply(cfg *models.ReasonerConfig) {
+	cfg.MaskAbsent, cfg.Dropout = t.MaskAbsent, t.Dropout
+}
+
 // ConfigFor returns the reasoner of arch for set's scenes with the word
 // and answer vocabularies: g's and f's width (0: the reference's 256) and
 // the seed.
@@ -147,6 +165,8 @@ type Model struct {
 	Questions int `json:"questions,omitempty"`
 	// Width, if set, is g's and f's width in place of the reference's 256.
 	Width int `json:"width,omitempty"`
+	// Tuning departs from the reference's training.
+	Tuning
 }
 
 // Arch names the model ("state-rn-lstm").
@@ -185,8 +205,10 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		Schedule  *string  `json:"schedule"`
 		Questions *int     `json:"questions"`
 		Width     *int     `json:"width"`
+		Mask      bool     `json:"mask_absent"`
+		Dropout   *float64 `json:"dropout"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -214,6 +236,18 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 			return nil, bench.Fieldf("width", "%d: want at least 1 (or leave it out for the reference's 256)", *f.Width)
 		}
 		m.Width = *f.Width
+	}
+	if f.Mask {
+		if f.Arch != "state-rn-lstm" {
+			return nil, bench.Fieldf("mask_absent", "set for %s; only state-rn-lstm pairs padded objects", f.Arch)
+		}
+		m.MaskAbsent = true
+	}
+	if f.Dropout != nil {
+		if *f.Dropout >= 1 || *f.Dropout == 0 {
+			return nil, bench.Fieldf("dropout", "%v: want a rate in (0, 1), or a negative value for none (leave it out for the reference's 0.5)", *f.Dropout)
+		}
+		m.Dropout = *f.Dropout
 	}
 	return m, nil
 }
@@ -307,6 +341,7 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		return bench.Result{}, fmt.Errorf("questions: %s: unknown model %q", j, m.Name)
 	}
 	cfg := ConfigFor(arch, task.Train, task.Vocab, task.Answers, m.Width, j.Seed)
+	m.Tuning.apply(&cfg)
 	r, err := models.NewReasoner(cfg)
 	if err != nil {
 		return bench.Result{}, err

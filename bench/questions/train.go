@@ -44,6 +44,8 @@ type TrainOptions struct {
 	Arch Arch
 	// Width is g's and f's width; 0 means the reference's 256.
 	Width int
+	// Tuning departs from the reference's training.
+	Tuning Tuning
 	// Resume continues from Out/model.ckpt when it exists (see
 	// bench.Training.Fit).
 	Resume bool
@@ -78,6 +80,7 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 	meta := Meta{Name: o.Arch.Name, Model: ConfigFor(o.Arch, train, task.Vocab, task.Answers, o.Width, o.Seed),
 		Dataset: r0.Manifest.Dataset + "@" + r0.Manifest.Version, Budget: o.Budget,
 		Vocab: task.Vocab, Answers: task.Answers, Layout: train.Layout, Prior: task.Prior}
+	o.Tuning.apply(&meta.Model)
 	r, err := models.NewReasoner(meta.Model)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,8 @@ func runTrain(ctx context.Context, args []string) error {
 	grammar := fs.Bool("grammar", false, "attention, no-attention on webpages: score the test split decoded under pix2code's grammar (every output parses)")
 	lambda := fs.Float64("lambda", -1, "attention: `WEIGHT` of the doubly stochastic attention penalty (default: the reference captioner's)")
 	width := fs.Int("width", 0, "text-question models (…-lstm, lstm): `WIDTH` of g's and f's layers (default: the reference's 256)")
+	maskAbsent := fs.Bool("mask-absent", false, "state-rn-lstm: leave the pairs of padded (absent) objects out of g's sum")
+	dropout := fs.Float64("dropout", 0, "text-question models: f's dropout `RATE` (default: the reference's 0.5; negative for none)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -82,7 +84,8 @@ func runTrain(ctx context.Context, args []string) error {
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
-		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width})
+		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width,
+		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
 
@@ -97,6 +100,7 @@ type trainFlags struct {
 	beta       float64
 	likelihood string
 	width      int
+	tuning     questions.Tuning
 }
 
 // trainModel trains arch with the flags that model takes.
@@ -111,7 +115,13 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		if f.width < 0 {
 			return usageErrorf("train: --width %d: want at least 1 (or 0 for the reference's 256)", f.width)
 		}
-		return trainQuestions(ctx, questions.TrainOptions{Training: run, Arch: a, Width: f.width, Resume: f.resume})
+		if f.tuning.MaskAbsent && a.Name != "state-rn-lstm" {
+			return usageErrorf("train: --mask-absent is for state-rn-lstm, whose g pairs padded objects; %s has no pairs", a.Name)
+		}
+		if f.tuning.Dropout >= 1 {
+			return usageErrorf("train: --dropout %v: want a rate below 1 (negative for none)", f.tuning.Dropout)
+		}
+		return trainQuestions(ctx, questions.TrainOptions{Training: run, Arch: a, Width: f.width, Tuning: f.tuning, Resume: f.resume})
 	}
 	if a, ok := reason.ParseArch(arch); ok {
 		return trainReasoner(ctx, reason.TrainOptions{Training: run, Arch: a, Resume: f.resume})
