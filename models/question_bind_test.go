@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -85,4 +86,80 @@ func maxDiff(a, b []float32) float64 {
 		d = math.Max(d, math.Abs(float64(a[i]-b[i])))
 	}
 	return d
+}
+
+// TestAuxHeadGradient checks a text reasoner with the auxiliary head end
+// to end in float64 against finite differences: the answer's loss plus
+// the weighted head's, whose targets are a one-hot row, a two-way split
+// and an all-zero row (which adds nothing).
+func TestAuxHeadGradient(t *testing.T) {
+	for _, arch := range []ReasonerArch{StateRN, QuestionOnly} {
+		t.Run(arch.String(), func(t *testing.T) {
+			cfg := textReasoner(arch, 9)
+			cfg.Width, cfg.Aux, cfg.AuxWeight = 4, 3, 0.7
+			r, err := NewReasoner(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 3
+			q := randomTextVQA(r.Config, n, 9)
+			q.Tokens = []int{3, 0, 0, 0, 0, 0, 1, 8, 2, 5, 0, 0, 4, 4, 7, 6, 2, 1}
+			q.Aux = []float32{0, 1, 0, 0.5, 0, 0.5, 0, 0, 0}
+			gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
+				nodes := make([]*G.Node, len(r.Params()))
+				var check G.Nodes
+				for i, p := range r.Params() {
+					if r.frozen[p] {
+						continue
+					}
+					v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(p.Value.Shape()...))
+					for k, x := range p.Data() {
+						v.Data().([]float64)[k] = float64(x)
+					}
+					nodes[i] = G.NodeFromAny(g, v, G.WithName(p.Name))
+					check = append(check, nodes[i])
+				}
+				gr, err := r.assemble(g, n, true, tensor.Float64, nodes)
+				if err != nil {
+					t.Fatal(err)
+				}
+				inputs := make([]*tensor.Dense, len(gr.Inputs))
+				for i, in := range gr.Inputs {
+					inputs[i] = tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(in.Shape()...))
+				}
+				r.Feeder(q, 0)(inputs, []int{0, 1, 2})
+				for i, in := range inputs {
+					v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(in.Shape()...))
+					for k, x := range in.Data().([]float32) {
+						v.Data().([]float64)[k] = float64(x)
+					}
+					if err := G.Let(gr.Inputs[i], v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return check, gr.Loss
+			})
+		})
+	}
+}
+
+// TestAuxHeadRefusals: the head needs text questions, and training data
+// whose targets fit it.
+func TestAuxHeadRefusals(t *testing.T) {
+	cfg := smallReasoner(StateRN, 1)
+	cfg.Aux = 2
+	if _, err := NewReasoner(cfg); err == nil {
+		t.Error("an auxiliary head without text questions was accepted")
+	}
+	cfg = textReasoner(StateRN, 1)
+	cfg.Aux = 2
+	r, err := NewReasoner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := randomTextVQA(r.Config, 4, 1)
+	q.Aux = make([]float32, 3)
+	if err := r.Check(q); err == nil {
+		t.Error("3 target values for 4 questions of 2 targets were accepted")
+	}
 }

@@ -132,6 +132,14 @@ type ReasonerConfig struct {
 	// reference's 0.5, a negative value none, and otherwise it must be
 	// below 1.
 	Dropout float64 `json:"dropout,omitempty"`
+	// Aux, with Text, adds an auxiliary head: a dense layer from q to Aux
+	// logits, trained with a softmax cross-entropy against VQA.Aux (each
+	// question's target distribution, such as its program's arguments)
+	// weighted by AuxWeight and added to the answer's loss. It tells the
+	// model more than the answers do; 0 means no head.
+	Aux int `json:"aux,omitempty"`
+	// AuxWeight weighs the auxiliary loss; 0 means 1.
+	AuxWeight float64 `json:"aux_weight,omitempty"`
 }
 
 // The reference architecture's sizes (torch_reference.py, after Santoro
@@ -190,6 +198,8 @@ type Reasoner struct {
 	fcX, fcQ, fcB *Param
 	// f: three dense layers, dropout after the second.
 	f [3][2]*Param
+	// aux: the auxiliary head from q (with Config.Aux).
+	aux [2]*Param
 	// frozen marks the parameters Adam leaves alone (running statistics).
 	frozen map[*Param]bool
 	graphs map[[2]int]*reasonerGraph
@@ -230,6 +240,9 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	}
 	if cfg.Dropout >= 1 || math.IsNaN(cfg.Dropout) {
 		return nil, fmt.Errorf("models: dropout rate %v: want below 1 (0 for the reference's %v, negative for none)", cfg.Dropout, dropoutP)
+	}
+	if cfg.Aux < 0 || cfg.Aux > 0 && cfg.Text == nil || cfg.AuxWeight < 0 || math.IsNaN(cfg.AuxWeight) {
+		return nil, fmt.Errorf("models: auxiliary head of %d targets weighing %v: want 0 targets, or some with text questions and a weight ≥ 0", cfg.Aux, cfg.AuxWeight)
 	}
 	if cfg.Width < 0 {
 		return nil, fmt.Errorf("models: reasoner width %d: want ≥ 1, or 0 for %d", cfg.Width, reasonWidth)
@@ -309,6 +322,9 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	r.f[0] = linear(ps, "f1.", fIn, w)
 	r.f[1] = linear(ps, "f2.", w, w)
 	r.f[2] = linear(ps, "f3.", w, cfg.Answers)
+	if cfg.Aux > 0 {
+		r.aux = linear(ps, "q.aux.", cfg.Question, cfg.Aux)
+	}
 	return r, nil
 }
 
@@ -530,8 +546,43 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 		if gr.Loss, err = softmaxXent(logits, y); err != nil {
 			return nil, err
 		}
+		if cfg.Aux > 0 {
+			if gr.Loss, err = r.auxLoss(gr, q, node, dt); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return gr, nil
+}
+
+// auxLoss adds the auxiliary head on q to a training graph: its target
+// input (n×Aux) and the answer's loss plus AuxWeight times the head's.
+func (r *Reasoner) auxLoss(gr *reasonerGraph, q *G.Node, node map[*Param]*G.Node, dt tensor.Dtype) (*G.Node, error) {
+	g, n := q.Graph(), q.Shape()[0]
+	t := G.NewMatrix(g, dt, G.WithShape(n, r.Config.Aux), G.WithName("aux"))
+	gr.Inputs = append(gr.Inputs, t)
+	logits, err := dense(q, node[r.aux[0]], node[r.aux[1]])
+	if err != nil {
+		return nil, err
+	}
+	loss, err := softmaxXent(logits, t)
+	if err != nil {
+		return nil, err
+	}
+	w := r.Config.AuxWeight
+	if w == 0 {
+		w = 1
+	}
+	var scale *G.Node
+	if dt == tensor.Float64 {
+		scale = G.NewConstant(w)
+	} else {
+		scale = G.NewConstant(float32(w))
+	}
+	if loss, err = G.Mul(loss, scale); err != nil {
+		return nil, err
+	}
+	return G.Add(gr.Loss, loss)
 }
 
 // Close releases the cached graphs.
@@ -567,6 +618,10 @@ type VQA struct {
 	// Answers holds, per question, its answer class in [0, Answers); it may
 	// be nil for prediction.
 	Answers []int
+	// Aux holds, for a reasoner with an auxiliary head, each question's
+	// Aux-long target distribution (question-major; an all-zero row adds
+	// nothing to the loss). Training needs it; prediction does not.
+	Aux []float32
 }
 
 // Len returns the number of questions.
@@ -594,6 +649,9 @@ func (r *Reasoner) Check(q *VQA) error {
 		if a < 0 || a >= cfg.Answers {
 			return fmt.Errorf("models: question %d has answer %d; want 0 to %d", i, a, cfg.Answers-1)
 		}
+	}
+	if q.Aux != nil && len(q.Aux) != nq*cfg.Aux {
+		return fmt.Errorf("models: %d questions with %d auxiliary targets want %d target values, got %d", nq, cfg.Aux, nq*cfg.Aux, len(q.Aux))
 	}
 	if !cfg.Arch.scene() {
 		return nil
@@ -686,6 +744,15 @@ func (r *Reasoner) Feeder(q *VQA, start int) Feeder {
 		}
 		dropoutMaskP(inputs[data+1].Data().([]float32), r.Config.Seed, step, r.dropout())
 		step++
+		if k := r.Config.Aux; k > 0 {
+			if q.Aux == nil {
+				panic(errors.New("models: training a reasoner with an auxiliary head needs its targets (VQA.Aux)"))
+			}
+			t := inputs[data+2].Data().([]float32)
+			for j, i := range idx {
+				copy(t[j*k:][:k], q.Aux[i*k:][:k])
+			}
+		}
 	}
 }
 

@@ -82,11 +82,30 @@ type Tuning struct {
 	// Dropout is f's dropout rate: 0 means the reference's 0.5, a
 	// negative value none (models.ReasonerConfig.Dropout).
 	Dropout float64 `json:"dropout,omitempty"`
+	// AuxArgs trains q to predict the question's program arguments
+	// (filter_color[red], relate[left], …; see ProgramArgs) with an
+	// auxiliary head whose loss is added to the answer's
+	// (models.ReasonerConfig.Aux). The programs are ground truth the
+	// dataset owns, but this tells the model more than the answers do.
+	AuxArgs bool `json:"aux_args,omitempty"`
 }
 
-// apply sets cfg's tuned fields.
-func (t Tuning) apply(cfg *models.ReasonerConfig) {
+// apply sets cfg's tuned fields; aux is the argument vocabulary (with
+// AuxArgs).
+func (t Tuning) apply(cfg *models.ReasonerConfig, aux AuxVocab) {
 	cfg.MaskAbsent, cfg.Dropout = t.MaskAbsent, t.Dropout
+	if t.AuxArgs {
+		cfg.Aux = len(aux)
+	}
+}
+
+// auxVocab returns the argument vocabulary of the training programs when
+// t asks for it, else nil.
+func (t Tuning) auxVocab(train *Set) AuxVocab {
+	if !t.AuxArgs {
+		return nil
+	}
+	return NewAuxVocab(train.Program)
 }
 
 // ConfigFor returns the reasoner of arch for set's scenes with the word
@@ -207,8 +226,9 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		Width     *int     `json:"width"`
 		Mask      bool     `json:"mask_absent"`
 		Dropout   *float64 `json:"dropout"`
+		AuxArgs   bool     `json:"aux_args"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout", "aux_args"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -249,6 +269,7 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		}
 		m.Dropout = *f.Dropout
 	}
+	m.AuxArgs = f.AuxArgs
 	return m, nil
 }
 
@@ -341,7 +362,8 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		return bench.Result{}, fmt.Errorf("questions: %s: unknown model %q", j, m.Name)
 	}
 	cfg := ConfigFor(arch, task.Train, task.Vocab, task.Answers, m.Width, j.Seed)
-	m.Tuning.apply(&cfg)
+	aux := m.Tuning.auxVocab(task.Train)
+	m.Tuning.apply(&cfg, aux)
 	r, err := models.NewReasoner(cfg)
 	if err != nil {
 		return bench.Result{}, err
@@ -361,6 +383,9 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 	train, err := Encode(task.Train, nil, arch, task.Vocab, task.Answers)
 	if err != nil {
 		return bench.Result{}, err
+	}
+	if aux != nil {
+		train.Aux = aux.targets(task.Train, nil)
 	}
 	start := time.Now()
 	st, err := models.Train(ctx, r, train.Len(), r.Feeder(train.VQA, 0), tc, nil)

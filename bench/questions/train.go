@@ -35,6 +35,9 @@ type Meta struct {
 	Layout Layout `json:"layout"`
 	// Prior is each family's majority training answer.
 	Prior Prior `json:"prior"`
+	// Aux is the auxiliary head's program arguments (with
+	// Tuning.AuxArgs); none without.
+	Aux AuxVocab `json:"aux,omitempty"`
 }
 
 // TrainOptions configure Train.
@@ -80,7 +83,8 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 	meta := Meta{Name: o.Arch.Name, Model: ConfigFor(o.Arch, train, task.Vocab, task.Answers, o.Width, o.Seed),
 		Dataset: r0.Manifest.Dataset + "@" + r0.Manifest.Version, Budget: o.Budget,
 		Vocab: task.Vocab, Answers: task.Answers, Layout: train.Layout, Prior: task.Prior}
-	o.Tuning.apply(&meta.Model)
+	meta.Aux = o.Tuning.auxVocab(train)
+	o.Tuning.apply(&meta.Model, meta.Aux)
 	r, err := models.NewReasoner(meta.Model)
 	if err != nil {
 		return nil, err
@@ -89,6 +93,9 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 	enc, err := Encode(train, nil, o.Arch, task.Vocab, task.Answers)
 	if err != nil {
 		return nil, err
+	}
+	if meta.Aux != nil {
+		enc.Aux = meta.Aux.targets(train, nil)
 	}
 	steps, onStep := 0, o.OnStep
 	o.OnStep = func(step, total int, loss float64) {
@@ -153,6 +160,9 @@ func (m Meta) check() error {
 	if tc == nil || tc.Words != m.Vocab.Size() || tc.Length != m.Vocab.Length || m.Model.Answers != len(m.Answers) {
 		return fmt.Errorf("questions: the model's text config %+v and %d answers do not fit %d words of length %d and %d answers",
 			tc, m.Model.Answers, m.Vocab.Size(), m.Vocab.Length, len(m.Answers))
+	}
+	if m.Model.Aux != len(m.Aux) {
+		return fmt.Errorf("questions: the model's auxiliary head has %d targets; the meta lists %d program arguments", m.Model.Aux, len(m.Aux))
 	}
 	if _, ok := ParseArch(m.Name); !ok {
 		return fmt.Errorf("questions: model %q: want %s", m.Name, archList())

@@ -1,0 +1,69 @@
+package questions
+
+import (
+	"regexp"
+	"slices"
+)
+
+// This file holds the auxiliary targets of Tuning.AuxArgs: each
+// question's program arguments, which the question vector q is trained to
+// predict beside the answer. clevrlite writes every question's program,
+// so the targets are ground truth the dataset owns; but they tell the
+// model more than the answers do, and a model trained with them is not
+// comparable with one trained on answers alone.
+
+// programArg matches a program function's bracketed arguments:
+// filter_color[red], position[1], with_swap[1,2].
+var programArg = regexp.MustCompile(`([A-Za-z_]+)\[([^\]]*)\]`)
+
+// ProgramArgs returns a program's distinct arguments with their function,
+// "filter_color[red]", sorted.
+func ProgramArgs(program string) []string {
+	var out []string
+	for _, m := range programArg.FindAllStringSubmatch(program, -1) {
+		out = append(out, m[1]+"["+m[2]+"]")
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// AuxVocab is the distinct program arguments of the training questions,
+// sorted: target k of the auxiliary head is AuxVocab[k].
+type AuxVocab []string
+
+// NewAuxVocab builds the argument vocabulary of the training programs.
+func NewAuxVocab(programs []string) AuxVocab {
+	var out []string
+	for _, p := range programs {
+		out = append(out, ProgramArgs(p)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// targets returns the questions' target distributions (len(idx)×len(v),
+// question-major): each question's arguments in the vocabulary, equally
+// weighted; a question with none gets an all-zero row. A nil idx means
+// every question.
+func (v AuxVocab) targets(set *Set, idx []int) []float32 {
+	if idx == nil {
+		idx = make([]int, set.Len())
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	k := len(v)
+	out := make([]float32, len(idx)*k)
+	for j, i := range idx {
+		var ks []int
+		for _, a := range ProgramArgs(set.Program[i]) {
+			if c, ok := slices.BinarySearch(v, a); ok {
+				ks = append(ks, c)
+			}
+		}
+		for _, c := range ks {
+			out[j*k+c] = 1 / float32(len(ks))
+		}
+	}
+	return out
+}
