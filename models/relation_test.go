@@ -3,6 +3,7 @@ package models
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -256,6 +257,53 @@ func TestBatchNormMaskEdges(t *testing.T) {
 	for i := range want {
 		if o[i] != want[i] {
 			t.Fatalf("x = %v: dz %v, want %v", x[i], o[i], want[i])
+		}
+	}
+}
+
+// TestRelationMaskMatchesFewerObjects: with the mask, a scene's sum is
+// the unmasked sum over its present objects alone, wherever its absent
+// (all-zero) rows are, and a scene with none present sums to zero.
+func TestRelationMaskMatchesFewerObjects(t *testing.T) {
+	g := relGeom{N: 4, K: 5, D: 3, Q: 2, H: 6}
+	absent := [][]int{{}, {3, 4}, {1, 3}, {0, 1, 2, 3, 4}}
+	rng := rand.New(rand.NewPCG(51, 52))
+	uniform := func(n int) []float64 {
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = 2*rng.Float64() - 1
+		}
+		return s
+	}
+	var a relArgs[float64]
+	a.o, a.q = uniform(g.N*g.K*g.D), uniform(g.N*g.Q)
+	for i, s := range g.weightShapes() {
+		a.w[i] = uniform(s.TotalSize())
+	}
+	for n, rows := range absent {
+		for _, i := range rows {
+			clear(a.o[(n*g.K+i)*g.D:][:g.D])
+		}
+	}
+	got := make([]float64, g.N*g.H)
+	relForward(g, a, &relTape[float64]{h: tapeBufs[float64](g), keep: make([]bool, g.N*g.pairs())}, got)
+	for n, rows := range absent {
+		var b relArgs[float64]
+		b.w, b.q = a.w, a.q[n*g.Q:][:g.Q]
+		for i := range g.K {
+			if !slices.Contains(rows, i) {
+				b.o = append(b.o, a.o[(n*g.K+i)*g.D:][:g.D]...)
+			}
+		}
+		want := make([]float64, g.H)
+		if k := g.K - len(rows); k > 0 {
+			one := relGeom{N: 1, K: k, D: g.D, Q: g.Q, H: g.H}
+			relForward(one, b, &relTape[float64]{h: tapeBufs[float64](one)}, want)
+		}
+		for k, w := range want {
+			if d := math.Abs(got[n*g.H+k] - w); d > 1e-12 {
+				t.Errorf("scene %d (absent %v), unit %d: masked %v, over the present objects %v", n, rows, k, got[n*g.H+k], w)
+			}
 		}
 	}
 }
