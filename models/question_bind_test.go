@@ -88,15 +88,15 @@ func maxDiff(a, b []float32) float64 {
 	return d
 }
 
-// TestAuxHeadGradient checks a text reasoner with the auxiliary head end
-// to end in float64 against finite differences: the answer's loss plus
+// TestAuxHeadGradient checks a text reasoner with the auxiliary head (and
+// q scaled by 0.3) end to end in float64 against finite differences: the answer's loss plus
 // the weighted head's, whose targets are a one-hot row, a two-way split
 // and an all-zero row (which adds nothing).
 func TestAuxHeadGradient(t *testing.T) {
 	for _, arch := range []ReasonerArch{StateRN, QuestionOnly} {
 		t.Run(arch.String(), func(t *testing.T) {
 			cfg := textReasoner(arch, 9)
-			cfg.Width, cfg.Aux, cfg.AuxWeight = 4, 3, 0.7
+			cfg.Width, cfg.Aux, cfg.AuxWeight, cfg.QScale = 4, 3, 0.7, 0.3
 			r, err := NewReasoner(cfg)
 			if err != nil {
 				t.Fatal(err)

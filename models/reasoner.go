@@ -140,6 +140,13 @@ type ReasonerConfig struct {
 	Aux int `json:"aux,omitempty"`
 	// AuxWeight weighs the auxiliary loss; 0 means 1.
 	AuxWeight float64 `json:"aux_weight,omitempty"`
+	// QScale, with Text, multiplies q by this factor where g (or the MLP
+	// baselines' layer, or f) reads it; 0 means 1. A text question's q is
+	// dense (the LSTM's 128 states in [−1, 1]) where the objects are
+	// mostly one-hot, so each Adam step moves C·q (the question's part of
+	// g's first layer) by up to lr·Σ|q_k|, tens of times what it moves an
+	// object's part; a scale near 1/√Hidden brings the two to one size.
+	QScale float64 `json:"q_scale,omitempty"`
 }
 
 // The reference architecture's sizes (torch_reference.py, after Santoro
@@ -243,6 +250,9 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	}
 	if cfg.Aux < 0 || cfg.Aux > 0 && cfg.Text == nil || cfg.AuxWeight < 0 || math.IsNaN(cfg.AuxWeight) {
 		return nil, fmt.Errorf("models: auxiliary head of %d targets weighing %v: want 0 targets, or some with text questions and a weight ≥ 0", cfg.Aux, cfg.AuxWeight)
+	}
+	if cfg.QScale < 0 || cfg.QScale > 0 && cfg.Text == nil || math.IsNaN(cfg.QScale) {
+		return nil, fmt.Errorf("models: q scale %v: want 0 (none), or above 0 with text questions", cfg.QScale)
 	}
 	if cfg.Width < 0 {
 		return nil, fmt.Errorf("models: reasoner width %d: want ≥ 1, or 0 for %d", cfg.Width, reasonWidth)
@@ -465,6 +475,18 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 		gr.Inputs = append(gr.Inputs, q)
 	}
 	gr.Named["question"] = q
+	qIn := q // what g, the MLP's layer or f reads
+	if s := cfg.QScale; s != 0 && s != 1 {
+		var c *G.Node
+		if dt == tensor.Float64 {
+			c = G.NewConstant(s)
+		} else {
+			c = G.NewConstant(float32(s))
+		}
+		if qIn, err = G.Mul(q, c); err != nil {
+			return nil, err
+		}
+	}
 	h := x
 	for l, layer := range r.stem {
 		if h, err = conv2d(h, node[layer[0]], node[layer[1]], 3, 1, 2, l > 0); err != nil {
@@ -488,7 +510,7 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 		for l, p := range r.g {
 			ws[2*l], ws[2*l+1] = node[p[0]], node[p[1]]
 		}
-		if h, gr.rel, err = relation(obj, q, ws, cfg.Arch == RN, cfg.Text != nil, train, cfg.MaskAbsent); err != nil {
+		if h, gr.rel, err = relation(obj, qIn, ws, cfg.Arch == RN, cfg.Text != nil, train, cfg.MaskAbsent); err != nil {
 			return nil, err
 		}
 	case CNNMLP, StateMLP:
@@ -500,7 +522,7 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 		if err != nil {
 			return nil, err
 		}
-		b, err := G.Mul(q, node[r.fcQ])
+		b, err := G.Mul(qIn, node[r.fcQ])
 		if err != nil {
 			return nil, err
 		}
@@ -514,7 +536,7 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 			return nil, err
 		}
 	case QuestionOnly:
-		h = q
+		h = qIn
 	}
 	gr.Named["g"] = h
 	for l := range 2 {

@@ -88,12 +88,15 @@ type Tuning struct {
 	// (models.ReasonerConfig.Aux). The programs are ground truth the
 	// dataset owns, but this tells the model more than the answers do.
 	AuxArgs bool `json:"aux_args,omitempty"`
+	// QScale multiplies q where the model reads it (see
+	// models.ReasonerConfig.QScale); 0 means 1.
+	QScale float64 `json:"q_scale,omitempty"`
 }
 
 // apply sets cfg's tuned fields; aux is the argument vocabulary (with
 // AuxArgs).
 func (t Tuning) apply(cfg *models.ReasonerConfig, aux AuxVocab) {
-	cfg.MaskAbsent, cfg.Dropout = t.MaskAbsent, t.Dropout
+	cfg.MaskAbsent, cfg.Dropout, cfg.QScale = t.MaskAbsent, t.Dropout, t.QScale
 	if t.AuxArgs {
 		cfg.Aux = len(aux)
 	}
@@ -227,8 +230,9 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		Mask      bool     `json:"mask_absent"`
 		Dropout   *float64 `json:"dropout"`
 		AuxArgs   bool     `json:"aux_args"`
+		QScale    *float64 `json:"q_scale"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout", "aux_args"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout", "aux_args", "q_scale"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -270,6 +274,12 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		m.Dropout = *f.Dropout
 	}
 	m.AuxArgs = f.AuxArgs
+	if f.QScale != nil {
+		if !(*f.QScale > 0) {
+			return nil, bench.Fieldf("q_scale", "%v: want a factor above 0 (leave it out for 1)", *f.QScale)
+		}
+		m.QScale = *f.QScale
+	}
 	return m, nil
 }
 

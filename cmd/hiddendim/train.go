@@ -57,6 +57,7 @@ func runTrain(ctx context.Context, args []string) error {
 	width := fs.Int("width", 0, "text-question models (…-lstm, lstm): `WIDTH` of g's and f's layers (default: the reference's 256)")
 	maskAbsent := fs.Bool("mask-absent", false, "state-rn-lstm: leave the pairs of padded (absent) objects out of g's sum")
 	auxArgs := fs.Bool("aux-args", false, "text-question models: also train q to predict the question's program arguments (an auxiliary loss; it tells the model more than the answers)")
+	qScale := fs.Float64("q-scale", 0, "text-question models: multiply q by `FACTOR` where g (or the MLP, or f) reads it (default 1)")
 	dropout := fs.Float64("dropout", 0, "text-question models: f's dropout `RATE` (default: the reference's 0.5; negative for none)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -86,7 +87,7 @@ func runTrain(ctx context.Context, args []string) error {
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
 		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width,
-		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout, AuxArgs: *auxArgs}})
+		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
 
@@ -118,6 +119,9 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		}
 		if f.tuning.MaskAbsent && a.Name != "state-rn-lstm" {
 			return usageErrorf("train: --mask-absent is for state-rn-lstm, whose g pairs padded objects; %s has no pairs", a.Name)
+		}
+		if f.tuning.QScale < 0 {
+			return usageErrorf("train: --q-scale %v: want a factor above 0", f.tuning.QScale)
 		}
 		if f.tuning.Dropout >= 1 {
 			return usageErrorf("train: --dropout %v: want a rate below 1 (negative for none)", f.tuning.Dropout)
