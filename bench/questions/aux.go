@@ -3,6 +3,9 @@ package questions
 import (
 	"regexp"
 	"slices"
+
+	"github.com/hiddendim/hiddendim/models"
+	"gorgonia.org/tensor"
 )
 
 // This file holds the auxiliary targets of Tuning.AuxArgs: each
@@ -66,4 +69,43 @@ func (v AuxVocab) targets(set *Set, idx []int) []float32 {
 		}
 	}
 	return out
+}
+
+// curriculumFeeder feeds, for the first steps batches from step start on,
+// only the questions at first (the curriculum's), and then every question
+// as feed would. During the curriculum a batch's k-th index i (a position
+// in the epoch's shuffle of all n questions) is replaced by first[i mod
+// len(first)], so the curriculum is as deterministic as the shuffle.
+func curriculumFeeder(feed models.Feeder, first []int, steps, start int) models.Feeder {
+	if steps <= start || len(first) == 0 {
+		return feed
+	}
+	step := start
+	var mapped []int
+	return func(inputs []*tensor.Dense, idx []int) {
+		if step < steps {
+			mapped = mapped[:0]
+			for _, i := range idx {
+				mapped = append(mapped, first[i%len(first)])
+			}
+			idx = mapped
+		}
+		step++
+		feed(inputs, idx)
+	}
+}
+
+// curriculum returns the training questions of t's curriculum families and
+// the number of batches of size batch it lasts (none without one).
+func (t Tuning) curriculum(train *Set, batch int) ([]int, int) {
+	if len(t.Curriculum) == 0 || t.CurriculumQuestions <= 0 {
+		return nil, 0
+	}
+	var first []int
+	for i, f := range train.Family {
+		if slices.Contains(t.Curriculum, f) {
+			first = append(first, i)
+		}
+	}
+	return first, max(t.CurriculumQuestions/batch, 1)
 }

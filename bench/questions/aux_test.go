@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gorgonia.org/tensor"
 )
 
 func TestProgramArgs(t *testing.T) {
@@ -67,4 +69,34 @@ func FuzzProgramArgs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCurriculumFeeder: the first steps feed only the curriculum's
+// questions (a position i mapped to first[i mod len]), later steps feed
+// the positions as given, and a resumed feeder (start > 0) counts the
+// steps already made.
+func TestCurriculumFeeder(t *testing.T) {
+	var got [][]int
+	base := func(_ []*tensor.Dense, idx []int) { got = append(got, slices.Clone(idx)) }
+	first := []int{10, 11, 12}
+	f := curriculumFeeder(base, first, 2, 0)
+	f(nil, []int{0, 4})
+	f(nil, []int{5, 1})
+	f(nil, []int{2, 3})
+	want := [][]int{{10, 11}, {12, 11}, {2, 3}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("fed %v, want %v", got, want)
+	}
+	got = nil
+	f = curriculumFeeder(base, first, 2, 1) // resumed after one step
+	f(nil, []int{4})
+	f(nil, []int{4})
+	if want := [][]int{{11}, {4}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("resumed: fed %v, want %v", got, want)
+	}
+	set := &Set{Family: []string{"a", "b", "a", "c"}}
+	idx, steps := Tuning{Curriculum: []string{"a", "c"}, CurriculumQuestions: 130}.curriculum(set, 64)
+	if !slices.Equal(idx, []int{0, 2, 3}) || steps != 2 {
+		t.Errorf("curriculum: questions %v for %d steps, want [0 2 3] for 2", idx, steps)
+	}
 }

@@ -91,6 +91,11 @@ type Tuning struct {
 	// QScale multiplies q where the model reads it (see
 	// models.ReasonerConfig.QScale); 0 means 1.
 	QScale float64 `json:"q_scale,omitempty"`
+	// Curriculum, with CurriculumQuestions, trains on the questions of
+	// these families alone for the first CurriculumQuestions training
+	// questions, then on all of them.
+	Curriculum          []string `json:"curriculum,omitempty"`
+	CurriculumQuestions int      `json:"curriculum_questions,omitempty"`
 }
 
 // apply sets cfg's tuned fields; aux is the argument vocabulary (with
@@ -231,8 +236,10 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		Dropout   *float64 `json:"dropout"`
 		AuxArgs   bool     `json:"aux_args"`
 		QScale    *float64 `json:"q_scale"`
+		Cur       []string `json:"curriculum"`
+		CurQ      int      `json:"curriculum_questions"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout", "aux_args", "q_scale"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout", "aux_args", "q_scale", "curriculum", "curriculum_questions"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -274,6 +281,10 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		m.Dropout = *f.Dropout
 	}
 	m.AuxArgs = f.AuxArgs
+	if (len(f.Cur) > 0) != (f.CurQ > 0) || f.CurQ < 0 {
+		return nil, bench.Fieldf("curriculum", "families %q for %d questions: want both families and a number of questions above 0, or neither", f.Cur, f.CurQ)
+	}
+	m.Curriculum, m.CurriculumQuestions = f.Cur, f.CurQ
 	if f.QScale != nil {
 		if !(*f.QScale > 0) {
 			return nil, bench.Fieldf("q_scale", "%v: want a factor above 0 (leave it out for 1)", *f.QScale)
@@ -398,7 +409,11 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		train.Aux = aux.targets(task.Train, nil)
 	}
 	start := time.Now()
-	st, err := models.Train(ctx, r, train.Len(), r.Feeder(train.VQA, 0), tc, nil)
+	first, curSteps := m.Tuning.curriculum(task.Train, b.Batch)
+	if m.Curriculum != nil && first == nil {
+		return bench.Result{}, fmt.Errorf("questions: %s: no training question is of the curriculum's families %q", what, m.Curriculum)
+	}
+	st, err := models.Train(ctx, r, train.Len(), curriculumFeeder(r.Feeder(train.VQA, 0), first, curSteps, 0), tc, nil)
 	if err != nil {
 		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
 	}

@@ -104,7 +104,13 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 			onStep(step, total, loss)
 		}
 	}
-	secs, err := o.Fit(ctx, CheckpointKind, meta, r, enc.Len(), func(start int) models.Feeder { return r.Feeder(enc.VQA, start) }, o.Resume)
+	first, curSteps := o.Tuning.curriculum(train, o.Budget.Batch)
+	if o.Tuning.Curriculum != nil && first == nil {
+		return nil, fmt.Errorf("questions: no training question is of the curriculum's families %q", o.Tuning.Curriculum)
+	}
+	secs, err := o.Fit(ctx, CheckpointKind, meta, r, enc.Len(), func(start int) models.Feeder {
+		return curriculumFeeder(r.Feeder(enc.VQA, start), first, curSteps, start)
+	}, o.Resume)
 	if err != nil || o.Test == "" {
 		return nil, err
 	}

@@ -58,6 +58,8 @@ func runTrain(ctx context.Context, args []string) error {
 	maskAbsent := fs.Bool("mask-absent", false, "state-rn-lstm: leave the pairs of padded (absent) objects out of g's sum")
 	auxArgs := fs.Bool("aux-args", false, "text-question models: also train q to predict the question's program arguments (an auxiliary loss; it tells the model more than the answers)")
 	qScale := fs.Float64("q-scale", 0, "text-question models: multiply q by `FACTOR` where g (or the MLP, or f) reads it (default 1)")
+	curriculum := fs.String("curriculum", "", "text-question models: `FAMILIES` (comma-separated) to train on alone for the first --curriculum-questions questions")
+	curriculumQ := fs.Int("curriculum-questions", 0, "text-question models: the curriculum's length in training `QUESTIONS`")
 	dropout := fs.Float64("dropout", 0, "text-question models: f's dropout `RATE` (default: the reference's 0.5; negative for none)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -87,7 +89,8 @@ func runTrain(ctx context.Context, args []string) error {
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
 		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width,
-		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale}})
+		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale,
+			Curriculum: families(*curriculum), CurriculumQuestions: *curriculumQ}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
 
@@ -119,6 +122,9 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		}
 		if f.tuning.MaskAbsent && a.Name != "state-rn-lstm" {
 			return usageErrorf("train: --mask-absent is for state-rn-lstm, whose g pairs padded objects; %s has no pairs", a.Name)
+		}
+		if (len(f.tuning.Curriculum) > 0) != (f.tuning.CurriculumQuestions > 0) {
+			return usageErrorf("train: give --curriculum FAMILIES and --curriculum-questions N (above 0) together")
 		}
 		if f.tuning.QScale < 0 {
 			return usageErrorf("train: --q-scale %v: want a factor above 0", f.tuning.QScale)
@@ -311,4 +317,12 @@ func trainReasoner(ctx context.Context, o reason.TrainOptions) error {
 	}
 	fmt.Printf("%s on %s/%s:\n", o.Arch, o.Data, o.Test)
 	return printBoard(scores, reason.AccuracyMetric)
+}
+
+// families splits a comma-separated list of family names; "" is none.
+func families(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
