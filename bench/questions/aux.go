@@ -73,20 +73,26 @@ func (v AuxVocab) targets(set *Set, idx []int) []float32 {
 
 // curriculumFeeder feeds, for the first steps batches from step start on,
 // only the questions at first (the curriculum's), and then every question
-// as feed would. During the curriculum a batch's k-th index i (a position
-// in the epoch's shuffle of all n questions) is replaced by first[i mod
-// len(first)], so the curriculum is as deterministic as the shuffle.
-func curriculumFeeder(feed models.Feeder, first []int, steps, start int) models.Feeder {
-	if steps <= start || len(first) == 0 {
+// as feed would, except that the first ⌊share·len(idx)⌋ of each later
+// batch stay the curriculum's (a replay that keeps their share up). A
+// replaced index i (a position in the epoch's shuffle of all n questions)
+// becomes first[i mod len(first)], so the curriculum is as deterministic
+// as the shuffle.
+func curriculumFeeder(feed models.Feeder, first []int, steps, start int, share float64) models.Feeder {
+	if steps <= start && share <= 0 || len(first) == 0 {
 		return feed
 	}
 	step := start
 	var mapped []int
 	return func(inputs []*tensor.Dense, idx []int) {
-		if step < steps {
-			mapped = mapped[:0]
-			for _, i := range idx {
-				mapped = append(mapped, first[i%len(first)])
+		keep := len(idx)
+		if step >= steps {
+			keep = int(share * float64(len(idx)))
+		}
+		if keep > 0 {
+			mapped = append(mapped[:0], idx...)
+			for k := range keep {
+				mapped[k] = first[idx[k]%len(first)]
 			}
 			idx = mapped
 		}

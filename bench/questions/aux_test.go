@@ -79,7 +79,7 @@ func TestCurriculumFeeder(t *testing.T) {
 	var got [][]int
 	base := func(_ []*tensor.Dense, idx []int) { got = append(got, slices.Clone(idx)) }
 	first := []int{10, 11, 12}
-	f := curriculumFeeder(base, first, 2, 0)
+	f := curriculumFeeder(base, first, 2, 0, 0)
 	f(nil, []int{0, 4})
 	f(nil, []int{5, 1})
 	f(nil, []int{2, 3})
@@ -88,11 +88,18 @@ func TestCurriculumFeeder(t *testing.T) {
 		t.Errorf("fed %v, want %v", got, want)
 	}
 	got = nil
-	f = curriculumFeeder(base, first, 2, 1) // resumed after one step
+	f = curriculumFeeder(base, first, 2, 1, 0) // resumed after one step
 	f(nil, []int{4})
 	f(nil, []int{4})
 	if want := [][]int{{11}, {4}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("resumed: fed %v, want %v", got, want)
+	}
+	got = nil
+	f = curriculumFeeder(base, first, 1, 0, 0.5) // replay half after one step
+	f(nil, []int{0, 1, 2, 3})
+	f(nil, []int{4, 5, 6, 7})
+	if want := [][]int{{10, 11, 12, 10}, {11, 12, 6, 7}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("replay: fed %v, want %v", got, want)
 	}
 	set := &Set{Family: []string{"a", "b", "a", "c"}}
 	idx, steps := Tuning{Curriculum: []string{"a", "c"}, CurriculumQuestions: 130}.curriculum(set, 64)

@@ -96,6 +96,9 @@ type Tuning struct {
 	// questions, then on all of them.
 	Curriculum          []string `json:"curriculum,omitempty"`
 	CurriculumQuestions int      `json:"curriculum_questions,omitempty"`
+	// CurriculumShare, after the curriculum, keeps this share of every
+	// batch (in [0, 1)) to the curriculum's families: a replay. 0 is none.
+	CurriculumShare float64 `json:"curriculum_share,omitempty"`
 }
 
 // apply sets cfg's tuned fields; aux is the argument vocabulary (with
@@ -238,8 +241,9 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		QScale    *float64 `json:"q_scale"`
 		Cur       []string `json:"curriculum"`
 		CurQ      int      `json:"curriculum_questions"`
+		CurShare  float64  `json:"curriculum_share"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout", "aux_args", "q_scale", "curriculum", "curriculum_questions"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout", "aux_args", "q_scale", "curriculum", "curriculum_questions", "curriculum_share"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -284,7 +288,10 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 	if (len(f.Cur) > 0) != (f.CurQ > 0) || f.CurQ < 0 {
 		return nil, bench.Fieldf("curriculum", "families %q for %d questions: want both families and a number of questions above 0, or neither", f.Cur, f.CurQ)
 	}
-	m.Curriculum, m.CurriculumQuestions = f.Cur, f.CurQ
+	if f.CurShare < 0 || f.CurShare >= 1 || f.CurShare > 0 && len(f.Cur) == 0 {
+		return nil, bench.Fieldf("curriculum_share", "%v: want a share in [0, 1) of a curriculum's families", f.CurShare)
+	}
+	m.Curriculum, m.CurriculumQuestions, m.CurriculumShare = f.Cur, f.CurQ, f.CurShare
 	if f.QScale != nil {
 		if !(*f.QScale > 0) {
 			return nil, bench.Fieldf("q_scale", "%v: want a factor above 0 (leave it out for 1)", *f.QScale)
@@ -413,7 +420,7 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 	if m.Curriculum != nil && first == nil {
 		return bench.Result{}, fmt.Errorf("questions: %s: no training question is of the curriculum's families %q", what, m.Curriculum)
 	}
-	st, err := models.Train(ctx, r, train.Len(), curriculumFeeder(r.Feeder(train.VQA, 0), first, curSteps, 0), tc, nil)
+	st, err := models.Train(ctx, r, train.Len(), curriculumFeeder(r.Feeder(train.VQA, 0), first, curSteps, 0, m.CurriculumShare), tc, nil)
 	if err != nil {
 		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
 	}

@@ -109,7 +109,7 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 		return nil, fmt.Errorf("questions: no training question is of the curriculum's families %q", o.Tuning.Curriculum)
 	}
 	secs, err := o.Fit(ctx, CheckpointKind, meta, r, enc.Len(), func(start int) models.Feeder {
-		return curriculumFeeder(r.Feeder(enc.VQA, start), first, curSteps, start)
+		return curriculumFeeder(r.Feeder(enc.VQA, start), first, curSteps, start, o.Tuning.CurriculumShare)
 	}, o.Resume)
 	if err != nil || o.Test == "" {
 		return nil, err

@@ -60,6 +60,7 @@ func runTrain(ctx context.Context, args []string) error {
 	qScale := fs.Float64("q-scale", 0, "text-question models: multiply q by `FACTOR` where g (or the MLP, or f) reads it (default 1)")
 	curriculum := fs.String("curriculum", "", "text-question models: `FAMILIES` (comma-separated) to train on alone for the first --curriculum-questions questions")
 	curriculumQ := fs.Int("curriculum-questions", 0, "text-question models: the curriculum's length in training `QUESTIONS`")
+	curriculumShare := fs.Float64("curriculum-share", 0, "text-question models: after the curriculum, keep this `SHARE` of every batch to its families (a replay)")
 	dropout := fs.Float64("dropout", 0, "text-question models: f's dropout `RATE` (default: the reference's 0.5; negative for none)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -90,7 +91,7 @@ func runTrain(ctx context.Context, args []string) error {
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
 		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width,
 		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale,
-			Curriculum: families(*curriculum), CurriculumQuestions: *curriculumQ}})
+			Curriculum: families(*curriculum), CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
 
@@ -125,6 +126,9 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		}
 		if (len(f.tuning.Curriculum) > 0) != (f.tuning.CurriculumQuestions > 0) {
 			return usageErrorf("train: give --curriculum FAMILIES and --curriculum-questions N (above 0) together")
+		}
+		if s := f.tuning.CurriculumShare; s < 0 || s >= 1 || s > 0 && len(f.tuning.Curriculum) == 0 {
+			return usageErrorf("train: --curriculum-share %v: want a share in [0, 1), with --curriculum", s)
 		}
 		if f.tuning.QScale < 0 {
 			return usageErrorf("train: --q-scale %v: want a factor above 0", f.tuning.QScale)
