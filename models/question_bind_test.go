@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -161,5 +162,44 @@ func TestAuxHeadRefusals(t *testing.T) {
 	q.Aux = make([]float32, 3)
 	if err := r.Check(q); err == nil {
 		t.Error("3 target values for 4 questions of 2 targets were accepted")
+	}
+}
+
+// TestMaskAbsentDeterministic: a masked state-rn on scenes padded to
+// different numbers of objects trains to the same bits on one core or
+// two, and its masked pairs report zero strength.
+func TestMaskAbsentDeterministic(t *testing.T) {
+	cfg := textReasoner(StateRN, 13)
+	cfg.MaskAbsent = true
+	q := randomTextVQA(cfg, 40, 4)
+	per := cfg.Objects * cfg.ObjectSize
+	for s := range len(q.Objects) / per {
+		k := 1 + s%cfg.Objects // 1 to all objects present
+		clear(q.Objects[s*per+k*cfg.ObjectSize : (s+1)*per])
+	}
+	prev := runtime.GOMAXPROCS(1)
+	one, _ := trainText(t, cfg, q, 6, nil)
+	runtime.GOMAXPROCS(max(prev, 2))
+	two, _ := trainText(t, cfg, q, 6, nil)
+	runtime.GOMAXPROCS(prev)
+	sameParams(t, one.Params(), two.Params())
+	var scene0 []int
+	for i, im := range q.Image {
+		if im == 0 {
+			scene0 = append(scene0, i)
+		}
+	}
+	if len(scene0) == 0 {
+		t.Fatal("no question about scene 0")
+	}
+	strengths, err := one.PairStrengths(q, scene0[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Scene 0 has one object: only pair (0, 0) is present.
+	for p, v := range strengths[0] {
+		if (v != 0) != (p == 0) {
+			t.Errorf("pair %d of a one-object scene has strength %v", p, v)
+		}
 	}
 }
