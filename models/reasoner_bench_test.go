@@ -12,7 +12,9 @@ import (
 // one-hot questions, or with Text random questions of a quarter to all of
 // Length words, and random answers, Adam lr 1e-4, 10 warm-up steps) and
 // reports training questions/s.
-func benchReasoner(b *testing.B, cfg ReasonerConfig, steps int) { benchReasonerWith(b, cfg, steps, nil) }
+func benchReasoner(b *testing.B, cfg ReasonerConfig, steps int) {
+	benchReasonerWith(b, cfg, steps, nil)
+}
 
 // benchReasonerWith is benchReasoner with prep applied to the data first.
 func benchReasonerWith(b *testing.B, cfg ReasonerConfig, steps int, prep func(*VQA)) {
