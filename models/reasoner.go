@@ -123,6 +123,30 @@ type ReasonerConfig struct {
 	// Width is the width of g's and f's dense layers (and of the MLP
 	// baselines' layer); 0 means 256, the reference's.
 	Width int `json:"width,omitempty"`
+	// MaskAbsent, for state-rn, leaves the pairs of absent objects (the
+	// all-zero rows a scene with fewer than Objects objects is padded
+	// with) out of g's sum; false sums over all Objects² pairs, as the
+	// reference does.
+	MaskAbsent bool `json:"mask_absent,omitempty"`
+	// Dropout is the dropout rate after f's second layer: 0 means the
+	// reference's 0.5, a negative value none, and otherwise it must be
+	// below 1.
+	Dropout float64 `json:"dropout,omitempty"`
+	// Aux, with Text, adds an auxiliary head: a dense layer from q to Aux
+	// logits, trained with a softmax cross-entropy against VQA.Aux (each
+	// question's target distribution, such as its program's arguments)
+	// weighted by AuxWeight and added to the answer's loss. It tells the
+	// model more than the answers do; 0 means no head.
+	Aux int `json:"aux,omitempty"`
+	// AuxWeight weighs the auxiliary loss; 0 means 1.
+	AuxWeight float64 `json:"aux_weight,omitempty"`
+	// QScale, with Text, multiplies q by this factor where g (or the MLP
+	// baselines' layer, or f) reads it; 0 means 1. A text question's q is
+	// dense (the LSTM's 128 states in [−1, 1]) where the objects are
+	// mostly one-hot, so each Adam step moves C·q (the question's part of
+	// g's first layer) by up to lr·Σ|q_k|, tens of times what it moves an
+	// object's part; a scale near 1/√Hidden brings the two to one size.
+	QScale float64 `json:"q_scale,omitempty"`
 }
 
 // The reference architecture's sizes (torch_reference.py, after Santoro
@@ -181,6 +205,8 @@ type Reasoner struct {
 	fcX, fcQ, fcB *Param
 	// f: three dense layers, dropout after the second.
 	f [3][2]*Param
+	// aux: the auxiliary head from q (with Config.Aux).
+	aux [2]*Param
 	// frozen marks the parameters Adam leaves alone (running statistics).
 	frozen map[*Param]bool
 	graphs map[[2]int]*reasonerGraph
@@ -215,6 +241,18 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	}
 	if cfg.Question <= 0 || cfg.Answers < 2 {
 		return nil, fmt.Errorf("models: reasoner needs a question length ≥ 1 and ≥ 2 answers, got %d and %d", cfg.Question, cfg.Answers)
+	}
+	if cfg.MaskAbsent && cfg.Arch != StateRN {
+		return nil, fmt.Errorf("models: mask_absent leaves out padded objects' pairs in state-rn's g; %v has none", cfg.Arch)
+	}
+	if cfg.Dropout >= 1 || math.IsNaN(cfg.Dropout) {
+		return nil, fmt.Errorf("models: dropout rate %v: want below 1 (0 for the reference's %v, negative for none)", cfg.Dropout, dropoutP)
+	}
+	if cfg.Aux < 0 || cfg.Aux > 0 && cfg.Text == nil || cfg.AuxWeight < 0 || math.IsNaN(cfg.AuxWeight) {
+		return nil, fmt.Errorf("models: auxiliary head of %d targets weighing %v: want 0 targets, or some with text questions and a weight ≥ 0", cfg.Aux, cfg.AuxWeight)
+	}
+	if cfg.QScale < 0 || cfg.QScale > 0 && cfg.Text == nil || math.IsNaN(cfg.QScale) {
+		return nil, fmt.Errorf("models: q scale %v: want 0 (none), or above 0 with text questions", cfg.QScale)
 	}
 	if cfg.Width < 0 {
 		return nil, fmt.Errorf("models: reasoner width %d: want ≥ 1, or 0 for %d", cfg.Width, reasonWidth)
@@ -294,6 +332,9 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	r.f[0] = linear(ps, "f1.", fIn, w)
 	r.f[1] = linear(ps, "f2.", w, w)
 	r.f[2] = linear(ps, "f3.", w, cfg.Answers)
+	if cfg.Aux > 0 {
+		r.aux = linear(ps, "q.aux.", cfg.Question, cfg.Aux)
+	}
 	return r, nil
 }
 
@@ -302,6 +343,14 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 func linear(ps *ParamSet, name string, in, out int) [2]*Param {
 	bound := 1 / math.Sqrt(float64(in))
 	return [2]*Param{ps.Uniform(name+"w", bound, in, out), ps.Uniform(name+"b", bound, out)}
+}
+
+// dropout is the dropout rate: the config's, 0.5 for its zero value.
+func (r *Reasoner) dropout() float64 {
+	if r.Config.Dropout == 0 {
+		return dropoutP
+	}
+	return r.Config.Dropout
 }
 
 // width is g's and f's width.
@@ -426,6 +475,18 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 		gr.Inputs = append(gr.Inputs, q)
 	}
 	gr.Named["question"] = q
+	qIn := q // what g, the MLP's layer or f reads
+	if s := cfg.QScale; s != 0 && s != 1 {
+		var c *G.Node
+		if dt == tensor.Float64 {
+			c = G.NewConstant(s)
+		} else {
+			c = G.NewConstant(float32(s))
+		}
+		if qIn, err = G.Mul(q, c); err != nil {
+			return nil, err
+		}
+	}
 	h := x
 	for l, layer := range r.stem {
 		if h, err = conv2d(h, node[layer[0]], node[layer[1]], 3, 1, 2, l > 0); err != nil {
@@ -449,7 +510,7 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 		for l, p := range r.g {
 			ws[2*l], ws[2*l+1] = node[p[0]], node[p[1]]
 		}
-		if h, gr.rel, err = relation(obj, q, ws, cfg.Arch == RN, cfg.Text != nil, train); err != nil {
+		if h, gr.rel, err = relation(obj, qIn, ws, cfg.Arch == RN, cfg.Text != nil, train, cfg.MaskAbsent); err != nil {
 			return nil, err
 		}
 	case CNNMLP, StateMLP:
@@ -461,7 +522,7 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 		if err != nil {
 			return nil, err
 		}
-		b, err := G.Mul(q, node[r.fcQ])
+		b, err := G.Mul(qIn, node[r.fcQ])
 		if err != nil {
 			return nil, err
 		}
@@ -475,7 +536,7 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 			return nil, err
 		}
 	case QuestionOnly:
-		h = q
+		h = qIn
 	}
 	gr.Named["g"] = h
 	for l := range 2 {
@@ -507,8 +568,43 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 		if gr.Loss, err = softmaxXent(logits, y); err != nil {
 			return nil, err
 		}
+		if cfg.Aux > 0 {
+			if gr.Loss, err = r.auxLoss(gr, q, node, dt); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return gr, nil
+}
+
+// auxLoss adds the auxiliary head on q to a training graph: its target
+// input (n×Aux) and the answer's loss plus AuxWeight times the head's.
+func (r *Reasoner) auxLoss(gr *reasonerGraph, q *G.Node, node map[*Param]*G.Node, dt tensor.Dtype) (*G.Node, error) {
+	g, n := q.Graph(), q.Shape()[0]
+	t := G.NewMatrix(g, dt, G.WithShape(n, r.Config.Aux), G.WithName("aux"))
+	gr.Inputs = append(gr.Inputs, t)
+	logits, err := dense(q, node[r.aux[0]], node[r.aux[1]])
+	if err != nil {
+		return nil, err
+	}
+	loss, err := softmaxXent(logits, t)
+	if err != nil {
+		return nil, err
+	}
+	w := r.Config.AuxWeight
+	if w == 0 {
+		w = 1
+	}
+	var scale *G.Node
+	if dt == tensor.Float64 {
+		scale = G.NewConstant(w)
+	} else {
+		scale = G.NewConstant(float32(w))
+	}
+	if loss, err = G.Mul(loss, scale); err != nil {
+		return nil, err
+	}
+	return G.Add(gr.Loss, loss)
 }
 
 // Close releases the cached graphs.
@@ -544,6 +640,10 @@ type VQA struct {
 	// Answers holds, per question, its answer class in [0, Answers); it may
 	// be nil for prediction.
 	Answers []int
+	// Aux holds, for a reasoner with an auxiliary head, each question's
+	// Aux-long target distribution (question-major; an all-zero row adds
+	// nothing to the loss). Training needs it; prediction does not.
+	Aux []float32
 }
 
 // Len returns the number of questions.
@@ -571,6 +671,9 @@ func (r *Reasoner) Check(q *VQA) error {
 		if a < 0 || a >= cfg.Answers {
 			return fmt.Errorf("models: question %d has answer %d; want 0 to %d", i, a, cfg.Answers-1)
 		}
+	}
+	if q.Aux != nil && len(q.Aux) != nq*cfg.Aux {
+		return fmt.Errorf("models: %d questions with %d auxiliary targets want %d target values, got %d", nq, cfg.Aux, nq*cfg.Aux, len(q.Aux))
 	}
 	if !cfg.Arch.scene() {
 		return nil
@@ -602,7 +705,30 @@ const dropoutSalt = 0xd509_0a7c_5eed_0001
 // dropoutMask fills mask with step's dropout mask: each element 0 or
 // 1/(1−p) = 2, kept with probability 1/2, drawn from (seed, step) alone.
 func dropoutMask(mask []float32, seed uint64, step int) {
+	dropoutMaskP(mask, seed, step, dropoutP)
+}
+
+// dropoutMaskP is dropoutMask at rate p: each element 0 with probability
+// p, else 1/(1−p); p ≤ 0 keeps every element (1). At p = 0.5 it draws
+// dropoutMask's bits.
+func dropoutMaskP(mask []float32, seed uint64, step int, p float64) {
+	if p <= 0 {
+		for i := range mask {
+			mask[i] = 1
+		}
+		return
+	}
 	rng := rand.New(rand.NewPCG(seed^dropoutSalt, uint64(step)))
+	if p != 0.5 {
+		scale := float32(1 / (1 - p))
+		for i := range mask {
+			mask[i] = 0
+			if rng.Float64() >= p {
+				mask[i] = scale
+			}
+		}
+		return
+	}
 	for i := 0; i < len(mask); i += 64 {
 		bits := rng.Uint64()
 		for j := i; j < min(i+64, len(mask)); j++ {
@@ -638,8 +764,17 @@ func (r *Reasoner) Feeder(q *VQA, start int) Feeder {
 		for j, i := range idx {
 			y[j*r.Config.Answers+q.Answers[i]] = 1
 		}
-		dropoutMask(inputs[data+1].Data().([]float32), r.Config.Seed, step)
+		dropoutMaskP(inputs[data+1].Data().([]float32), r.Config.Seed, step, r.dropout())
 		step++
+		if k := r.Config.Aux; k > 0 {
+			if q.Aux == nil {
+				panic(errors.New("models: training a reasoner with an auxiliary head needs its targets (VQA.Aux)"))
+			}
+			t := inputs[data+2].Data().([]float32)
+			for j, i := range idx {
+				copy(t[j*k:][:k], q.Aux[i*k:][:k])
+			}
+		}
 	}
 }
 

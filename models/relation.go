@@ -28,6 +28,11 @@ import (
 // question's LSTM state), its gradient is C's part of the first layer,
 // summed over the pairs: dq_n = C·Σ_{i,j} dz_{n,ij}, one product per scene.
 //
+// With mask, an object whose values are all zero (a state description's
+// padding row) is absent: every pair with an absent object is left out of
+// the sum (its output and its gradient are zero), so g sums over the
+// present objects' pairs only.
+//
 // The batch is cut into parts() of whole scenes: each part runs forward
 // and backward on its own goroutine with its own partial weight
 // gradients, which are then added in part order, so results do not
@@ -52,19 +57,24 @@ func (g relGeom) weightShapes() [8]tensor.Shape {
 // and the op, whose tape holds the last forward pass. needDO is false when
 // the objects need no gradient (they are an input), needDQ when the
 // questions need none (they are an input, not a text encoder's output).
-// train is false for an inference graph, whose op keeps no tape.
-func relation(objects, q *G.Node, w [8]*G.Node, needDO, needDQ, train bool) (*G.Node, *relationOp, error) {
+// train is false for an inference graph, whose op keeps no tape. mask
+// leaves out the pairs of absent (all-zero) objects.
+func relation(objects, q *G.Node, w [8]*G.Node, needDO, needDQ, train, mask bool) (*G.Node, *relationOp, error) {
 	os, qs := objects.Shape(), q.Shape()
 	if os.Dims() != 3 || qs.Dims() != 2 || qs[0] != os[0] {
 		return nil, nil, fmt.Errorf("models: relation wants objects N×K×D and questions N×Q, got %v and %v", os, qs)
 	}
 	g := relGeom{N: os[0], K: os[1], D: os[2], Q: qs[1], H: w[1].Shape().TotalSize()}
+	if mask && needDO {
+		// A zero row's gradient would make it present: the mask is a step.
+		return nil, nil, fmt.Errorf("models: relation: masking absent objects needs objects that are inputs, not computed")
+	}
 	for i, s := range g.weightShapes() {
 		if !w[i].Shape().Eq(s) {
 			return nil, nil, fmt.Errorf("models: relation weight %d has shape %v, want %v", i, w[i].Shape(), s)
 		}
 	}
-	op := &relationOp{opMeta: named("Relation%+v(dO=%v,dQ=%v,train=%v)", g, needDO, needDQ, train), g: g, needDO: needDO, needDQ: needDQ, train: train}
+	op := &relationOp{opMeta: named("Relation%+v(dO=%v,dQ=%v,train=%v,mask=%v)", g, needDO, needDQ, train, mask), g: g, needDO: needDO, needDQ: needDQ, train: train, mask: mask}
 	args := append(G.Nodes{objects, q}, w[:]...)
 	out, err := G.ApplyOp(op, args...)
 	return out, op, err
@@ -76,6 +86,7 @@ type relationOp struct {
 	needDO bool
 	needDQ bool
 	train  bool
+	mask   bool
 	// tape is a *relTape[float32] or *relTape[float64], made on the first
 	// run and reused.
 	tape any
@@ -86,8 +97,10 @@ type relationOp struct {
 // (N·K²×H each, after its ReLU) and the inputs it was computed from; in
 // inference only the norm of each pair's output (N·K²).
 type relTape[F float] struct {
-	h      [4][]F
-	norms  []float32
+	h     [4][]F
+	norms []float32
+	// keep marks, with mask, each pair the sum takes (N·K²); nil without.
+	keep   []bool
 	inputs [10]unsafe.Pointer
 }
 
@@ -101,6 +114,9 @@ func tapeOf[F float](op *relationOp) *relTape[F] {
 			}
 		} else {
 			t.norms = make([]float32, op.g.N*op.g.pairs())
+		}
+		if op.mask {
+			t.keep = make([]bool, op.g.N*op.g.pairs())
 		}
 		op.tape = t
 	}
@@ -175,6 +191,58 @@ func (op *relationOp) pairNorms() ([][]float32, error) {
 	return out, nil
 }
 
+// sceneRows returns where each of scenes lo…hi−1 starts in a part's
+// rows of pairs (start[n−lo]; start[hi−lo] is the part's total): P rows a
+// scene without a mask (keep nil), one per kept pair with one.
+func sceneRows(keep []bool, lo, hi, P int) (start []int, rows int) {
+	start = make([]int, hi-lo+1)
+	for n := lo; n < hi; n++ {
+		c := P
+		if keep != nil {
+			c = 0
+			for _, k := range keep[n*P:][:P] {
+				if k {
+					c++
+				}
+			}
+		}
+		start[n-lo+1] = start[n-lo] + c
+	}
+	return start, start[hi-lo]
+}
+
+// keepOf is scene n's pairs' marks, nil without a mask.
+func keepOf(keep []bool, n, P int) []bool {
+	if keep == nil {
+		return nil
+	}
+	return keep[n*P:][:P]
+}
+
+// markPairs sets keep[i·K+j] (K² pairs) to whether objects i and j of o
+// (K×D) are both present: not all zero.
+func markPairs[F float](o []F, K, D int, keep []bool) {
+	var stack [64]bool
+	present := stack[:0]
+	if K > len(stack) {
+		present = make([]bool, 0, K)
+	}
+	present = present[:K]
+	for i := range K {
+		for _, v := range o[i*D:][:D] {
+			if v != 0 {
+				present[i] = true
+				break
+			}
+		}
+	}
+	for i := range K {
+		for j := range K {
+			keep[i*K+j] = present[i] && present[j]
+		}
+	}
+}
+
 // partGemm is the matrix product for one part's goroutine. In float32 it
 // is the BLAS's own, whole: both builds' Sgemm run on the calling
 // goroutine (models/internal/sgemm, or OpenBLAS held to one thread), and
@@ -206,7 +274,12 @@ func relForward[F float](g relGeom, a relArgs[F], t *relTape[F], out []F) {
 	K, D, Q, H, P := g.K, g.D, g.Q, g.H, g.pairs()
 	wA, wB, wC := a.w[0][:D*H], a.w[0][D*H:2*D*H], a.w[0][2*D*H:]
 	forParts(parts(g.N), func(_ int, lo, hi int) {
-		rows := (hi - lo) * P
+		if t.keep != nil {
+			for n := lo; n < hi; n++ {
+				markPairs(a.o[n*K*D:][:K*D], K, D, t.keep[n*P:][:P])
+			}
+		}
+		start, rows := sceneRows(t.keep, lo, hi, P)
 		var h [4][]F
 		if t.norms == nil {
 			for l := range h {
@@ -235,36 +308,45 @@ func relForward[F float](g relGeom, a relArgs[F], t *relTape[F], out []F) {
 					row[k] += c[k]
 				}
 			}
-			h1 := h[0][(n-lo)*P*H:][:P*H]
+			keep := keepOf(t.keep, n, P)
+			r := start[n-lo]
 			for i := range K {
 				ai := ac[i*H:][:H]
 				for j := range K {
-					bj, dst := bo[j*H:][:H], h1[(i*K+j)*H:][:H]
+					if keep != nil && !keep[i*K+j] {
+						continue
+					}
+					bj, dst := bo[j*H:][:H], h[0][r*H:][:H]
+					r++
 					for k, v := range ai {
 						dst[k] = max(0, v+bj[k])
 					}
 				}
 			}
 		}
-		for l := 1; l < 4; l++ {
-			mm(blas.NoTrans, blas.NoTrans, rows, H, H, 1, h[l-1], H, a.w[2*l], H, 0, h[l], H)
-			biasRelu(h[l], a.w[2*l+1], rows)
+		if rows > 0 {
+			for l := 1; l < 4; l++ {
+				mm(blas.NoTrans, blas.NoTrans, rows, H, H, 1, h[l-1], H, a.w[2*l], H, 0, h[l], H)
+				biasRelu(h[l], a.w[2*l+1], rows)
+			}
 		}
 		for n := lo; n < hi; n++ {
 			s := out[n*H:][:H]
 			clear(s)
-			h4 := h[3][(n-lo)*P*H:][:P*H]
-			for p := range P {
-				for k, v := range h4[p*H:][:H] {
-					s[k] += v
-				}
-			}
+			h4 := h[3][start[n-lo]*H : start[n-lo+1]*H]
+			addColSums(h4, s, len(h4)/H)
 			if t.norms != nil {
+				keep, r := keepOf(t.keep, n, P), 0
 				for p := range P {
+					if keep != nil && !keep[p] {
+						t.norms[n*P+p] = 0
+						continue
+					}
 					var ss float64
-					for _, v := range h4[p*H:][:H] {
+					for _, v := range h4[r*H:][:H] {
 						ss += float64(v) * float64(v)
 					}
+					r++
 					t.norms[n*P+p] = float32(math.Sqrt(ss))
 				}
 			}
@@ -424,7 +506,7 @@ func relBackward[F float](g relGeom, a relArgs[F], t *relTape[F], dOut, dO, dQ [
 	ps := parts(g.N)
 	partial := make([][8][]F, len(ps))
 	forParts(ps, func(part int, lo, hi int) {
-		rows := (hi - lo) * P
+		start, rows := sceneRows(t.keep, lo, hi, P)
 		var h [4][]F
 		for l := range h {
 			h[l] = t.h[l][lo*P*H:][:rows*H]
@@ -442,9 +524,8 @@ func relBackward[F float](g relGeom, a relArgs[F], t *relTape[F], dOut, dO, dQ [
 		// Layer 4: the sum sends dOut_n to every pair of scene n.
 		for n := lo; n < hi; n++ {
 			d := dOut[n*H:][:H]
-			for p := range P {
-				r := ((n-lo)*P + p) * H
-				y, z := h[3][r:][:H], dz[r:][:H]
+			for r := start[n-lo]; r < start[n-lo+1]; r++ {
+				y, z := h[3][r*H:][:H], dz[r*H:][:H]
 				for k, v := range y {
 					if v > 0 {
 						z[k] = d[k]
@@ -454,7 +535,7 @@ func relBackward[F float](g relGeom, a relArgs[F], t *relTape[F], dOut, dO, dQ [
 				}
 			}
 		}
-		for l := 3; l >= 1; l-- {
+		for l := 3; l >= 1 && rows > 0; l-- {
 			// dz is the gradient of layer l+1's pre-activation (0-based l).
 			addColSums(dz, pw[2*l+1], rows)
 			mm(blas.Trans, blas.NoTrans, H, H, rows, 1, h[l-1], H, dz, H, 0, pw[2*l], H)
@@ -468,14 +549,18 @@ func relBackward[F float](g relGeom, a relArgs[F], t *relTape[F], dOut, dO, dQ [
 		dA, dB, dC := (*buf)[:K*H], (*buf)[K*H:2*K*H], (*buf)[2*K*H:]
 		gA, gB, gC := pw[0][:D*H], pw[0][D*H:2*D*H], pw[0][2*D*H:]
 		for n := lo; n < hi; n++ {
-			z := dz[(n-lo)*P*H:][:P*H]
+			keep, r := keepOf(t.keep, n, P), start[n-lo]
 			clear(dA)
 			clear(dB)
 			clear(dC)
 			for i := range K {
 				ai := dA[i*H:][:H]
 				for j := range K {
-					row, bj := z[(i*K+j)*H:][:H], dB[j*H:][:H]
+					if keep != nil && !keep[i*K+j] {
+						continue
+					}
+					row, bj := dz[r*H:][:H], dB[j*H:][:H]
+					r++
 					for k, v := range row {
 						ai[k] += v
 						bj[k] += v

@@ -3,6 +3,7 @@ package models
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -14,29 +15,41 @@ func TestRelationGradient(t *testing.T) {
 		name           string
 		n, k, d, q     int
 		needDO, needDQ bool
+		// absent zeroes the last object of every other scene (padding),
+		// and the op masks absent objects' pairs.
+		absent bool
 	}{
-		{"objects need gradients", 3, 3, 2, 2, true, false},
-		{"objects are inputs", 2, 4, 3, 1, false, false},
-		{"one object", 3, 1, 2, 2, true, false},
-		{"batch of 11 (uneven parts)", 11, 2, 2, 1, true, false},
+		{"objects need gradients", 3, 3, 2, 2, true, false, false},
+		{"objects are inputs", 2, 4, 3, 1, false, false, false},
+		{"one object", 3, 1, 2, 2, true, false, false},
+		{"batch of 11 (uneven parts)", 11, 2, 2, 1, true, false, false},
 		// A text question's q is computed: rn (objects from the stem) and
 		// state-rn (objects are inputs) differentiate it.
-		{"rn with computed questions", 3, 3, 2, 3, true, true},
-		{"state-rn with computed questions", 2, 4, 3, 5, false, true},
-		{"computed questions, batch of 11", 11, 3, 2, 2, false, true},
+		{"rn with computed questions", 3, 3, 2, 3, true, true, false},
+		{"state-rn with computed questions", 2, 4, 3, 5, false, true, false},
+		{"computed questions, batch of 11", 11, 3, 2, 2, false, true, false},
+		// Padding rows masked: their pairs are left out of the sum.
+		{"masked padding", 3, 3, 2, 3, false, true, true},
+		{"masked padding, batch of 11", 11, 3, 2, 2, false, true, true},
 	}
 	const h = 4
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(21, 22))
 			gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
-				o := G.NewTensor(g, tensor.Float64, 3, G.WithValue(randTensor(rng, tt.n, tt.k, tt.d)), G.WithName("o"))
+				ov := randTensor(rng, tt.n, tt.k, tt.d)
+				if tt.absent {
+					for n := 0; n < tt.n; n += 2 {
+						clear(ov.Data().([]float64)[(n*tt.k+tt.k-1)*tt.d:][:tt.d])
+					}
+				}
+				o := G.NewTensor(g, tensor.Float64, 3, G.WithValue(ov), G.WithName("o"))
 				q := G.NewMatrix(g, tensor.Float64, G.WithValue(randTensor(rng, tt.n, tt.q)), G.WithName("q"))
 				var w [8]*G.Node
 				for i, s := range (relGeom{tt.n, tt.k, tt.d, tt.q, h}).weightShapes() {
 					w[i] = G.NewTensor(g, tensor.Float64, s.Dims(), G.WithValue(randTensor(rng, s...)), G.WithName(string(rune('a'+i))))
 				}
-				y, _, err := relation(o, q, w, tt.needDO, tt.needDQ, true)
+				y, _, err := relation(o, q, w, tt.needDO, tt.needDQ, true, tt.absent)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -244,6 +257,53 @@ func TestBatchNormMaskEdges(t *testing.T) {
 	for i := range want {
 		if o[i] != want[i] {
 			t.Fatalf("x = %v: dz %v, want %v", x[i], o[i], want[i])
+		}
+	}
+}
+
+// TestRelationMaskMatchesFewerObjects: with the mask, a scene's sum is
+// the unmasked sum over its present objects alone, wherever its absent
+// (all-zero) rows are, and a scene with none present sums to zero.
+func TestRelationMaskMatchesFewerObjects(t *testing.T) {
+	g := relGeom{N: 4, K: 5, D: 3, Q: 2, H: 6}
+	absent := [][]int{{}, {3, 4}, {1, 3}, {0, 1, 2, 3, 4}}
+	rng := rand.New(rand.NewPCG(51, 52))
+	uniform := func(n int) []float64 {
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = 2*rng.Float64() - 1
+		}
+		return s
+	}
+	var a relArgs[float64]
+	a.o, a.q = uniform(g.N*g.K*g.D), uniform(g.N*g.Q)
+	for i, s := range g.weightShapes() {
+		a.w[i] = uniform(s.TotalSize())
+	}
+	for n, rows := range absent {
+		for _, i := range rows {
+			clear(a.o[(n*g.K+i)*g.D:][:g.D])
+		}
+	}
+	got := make([]float64, g.N*g.H)
+	relForward(g, a, &relTape[float64]{h: tapeBufs[float64](g), keep: make([]bool, g.N*g.pairs())}, got)
+	for n, rows := range absent {
+		var b relArgs[float64]
+		b.w, b.q = a.w, a.q[n*g.Q:][:g.Q]
+		for i := range g.K {
+			if !slices.Contains(rows, i) {
+				b.o = append(b.o, a.o[(n*g.K+i)*g.D:][:g.D]...)
+			}
+		}
+		want := make([]float64, g.H)
+		if k := g.K - len(rows); k > 0 {
+			one := relGeom{N: 1, K: k, D: g.D, Q: g.Q, H: g.H}
+			relForward(one, b, &relTape[float64]{h: tapeBufs[float64](one)}, want)
+		}
+		for k, w := range want {
+			if d := math.Abs(got[n*g.H+k] - w); d > 1e-12 {
+				t.Errorf("scene %d (absent %v), unit %d: masked %v, over the present objects %v", n, rows, k, got[n*g.H+k], w)
+			}
 		}
 	}
 }

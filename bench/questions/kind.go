@@ -71,6 +71,54 @@ const (
 	HiddenSize = 128
 )
 
+// Tuning is how a text-question model departs from the reference's
+// training besides its budget. The zero value is the reference: g sums
+// over every pair, padding included, and f drops out half its units.
+type Tuning struct {
+	// MaskAbsent leaves the pairs of padded (absent) objects out of
+	// state-rn-lstm's g (models.ReasonerConfig.MaskAbsent); other models
+	// refuse it.
+	MaskAbsent bool `json:"mask_absent,omitempty"`
+	// Dropout is f's dropout rate: 0 means the reference's 0.5, a
+	// negative value none (models.ReasonerConfig.Dropout).
+	Dropout float64 `json:"dropout,omitempty"`
+	// AuxArgs trains q to predict the question's program arguments
+	// (filter_color[red], relate[left], …; see ProgramArgs) with an
+	// auxiliary head whose loss is added to the answer's
+	// (models.ReasonerConfig.Aux). The programs are ground truth the
+	// dataset owns, but this tells the model more than the answers do.
+	AuxArgs bool `json:"aux_args,omitempty"`
+	// QScale multiplies q where the model reads it (see
+	// models.ReasonerConfig.QScale); 0 means 1.
+	QScale float64 `json:"q_scale,omitempty"`
+	// Curriculum, with CurriculumQuestions, trains on the questions of
+	// these families alone for the first CurriculumQuestions training
+	// questions, then on all of them.
+	Curriculum          []string `json:"curriculum,omitempty"`
+	CurriculumQuestions int      `json:"curriculum_questions,omitempty"`
+	// CurriculumShare, after the curriculum, keeps this share of every
+	// batch (in [0, 1)) to the curriculum's families: a replay. 0 is none.
+	CurriculumShare float64 `json:"curriculum_share,omitempty"`
+}
+
+// apply sets cfg's tuned fields; aux is the argument vocabulary (with
+// AuxArgs).
+func (t Tuning) apply(cfg *models.ReasonerConfig, aux AuxVocab) {
+	cfg.MaskAbsent, cfg.Dropout, cfg.QScale = t.MaskAbsent, t.Dropout, t.QScale
+	if t.AuxArgs {
+		cfg.Aux = len(aux)
+	}
+}
+
+// auxVocab returns the argument vocabulary of the training programs when
+// t asks for it, else nil.
+func (t Tuning) auxVocab(train *Set) AuxVocab {
+	if !t.AuxArgs {
+		return nil
+	}
+	return NewAuxVocab(train.Program)
+}
+
 // ConfigFor returns the reasoner of arch for set's scenes with the word
 // and answer vocabularies: g's and f's width (0: the reference's 256) and
 // the seed.
@@ -147,6 +195,8 @@ type Model struct {
 	Questions int `json:"questions,omitempty"`
 	// Width, if set, is g's and f's width in place of the reference's 256.
 	Width int `json:"width,omitempty"`
+	// Tuning departs from the reference's training.
+	Tuning
 }
 
 // Arch names the model ("state-rn-lstm").
@@ -185,8 +235,15 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		Schedule  *string  `json:"schedule"`
 		Questions *int     `json:"questions"`
 		Width     *int     `json:"width"`
+		Mask      bool     `json:"mask_absent"`
+		Dropout   *float64 `json:"dropout"`
+		AuxArgs   bool     `json:"aux_args"`
+		QScale    *float64 `json:"q_scale"`
+		Cur       []string `json:"curriculum"`
+		CurQ      int      `json:"curriculum_questions"`
+		CurShare  float64  `json:"curriculum_share"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout", "aux_args", "q_scale", "curriculum", "curriculum_questions", "curriculum_share"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -214,6 +271,32 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 			return nil, bench.Fieldf("width", "%d: want at least 1 (or leave it out for the reference's 256)", *f.Width)
 		}
 		m.Width = *f.Width
+	}
+	if f.Mask {
+		if f.Arch != "state-rn-lstm" {
+			return nil, bench.Fieldf("mask_absent", "set for %s; only state-rn-lstm pairs padded objects", f.Arch)
+		}
+		m.MaskAbsent = true
+	}
+	if f.Dropout != nil {
+		if *f.Dropout >= 1 || *f.Dropout == 0 {
+			return nil, bench.Fieldf("dropout", "%v: want a rate in (0, 1), or a negative value for none (leave it out for the reference's 0.5)", *f.Dropout)
+		}
+		m.Dropout = *f.Dropout
+	}
+	m.AuxArgs = f.AuxArgs
+	if (len(f.Cur) > 0) != (f.CurQ > 0) || f.CurQ < 0 {
+		return nil, bench.Fieldf("curriculum", "families %q for %d questions: want both families and a number of questions above 0, or neither", f.Cur, f.CurQ)
+	}
+	if f.CurShare < 0 || f.CurShare >= 1 || f.CurShare > 0 && len(f.Cur) == 0 {
+		return nil, bench.Fieldf("curriculum_share", "%v: want a share in [0, 1) of a curriculum's families", f.CurShare)
+	}
+	m.Curriculum, m.CurriculumQuestions, m.CurriculumShare = f.Cur, f.CurQ, f.CurShare
+	if f.QScale != nil {
+		if !(*f.QScale > 0) {
+			return nil, bench.Fieldf("q_scale", "%v: want a factor above 0 (leave it out for 1)", *f.QScale)
+		}
+		m.QScale = *f.QScale
 	}
 	return m, nil
 }
@@ -307,6 +390,8 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		return bench.Result{}, fmt.Errorf("questions: %s: unknown model %q", j, m.Name)
 	}
 	cfg := ConfigFor(arch, task.Train, task.Vocab, task.Answers, m.Width, j.Seed)
+	aux := m.Tuning.auxVocab(task.Train)
+	m.Tuning.apply(&cfg, aux)
 	r, err := models.NewReasoner(cfg)
 	if err != nil {
 		return bench.Result{}, err
@@ -327,8 +412,15 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 	if err != nil {
 		return bench.Result{}, err
 	}
+	if aux != nil {
+		train.Aux = aux.targets(task.Train, nil)
+	}
 	start := time.Now()
-	st, err := models.Train(ctx, r, train.Len(), r.Feeder(train.VQA, 0), tc, nil)
+	first, curSteps := m.Tuning.curriculum(task.Train, b.Batch)
+	if m.Curriculum != nil && first == nil {
+		return bench.Result{}, fmt.Errorf("questions: %s: no training question is of the curriculum's families %q", what, m.Curriculum)
+	}
+	st, err := models.Train(ctx, r, train.Len(), curriculumFeeder(r.Feeder(train.VQA, 0), first, curSteps, 0, m.CurriculumShare), tc, nil)
 	if err != nil {
 		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
 	}

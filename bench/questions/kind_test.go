@@ -117,6 +117,15 @@ func TestDecodeModel(t *testing.T) {
 		{`{"arch": "lstm", "questions": 0}`, "", "questions", "0: want at least 1"},
 		{`{"arch": "lstm", "epochs": 2, "questions": 640}`, "", "questions", "want one budget"},
 		{`{"arch": "lstm", "lr": -1}`, "", "lr", "want a rate above 0"},
+		{`{"arch": "state-rn-lstm", "mask_absent": true, "dropout": 0.1, "aux_args": true, "q_scale": 0.5}`,
+			`{"arch":"state-rn-lstm","mask_absent":true,"dropout":0.1,"aux_args":true,"q_scale":0.5}`, "", ""},
+		{`{"arch": "state-rn-lstm", "curriculum": ["shape_of_color", "count_color"], "curriculum_questions": 100000, "curriculum_share": 0.5}`,
+			`{"arch":"state-rn-lstm","curriculum":["shape_of_color","count_color"],"curriculum_questions":100000,"curriculum_share":0.5}`, "", ""},
+		{`{"arch": "lstm", "mask_absent": true}`, "", "mask_absent", "only state-rn-lstm"},
+		{`{"arch": "lstm", "dropout": 1}`, "", "dropout", "want a rate in (0, 1)"},
+		{`{"arch": "lstm", "q_scale": 0}`, "", "q_scale", "want a factor above 0"},
+		{`{"arch": "lstm", "curriculum": ["count_color"]}`, "", "curriculum", "want both families and a number of questions"},
+		{`{"arch": "lstm", "curriculum_share": 0.5}`, "", "curriculum_share", "want a share in [0, 1) of a curriculum"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {

@@ -35,6 +35,9 @@ type Meta struct {
 	Layout Layout `json:"layout"`
 	// Prior is each family's majority training answer.
 	Prior Prior `json:"prior"`
+	// Aux is the auxiliary head's program arguments (with
+	// Tuning.AuxArgs); none without.
+	Aux AuxVocab `json:"aux,omitempty"`
 }
 
 // TrainOptions configure Train.
@@ -44,6 +47,8 @@ type TrainOptions struct {
 	Arch Arch
 	// Width is g's and f's width; 0 means the reference's 256.
 	Width int
+	// Tuning departs from the reference's training.
+	Tuning Tuning
 	// Resume continues from Out/model.ckpt when it exists (see
 	// bench.Training.Fit).
 	Resume bool
@@ -78,6 +83,8 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 	meta := Meta{Name: o.Arch.Name, Model: ConfigFor(o.Arch, train, task.Vocab, task.Answers, o.Width, o.Seed),
 		Dataset: r0.Manifest.Dataset + "@" + r0.Manifest.Version, Budget: o.Budget,
 		Vocab: task.Vocab, Answers: task.Answers, Layout: train.Layout, Prior: task.Prior}
+	meta.Aux = o.Tuning.auxVocab(train)
+	o.Tuning.apply(&meta.Model, meta.Aux)
 	r, err := models.NewReasoner(meta.Model)
 	if err != nil {
 		return nil, err
@@ -87,6 +94,9 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 	if err != nil {
 		return nil, err
 	}
+	if meta.Aux != nil {
+		enc.Aux = meta.Aux.targets(train, nil)
+	}
 	steps, onStep := 0, o.OnStep
 	o.OnStep = func(step, total int, loss float64) {
 		steps++
@@ -94,7 +104,13 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 			onStep(step, total, loss)
 		}
 	}
-	secs, err := o.Fit(ctx, CheckpointKind, meta, r, enc.Len(), func(start int) models.Feeder { return r.Feeder(enc.VQA, start) }, o.Resume)
+	first, curSteps := o.Tuning.curriculum(train, o.Budget.Batch)
+	if o.Tuning.Curriculum != nil && first == nil {
+		return nil, fmt.Errorf("questions: no training question is of the curriculum's families %q", o.Tuning.Curriculum)
+	}
+	secs, err := o.Fit(ctx, CheckpointKind, meta, r, enc.Len(), func(start int) models.Feeder {
+		return curriculumFeeder(r.Feeder(enc.VQA, start), first, curSteps, start, o.Tuning.CurriculumShare)
+	}, o.Resume)
 	if err != nil || o.Test == "" {
 		return nil, err
 	}
@@ -150,6 +166,9 @@ func (m Meta) check() error {
 	if tc == nil || tc.Words != m.Vocab.Size() || tc.Length != m.Vocab.Length || m.Model.Answers != len(m.Answers) {
 		return fmt.Errorf("questions: the model's text config %+v and %d answers do not fit %d words of length %d and %d answers",
 			tc, m.Model.Answers, m.Vocab.Size(), m.Vocab.Length, len(m.Answers))
+	}
+	if m.Model.Aux != len(m.Aux) {
+		return fmt.Errorf("questions: the model's auxiliary head has %d targets; the meta lists %d program arguments", m.Model.Aux, len(m.Aux))
 	}
 	if _, ok := ParseArch(m.Name); !ok {
 		return fmt.Errorf("questions: model %q: want %s", m.Name, archList())

@@ -44,7 +44,8 @@ Usage:
                   [--labels shape,color] [--resume | --overwrite]
                   [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)
                   [--beam 1]                                                   (captioners)
-                  [--width 256]                                                (text-question models)
+                  [--width 256] [--mask-absent] [--dropout 0.5] [--q-scale 1]  (text-question models)
+                  [--aux-args] [--curriculum FAMILIES --curriculum-questions N [--curriculum-share S]]
   hiddendim eval CHECKPOINT --data DIR [--split test]
   hiddendim inspect CHECKPOINT --data DIR --out DIR [--n 4] [--split test]
                                              first-layer filters and activation maps as PNGs

@@ -55,6 +55,13 @@ func runTrain(ctx context.Context, args []string) error {
 	grammar := fs.Bool("grammar", false, "attention, no-attention on webpages: score the test split decoded under pix2code's grammar (every output parses)")
 	lambda := fs.Float64("lambda", -1, "attention: `WEIGHT` of the doubly stochastic attention penalty (default: the reference captioner's)")
 	width := fs.Int("width", 0, "text-question models (…-lstm, lstm): `WIDTH` of g's and f's layers (default: the reference's 256)")
+	maskAbsent := fs.Bool("mask-absent", false, "state-rn-lstm: leave the pairs of padded (absent) objects out of g's sum")
+	auxArgs := fs.Bool("aux-args", false, "text-question models: also train q to predict the question's program arguments (an auxiliary loss; it tells the model more than the answers)")
+	qScale := fs.Float64("q-scale", 0, "text-question models: multiply q by `FACTOR` where g (or the MLP, or f) reads it (default 1)")
+	curriculum := fs.String("curriculum", "", "text-question models: `FAMILIES` (comma-separated) to train on alone for the first --curriculum-questions questions")
+	curriculumQ := fs.Int("curriculum-questions", 0, "text-question models: the curriculum's length in training `QUESTIONS`")
+	curriculumShare := fs.Float64("curriculum-share", 0, "text-question models: after the curriculum, keep this `SHARE` of every batch to its families (a replay)")
+	dropout := fs.Float64("dropout", 0, "text-question models: f's dropout `RATE` (default: the reference's 0.5; negative for none)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -82,7 +89,9 @@ func runTrain(ctx context.Context, args []string) error {
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
-		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width})
+		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width,
+		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale,
+			Curriculum: families(*curriculum), CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
 
@@ -97,6 +106,7 @@ type trainFlags struct {
 	beta       float64
 	likelihood string
 	width      int
+	tuning     questions.Tuning
 }
 
 // trainModel trains arch with the flags that model takes.
@@ -111,7 +121,22 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		if f.width < 0 {
 			return usageErrorf("train: --width %d: want at least 1 (or 0 for the reference's 256)", f.width)
 		}
-		return trainQuestions(ctx, questions.TrainOptions{Training: run, Arch: a, Width: f.width, Resume: f.resume})
+		if f.tuning.MaskAbsent && a.Name != "state-rn-lstm" {
+			return usageErrorf("train: --mask-absent is for state-rn-lstm, whose g pairs padded objects; %s has no pairs", a.Name)
+		}
+		if (len(f.tuning.Curriculum) > 0) != (f.tuning.CurriculumQuestions > 0) {
+			return usageErrorf("train: give --curriculum FAMILIES and --curriculum-questions N (above 0) together")
+		}
+		if s := f.tuning.CurriculumShare; s < 0 || s >= 1 || s > 0 && len(f.tuning.Curriculum) == 0 {
+			return usageErrorf("train: --curriculum-share %v: want a share in [0, 1), with --curriculum", s)
+		}
+		if f.tuning.QScale < 0 {
+			return usageErrorf("train: --q-scale %v: want a factor above 0", f.tuning.QScale)
+		}
+		if f.tuning.Dropout >= 1 {
+			return usageErrorf("train: --dropout %v: want a rate below 1 (negative for none)", f.tuning.Dropout)
+		}
+		return trainQuestions(ctx, questions.TrainOptions{Training: run, Arch: a, Width: f.width, Tuning: f.tuning, Resume: f.resume})
 	}
 	if a, ok := reason.ParseArch(arch); ok {
 		return trainReasoner(ctx, reason.TrainOptions{Training: run, Arch: a, Resume: f.resume})
@@ -296,4 +321,12 @@ func trainReasoner(ctx context.Context, o reason.TrainOptions) error {
 	}
 	fmt.Printf("%s on %s/%s:\n", o.Arch, o.Data, o.Test)
 	return printBoard(scores, reason.AccuracyMetric)
+}
+
+// families splits a comma-separated list of family names; "" is none.
+func families(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
