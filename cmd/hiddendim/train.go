@@ -55,6 +55,8 @@ func runTrain(ctx context.Context, args []string) error {
 	grammar := fs.Bool("grammar", false, "attention, no-attention on webpages: score the test split decoded under pix2code's grammar (every output parses)")
 	lambda := fs.Float64("lambda", -1, "attention: `WEIGHT` of the doubly stochastic attention penalty (default: the reference captioner's)")
 	width := fs.Int("width", 0, "text-question models (…-lstm, lstm): `WIDTH` of g's and f's layers (default: the reference's 256)")
+	deep := fs.Int("deep", 0, "segnet: `CHANNELS` of a fourth U-Net level at an eighth of the resolution, which about doubles the receptive field (0: none, the reference)")
+	classWeights := fs.String("class-weights", "none", "segnet: how the loss weighs each class's pixels: `WEIGHTS` none, or median (median frequency balancing of the training masks, kept in the checkpoint)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -82,7 +84,7 @@ func runTrain(ctx context.Context, args []string) error {
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
-		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width})
+		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width, classWeights: *classWeights, deep: *deep})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
 
@@ -97,6 +99,10 @@ type trainFlags struct {
 	beta       float64
 	likelihood string
 	width      int
+	// classWeights is segnet's --class-weights; "none" unless given.
+	classWeights string
+	// deep is segnet's --deep.
+	deep int
 }
 
 // trainModel trains arch with the flags that model takes.
@@ -117,7 +123,14 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		return trainReasoner(ctx, reason.TrainOptions{Training: run, Arch: a, Resume: f.resume})
 	}
 	if arch == structure.SegNetArch {
-		return trainSegNet(ctx, structure.TrainOptions{Training: run, Resume: f.resume})
+		w, err := structure.ParseWeighting(f.classWeights)
+		if err != nil {
+			return usageErrorf("train: --class-weights %q: want none or median", f.classWeights)
+		}
+		if f.deep < 0 {
+			return usageErrorf("train: --deep %d: want 0 (no fourth level) or its channels, e.g. 128", f.deep)
+		}
+		return trainSegNet(ctx, structure.TrainOptions{Training: run, Resume: f.resume, NetOptions: structure.NetOptions{ClassWeights: w, Deep: f.deep}})
 	}
 	if arch == vae.ModelName {
 		if err := vae.CheckLikelihood(f.likelihood); err != nil {
