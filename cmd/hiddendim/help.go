@@ -121,7 +121,8 @@ func helpEntries() map[string]helpEntry {
 				"                [--labels shape,color] [--train-split train] [--test-split test] [--resume | --overwrite]\n" +
 				"                [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)\n" +
 				"                [--beam 1] [--lambda L] [--grammar]                          (captioners)\n" +
-				"                [--width 256]                                    (text-question models)",
+				"                [--width 256]                                    (text-question models)\n" +
+				"                [--class-weights none|median] [--deep 0]         (segnet)",
 			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +
 				"(DIR/metrics.json). Classifiers train on datasets with labels (shapes, counting), the VAE on\n" +
 				"shapes, relations and webpages, the captioners on relations, counting and webpages, the reasoners\n" +

@@ -45,6 +45,7 @@ Usage:
                   [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)
                   [--beam 1]                                                   (captioners)
                   [--width 256]                                                (text-question models)
+                  [--class-weights none|median] [--deep 0]                     (segnet)
   hiddendim eval CHECKPOINT --data DIR [--split test]
   hiddendim inspect CHECKPOINT --data DIR --out DIR [--n 4] [--split test]
                                              first-layer filters and activation maps as PNGs

@@ -107,6 +107,9 @@ type trainFlags struct {
 
 // trainModel trains arch with the flags that model takes.
 func trainModel(ctx context.Context, arch string, run bench.Training, f trainFlags) error {
+	if arch != structure.SegNetArch && (f.classWeights != "none" || f.deep != 0) {
+		return usageErrorf("train: --class-weights and --deep are segnet's; %s takes neither", arch)
+	}
 	if a, err := caption.ParseArch(arch); err == nil {
 		if f.beam < 1 {
 			return usageErrorf("train: --beam %d: want at least 1", f.beam)
