@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -15,13 +16,45 @@ import (
 // pixels: PyTorch's F.cross_entropy on N×K×H×W logits. The softmax is
 // shifted by each pixel's largest logit, so large logits do not overflow.
 // A target outside [0, K) is an error when the graph runs.
-func pixelXent(logits, targets *G.Node) (*G.Node, error) {
+//
+// weights, if not nil, holds one weight per class (K of them, each ≥ 0
+// and finite): each pixel's loss is scaled by its target class's weight
+// and the sum divided by the sum of those weights, as PyTorch's
+// F.cross_entropy(weight=…) with its mean reduction. A batch whose pixels
+// all have weight 0 has loss 0 and no gradient. nil weighs every class 1,
+// bit for bit the unweighted loss.
+func pixelXent(logits, targets *G.Node, weights []float64) (*G.Node, error) {
 	l, t := logits.Shape(), targets.Shape()
 	if l.Dims() != 4 || t.Dims() != 3 || l[0] != t[0] || l[2] != t[1] || l[3] != t[2] {
 		return nil, fmt.Errorf("models: pixelXent wants logits N×K×H×W and targets N×H×W, got %v and %v", l, t)
 	}
 	g := pixGeom{N: l[0], K: l[1], HW: l[2] * l[3]}
-	return G.ApplyOp(&pixelXentOp{opMeta: named("PixelXent%+v", g), g: g}, logits, targets)
+	if weights != nil {
+		if err := checkClassWeights(weights, g.K); err != nil {
+			return nil, err
+		}
+		weights = slices.Clone(weights)
+	}
+	return G.ApplyOp(&pixelXentOp{opMeta: named("PixelXent%+v%v", g, weights), g: g, w: weights}, logits, targets)
+}
+
+// checkClassWeights returns an error unless w holds k finite weights ≥ 0,
+// not all 0.
+func checkClassWeights(w []float64, k int) error {
+	if len(w) != k {
+		return fmt.Errorf("models: %d class weights for %d classes; want one per class", len(w), k)
+	}
+	sum := 0.0
+	for c, v := range w {
+		if !(v >= 0) || math.IsInf(v, 1) {
+			return fmt.Errorf("models: class %d has weight %v; want a finite weight ≥ 0", c, v)
+		}
+		sum += v
+	}
+	if sum == 0 {
+		return fmt.Errorf("models: every class weight is 0; want at least one above 0")
+	}
+	return nil
 }
 
 // pixGeom is N images of K class planes of HW pixels.
@@ -34,6 +67,11 @@ type pixGeom struct{ N, K, HW int }
 type pixelXentOp struct {
 	opMeta
 	g pixGeom
+	// w is the class weights, nil for none.
+	w []float64
+	// norm is the last forward pass's divisor: the sum of the pixels'
+	// weights (N·HW without weights).
+	norm float64
 	// prob holds the last forward pass's softmax, N×K×HW, as []float32
 	// or []float64.
 	prob any
@@ -57,7 +95,8 @@ func (op *pixelXentOp) Do(in ...G.Value) (G.Value, error) {
 			p = make([]float32, len(ls))
 			op.prob = p
 		}
-		v, err := pixelXentForward(op.g, ls, data32(in[1]), p)
+		v, norm, err := pixelXentForward(op.g, ls, data32(in[1]), op.w, p)
+		op.norm = norm
 		return G.NewF32(float32(v)), err
 	case []float64:
 		p, _ := op.prob.([]float64)
@@ -65,21 +104,23 @@ func (op *pixelXentOp) Do(in ...G.Value) (G.Value, error) {
 			p = make([]float64, len(ls))
 			op.prob = p
 		}
-		v, err := pixelXentForward(op.g, ls, data64(in[1]), p)
+		v, norm, err := pixelXentForward(op.g, ls, data64(in[1]), op.w, p)
+		op.norm = norm
 		return G.NewF64(v), err
 	default:
 		return nil, fmt.Errorf("models: pixelXent: unsupported dtype %v", in[0].Dtype())
 	}
 }
 
-// pixelXentForward returns the mean loss and writes each pixel's softmax
-// into prob. In float32 the exponentials come from expNonPos, whose error
+// pixelXentForward returns the mean loss, weighted by w (nil: every
+// class 1), and the divisor it used (the sum of the pixels' weights), and
+// writes each pixel's softmax into prob. In float32 the exponentials come from expNonPos, whose error
 // is far below float32's; float64 (the gradient checks) uses math.Exp. Each part of the batch sums its images' losses in float64 in
 // pixel order; the parts are added in part order, so the result does not
 // depend on the core count.
-func pixelXentForward[F float](g pixGeom, l, t, prob []F) (float64, error) {
+func pixelXentForward[F float](g pixGeom, l, t []F, w []float64, prob []F) (loss, norm float64, err error) {
 	ps := parts(g.N)
-	sums := make([]float64, len(ps))
+	sums, wsums := make([]float64, len(ps)), make([]float64, len(ps))
 	errs := make([]error, len(ps))
 	var z F
 	_, fast := any(z).(float32)
@@ -134,18 +175,30 @@ func pixelXentForward[F float](g pixGeom, l, t, prob []F) (float64, error) {
 				}
 				// −log softmax = max + log Σ exp(l − max) − l; se holds
 				// 1/Σ.
-				sums[p] += mx[i] - math.Log(se[i]) - float64(img[c*g.HW+i])
+				v := mx[i] - math.Log(se[i]) - float64(img[c*g.HW+i])
+				if w != nil {
+					v *= w[c]
+					wsums[p] += w[c]
+				}
+				sums[p] += v
 			}
 		}
 	})
 	var total float64
 	for p := range ps {
 		if errs[p] != nil {
-			return 0, errs[p]
+			return 0, 0, errs[p]
 		}
 		total += sums[p]
+		norm += wsums[p]
 	}
-	return total / float64(g.N*g.HW), nil
+	if w == nil {
+		norm = float64(g.N * g.HW)
+	}
+	if norm == 0 { // every pixel weighs 0: nothing to learn from
+		return 0, 0, nil
+	}
+	return total / norm, norm, nil
 }
 
 func (op *pixelXentOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
@@ -153,7 +206,9 @@ func (op *pixelXentOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	return G.Nodes{dl, nil}, err
 }
 
-// pixelXentGradOp is d loss / d logits = (softmax − onehot(target))·g/(N·HW):
+// pixelXentGradOp is d loss / d logits = w[target]·(softmax −
+// onehot(target))·g/norm, norm the forward pass's sum of weights (N·HW
+// without weights):
 // inputs logits (for the shape, and so that it runs after the forward
 // op), targets and the loss's gradient g.
 type pixelXentGradOp struct {
@@ -192,33 +247,62 @@ func (op *pixelXentGradOp) Do(in ...G.Value) (G.Value, error) {
 		if !ok || len(p) != len(ds) {
 			return nil, fmt.Errorf("models: pixelXent grad: no forward pass recorded")
 		}
-		pixelXentBackward(op.fwd.g, p, data32(in[1]), ds, gv)
+		pixelXentBackward(op.fwd.g, p, data32(in[1]), op.fwd.w, ds, gv, op.fwd.norm)
 	case []float64:
 		p, ok := op.fwd.prob.([]float64)
 		if !ok || len(p) != len(ds) {
 			return nil, fmt.Errorf("models: pixelXent grad: no forward pass recorded")
 		}
-		pixelXentBackward(op.fwd.g, p, data64(in[1]), ds, gv)
+		pixelXentBackward(op.fwd.g, p, data64(in[1]), op.fwd.w, ds, gv, op.fwd.norm)
 	default:
 		return nil, fmt.Errorf("models: pixelXent grad: unsupported dtype %v", l.Dtype())
 	}
 	return d, nil
 }
 
-// pixelXentBackward writes (prob − onehot(t))·g/(N·HW) into d. The
+// pixelXentBackward writes w[t]·(prob − onehot(t))·g/norm into d (w nil:
+// every class 1). norm 0 (no pixel weighs anything) gives zeros. The
 // targets were checked by the forward pass.
-func pixelXentBackward[F float](g pixGeom, prob, t, d []F, gv float64) {
-	scale := F(gv / float64(g.N*g.HW))
+func pixelXentBackward[F float](g pixGeom, prob, t []F, w []float64, d []F, gv, norm float64) {
+	if norm == 0 {
+		clear(d)
+		return
+	}
+	s64 := gv / norm
+	scale := F(s64)
 	forParts(parts(g.N), func(_ int, lo, hi int) {
+		var sc []F // each pixel's scale: its weight · g/norm
+		if w != nil {
+			buf, done := buffer[F](g.HW)
+			defer done()
+			sc = *buf
+		}
 		for n := lo; n < hi; n++ {
 			pr := prob[n*g.K*g.HW:][:g.K*g.HW]
 			out := d[n*g.K*g.HW:][:g.K*g.HW]
-			for i, v := range pr {
-				out[i] = v * scale
+			tgt := t[n*g.HW:][:g.HW]
+			if w == nil {
+				for i, v := range pr {
+					out[i] = v * scale
+				}
+				for i, tv := range tgt {
+					j := int(tv)*g.HW + i
+					out[j] = (pr[j] - 1) * scale
+				}
+				continue
 			}
-			for i, tv := range t[n*g.HW:][:g.HW] {
+			for i, tv := range tgt {
+				sc[i] = F(w[int(tv)] * s64)
+			}
+			for k := 0; k < g.K; k++ {
+				plane, o := pr[k*g.HW:][:g.HW], out[k*g.HW:][:g.HW]
+				for i, v := range plane {
+					o[i] = v * sc[i]
+				}
+			}
+			for i, tv := range tgt {
 				j := int(tv)*g.HW + i
-				out[j] = (pr[j] - 1) * scale
+				out[j] = (pr[j] - 1) * sc[i]
 			}
 		}
 	})

@@ -21,8 +21,19 @@ type SegNetConfig struct {
 	// Widths are the encoder's channels at full, half and quarter
 	// resolution (16, 32, 64); the decoder mirrors them.
 	Widths [3]int `json:"widths"`
+	// Deep, if not 0, is the channels of a fourth level at an eighth of
+	// the resolution, which about doubles the receptive field (then
+	// height and width must be divisible by 8); 0, the reference, has
+	// none and is left out of the JSON.
+	Deep int `json:"deep,omitempty"`
 	// Seed draws the initial weights.
 	Seed uint64 `json:"seed"`
+	// ClassWeights, if not nil, weighs each class's pixels in the loss
+	// (one finite weight ≥ 0 per class, not all 0; see
+	// MedianFrequencyWeights); nil weighs every class 1. It changes
+	// training only, and is left out of the JSON when nil, so
+	// configurations from before it read as unweighted.
+	ClassWeights []float64 `json:"class_weights,omitempty"`
 }
 
 // ReferenceSegNet returns the reference net (torch_reference.py's segnet)
@@ -43,7 +54,14 @@ func ReferenceSegNet(classes, side int, seed uint64) SegNetConfig {
 //	logits = conv1×1(d1)                     Classes at H×W
 //
 // where deconv2×2 is a transposed convolution of kernel 2 and stride 2 and
-// [a, b] stacks channels. It trains on the per-pixel softmax
+// [a, b] stacks channels. With Config.Deep the bottleneck b is a level
+// higher up instead:
+//
+//	s3 = relu(conv3×3(maxpool2(s2)))         Widths[2] at H/4×W/4
+//	b4 = relu(conv3×3(maxpool2(s3)))         Deep at H/8×W/8
+//	b  = relu(conv3×3([deconv2×2(b4), s3]))  Widths[2] at H/4×W/4
+//
+// It trains on the per-pixel softmax
 // cross-entropy, averaged over pixels. Its graphs are cached per batch
 // size; a SegNet is not safe for concurrent use.
 type SegNet struct {
@@ -52,7 +70,7 @@ type SegNet struct {
 	Config SegNetConfig
 	ps     *ParamSet
 	// layers holds each layer's weight and bias, in segLayers order.
-	layers [len(segLayers)][2]*Param
+	layers [len(segLayers)][2]*Param // the deep layers nil without Config.Deep
 	graphs map[[2]int]*Graph
 }
 
@@ -66,9 +84,15 @@ const (
 	segU1
 	segD1
 	segOut
+	// The deep level's, after the reference's so that they draw their
+	// initial weights from the same stream positions.
+	segE4
+	segU3
+	segD3
 )
 
-var segLayers = [...]string{segE1: "e1", segE2: "e2", segE3: "e3", segU2: "u2", segD2: "d2", segU1: "u1", segD1: "d1", segOut: "out"}
+var segLayers = [...]string{segE1: "e1", segE2: "e2", segE3: "e3", segU2: "u2", segD2: "d2", segU1: "u1", segD1: "d1", segOut: "out",
+	segE4: "e4", segU3: "u3", segD3: "d3"}
 
 // NewSegNet validates cfg and draws the initial weights from cfg.Seed as
 // PyTorch initialises the reference: every weight and bias uniform in
@@ -85,8 +109,19 @@ func NewSegNet(cfg SegNetConfig) (*SegNet, error) {
 	if h%4 != 0 || w%4 != 0 {
 		return nil, fmt.Errorf("models: segnet input %d×%d: height and width must be divisible by 4, e.g. %d×%d (the net pools twice)", h, w, (h+3)/4*4, (w+3)/4*4)
 	}
+	if cfg.Deep < 0 {
+		return nil, fmt.Errorf("models: segnet deep level of %d channels; want 0 (none) or more", cfg.Deep)
+	}
+	if cfg.Deep > 0 && (h%8 != 0 || w%8 != 0) {
+		return nil, fmt.Errorf("models: segnet input %d×%d with a deep level: height and width must be divisible by 8, e.g. %d×%d (the net pools three times)", h, w, (h+7)/8*8, (w+7)/8*8)
+	}
 	if cfg.Classes < 2 || cfg.Classes > 256 {
 		return nil, fmt.Errorf("models: segnet needs 2 to 256 classes (masks hold bytes), got %d", cfg.Classes)
+	}
+	if cfg.ClassWeights != nil {
+		if err := checkClassWeights(cfg.ClassWeights, cfg.Classes); err != nil {
+			return nil, fmt.Errorf("models: segnet: %w", err)
+		}
 	}
 	for i, wd := range cfg.Widths {
 		if wd <= 0 {
@@ -117,17 +152,24 @@ func NewSegNet(cfg SegNetConfig) (*SegNet, error) {
 	deconv(segU1, w2, w1)
 	conv(segD1, 2*w1, w1, 3)
 	conv(segOut, w1, cfg.Classes, 1)
+	if cfg.Deep > 0 {
+		conv(segE4, w3, cfg.Deep, 3)
+		deconv(segU3, cfg.Deep, w3)
+		conv(segD3, 2*w3, w3, 3)
+	}
 	return s, nil
 }
 
 // Params returns the weights and biases of every layer, in the order
-// e1, e2, e3, u2, d2, u1, d1, out (each weight, then its bias).
+// e1, e2, e3, u2, d2, u1, d1, out, then, with Config.Deep, e4, u3, d3
+// (each weight, then its bias).
 func (s *SegNet) Params() []*Param { return s.ps.Params }
 
 // Graph builds (and caches) the graph for batches of n. Inputs: the images
 // (n×C×H×W) and, when training, the masks (n×H×W, each pixel's class id as
 // a float32). Outputs: the logits (n×Classes×H×W). The loss is the
-// per-pixel softmax cross-entropy averaged over the n·H·W pixels.
+// per-pixel softmax cross-entropy averaged over the n·H·W pixels, or,
+// with Config.ClassWeights, their weighted mean (see pixelXent).
 func (s *SegNet) Graph(n int, train bool) (*Graph, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("models: segnet graph for batches of %d: want ≥ 1", n)
@@ -172,6 +214,18 @@ func (s *SegNet) Graph(n int, train bool) (*Graph, error) {
 	s2 := layer("s2", conv(segE2, p1, true))
 	p2 := layer("p2", func() (*G.Node, error) { return reluPool2(s2) })
 	b := layer("b", conv(segE3, p2, true))
+	if cfg.Deep > 0 {
+		s3 := b
+		gr.Named["s3"] = s3
+		p3 := layer("p3", func() (*G.Node, error) { return reluPool2(s3) })
+		b4 := layer("b4", conv(segE4, p3, true))
+		u3 := layer("u3", func() (*G.Node, error) {
+			wt, bias := wb(segU3)
+			return deconv2x2(b4, wt, bias)
+		})
+		c3 := layer("cat3", func() (*G.Node, error) { return concatChannels(u3, s3) })
+		b = layer("b", conv(segD3, c3, true))
+	}
 	u2 := layer("u2", func() (*G.Node, error) {
 		wt, bias := wb(segU2)
 		return deconv2x2(b, wt, bias)
@@ -195,7 +249,7 @@ func (s *SegNet) Graph(n int, train bool) (*Graph, error) {
 	if train {
 		y := G.NewTensor(g, tensor.Float32, 3, G.WithShape(n, h, w), G.WithName("masks"))
 		gr.Inputs = append(gr.Inputs, y)
-		if gr.Loss, err = pixelXent(logits, y); err != nil {
+		if gr.Loss, err = pixelXent(logits, y, cfg.ClassWeights); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"testing"
 )
 
@@ -10,9 +11,23 @@ import (
 // random 128×128 images with random masks of 13 classes, Adam lr 1e-3, 10
 // warm-up steps) and reports training pages/s; read it against
 // `torch_reference.py segnet` measured in the same session.
-func BenchmarkSegNet(b *testing.B) {
+func BenchmarkSegNet(b *testing.B) { benchSegNet(b, ReferenceSegNet(13, 128, 1)) }
+
+// BenchmarkSegNetDeep is BenchmarkSegNet with a fourth level of 64 and of
+// 128 channels (SegNetConfig.Deep); read it as a ratio to
+// BenchmarkSegNet run in the same session.
+func BenchmarkSegNetDeep(b *testing.B) {
+	for _, deep := range []int{64, 128} {
+		b.Run(fmt.Sprint(deep), func(b *testing.B) {
+			cfg := ReferenceSegNet(13, 128, 1)
+			cfg.Deep = deep
+			benchSegNet(b, cfg)
+		})
+	}
+}
+
+func benchSegNet(b *testing.B, cfg SegNetConfig) {
 	const batch, steps = 16, 5
-	cfg := ReferenceSegNet(13, 128, 1)
 	s, err := NewSegNet(cfg)
 	if err != nil {
 		b.Fatal(err)

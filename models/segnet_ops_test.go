@@ -192,7 +192,7 @@ func TestPixelXentGradient(t *testing.T) {
 		}
 		logits := G.NewTensor(g, tensor.Float64, 4, G.WithValue(l), G.WithName("logits"))
 		target := G.NewTensor(g, tensor.Float64, 3, G.WithValue(y), G.WithName("y"))
-		cost := G.Must(G.Mul(G.Must(pixelXent(logits, target)), G.NewConstant(3.0)))
+		cost := G.Must(G.Mul(G.Must(pixelXent(logits, target, nil)), G.NewConstant(3.0)))
 		return G.Nodes{logits}, cost
 	})
 }
@@ -205,7 +205,7 @@ func TestPixelXentValue(t *testing.T) {
 	l := []float64{0, 0, math.Log(3), math.Log(3)}
 	want := (-math.Log(0.75) - math.Log(0.25)) / 2
 	prob := make([]float64, 4)
-	got, err := pixelXentForward(pixGeom{N: 1, K: 2, HW: 2}, l, []float64{1, 0}, prob)
+	got, _, err := pixelXentForward(pixGeom{N: 1, K: 2, HW: 2}, l, []float64{1, 0}, nil, prob)
 	if err != nil || math.Abs(got-want) > 1e-12 {
 		t.Fatalf("loss %v (%v), want %v", got, err, want)
 	}
@@ -232,14 +232,14 @@ func TestPixelXentValue(t *testing.T) {
 			}
 		}
 	}
-	got, err = pixelXentForward(g, l, tgt, make([]float64, len(l)))
+	got, _, err = pixelXentForward(g, l, tgt, nil, make([]float64, len(l)))
 	if want := xentLoss(rows, onehot, g.N*g.HW, g.K); err != nil || math.Abs(got-want) > 1e-12*want {
 		t.Fatalf("loss %v (%v), softmaxXent on rows %v", got, err, want)
 	}
 
 	for _, bad := range []float64{-1, 5, 2.5, math.NaN()} {
 		tgt[17] = bad
-		if _, err := pixelXentForward(g, l, tgt, make([]float64, len(l))); err == nil {
+		if _, _, err := pixelXentForward(g, l, tgt, nil, make([]float64, len(l))); err == nil {
 			t.Errorf("target %v accepted", bad)
 		}
 	}
@@ -310,11 +310,11 @@ func TestPixelXentFloat32(t *testing.T) {
 		t64[i] = float64(t32[i])
 	}
 	p64, p32 := make([]float64, len(l64)), make([]float32, len(l32))
-	want, err := pixelXentForward(g, l64, t64, p64)
+	want, _, err := pixelXentForward(g, l64, t64, nil, p64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := pixelXentForward(g, l32, t32, p32)
+	got, _, err := pixelXentForward(g, l32, t32, nil, p32)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,63 @@ func TestSegNetParams(t *testing.T) {
 	}
 }
 
+// TestSegNetDeep: a fourth level of 128 channels adds, weights + biases,
+//
+//	e4  conv 64→128, 3×3:   128·64·9 = 73728 + 128 = 73856
+//	u3  deconv 128→64, 2×2: 128·64·4 = 32768 +  64 = 32832
+//	d3  conv 128→64, 3×3:   64·128·9 = 73728 +  64 = 73792
+//
+// 180480 parameters to the reference's 57181, after them, which start
+// where the reference's do. The net maps 16×16 pages to 16×16 masks, and
+// learns the rectangles as TestSegNetTrains's reference does.
+func TestSegNetDeep(t *testing.T) {
+	cfg := ReferenceSegNet(13, 128, 1)
+	ref, err := NewSegNet(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Deep = 128
+	deep, err := NewSegNet(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := Count(deep.Params()); n != 57181+180480 {
+		t.Errorf("%d parameters, want 57181 + 180480", n)
+	}
+	sameParams(t, ref.Params(), deep.Params()[:len(ref.Params())])
+	var names []string
+	for _, p := range deep.Params()[len(ref.Params()):] {
+		names = append(names, p.Name)
+	}
+	if want := []string{"e4.w", "e4.b", "u3.w", "u3.b", "d3.w", "d3.b"}; !slices.Equal(names, want) {
+		t.Errorf("the deep parameters are %v, want %v", names, want)
+	}
+
+	c := ReferenceSegNet(4, 16, 1)
+	c.Deep = 16
+	s, err := NewSegNet(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	train, test := rectangles(64, 16, 1), rectangles(32, 16, 2)
+	st, err := Train(context.Background(), s, train.Len(), s.Feeder(train), TrainConfig{Epochs: 20, Batch: 8, LR: 3e-3, Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gr, _ := s.Graph(8, false)
+	if sh := gr.Named["b4"].Shape(); !slices.Equal([]int(sh), []int{8, 16, 2, 2}) {
+		t.Errorf("the deep level is %v, want 8×16×2×2", sh)
+	}
+	pred, err := s.Predict(test, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := pixelAccuracy(pred, test.Masks); acc < 0.9 || st.Losses[len(st.Losses)-1] > st.Losses[0]/4 {
+		t.Errorf("losses %.3f … %.3f, test pixel accuracy %.3f; want the loss down to a quarter and 0.9", st.Losses[0], st.Losses[len(st.Losses)-1], acc)
+	}
+}
+
 // TestSegNetInit: every tensor is uniform in ±1/√fanIn with PyTorch's
 // fanIn (a transposed convolution's is its output channels × 4): its
 // largest magnitude lies within the bound and near it. n uniform draws on
@@ -107,6 +164,10 @@ func TestNewSegNetRefuses(t *testing.T) {
 		{"too many classes for bytes", ref(func(c *SegNetConfig) { c.Classes = 257 }), "2 to 256 classes"},
 		{"no widths", ref(func(c *SegNetConfig) { c.Widths = [3]int{} }), "width 0 is 0"},
 		{"negative width", ref(func(c *SegNetConfig) { c.Widths[2] = -1 }), "width 2 is -1"},
+		{"negative deep level", ref(func(c *SegNetConfig) { c.Deep = -1 }), "deep level of -1 channels"},
+		{"deep, height not divisible by 8", ref(func(c *SegNetConfig) { c.Deep, c.Input[1] = 8, 124 }), "divisible by 8, e.g. 128×128"},
+		{"too few class weights", ref(func(c *SegNetConfig) { c.ClassWeights = []float64{1, 2} }), "2 class weights for 13 classes"},
+		{"negative class weight", ref(func(c *SegNetConfig) { c.ClassWeights = slices.Repeat([]float64{-1}, 13) }), "class 0 has weight -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

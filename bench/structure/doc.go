@@ -4,8 +4,9 @@
 // comparison of pix2code with segmentation plus tree decoding):
 //
 //   - segmentation and tree decoding ("arch": "segnet"): a U-Net
-//     (models.SegNet at the reference's sizes) predicts each pixel's
-//     class; webpages.FitTree finds the page of the dataset's grammar
+//     (models.SegNet at the reference's sizes, optionally with a fourth
+//     level, "deep", and a class-weighted loss, "class_weights"; see
+//     NetOptions) predicts each pixel's class; webpages.FitTree finds the page of the dataset's grammar
 //     (its manifest's config) whose laid-out class mask agrees best with
 //     the prediction, and webpages.RestoreStyles reads what a class mask
 //     cannot hold (button styles from the screenshot); the tree is then
@@ -40,7 +41,7 @@
 //	   "settings": {"image_size": "128", "max_rows": "2", "pix2code": "true"},
 //	   "splits": [{"name": "train", "count": 2000}, {"name": "test", "count": 200}],
 //	   "train": "train", "test": "test"},
-//	 "models": [{"name": "segnet", "arch": "segnet", "epochs": 10, "batch": 8},
+//	 "models": [{"name": "segnet", "arch": "segnet", "deep": 128, "epochs": 10, "batch": 8},
 //	   {"name": "attention-greedy", "arch": "attention", "beam": 1},
 //	   {"name": "attention-greedy-grammar", "arch": "attention", "beam": 1, "grammar": true}],
 //	 "budget": {"epochs": 4, "batch": 64, "lr": 0.002}, "seeds": [1],

@@ -68,3 +68,30 @@ func FuzzDecodePage(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeModel: a model entry never panics the reader, and an accepted
+// segnet entry reads back as itself from its own JSON.
+func FuzzDecodeModel(f *testing.F) {
+	f.Add(`{"arch": "segnet", "class_weights": "median", "deep": 128, "lr": 0.003, "schedule": "cosine"}`)
+	f.Add(`{"arch": "segnet", "class_weights": "none", "deep": 0}`)
+	f.Add(`{"arch": "segnet", "deep": -1}`)
+	f.Add(`{"arch": "attention", "beam": 1}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		cfg, err := Kind{}.DecodeModel([]byte(s))
+		if err != nil {
+			return
+		}
+		m, ok := cfg.(SegModel)
+		if !ok {
+			return
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := Kind{}.DecodeModel(b)
+		if err != nil || again != m {
+			t.Fatalf("%s read as %+v, its JSON %s as %+v (%v)", s, m, b, again, err)
+		}
+	})
+}

@@ -30,14 +30,19 @@ const SegNetArch = "segnet"
 // SegModel is a page-structure task's segmentation entry: the reference
 // U-Net (models.ReferenceSegNet) trained on the class masks, its masks
 // decoded into trees (DecodePage). In a suite file it is
-// {"name": "segnet", "arch": "segnet"}, with optional "epochs", "batch",
-// "lr" and "schedule" replacing the task budget's for this model: the
+// {"name": "segnet", "arch": "segnet"}, with optional "class_weights"
+// and "deep" (see NetOptions) and "epochs", "batch", "lr" and "schedule" replacing
+// the task budget's for this model: the
 // U-Net and the end-to-end captioner share a task and its pages, not their
 // best batch or rate. Its fields are part of every record's run key.
 type SegModel struct {
 	// Architecture is always SegNetArch; a suite file calls it "arch".
 	Architecture string `json:"arch"`
 	bench.Overrides
+	// NetOptions are a suite file's optional "class_weights" ("none",
+	// the default, or "median") and "deep" (channels; 0, the default,
+	// none).
+	NetOptions
 }
 
 // Arch returns "segnet".
@@ -112,15 +117,29 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		Batch    *int     `json:"batch"`
 		LR       *float64 `json:"lr"`
 		Schedule *string  `json:"schedule"`
+		Weights  *string  `json:"class_weights"`
+		Deep     *int     `json:"deep"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "class_weights", "deep"); err != nil {
 		return nil, err
 	}
 	o, err := bench.DecodeOverrides(f.Epochs, f.Batch, f.LR, f.Schedule)
 	if err != nil {
 		return nil, err
 	}
-	return SegModel{Architecture: SegNetArch, Overrides: o}, nil
+	m := SegModel{Architecture: SegNetArch, Overrides: o}
+	if f.Weights != nil {
+		if m.ClassWeights, err = ParseWeighting(*f.Weights); err != nil {
+			return nil, bench.Fieldf("class_weights", "%q: want %s", *f.Weights, weightingList())
+		}
+	}
+	if f.Deep != nil {
+		if *f.Deep < 0 {
+			return nil, bench.Fieldf("deep", "%d: want 0 (no fourth level) or its channels, e.g. 128", *f.Deep)
+		}
+		m.Deep = *f.Deep
+	}
+	return m, nil
 }
 
 // endToEnd returns the task as the captioning kind reads it: its
@@ -296,7 +315,10 @@ const parsedPerRun = 2
 // runSegNet trains the job's U-Net and scores its masks; with j.Pictures
 // set it draws its first test pages' masks and trees there.
 func runSegNet(ctx context.Context, j bench.Job, m SegModel, data *taskData) (bench.Result, error) {
-	cfg := ConfigFor(data.train, j.Seed)
+	cfg, err := ConfigFor(data.train, m.NetOptions, j.Seed)
+	if err != nil {
+		return bench.Result{}, err
+	}
 	net, err := models.NewSegNet(cfg)
 	if err != nil {
 		return bench.Result{}, err
@@ -339,11 +361,70 @@ func evaluate(net *models.SegNet, set *Set) (map[string]bench.Metric, error) {
 	return PipelineScores(set, pred)
 }
 
-// ConfigFor returns the reference U-Net for the pages of set: one output
-// per webpages class.
-func ConfigFor(set *Set, seed uint64) models.SegNetConfig {
-	return models.ReferenceSegNet(numClasses, set.Shape[1], seed)
+// NetOptions are a segnet's departures from the reference U-Net. The
+// zero value is the reference.
+type NetOptions struct {
+	// ClassWeights weighs the loss's pixels by class.
+	ClassWeights Weighting `json:"class_weights,omitempty"`
+	// Deep is the channels of a fourth level (models.SegNetConfig.Deep);
+	// 0 has none.
+	Deep int `json:"deep,omitempty"`
 }
+
+// ConfigFor returns the U-Net for the pages of set: the reference, one
+// output per webpages class, with o's deep level and its loss weighted as
+// o says (the weights computed from set's masks).
+func ConfigFor(set *Set, o NetOptions, seed uint64) (models.SegNetConfig, error) {
+	cfg := models.ReferenceSegNet(numClasses, set.Shape[1], seed)
+	if o.Deep < 0 {
+		return cfg, bench.Mismatchf("structure: deep level of %d channels; want 0 (none) or more", o.Deep)
+	}
+	cfg.Deep = o.Deep
+	switch w := o.ClassWeights; w {
+	case Unweighted:
+	case MedianFrequency:
+		cw, err := models.MedianFrequencyWeights(set.Masks, set.plane(), numClasses)
+		if err != nil {
+			return cfg, fmt.Errorf("structure: class weights: %w", err)
+		}
+		cfg.ClassWeights = cw
+	default:
+		return cfg, bench.Mismatchf("structure: class weights %q: want %s", w, weightingList())
+	}
+	return cfg, nil
+}
+
+// Weighting names how a segnet's loss weighs each class's pixels.
+type Weighting string
+
+const (
+	// Unweighted weighs every pixel alike (the zero value, "none").
+	Unweighted Weighting = ""
+	// MedianFrequency weighs each class by median frequency balancing
+	// of the training masks (models.MedianFrequencyWeights).
+	MedianFrequency Weighting = "median"
+)
+
+// ParseWeighting reads a weighting's name: "none" (or "") or "median".
+func ParseWeighting(s string) (Weighting, error) {
+	switch s {
+	case "", "none":
+		return Unweighted, nil
+	case string(MedianFrequency):
+		return MedianFrequency, nil
+	}
+	return "", fmt.Errorf("structure: class weights %q: want %s", s, weightingList())
+}
+
+// String returns "none" or "median".
+func (w Weighting) String() string {
+	if w == Unweighted {
+		return "none"
+	}
+	return string(w)
+}
+
+func weightingList() string { return "none or median" }
 
 // Segmentation returns the set as the U-Net reads it; it shares the
 // set's slices.

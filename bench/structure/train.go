@@ -33,6 +33,10 @@ type TrainOptions struct {
 	// Resume continues from Out/model.ckpt when it exists (see
 	// bench.Training.Fit).
 	Resume bool
+	// NetOptions depart from the reference U-Net; class weights are
+	// computed from the training masks and kept in the checkpoint's
+	// model config.
+	NetOptions
 }
 
 // Train trains one reference U-Net outside the suites on the class masks
@@ -48,7 +52,11 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 	if err != nil {
 		return nil, err
 	}
-	meta := Meta{Model: ConfigFor(train, o.Seed), Dataset: r.Manifest.Dataset + "@" + r.Manifest.Version, Budget: o.Budget,
+	cfg, err := ConfigFor(train, o.NetOptions, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	meta := Meta{Model: cfg, Dataset: r.Manifest.Dataset + "@" + r.Manifest.Version, Budget: o.Budget,
 		Majority: MajorityClass(train.Masks)}
 	net, err := models.NewSegNet(meta.Model)
 	if err != nil {

@@ -46,6 +46,7 @@ Usage:
                   [--beam 1]                                                   (captioners)
                   [--width 256] [--mask-absent] [--dropout 0.5] [--q-scale 1]  (text-question models)
                   [--aux-args] [--curriculum FAMILIES --curriculum-questions N [--curriculum-share S]]
+                  [--class-weights none|median] [--deep 0]                     (segnet)
   hiddendim eval CHECKPOINT --data DIR [--split test]
   hiddendim inspect CHECKPOINT --data DIR --out DIR [--n 4] [--split test]
                                              first-layer filters and activation maps as PNGs

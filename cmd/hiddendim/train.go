@@ -62,6 +62,8 @@ func runTrain(ctx context.Context, args []string) error {
 	curriculumQ := fs.Int("curriculum-questions", 0, "text-question models: the curriculum's length in training `QUESTIONS`")
 	curriculumShare := fs.Float64("curriculum-share", 0, "text-question models: after the curriculum, keep this `SHARE` of every batch to its families (a replay)")
 	dropout := fs.Float64("dropout", 0, "text-question models: f's dropout `RATE` (default: the reference's 0.5; negative for none)")
+	deep := fs.Int("deep", 0, "segnet: `CHANNELS` of a fourth U-Net level at an eighth of the resolution, which about doubles the receptive field (0: none, the reference)")
+	classWeights := fs.String("class-weights", "none", "segnet: how the loss weighs each class's pixels: `WEIGHTS` none, or median (median frequency balancing of the training masks, kept in the checkpoint)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -89,7 +91,7 @@ func runTrain(ctx context.Context, args []string) error {
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
-		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width,
+		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width, classWeights: *classWeights, deep: *deep,
 		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale,
 			Curriculum: families(*curriculum), CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
@@ -107,10 +109,17 @@ type trainFlags struct {
 	likelihood string
 	width      int
 	tuning     questions.Tuning
+	// classWeights is segnet's --class-weights; "none" unless given.
+	classWeights string
+	// deep is segnet's --deep.
+	deep int
 }
 
 // trainModel trains arch with the flags that model takes.
 func trainModel(ctx context.Context, arch string, run bench.Training, f trainFlags) error {
+	if arch != structure.SegNetArch && (f.classWeights != "none" || f.deep != 0) {
+		return usageErrorf("train: --class-weights and --deep are segnet's; %s takes neither", arch)
+	}
 	if a, err := caption.ParseArch(arch); err == nil {
 		if f.beam < 1 {
 			return usageErrorf("train: --beam %d: want at least 1", f.beam)
@@ -142,7 +151,14 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		return trainReasoner(ctx, reason.TrainOptions{Training: run, Arch: a, Resume: f.resume})
 	}
 	if arch == structure.SegNetArch {
-		return trainSegNet(ctx, structure.TrainOptions{Training: run, Resume: f.resume})
+		w, err := structure.ParseWeighting(f.classWeights)
+		if err != nil {
+			return usageErrorf("train: --class-weights %q: want none or median", f.classWeights)
+		}
+		if f.deep < 0 {
+			return usageErrorf("train: --deep %d: want 0 (no fourth level) or its channels, e.g. 128", f.deep)
+		}
+		return trainSegNet(ctx, structure.TrainOptions{Training: run, Resume: f.resume, NetOptions: structure.NetOptions{ClassWeights: w, Deep: f.deep}})
 	}
 	if arch == vae.ModelName {
 		if err := vae.CheckLikelihood(f.likelihood); err != nil {
