@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -75,6 +76,9 @@ func runTrain(ctx context.Context, args []string) error {
 	if !contains(trainModels(), arch) {
 		return usageErrorf("train: unknown model %q; known: %s", arch, strings.Join(trainModels(), ", "))
 	}
+	if err := checkModelFlags(fs, arch); err != nil {
+		return err
+	}
 	if *data == "" || *out == "" {
 		return usageErrorf("train: --data DIR and --out DIR are required")
 	}
@@ -95,6 +99,37 @@ func runTrain(ctx context.Context, args []string) error {
 		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale,
 			Curriculum: families(*curriculum), CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
+}
+
+// modelFlags lists the train flags only some models take: each flag's
+// models, by name, and a test of a model's name.
+var modelFlags = []struct {
+	flags  []string
+	models string
+	takes  func(arch string) bool
+}{
+	{[]string{"labels"}, "the classifiers (multilabel, combo, perlabel)", func(a string) bool { _, ok := classify.ParseArch(a); return ok }},
+	{[]string{"latent", "beta", "likelihood"}, "vae", func(a string) bool { return a == vae.ModelName }},
+	{[]string{"beam", "grammar", "lambda"}, "the captioners (attention, no-attention)", func(a string) bool { _, err := caption.ParseArch(a); return err == nil }},
+	{[]string{"width", "mask-absent", "aux-args", "q-scale", "curriculum", "curriculum-questions", "curriculum-share", "dropout"},
+		"the text-question models (" + strings.Join(questions.ArchNames(), ", ") + ")", func(a string) bool { _, ok := questions.ParseArch(a); return ok }},
+	{[]string{"class-weights", "deep"}, "segnet", func(a string) bool { return a == structure.SegNetArch }},
+}
+
+// checkModelFlags refuses a flag given for a model that does not take it,
+// which would otherwise be ignored in silence.
+func checkModelFlags(fs *flag.FlagSet, arch string) error {
+	for _, g := range modelFlags {
+		if g.takes(arch) {
+			continue
+		}
+		for _, name := range g.flags {
+			if flagGiven(fs, name) {
+				return usageErrorf("train: --%s is for %s; %s does not take it", name, g.models, arch)
+			}
+		}
+	}
+	return nil
 }
 
 // trainFlags are the train flags only some models take.
