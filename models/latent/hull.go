@@ -185,15 +185,7 @@ func FewShotHullIn(pool [][]float64, poolLabels []int, query [][]float64, queryL
 		})
 	}
 	return fewShotProjected(pool, poolLabels, query, queryLabels, k, dims, episodes, seed, func(marks [][][]float64) (func([]float64) int, error) {
-		means := make([][]float64, len(marks))
-		for c, ms := range marks {
-			means[c] = make([]float64, dims)
-			for _, m := range ms {
-				for t, v := range m {
-					means[c][t] += v / float64(len(ms))
-				}
-			}
-		}
+		means := landmarkMeans(marks, dims)
 		return func(q []float64) int {
 			best, bestD, inside := 0, math.Inf(1), false
 			for c, ms := range marks {
@@ -218,15 +210,7 @@ func FewShotHullIn(pool [][]float64, poolLabels []int, query [][]float64, queryL
 // to the projection from what it loses to the hulls.
 func FewShotIn(pool [][]float64, poolLabels []int, query [][]float64, queryLabels []int, k, dims, episodes int, seed uint64) (float64, error) {
 	return fewShotProjected(pool, poolLabels, query, queryLabels, k, dims, episodes, seed, func(marks [][][]float64) (func([]float64) int, error) {
-		means := make([][]float64, len(marks))
-		for c, ms := range marks {
-			means[c] = make([]float64, dims)
-			for _, m := range ms {
-				for t, v := range m {
-					means[c][t] += v / float64(len(ms))
-				}
-			}
-		}
+		means := landmarkMeans(marks, dims)
 		return func(q []float64) int { c, _ := nearest(means, q); return c }, nil
 	})
 }
@@ -286,4 +270,18 @@ func fewShotProjected(pool [][]float64, poolLabels []int, query [][]float64, que
 		total += float64(right) / float64(len(query))
 	}
 	return total / float64(episodes), nil
+}
+
+// landmarkMeans is each class's mean landmark, dims wide.
+func landmarkMeans(marks [][][]float64, dims int) [][]float64 {
+	means := make([][]float64, len(marks))
+	for c, ms := range marks {
+		means[c] = make([]float64, dims)
+		for _, m := range ms {
+			for t, v := range m {
+				means[c][t] += v / float64(len(ms))
+			}
+		}
+	}
+	return means
 }
