@@ -243,3 +243,17 @@ func TestTrainBeatsMajority(t *testing.T) {
 		t.Errorf("Evaluate on causal scenes: %v", err)
 	}
 }
+
+// TestCurriculumOfNoFamily checks that a curriculum whose families the
+// training split never asks is a MismatchError naming the families it has.
+func TestCurriculumOfNoFamily(t *testing.T) {
+	dir := t.TempDir()
+	data := writeDataset(t, dir, "prog", "clevrlite", programsSettings, 2, 1)
+	_, err := Train(context.Background(), TrainOptions{Training: bench.Training{Data: data, Out: filepath.Join(dir, "run"), Train: "train",
+		Budget: bench.Budget{Epochs: 1, Batch: 4, LR: 1e-3}, Seed: 1}, Arch: Archs[2], Width: 16,
+		Tuning: Tuning{Curriculum: []string{"nosuch"}, CurriculumQuestions: 10}})
+	var mm *bench.MismatchError
+	if !errors.As(err, &mm) || !strings.Contains(err.Error(), `families ["nosuch"]`) || !strings.Contains(err.Error(), "training questions are of ") {
+		t.Errorf("a curriculum of no family: %v", err)
+	}
+}

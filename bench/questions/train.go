@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 
 	"github.com/hiddendim/hiddendim/bench"
 	"github.com/hiddendim/hiddendim/models"
@@ -106,7 +107,7 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 	}
 	first, curSteps := o.Tuning.curriculum(train, o.Budget.Batch)
 	if o.Tuning.Curriculum != nil && first == nil {
-		return nil, fmt.Errorf("questions: no training question is of the curriculum's families %q", o.Tuning.Curriculum)
+		return nil, bench.Mismatchf("questions: no training question is of the curriculum's families %q; %s's training questions are of %s", o.Tuning.Curriculum, o.Data, strings.Join(familyNames(train.Family), ", "))
 	}
 	secs, err := o.Fit(ctx, CheckpointKind, meta, r, enc.Len(), func(start int) models.Feeder {
 		return curriculumFeeder(r.Feeder(enc.VQA, start), first, curSteps, start, o.Tuning.CurriculumShare)
