@@ -124,20 +124,7 @@ func TestAuxHeadGradient(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				inputs := make([]*tensor.Dense, len(gr.Inputs))
-				for i, in := range gr.Inputs {
-					inputs[i] = tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(in.Shape()...))
-				}
-				r.Feeder(q, 0)(inputs, []int{0, 1, 2})
-				for i, in := range inputs {
-					v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(in.Shape()...))
-					for k, x := range in.Data().([]float32) {
-						v.Data().([]float64)[k] = float64(x)
-					}
-					if err := G.Let(gr.Inputs[i], v); err != nil {
-						t.Fatal(err)
-					}
-				}
+				letFeedAsFloat64(t, gr.Inputs, r.Feeder(q, 0), []int{0, 1, 2})
 				return check, gr.Loss
 			})
 		})

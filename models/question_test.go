@@ -326,20 +326,7 @@ func TestTextReasonerGradient(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				inputs := make([]*tensor.Dense, len(gr.Inputs))
-				for i, in := range gr.Inputs {
-					inputs[i] = tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(in.Shape()...))
-				}
-				r.Feeder(q, 0)(inputs, []int{0, 1, 2})
-				for i, in := range inputs {
-					v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(in.Shape()...))
-					for k, x := range in.Data().([]float32) {
-						v.Data().([]float64)[k] = float64(x)
-					}
-					if err := G.Let(gr.Inputs[i], v); err != nil {
-						t.Fatal(err)
-					}
-				}
+				letFeedAsFloat64(t, gr.Inputs, r.Feeder(q, 0), []int{0, 1, 2})
 				return check, gr.Loss
 			})
 		})
@@ -678,6 +665,27 @@ func TestQuestionEncoderRefusesBadIDs(t *testing.T) {
 		vm.Close()
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("id %v is not a whole number in [0, 6)", id)) {
 			t.Errorf("id %v: error %v", id, err)
+		}
+	}
+}
+
+// letFeedAsFloat64 fills a float32 batch of samples idx with feed and
+// lets the float64 graph's inputs take it, for gradient checks of a
+// model that trains in float32.
+func letFeedAsFloat64(t *testing.T, nodes []*G.Node, feed Feeder, idx []int) {
+	t.Helper()
+	inputs := make([]*tensor.Dense, len(nodes))
+	for i, in := range nodes {
+		inputs[i] = tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(in.Shape()...))
+	}
+	feed(inputs, idx)
+	for i, in := range inputs {
+		v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(in.Shape()...))
+		for k, x := range in.Data().([]float32) {
+			v.Data().([]float64)[k] = float64(x)
+		}
+		if err := G.Let(nodes[i], v); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
