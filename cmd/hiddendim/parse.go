@@ -33,7 +33,7 @@ func runParse(ctx context.Context, args []string) error {
 			verdict = "the true tree"
 			exact++
 		}
-		fmt.Printf("page %d: %s (tree edit distance %.3f); wrote %s and 4 more\n", p.Page, verdict, p.Distance, p.Files[0])
+		fmt.Printf("page %d: %s (tree edit distance %.3f); wrote %s and %d more\n", p.Page, verdict, p.Distance, p.Files[0], len(p.Files)-1)
 	}
 	if err != nil {
 		return err
