@@ -59,6 +59,9 @@ type TextConfig struct {
 	// Hidden is the LSTM's size, which is the question vector's length
 	// (128 in the RN paper).
 	Hidden int `json:"hidden"`
+	// ForgetBias is added to the LSTM's forget-gate bias after it is
+	// drawn (0: PyTorch's initialisation; see newTextParams).
+	ForgetBias float64 `json:"forget_bias,omitempty"`
 }
 
 // check returns an error saying which size is wrong.
@@ -79,12 +82,19 @@ type textParams struct {
 // newTextParams adds the encoder's parameters to ps.
 func newTextParams(ps *ParamSet, tc *TextConfig) textParams {
 	bound := 1 / math.Sqrt(float64(tc.Hidden))
-	return textParams{
+	tp := textParams{
 		embed: ps.add("q.embed", []int{tc.Words, tc.Embed}, func() float32 { return float32(ps.rng.NormFloat64()) }),
 		wx:    ps.Uniform("q.lstm.wx", bound, tc.Embed, 4*tc.Hidden),
 		wh:    ps.Uniform("q.lstm.wh", bound, tc.Hidden, 4*tc.Hidden),
 		bias:  ps.Uniform("q.lstm.b", bound, 4*tc.Hidden),
 	}
+	if tc.ForgetBias != 0 {
+		// Gates i, f, g, o: the forget gate's biases are the second H.
+		for k := range tc.Hidden {
+			tp.bias.Value.Data().([]float32)[tc.Hidden+k] += float32(tc.ForgetBias)
+		}
+	}
+	return tp
 }
 
 // encodeQuestions builds the encoder on the step-major ids (Length·n: step

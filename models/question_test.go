@@ -79,6 +79,10 @@ func TestNewReasonerText(t *testing.T) {
 		{"question-only with pixels", with(QuestionOnly, func(c *ReasonerConfig) { c.Input = [3]int{3, 20, 20} }), "reads no scene"},
 		{"state-mlp without objects", with(StateMLP, func(c *ReasonerConfig) { c.Objects = 0 }), "state-mlp needs objects ≥ 1"},
 		{"state-mlp with pixels", with(StateMLP, func(c *ReasonerConfig) { c.Input = [3]int{3, 20, 20} }), "state-mlp reads no pixels"},
+		{"gated state-rn", with(StateRN, func(c *ReasonerConfig) { c.Gate, c.MaskAbsent = true, true }), ""},
+		{"gated state-mlp", with(StateMLP, func(c *ReasonerConfig) { c.Gate = true }), "gate scales state-rn's objects"},
+		{"gated state-rn without text", with(StateRN, func(c *ReasonerConfig) { c.Gate, c.Text, c.Question = true, nil, 6 }), "without text questions"},
+		{"forget bias", with(StateRN, text(func(tc *TextConfig) { tc.ForgetBias = 1 })), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -330,6 +334,89 @@ func TestTextReasonerGradient(t *testing.T) {
 				return check, gr.Loss
 			})
 		})
+	}
+}
+
+// TestGatedRNGradient checks the question gate (gate.go) in a masked
+// state-rn end to end in float64, as TestTextReasonerGradient does, with
+// the gate's weights drawn away from their zero start and one scene's
+// last object absent (an all-zero row, whose pairs the mask leaves out).
+func TestGatedRNGradient(t *testing.T) {
+	cfg := textReasoner(StateRN, 7)
+	cfg.Width, cfg.Gate, cfg.MaskAbsent = 4, true, true
+	r, err := NewReasoner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := range r.gate.Data() {
+		r.gate.Data()[i] = float32(rng.NormFloat64() / 2)
+	}
+	const n = 3
+	q := randomTextVQA(r.Config, n, 7)
+	q.Tokens = []int{3, 0, 0, 0, 0, 0, 1, 8, 2, 5, 0, 0, 4, 4, 7, 6, 2, 1}
+	per := cfg.Objects * cfg.ObjectSize
+	clear(q.Objects[q.Image[1]*per+(cfg.Objects-1)*cfg.ObjectSize:][:cfg.ObjectSize])
+	gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
+		nodes := make([]*G.Node, len(r.Params()))
+		for i, p := range r.Params() {
+			v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(p.Value.Shape()...))
+			for k, x := range p.Data() {
+				v.Data().([]float64)[k] = float64(x)
+			}
+			nodes[i] = G.NodeFromAny(g, v, G.WithName(p.Name))
+		}
+		gr, err := r.assemble(g, n, true, tensor.Float64, nodes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		letFeedAsFloat64(t, gr.Inputs, r.Feeder(q, 0), []int{0, 1, 2})
+		return nodes, gr.Loss
+	})
+}
+
+// TestGateValue: the gate scales object k's feature d of scene n by
+// 1 + s_{n,d}, and an all-zero row stays zero.
+func TestGateValue(t *testing.T) {
+	o := []float64{1, 2, 0, 0, 3, -1} // 1 scene, 3 objects of 2
+	s := []float64{0.5, -2}
+	y := make([]float64, 6)
+	gateForward(gateGeom{N: 1, K: 3, D: 2}, o, s, y)
+	if want := []float64{1.5, -2, 0, 0, 4.5, 1}; !slices.Equal(y, want) {
+		t.Errorf("gated %v, want %v", y, want)
+	}
+	ds := make([]float64, 2)
+	gateBackward(gateGeom{N: 1, K: 3, D: 2}, o, []float64{1, 1, 5, 5, 2, 3}, ds)
+	if want := []float64{1 + 6, 2 - 3}; !slices.Equal(ds, want) {
+		t.Errorf("ds %v, want %v", ds, want)
+	}
+}
+
+// TestForgetBias: ForgetBias raises exactly the forget gate's biases (the
+// second quarter of the LSTM's bias) above the same seed's draw.
+func TestForgetBias(t *testing.T) {
+	cfg := textReasoner(StateRN, 3)
+	plain, err := NewReasoner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := *cfg.Text
+	tc.ForgetBias = 1
+	cfg.Text = &tc
+	biased, err := NewReasoner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := tc.Hidden
+	a, b := plain.text.bias.Data(), biased.text.bias.Data()
+	for k := range a {
+		want := a[k]
+		if k >= h && k < 2*h {
+			want++
+		}
+		if b[k] != want {
+			t.Fatalf("bias %d: %v, want %v (forget gate: %v)", k, b[k], want, k >= h && k < 2*h)
+		}
 	}
 }
 

@@ -147,6 +147,11 @@ type ReasonerConfig struct {
 	// g's first layer) by up to lr·Σ|q_k|, tens of times what it moves an
 	// object's part; a scale near 1/√Hidden brings the two to one size.
 	QScale float64 `json:"q_scale,omitempty"`
+	// Gate, for state-rn with text questions, scales each object feature
+	// by 1 + s with s = G·q before g reads the objects (gate.go): FiLM's
+	// multiplicative conditioning on the state description. G starts at
+	// zero. False is the reference, which feeds q to g's first layer only.
+	Gate bool `json:"gate,omitempty"`
 }
 
 // The reference architecture's sizes (torch_reference.py, after Santoro
@@ -207,6 +212,8 @@ type Reasoner struct {
 	f [3][2]*Param
 	// aux: the auxiliary head from q (with Config.Aux).
 	aux [2]*Param
+	// gate: G, Question×ObjectSize (with Config.Gate).
+	gate *Param
 	// frozen marks the parameters Adam leaves alone (running statistics).
 	frozen map[*Param]bool
 	graphs map[[2]int]*reasonerGraph
@@ -253,6 +260,9 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	}
 	if cfg.QScale < 0 || cfg.QScale > 0 && cfg.Text == nil || math.IsNaN(cfg.QScale) {
 		return nil, fmt.Errorf("models: q scale %v: want 0 (none), or above 0 with text questions", cfg.QScale)
+	}
+	if cfg.Gate && (cfg.Arch != StateRN || cfg.Text == nil) {
+		return nil, fmt.Errorf("models: the question gate scales state-rn's objects by a text question's q; %v%s has no such objects or q", cfg.Arch, map[bool]string{true: " without text questions"}[cfg.Text == nil])
 	}
 	if cfg.Width < 0 {
 		return nil, fmt.Errorf("models: reasoner width %d: want ≥ 1, or 0 for %d", cfg.Width, reasonWidth)
@@ -334,6 +344,11 @@ func NewReasoner(cfg ReasonerConfig) (*Reasoner, error) {
 	r.f[2] = linear(ps, "f3.", w, cfg.Answers)
 	if cfg.Aux > 0 {
 		r.aux = linear(ps, "q.aux.", cfg.Question, cfg.Aux)
+	}
+	if cfg.Gate {
+		// Last, and drawing nothing: every other weight is the ungated
+		// net's.
+		r.gate = ps.Zeros("gate.w", cfg.Question, r.objectSize())
 	}
 	return r, nil
 }
@@ -505,12 +520,21 @@ func (r *Reasoner) assemble(g *G.ExprGraph, n int, train bool, dt tensor.Dtype, 
 				return nil, err
 			}
 		}
+		if r.gate != nil {
+			s, err := G.Mul(qIn, node[r.gate])
+			if err != nil {
+				return nil, err
+			}
+			if obj, err = gateObjects(obj, s); err != nil {
+				return nil, err
+			}
+		}
 		gr.Named["objects"] = obj
 		var ws [8]*G.Node
 		for l, p := range r.g {
 			ws[2*l], ws[2*l+1] = node[p[0]], node[p[1]]
 		}
-		if h, gr.rel, err = relation(obj, qIn, ws, cfg.Arch == RN, cfg.Text != nil, train, cfg.MaskAbsent); err != nil {
+		if h, gr.rel, err = relation(obj, qIn, ws, cfg.Arch == RN || r.gate != nil, cfg.Text != nil, train, cfg.MaskAbsent); err != nil {
 			return nil, err
 		}
 	case CNNMLP, StateMLP:

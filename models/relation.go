@@ -65,8 +65,9 @@ func relation(objects, q *G.Node, w [8]*G.Node, needDO, needDQ, train, mask bool
 		return nil, nil, fmt.Errorf("models: relation wants objects N×K×D and questions N×Q, got %v and %v", os, qs)
 	}
 	g := relGeom{N: os[0], K: os[1], D: os[2], Q: qs[1], H: w[1].Shape().TotalSize()}
-	if mask && needDO {
+	if _, gated := objects.Op().(*gateOp); mask && needDO && !gated {
 		// A zero row's gradient would make it present: the mask is a step.
+		// The gate keeps zero rows zero, so gated inputs mask as inputs do.
 		return nil, nil, fmt.Errorf("models: relation: masking absent objects needs objects that are inputs, not computed")
 	}
 	for i, s := range g.weightShapes() {
