@@ -71,47 +71,80 @@ func (v AuxVocab) targets(set *Set, idx []int) []float32 {
 	return out
 }
 
-// curriculumFeeder feeds, for the first steps batches from step start on,
-// only the questions at first (the curriculum's), and then every question
-// as feed would, except that the first ⌊share·len(idx)⌋ of each later
-// batch stay the curriculum's (a replay that keeps their share up). A
-// replaced index i (a position in the epoch's shuffle of all n questions)
-// becomes first[i mod len(first)], so the curriculum is as deterministic
-// as the shuffle.
-func curriculumFeeder(feed models.Feeder, first []int, steps, start int, share float64) models.Feeder {
-	if steps <= start && share <= 0 || len(first) == 0 {
+// curriculumFeeder feeds a staged curriculum from step start on. stages
+// are each stage's new questions (positions in the training set); each
+// stage lasts steps batches. In the first stage a batch is only its
+// questions; in a later one, the first half of every batch is the new
+// stage's questions and the rest the earlier stages' (a replay that keeps
+// what they taught). After the last stage every question is fed as feed
+// would, except that the first ⌊share·len(idx)⌋ of each batch stay the
+// stages' questions. A replaced index i (a position in the epoch's shuffle
+// of all n questions) becomes list[i mod len(list)], so the curriculum is
+// as deterministic as the shuffle.
+func curriculumFeeder(feed models.Feeder, stages [][]int, steps, start int, share float64) models.Feeder {
+	if len(stages) == 0 || steps*len(stages) <= start && share <= 0 {
 		return feed
+	}
+	// seen[s] is stages 0…s's questions together.
+	seen := make([][]int, len(stages))
+	for s, qs := range stages {
+		if s > 0 {
+			seen[s] = slices.Clone(seen[s-1])
+		}
+		seen[s] = append(seen[s], qs...)
 	}
 	step := start
 	var mapped []int
 	return func(inputs []*tensor.Dense, idx []int) {
-		keep := len(idx)
-		if step >= steps {
-			keep = int(share * float64(len(idx)))
-		}
-		if keep > 0 {
-			mapped = append(mapped[:0], idx...)
-			for k := range keep {
-				mapped[k] = first[idx[k]%len(first)]
+		mapped = append(mapped[:0], idx...)
+		fill := func(lo, hi int, from []int) {
+			for k := lo; k < hi; k++ {
+				mapped[k] = from[idx[k]%len(from)]
 			}
-			idx = mapped
+		}
+		switch s := step / steps; {
+		case s == 0:
+			fill(0, len(idx), stages[0])
+		case s < len(stages):
+			half := (len(idx) + 1) / 2
+			fill(0, half, stages[s])
+			fill(half, len(idx), seen[s-1])
+		default:
+			fill(0, int(share*float64(len(idx))), seen[len(stages)-1])
 		}
 		step++
-		feed(inputs, idx)
+		feed(inputs, mapped)
 	}
 }
 
-// curriculum returns the training questions of t's curriculum families and
-// the number of batches of size batch it lasts (none without one).
-func (t Tuning) curriculum(train *Set, batch int) ([]int, int) {
+// stages returns t's curriculum stages: the families of Curriculum, then
+// of each of CurriculumStages.
+func (t Tuning) stages() [][]string {
+	if len(t.Curriculum) == 0 {
+		return nil
+	}
+	return append([][]string{t.Curriculum}, t.CurriculumStages...)
+}
+
+// curriculum returns the training questions of each stage of t's
+// curriculum and the number of batches of size batch each stage lasts
+// (none without one). A stage whose families the set never asks has no
+// questions, and then the first such stage's families are returned too.
+func (t Tuning) curriculum(train *Set, batch int) (stages [][]int, steps int, missing []string) {
 	if len(t.Curriculum) == 0 || t.CurriculumQuestions <= 0 {
-		return nil, 0
+		return nil, 0, nil
 	}
-	var first []int
-	for i, f := range train.Family {
-		if slices.Contains(t.Curriculum, f) {
-			first = append(first, i)
+	for _, fams := range t.stages() {
+		var qs []int
+		for i, f := range train.Family {
+			if slices.Contains(fams, f) {
+				qs = append(qs, i)
+			}
 		}
+		if qs == nil && missing == nil {
+			missing = fams
+		}
+		stages = append(stages, qs)
 	}
-	return first, max(t.CurriculumQuestions/batch, 1)
+	return stages, max(t.CurriculumQuestions/batch, 1), missing
 }

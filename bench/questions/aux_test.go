@@ -71,14 +71,15 @@ func FuzzProgramArgs(f *testing.F) {
 	})
 }
 
-// TestCurriculumFeeder: the first steps feed only the curriculum's
-// questions (a position i mapped to first[i mod len]), later steps feed
-// the positions as given, and a resumed feeder (start > 0) counts the
+// TestCurriculumFeeder: the first stage's steps feed only its questions
+// (a position i mapped to first[i mod len]), a later stage's feed half its
+// own and half the earlier stages', later steps feed the positions as
+// given (or replay a share), and a resumed feeder (start > 0) counts the
 // steps already made.
 func TestCurriculumFeeder(t *testing.T) {
 	var got [][]int
 	base := func(_ []*tensor.Dense, idx []int) { got = append(got, slices.Clone(idx)) }
-	first := []int{10, 11, 12}
+	first := [][]int{{10, 11, 12}}
 	f := curriculumFeeder(base, first, 2, 0, 0)
 	f(nil, []int{0, 4})
 	f(nil, []int{5, 1})
@@ -101,9 +102,25 @@ func TestCurriculumFeeder(t *testing.T) {
 	if want := [][]int{{10, 11, 12, 10}, {11, 12, 6, 7}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("replay: fed %v, want %v", got, want)
 	}
+	got = nil
+	// Three stages of one step each, then a replay of a quarter of all
+	// three stages' questions.
+	f = curriculumFeeder(base, [][]int{{10, 11}, {20}, {30, 31, 32}}, 1, 0, 0.25)
+	f(nil, []int{0, 1, 2, 3})
+	f(nil, []int{0, 1, 2, 3})
+	f(nil, []int{0, 1, 2, 3})
+	f(nil, []int{4, 5, 6, 7})
+	want = [][]int{{10, 11, 10, 11}, {20, 20, 10, 11}, {30, 31, 20, 10}, {31, 5, 6, 7}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("stages: fed %v, want %v", got, want)
+	}
 	set := &Set{Family: []string{"a", "b", "a", "c"}}
-	idx, steps := Tuning{Curriculum: []string{"a", "c"}, CurriculumQuestions: 130}.curriculum(set, 64)
-	if !slices.Equal(idx, []int{0, 2, 3}) || steps != 2 {
-		t.Errorf("curriculum: questions %v for %d steps, want [0 2 3] for 2", idx, steps)
+	idx, steps, missing := Tuning{Curriculum: []string{"a", "c"}, CurriculumQuestions: 130}.curriculum(set, 64)
+	if !slices.EqualFunc(idx, [][]int{{0, 2, 3}}, slices.Equal) || steps != 2 || missing != nil {
+		t.Errorf("curriculum: questions %v for %d steps (missing %v), want [[0 2 3]] for 2", idx, steps, missing)
+	}
+	idx, _, missing = Tuning{Curriculum: []string{"a"}, CurriculumStages: [][]string{{"b", "c"}, {"d"}}, CurriculumQuestions: 64}.curriculum(set, 64)
+	if !slices.EqualFunc(idx, [][]int{{0, 2}, {1, 3}, nil}, slices.Equal) || !slices.Equal(missing, []string{"d"}) {
+		t.Errorf("stages: questions %v, missing %v; want [[0 2] [1 3] []] and [d]", idx, missing)
 	}
 }

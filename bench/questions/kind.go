@@ -3,6 +3,7 @@ package questions
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -79,6 +80,12 @@ type Tuning struct {
 	// state-rn-lstm's g (models.ReasonerConfig.MaskAbsent); other models
 	// refuse it.
 	MaskAbsent bool `json:"mask_absent,omitempty"`
+	// ForgetBias is added to the question LSTM's forget-gate bias at
+	// initialisation (models.TextConfig.ForgetBias); 0 is PyTorch's.
+	ForgetBias float64 `json:"forget_bias,omitempty"`
+	// Gate scales state-rn-lstm's objects by the question before g reads
+	// them (models.ReasonerConfig.Gate); other models refuse it.
+	Gate bool `json:"gate,omitempty"`
 	// Dropout is f's dropout rate: 0 means the reference's 0.5, a
 	// negative value none (models.ReasonerConfig.Dropout).
 	Dropout float64 `json:"dropout,omitempty"`
@@ -96,6 +103,10 @@ type Tuning struct {
 	// questions, then on all of them.
 	Curriculum          []string `json:"curriculum,omitempty"`
 	CurriculumQuestions int      `json:"curriculum_questions,omitempty"`
+	// CurriculumStages are later stages of the curriculum, each of
+	// CurriculumQuestions questions: half of each batch is the stage's
+	// families, the rest the earlier stages' (see curriculumFeeder).
+	CurriculumStages [][]string `json:"curriculum_stages,omitempty"`
 	// CurriculumShare, after the curriculum, keeps this share of every
 	// batch (in [0, 1)) to the curriculum's families: a replay. 0 is none.
 	CurriculumShare float64 `json:"curriculum_share,omitempty"`
@@ -104,9 +115,14 @@ type Tuning struct {
 // apply sets cfg's tuned fields; aux is the argument vocabulary (with
 // AuxArgs).
 func (t Tuning) apply(cfg *models.ReasonerConfig, aux AuxVocab) {
-	cfg.MaskAbsent, cfg.Dropout, cfg.QScale = t.MaskAbsent, t.Dropout, t.QScale
+	cfg.MaskAbsent, cfg.Gate, cfg.Dropout, cfg.QScale = t.MaskAbsent, t.Gate, t.Dropout, t.QScale
 	if t.AuxArgs {
 		cfg.Aux = len(aux)
+	}
+	if cfg.Text != nil {
+		tc := *cfg.Text
+		tc.ForgetBias = t.ForgetBias
+		cfg.Text = &tc
 	}
 }
 
@@ -228,22 +244,25 @@ func archList() string {
 // "batch", "lr", "schedule", "questions" (not with epochs) and "width".
 func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 	var f struct {
-		Arch      string   `json:"arch"`
-		Epochs    *int     `json:"epochs"`
-		Batch     *int     `json:"batch"`
-		LR        *float64 `json:"lr"`
-		Schedule  *string  `json:"schedule"`
-		Questions *int     `json:"questions"`
-		Width     *int     `json:"width"`
-		Mask      bool     `json:"mask_absent"`
-		Dropout   *float64 `json:"dropout"`
-		AuxArgs   bool     `json:"aux_args"`
-		QScale    *float64 `json:"q_scale"`
-		Cur       []string `json:"curriculum"`
-		CurQ      int      `json:"curriculum_questions"`
-		CurShare  float64  `json:"curriculum_share"`
+		Arch      string     `json:"arch"`
+		Epochs    *int       `json:"epochs"`
+		Batch     *int       `json:"batch"`
+		LR        *float64   `json:"lr"`
+		Schedule  *string    `json:"schedule"`
+		Questions *int       `json:"questions"`
+		Width     *int       `json:"width"`
+		Mask      bool       `json:"mask_absent"`
+		Gate      bool       `json:"gate"`
+		Forget    *float64   `json:"forget_bias"`
+		Dropout   *float64   `json:"dropout"`
+		AuxArgs   bool       `json:"aux_args"`
+		QScale    *float64   `json:"q_scale"`
+		Cur       []string   `json:"curriculum"`
+		Stages    [][]string `json:"curriculum_stages"`
+		CurQ      int        `json:"curriculum_questions"`
+		CurShare  float64    `json:"curriculum_share"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "dropout", "aux_args", "q_scale", "curriculum", "curriculum_questions", "curriculum_share"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "gate", "forget_bias", "dropout", "aux_args", "q_scale", "curriculum", "curriculum_stages", "curriculum_questions", "curriculum_share"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -278,6 +297,18 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		}
 		m.MaskAbsent = true
 	}
+	if f.Forget != nil {
+		if *f.Forget == 0 || math.IsNaN(*f.Forget) || math.IsInf(*f.Forget, 0) {
+			return nil, bench.Fieldf("forget_bias", "%v: want a finite bias other than 0 (leave it out for PyTorch's initialisation)", *f.Forget)
+		}
+		m.ForgetBias = *f.Forget
+	}
+	if f.Gate {
+		if f.Arch != "state-rn-lstm" {
+			return nil, bench.Fieldf("gate", "set for %s; only state-rn-lstm gates its objects by the question", f.Arch)
+		}
+		m.Gate = true
+	}
 	if f.Dropout != nil {
 		if *f.Dropout >= 1 || *f.Dropout == 0 {
 			return nil, bench.Fieldf("dropout", "%v: want a rate in (0, 1), or a negative value for none (leave it out for the reference's 0.5)", *f.Dropout)
@@ -291,7 +322,15 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 	if f.CurShare < 0 || f.CurShare >= 1 || f.CurShare > 0 && len(f.Cur) == 0 {
 		return nil, bench.Fieldf("curriculum_share", "%v: want a share in [0, 1) of a curriculum's families", f.CurShare)
 	}
-	m.Curriculum, m.CurriculumQuestions, m.CurriculumShare = f.Cur, f.CurQ, f.CurShare
+	if len(f.Stages) > 0 && len(f.Cur) == 0 {
+		return nil, bench.Fieldf("curriculum_stages", "set without curriculum; want the first stage's families in curriculum")
+	}
+	for k, st := range f.Stages {
+		if len(st) == 0 {
+			return nil, bench.Fieldf("curriculum_stages", "stage %d has no families; want at least one per stage", k+2)
+		}
+	}
+	m.Curriculum, m.CurriculumStages, m.CurriculumQuestions, m.CurriculumShare = f.Cur, f.Stages, f.CurQ, f.CurShare
 	if f.QScale != nil {
 		if !(*f.QScale > 0) {
 			return nil, bench.Fieldf("q_scale", "%v: want a factor above 0 (leave it out for 1)", *f.QScale)
@@ -416,11 +455,11 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		train.Aux = aux.targets(task.Train, nil)
 	}
 	start := time.Now()
-	first, curSteps := m.Tuning.curriculum(task.Train, b.Batch)
-	if m.Curriculum != nil && first == nil {
-		return bench.Result{}, fmt.Errorf("questions: %s: no training question is of the curriculum's families %q", what, m.Curriculum)
+	stages, curSteps, missing := m.Tuning.curriculum(task.Train, b.Batch)
+	if missing != nil {
+		return bench.Result{}, fmt.Errorf("questions: %s: no training question is of the curriculum's families %q", what, missing)
 	}
-	st, err := models.Train(ctx, r, train.Len(), curriculumFeeder(r.Feeder(train.VQA, 0), first, curSteps, 0, m.CurriculumShare), tc, nil)
+	st, err := models.Train(ctx, r, train.Len(), curriculumFeeder(r.Feeder(train.VQA, 0), stages, curSteps, 0, m.CurriculumShare), tc, nil)
 	if err != nil {
 		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
 	}

@@ -105,12 +105,12 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 			onStep(step, total, loss)
 		}
 	}
-	first, curSteps := o.Tuning.curriculum(train, o.Budget.Batch)
-	if o.Tuning.Curriculum != nil && first == nil {
-		return nil, bench.Mismatchf("questions: no training question is of the curriculum's families %q; %s's training questions are of %s", o.Tuning.Curriculum, o.Data, strings.Join(familyNames(train.Family), ", "))
+	stages, curSteps, missing := o.Tuning.curriculum(train, o.Budget.Batch)
+	if missing != nil {
+		return nil, bench.Mismatchf("questions: no training question is of the curriculum's families %q; %s's training questions are of %s", missing, o.Data, strings.Join(familyNames(train.Family), ", "))
 	}
 	secs, err := o.Fit(ctx, CheckpointKind, meta, r, enc.Len(), func(start int) models.Feeder {
-		return curriculumFeeder(r.Feeder(enc.VQA, start), first, curSteps, start, o.Tuning.CurriculumShare)
+		return curriculumFeeder(r.Feeder(enc.VQA, start), stages, curSteps, start, o.Tuning.CurriculumShare)
 	}, o.Resume)
 	if err != nil || o.Test == "" {
 		return nil, err

@@ -45,7 +45,8 @@ Usage:
                   [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)
                   [--beam 1]                                                   (captioners)
                   [--width 256] [--mask-absent] [--dropout 0.5] [--q-scale 1]  (text-question models)
-                  [--aux-args] [--curriculum FAMILIES --curriculum-questions N [--curriculum-share S]]
+                  [--gate] [--forget-bias 0] [--aux-args]
+                  [--curriculum FAMILIES[;FAMILIES…] --curriculum-questions N [--curriculum-share S]]
                   [--class-weights none|median] [--deep 0]                     (segnet)
   hiddendim eval CHECKPOINT --data DIR [--split test]
   hiddendim inspect CHECKPOINT --data DIR --out DIR [--n 4] [--split test]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,9 +58,11 @@ func runTrain(ctx context.Context, args []string) error {
 	lambda := fs.Float64("lambda", -1, "attention: `WEIGHT` of the doubly stochastic attention penalty (default: the reference captioner's)")
 	width := fs.Int("width", 0, "text-question models (…-lstm, lstm): `WIDTH` of g's and f's layers (default: the reference's 256)")
 	maskAbsent := fs.Bool("mask-absent", false, "state-rn-lstm: leave the pairs of padded (absent) objects out of g's sum")
+	gate := fs.Bool("gate", false, "state-rn-lstm: scale each object feature by 1 + G·q before g reads it (FiLM's multiplicative conditioning; the reference concatenates q only)")
+	forgetBias := fs.Float64("forget-bias", 0, "text-question models: `BIAS` added to the question LSTM's forget gate at initialisation (default 0, PyTorch's; 1 is Jozefowicz et al.'s)")
 	auxArgs := fs.Bool("aux-args", false, "text-question models: also train q to predict the question's program arguments (an auxiliary loss; it tells the model more than the answers)")
 	qScale := fs.Float64("q-scale", 0, "text-question models: multiply q by `FACTOR` where g (or the MLP, or f) reads it (default 1)")
-	curriculum := fs.String("curriculum", "", "text-question models: `FAMILIES` (comma-separated) to train on alone for the first --curriculum-questions questions")
+	curriculum := fs.String("curriculum", "", "text-question models: `FAMILIES` (comma-separated) to train on alone for the first --curriculum-questions questions; \";\" starts a later stage of as many questions, half of each batch its families and half the earlier stages'")
 	curriculumQ := fs.Int("curriculum-questions", 0, "text-question models: the curriculum's length in training `QUESTIONS`")
 	curriculumShare := fs.Float64("curriculum-share", 0, "text-question models: after the curriculum, keep this `SHARE` of every batch to its families (a replay)")
 	dropout := fs.Float64("dropout", 0, "text-question models: f's dropout `RATE` (default: the reference's 0.5; negative for none)")
@@ -92,12 +95,23 @@ func runTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageErrorf("train: --schedule %q: want %s or %s", *schedule, bench.Constant, bench.Cosine)
 	}
+	stages := curriculumStages(*curriculum)
+	for k, st := range stages {
+		if len(st) == 0 || slices.Contains(st, "") {
+			return usageErrorf("train: --curriculum %q: stage %d names no family or an empty one; want FAMILY,FAMILY;FAMILY (\",\" between families, \";\" between stages)", *curriculum, k+1)
+		}
+	}
+	var first []string
+	var later [][]string
+	if len(stages) > 0 {
+		first, later = stages[0], stages[1:]
+	}
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
 		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width, classWeights: *classWeights, deep: *deep,
-		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale,
-			Curriculum: families(*curriculum), CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare}})
+		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Gate: *gate, ForgetBias: *forgetBias, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale,
+			Curriculum: first, CurriculumStages: later, CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
 
@@ -111,7 +125,7 @@ var modelFlags = []struct {
 	{[]string{"labels"}, "the classifiers (multilabel, combo, perlabel)", func(a string) bool { _, ok := classify.ParseArch(a); return ok }},
 	{[]string{"latent", "beta", "likelihood"}, "vae", func(a string) bool { return a == vae.ModelName }},
 	{[]string{"beam", "grammar", "lambda"}, "the captioners (attention, no-attention)", func(a string) bool { _, err := caption.ParseArch(a); return err == nil }},
-	{[]string{"width", "mask-absent", "aux-args", "q-scale", "curriculum", "curriculum-questions", "curriculum-share", "dropout"},
+	{[]string{"width", "mask-absent", "gate", "forget-bias", "aux-args", "q-scale", "curriculum", "curriculum-questions", "curriculum-share", "dropout"},
 		"the text-question models (" + strings.Join(questions.ArchNames(), ", ") + ")", func(a string) bool { _, ok := questions.ParseArch(a); return ok }},
 	{[]string{"class-weights", "deep"}, "segnet", func(a string) bool { return a == structure.SegNetArch }},
 }
@@ -167,6 +181,9 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		}
 		if f.tuning.MaskAbsent && a.Name != "state-rn-lstm" {
 			return usageErrorf("train: --mask-absent is for state-rn-lstm, whose g pairs padded objects; %s has no pairs", a.Name)
+		}
+		if f.tuning.Gate && a.Name != "state-rn-lstm" {
+			return usageErrorf("train: --gate is for state-rn-lstm, whose g reads objects the question can scale; %s has none", a.Name)
 		}
 		if (len(f.tuning.Curriculum) > 0) != (f.tuning.CurriculumQuestions > 0) {
 			return usageErrorf("train: give --curriculum FAMILIES and --curriculum-questions N (above 0) together")
@@ -380,4 +397,17 @@ func families(s string) []string {
 		return nil
 	}
 	return strings.Split(s, ",")
+}
+
+// curriculumStages splits a --curriculum value into its stages'
+// families: stages separated by ";", families by ","; "" is none.
+func curriculumStages(s string) [][]string {
+	if s == "" {
+		return nil
+	}
+	var out [][]string
+	for _, st := range strings.Split(s, ";") {
+		out = append(out, families(st))
+	}
+	return out
 }
