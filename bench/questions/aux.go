@@ -71,27 +71,40 @@ func (v AuxVocab) targets(set *Set, idx []int) []float32 {
 	return out
 }
 
-// curriculumFeeder feeds a staged curriculum from step start on. stages
-// are each stage's new questions (positions in the training set); each
-// stage lasts steps batches. In the first stage a batch is only its
-// questions; in a later one, the first half of every batch is the new
-// stage's questions and the rest the earlier stages' (a replay that keeps
-// what they taught). After the last stage every question is fed as feed
-// would, except that the first ⌊share·len(idx)⌋ of each batch stay the
-// stages' questions. A replaced index i (a position in the epoch's shuffle
-// of all n questions) becomes list[i mod len(list)], so the curriculum is
-// as deterministic as the shuffle.
-func curriculumFeeder(feed models.Feeder, stages [][]int, steps, start int, share float64) models.Feeder {
-	if len(stages) == 0 || steps*len(stages) <= start && share <= 0 {
+// sampling is how training draws its questions: a staged curriculum
+// (stages, each lasting steps batches, then a replay of share), and after
+// it either the epoch's shuffle as it is or, with families set, every
+// family equally often.
+type sampling struct {
+	stages [][]int
+	steps  int
+	share  float64
+	// families are each family's training questions, for sampling
+	// balanced over families; nil samples questions as they come.
+	families [][]int
+}
+
+// sampledFeeder feeds the questions s draws from step start on. In the
+// curriculum's first stage a batch is only its questions; in a later one,
+// the first half of every batch is the new stage's questions and the rest
+// the earlier stages' (a replay that keeps what they taught). After the
+// last stage, the first ⌊share·len(idx)⌋ of each batch stay the stages'
+// questions and the rest are fed as they come, or with s.families as
+// position i becomes question ⌊i/F⌋ mod len of family i mod F (F
+// families). A replaced index i (a position in the epoch's shuffle of all
+// n questions) becomes list[i mod len(list)], so the draw is as
+// deterministic as the shuffle.
+func sampledFeeder(feed models.Feeder, s sampling, start int) models.Feeder {
+	if s.families == nil && (len(s.stages) == 0 || s.steps*len(s.stages) <= start && s.share <= 0) {
 		return feed
 	}
-	// seen[s] is stages 0…s's questions together.
-	seen := make([][]int, len(stages))
-	for s, qs := range stages {
-		if s > 0 {
-			seen[s] = slices.Clone(seen[s-1])
+	// seen[k] is stages 0…k's questions together.
+	seen := make([][]int, len(s.stages))
+	for k, qs := range s.stages {
+		if k > 0 {
+			seen[k] = slices.Clone(seen[k-1])
 		}
-		seen[s] = append(seen[s], qs...)
+		seen[k] = append(seen[k], qs...)
 	}
 	step := start
 	var mapped []int
@@ -102,15 +115,26 @@ func curriculumFeeder(feed models.Feeder, stages [][]int, steps, start int, shar
 				mapped[k] = from[idx[k]%len(from)]
 			}
 		}
-		switch s := step / steps; {
-		case s == 0:
-			fill(0, len(idx), stages[0])
-		case s < len(stages):
-			half := (len(idx) + 1) / 2
-			fill(0, half, stages[s])
-			fill(half, len(idx), seen[s-1])
+		rest := 0
+		switch k := step / max(s.steps, 1); {
+		case len(s.stages) == 0:
+		case k == 0:
+			rest = len(idx)
+			fill(0, rest, s.stages[0])
+		case k < len(s.stages):
+			rest = (len(idx) + 1) / 2
+			fill(0, rest, s.stages[k])
+			fill(rest, len(idx), seen[k-1])
+			rest = len(idx)
 		default:
-			fill(0, int(share*float64(len(idx))), seen[len(stages)-1])
+			rest = int(s.share * float64(len(idx)))
+			fill(0, rest, seen[len(s.stages)-1])
+		}
+		if F := len(s.families); F > 0 {
+			for k := rest; k < len(idx); k++ {
+				fam := s.families[idx[k]%F]
+				mapped[k] = fam[idx[k]/F%len(fam)]
+			}
 		}
 		step++
 		feed(inputs, mapped)
@@ -126,13 +150,23 @@ func (t Tuning) stages() [][]string {
 	return append([][]string{t.Curriculum}, t.CurriculumStages...)
 }
 
-// curriculum returns the training questions of each stage of t's
-// curriculum and the number of batches of size batch each stage lasts
-// (none without one). A stage whose families the set never asks has no
-// questions, and then the first such stage's families are returned too.
-func (t Tuning) curriculum(train *Set, batch int) (stages [][]int, steps int, missing []string) {
+// sampling returns how t draws train's questions in batches of batch. A
+// stage whose families the set never asks has no questions, and then the
+// first such stage's families are returned too.
+func (t Tuning) sampling(train *Set, batch int) (s sampling, missing []string) {
+	if t.BalanceFamilies {
+		for _, f := range familyNames(train.Family) {
+			var qs []int
+			for i, g := range train.Family {
+				if g == f {
+					qs = append(qs, i)
+				}
+			}
+			s.families = append(s.families, qs)
+		}
+	}
 	if len(t.Curriculum) == 0 || t.CurriculumQuestions <= 0 {
-		return nil, 0, nil
+		return s, nil
 	}
 	for _, fams := range t.stages() {
 		var qs []int
@@ -144,7 +178,8 @@ func (t Tuning) curriculum(train *Set, batch int) (stages [][]int, steps int, mi
 		if qs == nil && missing == nil {
 			missing = fams
 		}
-		stages = append(stages, qs)
+		s.stages = append(s.stages, qs)
 	}
-	return stages, max(t.CurriculumQuestions/batch, 1), missing
+	s.steps, s.share = max(t.CurriculumQuestions/batch, 1), t.CurriculumShare
+	return s, missing
 }

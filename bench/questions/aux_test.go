@@ -80,7 +80,7 @@ func TestCurriculumFeeder(t *testing.T) {
 	var got [][]int
 	base := func(_ []*tensor.Dense, idx []int) { got = append(got, slices.Clone(idx)) }
 	first := [][]int{{10, 11, 12}}
-	f := curriculumFeeder(base, first, 2, 0, 0)
+	f := sampledFeeder(base, sampling{stages: first, steps: 2}, 0)
 	f(nil, []int{0, 4})
 	f(nil, []int{5, 1})
 	f(nil, []int{2, 3})
@@ -89,14 +89,14 @@ func TestCurriculumFeeder(t *testing.T) {
 		t.Errorf("fed %v, want %v", got, want)
 	}
 	got = nil
-	f = curriculumFeeder(base, first, 2, 1, 0) // resumed after one step
+	f = sampledFeeder(base, sampling{stages: first, steps: 2}, 1) // resumed after one step
 	f(nil, []int{4})
 	f(nil, []int{4})
 	if want := [][]int{{11}, {4}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("resumed: fed %v, want %v", got, want)
 	}
 	got = nil
-	f = curriculumFeeder(base, first, 1, 0, 0.5) // replay half after one step
+	f = sampledFeeder(base, sampling{stages: first, steps: 1, share: 0.5}, 0) // replay half after one step
 	f(nil, []int{0, 1, 2, 3})
 	f(nil, []int{4, 5, 6, 7})
 	if want := [][]int{{10, 11, 12, 10}, {11, 12, 6, 7}}; !slices.EqualFunc(got, want, slices.Equal) {
@@ -105,7 +105,7 @@ func TestCurriculumFeeder(t *testing.T) {
 	got = nil
 	// Three stages of one step each, then a replay of a quarter of all
 	// three stages' questions.
-	f = curriculumFeeder(base, [][]int{{10, 11}, {20}, {30, 31, 32}}, 1, 0, 0.25)
+	f = sampledFeeder(base, sampling{stages: [][]int{{10, 11}, {20}, {30, 31, 32}}, steps: 1, share: 0.25}, 0)
 	f(nil, []int{0, 1, 2, 3})
 	f(nil, []int{0, 1, 2, 3})
 	f(nil, []int{0, 1, 2, 3})
@@ -114,13 +114,26 @@ func TestCurriculumFeeder(t *testing.T) {
 	if !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("stages: fed %v, want %v", got, want)
 	}
-	set := &Set{Family: []string{"a", "b", "a", "c"}}
-	idx, steps, missing := Tuning{Curriculum: []string{"a", "c"}, CurriculumQuestions: 130}.curriculum(set, 64)
-	if !slices.EqualFunc(idx, [][]int{{0, 2, 3}}, slices.Equal) || steps != 2 || missing != nil {
-		t.Errorf("curriculum: questions %v for %d steps (missing %v), want [[0 2 3]] for 2", idx, steps, missing)
+	got = nil
+	// Balanced over two families, after a one-step curriculum that
+	// replays half: position i is family i mod 2's question ⌊i/2⌋ mod len.
+	f = sampledFeeder(base, sampling{stages: first, steps: 1, share: 0.5, families: [][]int{{0, 2, 4}, {1}}}, 0)
+	f(nil, []int{0, 1})
+	f(nil, []int{7, 3, 4, 5})
+	if want := [][]int{{10, 11}, {11, 10, 4, 1}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("balanced: fed %v, want %v", got, want)
 	}
-	idx, _, missing = Tuning{Curriculum: []string{"a"}, CurriculumStages: [][]string{{"b", "c"}, {"d"}}, CurriculumQuestions: 64}.curriculum(set, 64)
-	if !slices.EqualFunc(idx, [][]int{{0, 2}, {1, 3}, nil}, slices.Equal) || !slices.Equal(missing, []string{"d"}) {
-		t.Errorf("stages: questions %v, missing %v; want [[0 2] [1 3] []] and [d]", idx, missing)
+	set := &Set{Family: []string{"a", "b", "a", "c"}}
+	s, missing := Tuning{Curriculum: []string{"a", "c"}, CurriculumQuestions: 130}.sampling(set, 64)
+	if !slices.EqualFunc(s.stages, [][]int{{0, 2, 3}}, slices.Equal) || s.steps != 2 || missing != nil || s.families != nil {
+		t.Errorf("curriculum: %+v (missing %v), want stages [[0 2 3]] for 2 steps", s, missing)
+	}
+	s, missing = Tuning{Curriculum: []string{"a"}, CurriculumStages: [][]string{{"b", "c"}, {"d"}}, CurriculumQuestions: 64}.sampling(set, 64)
+	if !slices.EqualFunc(s.stages, [][]int{{0, 2}, {1, 3}, nil}, slices.Equal) || !slices.Equal(missing, []string{"d"}) {
+		t.Errorf("stages: %v, missing %v; want [[0 2] [1 3] []] and [d]", s.stages, missing)
+	}
+	s, _ = Tuning{BalanceFamilies: true}.sampling(set, 64)
+	if !slices.EqualFunc(s.families, [][]int{{0, 2}, {1}, {3}}, slices.Equal) || s.stages != nil {
+		t.Errorf("balanced: %+v, want families [[0 2] [1] [3]]", s)
 	}
 }

@@ -105,11 +105,14 @@ type Tuning struct {
 	CurriculumQuestions int      `json:"curriculum_questions,omitempty"`
 	// CurriculumStages are later stages of the curriculum, each of
 	// CurriculumQuestions questions: half of each batch is the stage's
-	// families, the rest the earlier stages' (see curriculumFeeder).
+	// families, the rest the earlier stages' (see sampledFeeder).
 	CurriculumStages [][]string `json:"curriculum_stages,omitempty"`
 	// CurriculumShare, after the curriculum, keeps this share of every
 	// batch (in [0, 1)) to the curriculum's families: a replay. 0 is none.
 	CurriculumShare float64 `json:"curriculum_share,omitempty"`
+	// BalanceFamilies draws every family equally often (outside the
+	// curriculum), rather than as often as the data asks it.
+	BalanceFamilies bool `json:"balance_families,omitempty"`
 }
 
 // apply sets cfg's tuned fields; aux is the argument vocabulary (with
@@ -261,8 +264,9 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		Stages    [][]string `json:"curriculum_stages"`
 		CurQ      int        `json:"curriculum_questions"`
 		CurShare  float64    `json:"curriculum_share"`
+		Balance   bool       `json:"balance_families"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "gate", "forget_bias", "dropout", "aux_args", "q_scale", "curriculum", "curriculum_stages", "curriculum_questions", "curriculum_share"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "gate", "forget_bias", "dropout", "aux_args", "q_scale", "curriculum", "curriculum_stages", "curriculum_questions", "curriculum_share", "balance_families"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -331,6 +335,7 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		}
 	}
 	m.Curriculum, m.CurriculumStages, m.CurriculumQuestions, m.CurriculumShare = f.Cur, f.Stages, f.CurQ, f.CurShare
+	m.BalanceFamilies = f.Balance
 	if f.QScale != nil {
 		if !(*f.QScale > 0) {
 			return nil, bench.Fieldf("q_scale", "%v: want a factor above 0 (leave it out for 1)", *f.QScale)
@@ -455,11 +460,11 @@ func (Kind) Run(ctx context.Context, j bench.Job, d bench.Data) (bench.Result, e
 		train.Aux = aux.targets(task.Train, nil)
 	}
 	start := time.Now()
-	stages, curSteps, missing := m.Tuning.curriculum(task.Train, b.Batch)
+	draw, missing := m.Tuning.sampling(task.Train, b.Batch)
 	if missing != nil {
 		return bench.Result{}, fmt.Errorf("questions: %s: no training question is of the curriculum's families %q", what, missing)
 	}
-	st, err := models.Train(ctx, r, train.Len(), curriculumFeeder(r.Feeder(train.VQA, 0), stages, curSteps, 0, m.CurriculumShare), tc, nil)
+	st, err := models.Train(ctx, r, train.Len(), sampledFeeder(r.Feeder(train.VQA, 0), draw, 0), tc, nil)
 	if err != nil {
 		return bench.Result{}, fmt.Errorf("questions: %s: %w", what, err)
 	}

@@ -105,12 +105,12 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 			onStep(step, total, loss)
 		}
 	}
-	stages, curSteps, missing := o.Tuning.curriculum(train, o.Budget.Batch)
+	draw, missing := o.Tuning.sampling(train, o.Budget.Batch)
 	if missing != nil {
 		return nil, bench.Mismatchf("questions: no training question is of the curriculum's families %q; %s's training questions are of %s", missing, o.Data, strings.Join(familyNames(train.Family), ", "))
 	}
 	secs, err := o.Fit(ctx, CheckpointKind, meta, r, enc.Len(), func(start int) models.Feeder {
-		return curriculumFeeder(r.Feeder(enc.VQA, start), stages, curSteps, start, o.Tuning.CurriculumShare)
+		return sampledFeeder(r.Feeder(enc.VQA, start), draw, start)
 	}, o.Resume)
 	if err != nil || o.Test == "" {
 		return nil, err

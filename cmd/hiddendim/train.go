@@ -65,6 +65,7 @@ func runTrain(ctx context.Context, args []string) error {
 	curriculum := fs.String("curriculum", "", "text-question models: `FAMILIES` (comma-separated) to train on alone for the first --curriculum-questions questions; \";\" starts a later stage of as many questions, half of each batch its families and half the earlier stages'")
 	curriculumQ := fs.Int("curriculum-questions", 0, "text-question models: the curriculum's length in training `QUESTIONS`")
 	curriculumShare := fs.Float64("curriculum-share", 0, "text-question models: after the curriculum, keep this `SHARE` of every batch to its families (a replay)")
+	balance := fs.Bool("balance-families", false, "text-question models: draw every question family equally often (outside the curriculum), not as often as the data asks it")
 	dropout := fs.Float64("dropout", 0, "text-question models: f's dropout `RATE` (default: the reference's 0.5; negative for none)")
 	deep := fs.Int("deep", 0, "segnet: `CHANNELS` of a fourth U-Net level at an eighth of the resolution, which about doubles the receptive field (0: none, the reference)")
 	classWeights := fs.String("class-weights", "none", "segnet: how the loss weighs each class's pixels: `WEIGHTS` none, or median (median frequency balancing of the training masks, kept in the checkpoint)")
@@ -111,7 +112,7 @@ func runTrain(ctx context.Context, args []string) error {
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
 		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width, classWeights: *classWeights, deep: *deep,
 		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Gate: *gate, ForgetBias: *forgetBias, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale,
-			Curriculum: first, CurriculumStages: later, CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare}})
+			Curriculum: first, CurriculumStages: later, CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare, BalanceFamilies: *balance}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
 
@@ -125,7 +126,7 @@ var modelFlags = []struct {
 	{[]string{"labels"}, "the classifiers (multilabel, combo, perlabel)", func(a string) bool { _, ok := classify.ParseArch(a); return ok }},
 	{[]string{"latent", "beta", "likelihood"}, "vae", func(a string) bool { return a == vae.ModelName }},
 	{[]string{"beam", "grammar", "lambda"}, "the captioners (attention, no-attention)", func(a string) bool { _, err := caption.ParseArch(a); return err == nil }},
-	{[]string{"width", "mask-absent", "gate", "forget-bias", "aux-args", "q-scale", "curriculum", "curriculum-questions", "curriculum-share", "dropout"},
+	{[]string{"width", "mask-absent", "gate", "forget-bias", "aux-args", "q-scale", "curriculum", "curriculum-questions", "curriculum-share", "balance-families", "dropout"},
 		"the text-question models (" + strings.Join(questions.ArchNames(), ", ") + ")", func(a string) bool { _, ok := questions.ParseArch(a); return ok }},
 	{[]string{"class-weights", "deep"}, "segnet", func(a string) bool { return a == structure.SegNetArch }},
 }
