@@ -133,7 +133,14 @@ func argmaxInt(s []int) int {
 // bit for bit as drawn (their gradient is zero, so Adam leaves them).
 func trainTextToy(t *testing.T, arch ReasonerArch, train, test *VQA, steps int) float64 {
 	t.Helper()
-	r, err := NewReasoner(toyReasoner(arch, 2))
+	return trainToyConfig(t, toyReasoner(arch, 2), train, test, steps)
+}
+
+// trainToyConfig is trainTextToy for a reasoner of cfg.
+func trainToyConfig(t *testing.T, cfg ReasonerConfig, train, test *VQA, steps int) float64 {
+	t.Helper()
+	arch := cfg.Arch
+	r, err := NewReasoner(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,9 +197,18 @@ func TestTextStateRNLearns(t *testing.T) {
 	// lr 5e-3 one seed of three never leaves the prior.
 	rn := trainTextToy(t, StateRN, train, test, 800)
 	qo := trainTextToy(t, QuestionOnly, train, test, 800)
-	t.Logf("test accuracy: state-rn %.3f, question-only %.3f, the questions' prior %.3f", rn, qo, prior)
+	// The question gate (gate.go) starts as the plain net and must learn
+	// the task as well: a gate that zeroed or scrambled the objects would
+	// leave it at the questions' prior.
+	gated := toyReasoner(StateRN, 2)
+	gated.Gate = true
+	rnGated := trainToyConfig(t, gated, train, test, 800)
+	t.Logf("test accuracy: state-rn %.3f, gated %.3f, question-only %.3f, the questions' prior %.3f", rn, rnGated, qo, prior)
 	if rn < 0.95 {
 		t.Errorf("state-rn with text questions: %.3f on unseen scenes, want ≥ 0.95", rn)
+	}
+	if rnGated < 0.95 {
+		t.Errorf("gated state-rn with text questions: %.3f on unseen scenes, want ≥ 0.95", rnGated)
 	}
 	// 512 test questions: an accuracy's standard error is about 0.022, so
 	// 0.05 is over 2σ either side.
