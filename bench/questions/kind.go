@@ -95,6 +95,9 @@ type Tuning struct {
 	// (models.ReasonerConfig.Aux). The programs are ground truth the
 	// dataset owns, but this tells the model more than the answers do.
 	AuxArgs bool `json:"aux_args,omitempty"`
+	// AuxWeight weighs the auxiliary loss against the answer's (with
+	// AuxArgs); 0 means 1.
+	AuxWeight float64 `json:"aux_weight,omitempty"`
 	// QScale multiplies q where the model reads it (see
 	// models.ReasonerConfig.QScale); 0 means 1.
 	QScale float64 `json:"q_scale,omitempty"`
@@ -120,7 +123,7 @@ type Tuning struct {
 func (t Tuning) apply(cfg *models.ReasonerConfig, aux AuxVocab) {
 	cfg.MaskAbsent, cfg.Gate, cfg.Dropout, cfg.QScale = t.MaskAbsent, t.Gate, t.Dropout, t.QScale
 	if t.AuxArgs {
-		cfg.Aux = len(aux)
+		cfg.Aux, cfg.AuxWeight = len(aux), t.AuxWeight
 	}
 	if cfg.Text != nil {
 		tc := *cfg.Text
@@ -259,6 +262,7 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		Forget    *float64   `json:"forget_bias"`
 		Dropout   *float64   `json:"dropout"`
 		AuxArgs   bool       `json:"aux_args"`
+		AuxWeight *float64   `json:"aux_weight"`
 		QScale    *float64   `json:"q_scale"`
 		Cur       []string   `json:"curriculum"`
 		Stages    [][]string `json:"curriculum_stages"`
@@ -266,7 +270,7 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		CurShare  float64    `json:"curriculum_share"`
 		Balance   bool       `json:"balance_families"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "gate", "forget_bias", "dropout", "aux_args", "q_scale", "curriculum", "curriculum_stages", "curriculum_questions", "curriculum_share", "balance_families"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "questions", "width", "mask_absent", "gate", "forget_bias", "dropout", "aux_args", "aux_weight", "q_scale", "curriculum", "curriculum_stages", "curriculum_questions", "curriculum_share", "balance_families"); err != nil {
 		return nil, err
 	}
 	if f.Arch == "" {
@@ -320,6 +324,12 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		m.Dropout = *f.Dropout
 	}
 	m.AuxArgs = f.AuxArgs
+	if f.AuxWeight != nil {
+		if !f.AuxArgs || !(*f.AuxWeight > 0) || math.IsInf(*f.AuxWeight, 0) {
+			return nil, bench.Fieldf("aux_weight", "%v: want a finite weight above 0, with aux_args (leave it out for 1)", *f.AuxWeight)
+		}
+		m.AuxWeight = *f.AuxWeight
+	}
 	if (len(f.Cur) > 0) != (f.CurQ > 0) || f.CurQ < 0 {
 		return nil, bench.Fieldf("curriculum", "families %q for %d questions: want both families and a number of questions above 0, or neither", f.Cur, f.CurQ)
 	}

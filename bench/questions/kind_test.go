@@ -125,6 +125,8 @@ func TestDecodeModel(t *testing.T) {
 			`{"arch":"state-rn-lstm","forget_bias":1,"gate":true,"curriculum":["count_color"],"curriculum_questions":5000,"curriculum_stages":[["exist_and","count_or"],["more_color"]]}`, "", ""},
 		{`{"arch": "lstm", "mask_absent": true}`, "", "mask_absent", "only state-rn-lstm"},
 		{`{"arch": "lstm", "balance_families": true}`, `{"arch":"lstm","balance_families":true}`, "", ""},
+		{`{"arch": "lstm", "aux_args": true, "aux_weight": 0.3}`, `{"arch":"lstm","aux_args":true,"aux_weight":0.3}`, "", ""},
+		{`{"arch": "lstm", "aux_weight": 0.3}`, "", "aux_weight", "with aux_args"},
 		{`{"arch": "lstm", "gate": true}`, "", "gate", "only state-rn-lstm gates"},
 		{`{"arch": "lstm", "forget_bias": 0}`, "", "forget_bias", "want a finite bias other than 0"},
 		{`{"arch": "lstm", "curriculum_stages": [["count_color"]]}`, "", "curriculum_stages", "set without curriculum"},

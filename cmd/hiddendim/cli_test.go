@@ -152,6 +152,7 @@ func TestBadInvocations(t *testing.T) {
 		{"train segnet --deep -1", []string{"train", "segnet", "--data", f.rel, "--out", x, "--deep", "-1"}, 2, "--deep -1: want 0"},
 		{"train combo --deep", []string{"train", "combo", "--data", f.shapes, "--out", x, "--deep", "64"}, 2, "--deep is for segnet; combo does not take it"},
 		{"train segnet --curriculum", []string{"train", "segnet", "--data", f.shapes, "--out", x, "--curriculum", "count_color"}, 2, "--curriculum is for the text-question models (rn-lstm"},
+		{"train --aux-weight without --aux-args", []string{"train", "lstm", "--data", f.shapes, "--out", x, "--aux-weight", "0.5"}, 2, "--aux-weight 0.5: want a finite weight above 0, with --aux-args"},
 		{"train lstm --gate", []string{"train", "lstm", "--data", f.shapes, "--out", x, "--gate"}, 2, "--gate is for state-rn-lstm"},
 		{"train segnet --gate", []string{"train", "segnet", "--data", f.shapes, "--out", x, "--gate"}, 2, "--gate is for the text-question models"},
 		{"train --curriculum empty stage", []string{"train", "lstm", "--data", f.shapes, "--out", x, "--curriculum", "count_color;;exist_and", "--curriculum-questions", "10"}, 2, "stage 2 names no family"},

@@ -122,7 +122,7 @@ func helpEntries() map[string]helpEntry {
 				"                [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)\n" +
 				"                [--beam 1] [--lambda L] [--grammar]                          (captioners)\n" +
 				"                [--width 256] [--mask-absent] [--dropout 0.5] [--q-scale 1]   (text-question models)\n" +
-				"                [--gate] [--forget-bias 0] [--aux-args] [--balance-families]\n" +
+				"                [--gate] [--forget-bias 0] [--aux-args [--aux-weight 1]] [--balance-families]\n" +
 				"                [--curriculum FAMILIES[;FAMILIES…] --curriculum-questions N [--curriculum-share S]]\n" +
 				"                [--class-weights none|median] [--deep 0]                     (segnet)",
 			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +

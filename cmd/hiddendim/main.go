@@ -45,7 +45,7 @@ Usage:
                   [--latent 10] [--beta 1] [--likelihood bernoulli|gaussian]   (vae)
                   [--beam 1]                                                   (captioners)
                   [--width 256] [--mask-absent] [--dropout 0.5] [--q-scale 1]  (text-question models)
-                  [--gate] [--forget-bias 0] [--aux-args] [--balance-families]
+                  [--gate] [--forget-bias 0] [--aux-args [--aux-weight 1]] [--balance-families]
                   [--curriculum FAMILIES[;FAMILIES…] --curriculum-questions N [--curriculum-share S]]
                   [--class-weights none|median] [--deep 0]                     (segnet)
   hiddendim eval CHECKPOINT --data DIR [--split test]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,6 +62,7 @@ func runTrain(ctx context.Context, args []string) error {
 	gate := fs.Bool("gate", false, "state-rn-lstm: scale each object feature by 1 + G·q before g reads it (FiLM's multiplicative conditioning; the reference concatenates q only)")
 	forgetBias := fs.Float64("forget-bias", 0, "text-question models: `BIAS` added to the question LSTM's forget gate at initialisation (default 0, PyTorch's; 1 is Jozefowicz et al.'s)")
 	auxArgs := fs.Bool("aux-args", false, "text-question models: also train q to predict the question's program arguments (an auxiliary loss; it tells the model more than the answers)")
+	auxWeight := fs.Float64("aux-weight", 0, "text-question models: `WEIGHT` of the --aux-args loss against the answer's (default 1)")
 	qScale := fs.Float64("q-scale", 0, "text-question models: multiply q by `FACTOR` where g (or the MLP, or f) reads it (default 1)")
 	curriculum := fs.String("curriculum", "", "text-question models: `FAMILIES` (comma-separated) to train on alone for the first --curriculum-questions questions; \";\" starts a later stage of as many questions, half of each batch its families and half the earlier stages'")
 	curriculumQ := fs.Int("curriculum-questions", 0, "text-question models: the curriculum's length in training `QUESTIONS`")
@@ -111,7 +113,7 @@ func runTrain(ctx context.Context, args []string) error {
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
 		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width, classWeights: *classWeights, deep: *deep,
-		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Gate: *gate, ForgetBias: *forgetBias, Dropout: *dropout, AuxArgs: *auxArgs, QScale: *qScale,
+		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Gate: *gate, ForgetBias: *forgetBias, Dropout: *dropout, AuxArgs: *auxArgs, AuxWeight: *auxWeight, QScale: *qScale,
 			Curriculum: first, CurriculumStages: later, CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare, BalanceFamilies: *balance}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
 }
@@ -126,7 +128,7 @@ var modelFlags = []struct {
 	{[]string{"labels"}, "the classifiers (multilabel, combo, perlabel)", func(a string) bool { _, ok := classify.ParseArch(a); return ok }},
 	{[]string{"latent", "beta", "likelihood"}, "vae", func(a string) bool { return a == vae.ModelName }},
 	{[]string{"beam", "grammar", "lambda"}, "the captioners (attention, no-attention)", func(a string) bool { _, err := caption.ParseArch(a); return err == nil }},
-	{[]string{"width", "mask-absent", "gate", "forget-bias", "aux-args", "q-scale", "curriculum", "curriculum-questions", "curriculum-share", "balance-families", "dropout"},
+	{[]string{"width", "mask-absent", "gate", "forget-bias", "aux-args", "aux-weight", "q-scale", "curriculum", "curriculum-questions", "curriculum-share", "balance-families", "dropout"},
 		"the text-question models (" + strings.Join(questions.ArchNames(), ", ") + ")", func(a string) bool { _, ok := questions.ParseArch(a); return ok }},
 	{[]string{"class-weights", "deep"}, "segnet", func(a string) bool { return a == structure.SegNetArch }},
 }
@@ -191,6 +193,9 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		}
 		if s := f.tuning.CurriculumShare; s < 0 || s >= 1 || s > 0 && len(f.tuning.Curriculum) == 0 {
 			return usageErrorf("train: --curriculum-share %v: want a share in [0, 1), with --curriculum", s)
+		}
+		if w := f.tuning.AuxWeight; w < 0 || w > 0 && !f.tuning.AuxArgs || math.IsInf(w, 0) || math.IsNaN(w) {
+			return usageErrorf("train: --aux-weight %v: want a finite weight above 0, with --aux-args", w)
 		}
 		if f.tuning.QScale < 0 {
 			return usageErrorf("train: --q-scale %v: want a factor above 0", f.tuning.QScale)
