@@ -310,29 +310,7 @@ func TestTextReasonerGradient(t *testing.T) {
 			const n = 3
 			q := randomTextVQA(r.Config, n, 7)
 			q.Tokens = []int{3, 0, 0, 0, 0, 0, 1, 8, 2, 5, 0, 0, 4, 4, 7, 6, 2, 1}
-			gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
-				nodes := make([]*G.Node, len(r.Params()))
-				var check G.Nodes
-				for i, p := range r.Params() {
-					if r.frozen[p] {
-						continue
-					}
-					v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(p.Value.Shape()...))
-					for k, x := range p.Data() {
-						v.Data().([]float64)[k] = float64(x)
-					}
-					nodes[i] = G.NodeFromAny(g, v, G.WithName(p.Name))
-					if !strings.HasPrefix(p.Name, "stem") {
-						check = append(check, nodes[i])
-					}
-				}
-				gr, err := r.assemble(g, n, true, tensor.Float64, nodes)
-				if err != nil {
-					t.Fatal(err)
-				}
-				letFeedAsFloat64(t, gr.Inputs, r.Feeder(q, 0), []int{0, 1, 2})
-				return check, gr.Loss
-			})
+			gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) { return reasonerLoss64(t, g, r, q, n) })
 		})
 	}
 }
@@ -357,22 +335,41 @@ func TestGatedRNGradient(t *testing.T) {
 	q.Tokens = []int{3, 0, 0, 0, 0, 0, 1, 8, 2, 5, 0, 0, 4, 4, 7, 6, 2, 1}
 	per := cfg.Objects * cfg.ObjectSize
 	clear(q.Objects[q.Image[1]*per+(cfg.Objects-1)*cfg.ObjectSize:][:cfg.ObjectSize])
-	gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
-		nodes := make([]*G.Node, len(r.Params()))
-		for i, p := range r.Params() {
-			v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(p.Value.Shape()...))
-			for k, x := range p.Data() {
-				v.Data().([]float64)[k] = float64(x)
-			}
-			nodes[i] = G.NodeFromAny(g, v, G.WithName(p.Name))
+	gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) { return reasonerLoss64(t, g, r, q, n) })
+}
+
+// reasonerLoss64 assembles r's training graph for n questions in float64
+// on g, every weight a node, fed q's first n questions, as training
+// assembles it. It returns the weights to check (all but the frozen ones
+// and the stems': TestConvGradient checks convolutions, and there are
+// thousands of weights) and the loss.
+func reasonerLoss64(t *testing.T, g *G.ExprGraph, r *Reasoner, q *VQA, n int) (G.Nodes, *G.Node) {
+	t.Helper()
+	nodes := make([]*G.Node, len(r.Params()))
+	var check G.Nodes
+	for i, p := range r.Params() {
+		if r.frozen[p] {
+			continue
 		}
-		gr, err := r.assemble(g, n, true, tensor.Float64, nodes)
-		if err != nil {
-			t.Fatal(err)
+		v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(p.Value.Shape()...))
+		for k, x := range p.Data() {
+			v.Data().([]float64)[k] = float64(x)
 		}
-		letFeedAsFloat64(t, gr.Inputs, r.Feeder(q, 0), []int{0, 1, 2})
-		return nodes, gr.Loss
-	})
+		nodes[i] = G.NodeFromAny(g, v, G.WithName(p.Name))
+		if !strings.HasPrefix(p.Name, "stem") {
+			check = append(check, nodes[i])
+		}
+	}
+	gr, err := r.assemble(g, n, true, tensor.Float64, nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	letFeedAsFloat64(t, gr.Inputs, r.Feeder(q, 0), idx)
+	return check, gr.Loss
 }
 
 // TestGateValue: the gate scales object k's feature d of scene n by

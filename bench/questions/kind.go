@@ -245,6 +245,15 @@ func archList() string {
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
+// onlyStateRN refuses field for a model other than state-rn-lstm, which
+// alone does what the field asks (why).
+func onlyStateRN(field, arch, why string) error {
+	if arch != "state-rn-lstm" {
+		return bench.Fieldf(field, "set for %s; only state-rn-lstm %s", arch, why)
+	}
+	return nil
+}
+
 // DecodeModel reads a model entry: "arch" (rn-lstm, cnn-lstm,
 // state-rn-lstm, state-mlp-lstm or lstm) and, optionally, "epochs",
 // "batch", "lr", "schedule", "questions" (not with epochs) and "width".
@@ -300,8 +309,8 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		m.Width = *f.Width
 	}
 	if f.Mask {
-		if f.Arch != "state-rn-lstm" {
-			return nil, bench.Fieldf("mask_absent", "set for %s; only state-rn-lstm pairs padded objects", f.Arch)
+		if err := onlyStateRN("mask_absent", f.Arch, "pairs padded objects"); err != nil {
+			return nil, err
 		}
 		m.MaskAbsent = true
 	}
@@ -312,8 +321,8 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		m.ForgetBias = *f.Forget
 	}
 	if f.Gate {
-		if f.Arch != "state-rn-lstm" {
-			return nil, bench.Fieldf("gate", "set for %s; only state-rn-lstm gates its objects by the question", f.Arch)
+		if err := onlyStateRN("gate", f.Arch, "gates its objects by the question"); err != nil {
+			return nil, err
 		}
 		m.Gate = true
 	}
