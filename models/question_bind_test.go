@@ -106,27 +106,7 @@ func TestAuxHeadGradient(t *testing.T) {
 			q := randomTextVQA(r.Config, n, 9)
 			q.Tokens = []int{3, 0, 0, 0, 0, 0, 1, 8, 2, 5, 0, 0, 4, 4, 7, 6, 2, 1}
 			q.Aux = []float32{0, 1, 0, 0.5, 0, 0.5, 0, 0, 0}
-			gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) {
-				nodes := make([]*G.Node, len(r.Params()))
-				var check G.Nodes
-				for i, p := range r.Params() {
-					if r.frozen[p] {
-						continue
-					}
-					v := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(p.Value.Shape()...))
-					for k, x := range p.Data() {
-						v.Data().([]float64)[k] = float64(x)
-					}
-					nodes[i] = G.NodeFromAny(g, v, G.WithName(p.Name))
-					check = append(check, nodes[i])
-				}
-				gr, err := r.assemble(g, n, true, tensor.Float64, nodes)
-				if err != nil {
-					t.Fatal(err)
-				}
-				letFeedAsFloat64(t, gr.Inputs, r.Feeder(q, 0), []int{0, 1, 2})
-				return check, gr.Loss
-			})
+			gradCheck(t, func(g *G.ExprGraph) (G.Nodes, *G.Node) { return reasonerLoss64(t, g, r, q, n) })
 		})
 	}
 }
