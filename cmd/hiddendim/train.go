@@ -191,13 +191,16 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		if (len(f.tuning.Curriculum) > 0) != (f.tuning.CurriculumQuestions > 0) {
 			return usageErrorf("train: give --curriculum FAMILIES and --curriculum-questions N (above 0) together")
 		}
-		if s := f.tuning.CurriculumShare; s < 0 || s >= 1 || s > 0 && len(f.tuning.Curriculum) == 0 {
+		if s := f.tuning.CurriculumShare; !(s >= 0 && s < 1) || s > 0 && len(f.tuning.Curriculum) == 0 {
 			return usageErrorf("train: --curriculum-share %v: want a share in [0, 1), with --curriculum", s)
+		}
+		if b := f.tuning.ForgetBias; math.IsNaN(b) || math.IsInf(b, 0) {
+			return usageErrorf("train: --forget-bias %v: want a finite bias (0 for PyTorch's initialisation)", b)
 		}
 		if w := f.tuning.AuxWeight; w < 0 || w > 0 && !f.tuning.AuxArgs || math.IsInf(w, 0) || math.IsNaN(w) {
 			return usageErrorf("train: --aux-weight %v: want a finite weight above 0, with --aux-args", w)
 		}
-		if f.tuning.QScale < 0 {
+		if q := f.tuning.QScale; !(q >= 0) || math.IsInf(q, 0) {
 			return usageErrorf("train: --q-scale %v: want a factor above 0", f.tuning.QScale)
 		}
 		if f.tuning.Dropout >= 1 {
