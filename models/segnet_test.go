@@ -95,16 +95,8 @@ func TestSegNetDeep(t *testing.T) {
 
 	c := ReferenceSegNet(4, 16, 1)
 	c.Deep = 16
-	s, err := NewSegNet(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st, test := trainRectangles(t, c)
 	defer s.Close()
-	train, test := rectangles(64, 16, 1), rectangles(32, 16, 2)
-	st, err := Train(context.Background(), s, train.Len(), s.Feeder(train), TrainConfig{Epochs: 20, Batch: 8, LR: 3e-3, Seed: 1}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	gr, _ := s.Graph(8, false)
 	if sh := gr.Named["b4"].Shape(); !slices.Equal([]int(sh), []int{8, 16, 2, 2}) {
 		t.Errorf("the deep level is %v, want 8×16×2×2", sh)
@@ -289,16 +281,8 @@ func pixelAccuracy(pred, truth []uint8) float64 {
 // rises well above always answering the most common class.
 func TestSegNetTrains(t *testing.T) {
 	cfg := ReferenceSegNet(4, 16, 1)
-	s, err := NewSegNet(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st, test := trainRectangles(t, cfg)
 	defer s.Close()
-	train, test := rectangles(64, 16, 1), rectangles(32, 16, 2)
-	st, err := Train(context.Background(), s, train.Len(), s.Feeder(train), TrainConfig{Epochs: 20, Batch: 8, LR: 3e-3, Seed: 1}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pred, err := s.Predict(test, 16)
 	if err != nil {
 		t.Fatal(err)
@@ -316,6 +300,23 @@ func TestSegNetTrains(t *testing.T) {
 	if acc < majority+(1-majority)*0.8 {
 		t.Errorf("test pixel accuracy %.3f; want 80%% of the way from the majority class's %.3f to 1", acc, majority)
 	}
+}
+
+// trainRectangles trains a segnet of cfg for 20 epochs on 64 pages of
+// colored rectangles and returns it, its state and 32 unseen test pages.
+func trainRectangles(t *testing.T, cfg SegNetConfig) (*SegNet, *State, *Segmentation) {
+	t.Helper()
+	s, err := NewSegNet(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, test := rectangles(64, 16, 1), rectangles(32, 16, 2)
+	st, err := Train(context.Background(), s, train.Len(), s.Feeder(train), TrainConfig{Epochs: 20, Batch: 8, LR: 3e-3, Seed: 1}, nil)
+	if err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	return s, st, test
 }
 
 // trainSegNet trains a fresh small net for steps updates (or continues
