@@ -142,6 +142,20 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 	return m, nil
 }
 
+var _ bench.TrainingSharer = Kind{}
+
+// SharedTraining names the training an end-to-end entry shares with the
+// task's other entries of its architecture and budget (caption.Kind's
+// SharedTraining: one captioner decoded greedily, under the grammar or
+// with a beam), so that a suite's shards keep them together and none
+// trains the captioner twice. A segnet shares none.
+func (Kind) SharedTraining(t bench.Task, spec bench.ModelSpec) string {
+	if _, isSeg := spec.Config.(SegModel); isSeg {
+		return ""
+	}
+	return caption.Kind{}.SharedTraining(t, spec)
+}
+
 // endToEnd returns the task as the captioning kind reads it: its
 // end-to-end models only, with the metrics and expectations captioning
 // scores. ok is false if the task has no end-to-end model.

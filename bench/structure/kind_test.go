@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,5 +206,37 @@ func TestSuiteRefusals(t *testing.T) {
 		tk["models"] = []map[string]any{{"name": "segnet", "arch": "segnet"}}
 	}))); err != nil {
 		t.Errorf("a segnet-only task on pages with menus and footers: %v", err)
+	}
+}
+
+// TestShardsKeepSharedTraining deals a task whose greedy, grammar and
+// beam entries share one captioner into shards: each seed's three stay
+// in one unit, apart from the no-attention captioner and the segnet.
+func TestShardsKeepSharedTraining(t *testing.T) {
+	s, err := harness().ReadSuite("x.json", suiteJSON(t, task(func(tk map[string]any) {
+		tk["models"] = []map[string]any{{"name": "segnet", "arch": "segnet"},
+			{"name": "greedy", "arch": "attention", "beam": 1},
+			{"name": "grammar", "arch": "attention", "beam": 1, "grammar": true},
+			{"name": "beam3", "arch": "attention", "beam": 3},
+			{"name": "plain", "arch": "no-attention", "beam": 1}}
+		tk["seeds"] = []int{1, 2}
+	})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := harness().Plan(s, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units []string
+	for _, sh := range plan.Shards {
+		for _, u := range sh.Units {
+			units = append(units, fmt.Sprintf("%d %s", u.Seed, strings.Join(u.Models, "+")))
+		}
+	}
+	slices.Sort(units)
+	want := []string{"1 greedy+grammar+beam3", "1 plain", "1 segnet", "2 greedy+grammar+beam3", "2 plain", "2 segnet"}
+	if !slices.Equal(units, want) {
+		t.Errorf("units %q, want %q", units, want)
 	}
 }
