@@ -8,12 +8,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hiddendim/hiddendim/bench"
 	"github.com/hiddendim/hiddendim/bench/benchtest"
 	"github.com/hiddendim/hiddendim/generators"
+	"github.com/hiddendim/hiddendim/models"
 	"github.com/hiddendim/hiddendim/scenes"
 	"github.com/hiddendim/hiddendim/webpages"
 )
@@ -345,5 +347,42 @@ func TestBuiltinCaptioningTasks(t *testing.T) {
 		if m.LowerIsBetter || m.Min != 0 || m.Max != 1 {
 			t.Errorf("%s described as %+v, not a higher-is-better proportion", m.Name, m)
 		}
+	}
+}
+
+// TestCaptionerGridBySize checks how NewCaptionerFor sizes the encoder by
+// the image: small images keep the reference's three convolutions,
+// pages of 128 px are halved by a stride-2 first convolution, and larger
+// pages get more convolutions until the grid is MaxGrid cells a side.
+func TestCaptionerGridBySize(t *testing.T) {
+	for _, tt := range []struct {
+		dataset      string
+		side, stride int
+		conv         []int
+		grid         int
+	}{
+		{"relations", 56, 1, []int{16, 32, 64}, 7},
+		{"webpages", 64, 1, []int{16, 32, 64}, 8},
+		{"webpages", 128, 2, []int{16, 32, 64}, 8},
+		{"webpages", 256, 2, []int{16, 32, 64, 64}, 8},
+		{"webpages", 512, 2, []int{16, 32, 64, 64, 64}, 8},
+		{"webpages", 384, 2, []int{16, 32, 64, 64, 64}, 6}, // 24 → 12 → 6
+		{"webpages", 272, 2, []int{16, 32, 64}, 17},        // 17 cannot be halved
+	} {
+		train := &CaptionSet{Dataset: tt.dataset, Images: &models.CaptionData{Shape: [3]int{3, tt.side, tt.side}},
+			Captions: []string{"header { btn-active } row { single { small-title text btn-green } }"}}
+		if tt.dataset == "relations" {
+			train.Captions = []string{"red square above blue circle"}
+		}
+		c, _, err := NewCaptionerFor(train, Attention, 1, -1)
+		if err != nil {
+			t.Fatalf("%s %d px: %v", tt.dataset, tt.side, err)
+		}
+		gh, gw := c.Grid()
+		if c.Config.Stride != tt.stride && !(tt.stride == 1 && c.Config.Stride == 0) || !slices.Equal(c.Config.Conv, tt.conv) || gh != tt.grid || gw != tt.grid {
+			t.Errorf("%s %d px: stride %d, conv %v, grid %d×%d; want stride %d, conv %v, grid %d×%d",
+				tt.dataset, tt.side, c.Config.Stride, c.Config.Conv, gh, gw, tt.stride, tt.conv, tt.grid, tt.grid)
+		}
+		c.Close()
 	}
 }
