@@ -64,6 +64,15 @@ type TrainingSharer interface {
 	SharedTraining(t Task, m ModelSpec) string
 }
 
+// SampleCoster is implemented by a Kind whose models cost unlike amounts
+// of time a sample (page structure's U-Net against its captioners).
+// SampleCost is model m's time a sample in t, relative to the kind's
+// other models; Plan weighs each unit's samples by it, so that shards
+// are dealt the time they will take. Without it, every sample costs 1.
+type SampleCoster interface {
+	SampleCost(t Task, m ModelSpec) float64
+}
+
 // DefaultSampleEpochsPerMinute is the rate Plan assumes when neither the
 // suite nor the built-in suites measure any task: samples trained on (or
 // scored) per minute on the reference machine (2 cores, no GPU). It is
@@ -146,7 +155,8 @@ func deal(costs []int64, n int) [][]int {
 }
 
 // units lists the suite's units in its run order (task, then model, then
-// seed), each with its work in samples.
+// seed), each with its work in samples (weighed by the kind's
+// SampleCost, if it has one).
 func (h *Harness) units(s Suite) ([]Unit, []int64, error) {
 	var out []Unit
 	var work []int64
@@ -156,6 +166,7 @@ func (h *Harness) units(s Suite) ([]Unit, []int64, error) {
 			return nil, nil, fmt.Errorf("bench: task %s: %w", t.Name, err)
 		}
 		sharer, _ := kind.(TrainingSharer)
+		coster, _ := kind.(SampleCoster)
 		// Groups of models, in the order of their first model.
 		var groups [][]ModelSpec
 		keyOf := map[string]int{}
@@ -178,6 +189,9 @@ func (h *Harness) units(s Suite) ([]Unit, []int64, error) {
 				names = append(names, m.Name)
 			}
 			w := int64(budgetOf(t, g[0]).Epochs)*int64(train) + int64(len(g))*int64(test)
+			if coster != nil {
+				w = int64(math.Round(float64(w) * coster.SampleCost(t, g[0])))
+			}
 			for _, seed := range t.Seeds {
 				out = append(out, Unit{Task: t.Name, Models: names, Seed: seed, order: len(out)})
 				work = append(work, max(w, 1))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -155,6 +156,33 @@ func (Kind) SharedTraining(t bench.Task, spec bench.ModelSpec) string {
 	}
 	return caption.Kind{}.SharedTraining(t, spec)
 }
+
+var _ bench.SampleCoster = Kind{}
+
+// SampleCost weighs a page for the shards' dealing: an end-to-end
+// captioner's page costs 1, a segnet's segNetPageCost for every 128
+// pixels of the page's side. Measured on one core of this 2-core machine
+// on 2026-12-03: at 128 px the deep U-Net trained 17.7 pages/s
+// (BenchmarkSegNetDeep/128; the reference 23.5) and the captioner 57.5
+// (BenchmarkCaptionerPages/stride=2), 3.2 times as many; at 256 px the
+// U-Net trained about 4 pages/s (hiddendim train segnet --deep 128) and
+// the captioner 31.5 (BenchmarkCaptionerPages256/conv=4), about 7.5
+// times as many: the U-Net's cost grows with the pixels, the
+// captioner's grid stays 8×8 (caption.MaxGrid).
+func (Kind) SampleCost(t bench.Task, spec bench.ModelSpec) float64 {
+	if _, isSeg := spec.Config.(SegModel); !isSeg {
+		return 1
+	}
+	side, err := strconv.Atoi(t.Dataset.Settings["image_size"])
+	if err != nil || side <= 0 {
+		side = 128
+	}
+	return segNetPageCost * float64(side) / 128
+}
+
+// segNetPageCost is a segnet page's cost against a captioner's at 128 px
+// (see SampleCost).
+const segNetPageCost = 3.2
 
 // endToEnd returns the task as the captioning kind reads it: its
 // end-to-end models only, with the metrics and expectations captioning
