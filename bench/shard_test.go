@@ -227,6 +227,52 @@ func TestPlanKeepsModelsThatShareATrainingTogether(t *testing.T) {
 	}
 }
 
+// costlyKind is the toy kind whose model a costs cost times as much a
+// sample as the others.
+type costlyKind struct {
+	toyKind
+	cost float64
+}
+
+func (k costlyKind) SampleCost(t Task, m ModelSpec) float64 {
+	if m.Name == "a" {
+		return k.cost
+	}
+	return 1
+}
+
+// TestPlanWeighsSamplesByCost deals the toy suite's four units (models a
+// and b, seeds 1 and 2) with model a's samples costing 3 times as much:
+// its units are estimated at 3 times the time, and the two go to
+// different shards, each with one of b's.
+func TestPlanWeighsSamplesByCost(t *testing.T) {
+	s := readToy(t, toyHarness(toyKind{}), "")
+	h := NewHarness(generators.NewRegistry(generators.Shapes{}), costlyKind{cost: 3})
+	p, err := h.Plan(s, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sp := range p.Shards {
+		var got []string
+		for _, u := range sp.Units {
+			got = append(got, u.Models[0])
+			// 1 epoch × 24 training samples + 16 test samples, at the
+			// default rate; a's weighed 3 times.
+			want := int64(48)
+			if u.Models[0] == "a" {
+				want = 144
+			}
+			if u.ms != want {
+				t.Errorf("%s: %d ms, want %d", u, u.ms, want)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, []string{"a", "b"}) {
+			t.Errorf("shard %d holds %q, want one unit of a and one of b", sp.Index, got)
+		}
+	}
+}
+
 // boardsJSON renders boards as JSON without the training times, which
 // differ between any two runs.
 func boardsJSON(t *testing.T, bs []Board) string {

@@ -240,3 +240,33 @@ func TestShardsKeepSharedTraining(t *testing.T) {
 		t.Errorf("units %q, want %q", units, want)
 	}
 }
+
+// TestSampleCost weighs a segnet's page by the page's side against a
+// captioner's, which costs 1 at any size.
+func TestSampleCost(t *testing.T) {
+	for _, tt := range []struct {
+		size string
+		seg  float64
+	}{{"128", segNetPageCost}, {"256", 2 * segNetPageCost}, {"", segNetPageCost}} {
+		s, err := harness().ReadSuite("x.json", suiteJSON(t, task(func(tk map[string]any) {
+			settings := map[string]string{"max_rows": "1", "max_header_buttons": "2", "pix2code": "true"}
+			if tt.size != "" {
+				settings["image_size"] = tt.size
+			}
+			tk["dataset"].(map[string]any)["settings"] = settings
+		})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		task := s.Tasks[0]
+		for _, m := range task.Models {
+			want := 1.0
+			if m.Name == "segnet" {
+				want = tt.seg
+			}
+			if got := (Kind{}).SampleCost(task, m); got != want {
+				t.Errorf("image_size %q, %s: cost %v, want %v", tt.size, m.Name, got, want)
+			}
+		}
+	}
+}
