@@ -210,6 +210,14 @@ func settingName(path string) string {
 		return "--lambda"
 	case "labels":
 		return "--labels"
+	case "sampling.curriculum", "sampling.curriculum_stages":
+		return "--curriculum"
+	case "sampling.curriculum_questions":
+		return "--curriculum-questions"
+	case "sampling.curriculum_share":
+		return "--curriculum-share"
+	case "sampling.balance_families":
+		return "--balance-families"
 	case "dataset", "classes", "vocab", "model.input", "model.heads", "model.vocab", "model.steps":
 		return "--data (" + path + ")"
 	}

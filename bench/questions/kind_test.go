@@ -266,3 +266,48 @@ func TestCurriculumOfNoFamily(t *testing.T) {
 		t.Errorf("a curriculum of no family: %v", err)
 	}
 }
+
+// TestResumeComparesSampling checks that a checkpoint keeps how its
+// batches were drawn: resuming with another curriculum, share or family
+// balance is a MismatchError naming the flag, and with the same ones
+// continues.
+func TestResumeComparesSampling(t *testing.T) {
+	dir := t.TempDir()
+	data := writeDataset(t, dir, "prog", "clevrlite", programsSettings, 2, 1)
+	set, err := LoadSet(data, "train", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fam := familyNames(set.Family)[0]
+	out := filepath.Join(dir, "run")
+	sampled := Tuning{Curriculum: []string{fam}, CurriculumQuestions: 8, CurriculumShare: 0.25}
+	train := func(epochs int, tu Tuning, resume bool) error {
+		_, err := Train(context.Background(), TrainOptions{Training: bench.Training{Data: data, Out: out, Train: "train", Test: "",
+			Budget: bench.Budget{Epochs: epochs, Batch: 4, LR: 1e-3}, Seed: 1}, Arch: Archs[2], Width: 16, Tuning: tu, Resume: resume})
+		return err
+	}
+	if err := train(1, sampled, false); err != nil {
+		t.Fatal(err)
+	}
+	otherShare, balanced := sampled, sampled
+	otherShare.CurriculumShare = 0.5
+	balanced.BalanceFamilies = true
+	for _, tt := range []struct {
+		name string
+		tu   Tuning
+		flag string
+	}{
+		{"no curriculum", Tuning{}, "--curriculum"},
+		{"another share", otherShare, "--curriculum-share 0.25 → 0.5"},
+		{"balanced", balanced, "--balance-families (none) → true"},
+	} {
+		err := train(2, tt.tu, true)
+		var mm *bench.MismatchError
+		if !errors.As(err, &mm) || !strings.Contains(err.Error(), tt.flag) {
+			t.Errorf("%s: resume gave %v, want a MismatchError naming %q", tt.name, err, tt.flag)
+		}
+	}
+	if err := train(2, sampled, true); err != nil {
+		t.Errorf("resume with the same sampling: %v", err)
+	}
+}

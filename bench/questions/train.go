@@ -39,6 +39,29 @@ type Meta struct {
 	// Aux is the auxiliary head's program arguments (with
 	// Tuning.AuxArgs); none without.
 	Aux AuxVocab `json:"aux,omitempty"`
+	// Sampling is how training batches were drawn (a curriculum, a
+	// replay share, balanced families); nil for the data's own mix.
+	// Resuming compares it as every other setting.
+	Sampling *Sampling `json:"sampling,omitempty"`
+}
+
+// Sampling is a training's sampling settings, as Tuning holds them.
+type Sampling struct {
+	Curriculum          []string   `json:"curriculum,omitempty"`
+	CurriculumQuestions int        `json:"curriculum_questions,omitempty"`
+	CurriculumStages    [][]string `json:"curriculum_stages,omitempty"`
+	CurriculumShare     float64    `json:"curriculum_share,omitempty"`
+	BalanceFamilies     bool       `json:"balance_families,omitempty"`
+}
+
+// samplingOf returns t's sampling settings, nil if it has none.
+func samplingOf(t Tuning) *Sampling {
+	s := Sampling{Curriculum: t.Curriculum, CurriculumQuestions: t.CurriculumQuestions, CurriculumStages: t.CurriculumStages,
+		CurriculumShare: t.CurriculumShare, BalanceFamilies: t.BalanceFamilies}
+	if reflect.ValueOf(s).IsZero() {
+		return nil
+	}
+	return &s
 }
 
 // TrainOptions configure Train.
@@ -85,6 +108,7 @@ func Train(ctx context.Context, o TrainOptions) (map[string]bench.Metric, error)
 		Dataset: r0.Manifest.Dataset + "@" + r0.Manifest.Version, Budget: o.Budget,
 		Vocab: task.Vocab, Answers: task.Answers, Layout: train.Layout, Prior: task.Prior}
 	meta.Aux = o.Tuning.auxVocab(train)
+	meta.Sampling = samplingOf(o.Tuning)
 	o.Tuning.apply(&meta.Model, meta.Aux)
 	r, err := models.NewReasoner(meta.Model)
 	if err != nil {
