@@ -386,8 +386,8 @@ func NewCaptionerFor(train *CaptionSet, arch Arch, seed uint64, lambda float64) 
 // first convolution and three more give a 16×16 grid, and the attention
 // over its 256 cells at each of some 110 decoder steps took most of the
 // training time: a fourth convolution (64 channels) gives 8×8, as at 128
-// pixels, and trains 2.2 times as fast (BenchmarkCaptioner256, one core:
-// 26.4 against 11.8 pages/s).
+// pixels, and trains 2.4 times as fast (BenchmarkCaptionerPages256, one
+// core, 2026-12-03: 28.5 against 11.8 pages/s).
 const MaxGrid = 8
 
 // StrideFrom is the image side from which NewCaptionerFor's captioner

@@ -173,9 +173,9 @@ func (Kind) SampleCost(t bench.Task, spec bench.ModelSpec) float64 {
 	if _, isSeg := spec.Config.(SegModel); !isSeg {
 		return 1
 	}
-	side, err := strconv.Atoi(t.Dataset.Settings["image_size"])
-	if err != nil || side <= 0 {
-		side = 128
+	side := webpages.Pages{}.DefaultConfig().(*webpages.Config).ImageSize
+	if v, err := strconv.Atoi(t.Dataset.Settings["image_size"]); err == nil && v > 0 {
+		side = v
 	}
 	return segNetPageCost * float64(side) / 128
 }

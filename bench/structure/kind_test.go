@@ -241,13 +241,14 @@ func TestShardsKeepSharedTraining(t *testing.T) {
 	}
 }
 
-// TestSampleCost weighs a segnet's page by the page's side against a
-// captioner's, which costs 1 at any size.
+// TestSampleCost weighs a segnet's page by the page's side (without
+// image_size, the generator's default 256) against a captioner's, which
+// costs 1 at any size.
 func TestSampleCost(t *testing.T) {
 	for _, tt := range []struct {
 		size string
 		seg  float64
-	}{{"128", segNetPageCost}, {"256", 2 * segNetPageCost}, {"", segNetPageCost}} {
+	}{{"128", segNetPageCost}, {"256", 2 * segNetPageCost}, {"", 2 * segNetPageCost}} {
 		s, err := harness().ReadSuite("x.json", suiteJSON(t, task(func(tk map[string]any) {
 			settings := map[string]string{"max_rows": "1", "max_header_buttons": "2", "pix2code": "true"}
 			if tt.size != "" {
