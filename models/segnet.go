@@ -13,7 +13,8 @@ import (
 // every pixel of an image a class (torch_reference.py's segnet).
 type SegNetConfig struct {
 	// Input is the images' channels, height and width; height and width
-	// must be divisible by 4 (two 2×2 poolings and two doublings).
+	// must be divisible by 4 (two 2×2 poolings and two doublings), and by
+	// twice that for each of Deep and Stem.
 	Input [3]int `json:"input"`
 	// Classes is the number of pixel classes (13 for webpages), 2 to 256
 	// (masks hold one byte per pixel).
@@ -26,6 +27,12 @@ type SegNetConfig struct {
 	// height and width must be divisible by 8); 0, the reference, has
 	// none and is left out of the JSON.
 	Deep int `json:"deep,omitempty"`
+	// Stem, if not 0, is the channels of a level at the full resolution
+	// above the others, which then run at half of it: the receptive
+	// field about doubles in pixels, for about a third of the compute at
+	// Widths (16, 32, 64) and a Stem of 8. 0, the reference, has none and
+	// is left out of the JSON.
+	Stem int `json:"stem,omitempty"`
 	// Seed draws the initial weights.
 	Seed uint64 `json:"seed"`
 	// ClassWeights, if not nil, weighs each class's pixels in the loss
@@ -61,6 +68,15 @@ func ReferenceSegNet(classes, side int, seed uint64) SegNetConfig {
 //	b4 = relu(conv3×3(maxpool2(s3)))         Deep at H/8×W/8
 //	b  = relu(conv3×3([deconv2×2(b4), s3]))  Widths[2] at H/4×W/4
 //
+// With Config.Stem a level at the full resolution wraps the net, whose
+// levels then run at half of it (x′ is what they take for x, d1′ what
+// they give for d1):
+//
+//	s0 = relu(conv3×3(x))                    Stem at H×W
+//	x′ = maxpool2(s0)                        Stem at H/2×W/2
+//	d0 = relu(conv3×3([deconv2×2(d1′), s0])) Stem at H×W
+//	logits = conv1×1(d0)                     Classes at H×W
+//
 // It trains on the per-pixel softmax
 // cross-entropy, averaged over pixels. Its graphs are cached per batch
 // size; a SegNet is not safe for concurrent use.
@@ -70,7 +86,7 @@ type SegNet struct {
 	Config SegNetConfig
 	ps     *ParamSet
 	// layers holds each layer's weight and bias, in segLayers order.
-	layers [len(segLayers)][2]*Param // the deep layers nil without Config.Deep
+	layers [len(segLayers)][2]*Param // the deep and stem layers nil without Config.Deep and Config.Stem
 	graphs map[[2]int]*Graph
 }
 
@@ -89,10 +105,27 @@ const (
 	segE4
 	segU3
 	segD3
+	// The stem's, last.
+	segE0
+	segU0
+	segD0
 )
 
 var segLayers = [...]string{segE1: "e1", segE2: "e2", segE3: "e3", segU2: "u2", segD2: "d2", segU1: "u1", segD1: "d1", segOut: "out",
-	segE4: "e4", segU3: "u3", segD3: "d3"}
+	segE4: "e4", segU3: "u3", segD3: "d3", segE0: "e0", segU0: "u0", segD0: "d0"}
+
+// levels returns how many times the net cfg describes pools: two, and one
+// more for each of Deep and Stem.
+func (cfg SegNetConfig) levels() int {
+	n := 2
+	if cfg.Deep > 0 {
+		n++
+	}
+	if cfg.Stem > 0 {
+		n++
+	}
+	return n
+}
 
 // NewSegNet validates cfg and draws the initial weights from cfg.Seed as
 // PyTorch initialises the reference: every weight and bias uniform in
@@ -106,14 +139,15 @@ func NewSegNet(cfg SegNetConfig) (*SegNet, error) {
 	if c <= 0 || h <= 0 || w <= 0 {
 		return nil, fmt.Errorf("models: segnet needs an input shape (channels, height, width) of positive sizes, got %v", cfg.Input)
 	}
-	if h%4 != 0 || w%4 != 0 {
-		return nil, fmt.Errorf("models: segnet input %d×%d: height and width must be divisible by 4, e.g. %d×%d (the net pools twice)", h, w, (h+3)/4*4, (w+3)/4*4)
-	}
 	if cfg.Deep < 0 {
 		return nil, fmt.Errorf("models: segnet deep level of %d channels; want 0 (none) or more", cfg.Deep)
 	}
-	if cfg.Deep > 0 && (h%8 != 0 || w%8 != 0) {
-		return nil, fmt.Errorf("models: segnet input %d×%d with a deep level: height and width must be divisible by 8, e.g. %d×%d (the net pools three times)", h, w, (h+7)/8*8, (w+7)/8*8)
+	if cfg.Stem < 0 {
+		return nil, fmt.Errorf("models: segnet stem of %d channels; want 0 (none) or more", cfg.Stem)
+	}
+	if pools := cfg.levels(); h%(1<<pools) != 0 || w%(1<<pools) != 0 {
+		f := 1 << pools
+		return nil, fmt.Errorf("models: segnet input %d×%d: height and width must be divisible by %d, e.g. %d×%d (the net pools %s)", h, w, f, (h+f-1)/f*f, (w+f-1)/f*f, [...]string{2: "twice", 3: "three times", 4: "four times"}[pools])
 	}
 	if cfg.Classes < 2 || cfg.Classes > 256 {
 		return nil, fmt.Errorf("models: segnet needs 2 to 256 classes (masks hold bytes), got %d", cfg.Classes)
@@ -144,25 +178,34 @@ func NewSegNet(cfg SegNetConfig) (*SegNet, error) {
 			s.ps.Uniform(segLayers[l]+".b", bound, out),
 		}
 	}
-	conv(segE1, c, w1, 3)
+	in, top := c, w1 // the reference levels' input, and the channels under the logits
+	if cfg.Stem > 0 {
+		in, top = cfg.Stem, cfg.Stem
+	}
+	conv(segE1, in, w1, 3)
 	conv(segE2, w1, w2, 3)
 	conv(segE3, w2, w3, 3)
 	deconv(segU2, w3, w2)
 	conv(segD2, 2*w2, w2, 3)
 	deconv(segU1, w2, w1)
 	conv(segD1, 2*w1, w1, 3)
-	conv(segOut, w1, cfg.Classes, 1)
+	conv(segOut, top, cfg.Classes, 1)
 	if cfg.Deep > 0 {
 		conv(segE4, w3, cfg.Deep, 3)
 		deconv(segU3, cfg.Deep, w3)
 		conv(segD3, 2*w3, w3, 3)
 	}
+	if cfg.Stem > 0 {
+		conv(segE0, c, cfg.Stem, 3)
+		deconv(segU0, w1, cfg.Stem)
+		conv(segD0, 2*cfg.Stem, cfg.Stem, 3)
+	}
 	return s, nil
 }
 
 // Params returns the weights and biases of every layer, in the order
-// e1, e2, e3, u2, d2, u1, d1, out, then, with Config.Deep, e4, u3, d3
-// (each weight, then its bias).
+// e1, e2, e3, u2, d2, u1, d1, out, then, with Config.Deep, e4, u3, d3,
+// then, with Config.Stem, e0, u0, d0 (each weight, then its bias).
 func (s *SegNet) Params() []*Param { return s.ps.Params }
 
 // Graph builds (and caches) the graph for batches of n. Inputs: the images
@@ -186,7 +229,11 @@ func (s *SegNet) Graph(n int, train bool) (*Graph, error) {
 	g := G.NewGraph()
 	gr := &Graph{G: g, Named: map[string]*G.Node{}}
 	gr.Nodes = bind(g, s.Params())
-	wb := func(l int) (*G.Node, *G.Node) { return gr.Nodes[2*l], gr.Nodes[2*l+1] }
+	node := map[*Param]*G.Node{}
+	for i, p := range s.Params() {
+		node[p] = gr.Nodes[i]
+	}
+	wb := func(l int) (*G.Node, *G.Node) { return node[s.layers[l][0]], node[s.layers[l][1]] }
 	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(n, c, h, w), G.WithName("x"))
 	gr.Inputs = []*G.Node{x}
 
@@ -209,7 +256,13 @@ func (s *SegNet) Graph(n int, train bool) (*Graph, error) {
 			return convSame(in, wt, b, 3, true, needDx)
 		}
 	}
-	s1 := layer("s1", conv(segE1, x, false))
+	in := x
+	var s0 *G.Node
+	if cfg.Stem > 0 {
+		s0 = layer("s0", conv(segE0, x, false))
+		in = layer("p0", func() (*G.Node, error) { return reluPool2(s0) })
+	}
+	s1 := layer("s1", conv(segE1, in, cfg.Stem > 0))
 	p1 := layer("p1", func() (*G.Node, error) { return reluPool2(s1) })
 	s2 := layer("s2", conv(segE2, p1, true))
 	p2 := layer("p2", func() (*G.Node, error) { return reluPool2(s2) })
@@ -238,9 +291,18 @@ func (s *SegNet) Graph(n int, train bool) (*Graph, error) {
 	})
 	c1 := layer("cat1", func() (*G.Node, error) { return concatChannels(u1, s1) })
 	d1 := layer("d1", conv(segD1, c1, true))
+	top := d1
+	if cfg.Stem > 0 {
+		u0 := layer("u0", func() (*G.Node, error) {
+			wt, bias := wb(segU0)
+			return deconv2x2(d1, wt, bias)
+		})
+		c0 := layer("cat0", func() (*G.Node, error) { return concatChannels(u0, s0) })
+		top = layer("d0", conv(segD0, c0, true))
+	}
 	logits := layer("logits", func() (*G.Node, error) {
 		wt, bias := wb(segOut)
-		return convSame(d1, wt, bias, 1, false, true)
+		return convSame(top, wt, bias, 1, false, true)
 	})
 	if err != nil {
 		return nil, err

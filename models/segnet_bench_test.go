@@ -51,3 +51,17 @@ func benchSegNet(b *testing.B, cfg SegNetConfig) {
 	b.ReportMetric(float64(done*batch)/b.Elapsed().Seconds(), "pages/s")
 	b.Logf("BLAS %s", BLASName())
 }
+
+// BenchmarkSegNetPages256 trains U-Nets on 256×256 pages (the full
+// suite's): the deep net of 128 channels, and the same with a stem of 8
+// or 16 channels (SegNetConfig.Stem), whose other levels run at half the
+// resolution. Read them as ratios to each other, run in the same session.
+func BenchmarkSegNetPages256(b *testing.B) {
+	for _, stem := range []int{0, 8, 16} {
+		b.Run(fmt.Sprintf("stem-%d", stem), func(b *testing.B) {
+			cfg := ReferenceSegNet(13, 256, 1)
+			cfg.Deep, cfg.Stem = 128, stem
+			benchSegNet(b, cfg)
+		})
+	}
+}

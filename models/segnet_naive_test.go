@@ -89,15 +89,31 @@ func segCat(a, b chw) chw {
 	return chw{a.c + b.c, a.h, a.w, append(append([]float64(nil), a.v...), b.v...)}
 }
 
-// naiveSegNet returns SegNet.forward's logits for one image.
+// naiveSegNet returns SegNet.forward's logits for one image, with the
+// deep level and the stem when the net has them.
 func naiveSegNet(s *SegNet, x chw) chw {
 	p := func(l int) ([]float64, []float64) { return f64(s.layers[l][0]), f64(s.layers[l][1]) }
+	var s0 chw
+	if s.Config.Stem > 0 {
+		w, b := p(segE0)
+		s0 = segConv(x, w, b, 3, true)
+		x = segPool(s0)
+	}
 	w, b := p(segE1)
 	s1 := segConv(x, w, b, 3, true)
 	w, b = p(segE2)
 	s2 := segConv(segPool(s1), w, b, 3, true)
 	w, b = p(segE3)
 	bot := segConv(segPool(s2), w, b, 3, true)
+	if s.Config.Deep > 0 {
+		s3 := bot
+		w, b = p(segE4)
+		b4 := segConv(segPool(s3), w, b, 3, true)
+		w, b = p(segU3)
+		u3 := segUp(b4, w, b)
+		w, b = p(segD3)
+		bot = segConv(segCat(u3, s3), w, b, 3, true)
+	}
 	w, b = p(segU2)
 	u2 := segUp(bot, w, b)
 	w, b = p(segD2)
@@ -105,9 +121,15 @@ func naiveSegNet(s *SegNet, x chw) chw {
 	w, b = p(segU1)
 	u1 := segUp(d2, w, b)
 	w, b = p(segD1)
-	d1 := segConv(segCat(u1, s1), w, b, 3, true)
+	top := segConv(segCat(u1, s1), w, b, 3, true)
+	if s.Config.Stem > 0 {
+		w, b = p(segU0)
+		u0 := segUp(top, w, b)
+		w, b = p(segD0)
+		top = segConv(segCat(u0, s0), w, b, 3, true)
+	}
 	w, b = p(segOut)
-	return segConv(d1, w, b, 1, false)
+	return segConv(top, w, b, 1, false)
 }
 
 // naivePixelXent is F.cross_entropy(logits, mask) summed (not averaged)
@@ -134,8 +156,28 @@ func naivePixelXent(l chw, mask []uint8) float64 {
 // loss) and inference graph (logits) on random images and compares them
 // with the transcription. Non-square images catch a swapped height and
 // width; widths that differ per level catch a wrong skip or channel count.
+//
+// It does so for the reference, with a deep level, with a stem, and with
+// both (then the images are 16×32, as the net pools four times).
 func TestSegNetMatchesNaive(t *testing.T) {
-	cfg := SegNetConfig{Input: [3]int{3, 8, 12}, Classes: 5, Widths: [3]int{4, 6, 8}, Seed: 3}
+	for _, tt := range []struct {
+		name       string
+		deep, stem int
+		h, w       int
+	}{
+		{"reference", 0, 0, 8, 12},
+		{"deep", 7, 0, 8, 16},
+		{"stem", 0, 5, 8, 16},
+		{"deep and stem", 7, 5, 16, 32},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := SegNetConfig{Input: [3]int{3, tt.h, tt.w}, Classes: 5, Widths: [3]int{4, 6, 8}, Deep: tt.deep, Stem: tt.stem, Seed: 3}
+			segNetMatchesNaive(t, cfg)
+		})
+	}
+}
+
+func segNetMatchesNaive(t *testing.T, cfg SegNetConfig) {
 	s, err := NewSegNet(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -110,6 +110,54 @@ func TestSegNetDeep(t *testing.T) {
 	}
 }
 
+// TestSegNetStem: a stem of 8 channels over the reference adds, weights +
+// biases,
+//
+//	e0  conv 3→8, 3×3:      8·3·9 =  216 + 8 =  224
+//	u0  deconv 16→8, 2×2:  16·8·4 =  512 + 8 =  520
+//	d0  conv 16→8, 3×3:    8·16·9 = 1152 + 8 = 1160
+//
+// and changes two: e1 takes the stem's 8 channels instead of the image's 3
+// (16·8·9 − 16·3·9 = +720), and the logits come from the stem's 8 instead
+// of 16 (13·8 − 13·16 = −104): 57181 + 2520 parameters. The levels below
+// it run at half the resolution, and the net learns the rectangles.
+func TestSegNetStem(t *testing.T) {
+	cfg := ReferenceSegNet(13, 128, 1)
+	cfg.Deep, cfg.Stem = 0, 8
+	s, err := NewSegNet(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := Count(s.Params()); n != 57181+2520 {
+		t.Errorf("%d parameters, want 57181 + 2520", n)
+	}
+	var names []string
+	for _, p := range s.Params()[16:] {
+		names = append(names, p.Name)
+	}
+	if want := []string{"e0.w", "e0.b", "u0.w", "u0.b", "d0.w", "d0.b"}; !slices.Equal(names, want) {
+		t.Errorf("the stem's parameters are %v, want %v", names, want)
+	}
+
+	c := ReferenceSegNet(4, 16, 1)
+	c.Stem = 8
+	net, st, test := trainRectangles(t, c)
+	defer net.Close()
+	gr, _ := net.Graph(8, false)
+	for name, want := range map[string][]int{"s0": {8, 8, 16, 16}, "s1": {8, 16, 8, 8}, "d0": {8, 8, 16, 16}} {
+		if sh := gr.Named[name].Shape(); !slices.Equal([]int(sh), want) {
+			t.Errorf("%s is %v, want %v", name, sh, want)
+		}
+	}
+	pred, err := net.Predict(test, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := pixelAccuracy(pred, test.Masks); acc < 0.9 || st.Losses[len(st.Losses)-1] > st.Losses[0]/4 {
+		t.Errorf("losses %.3f … %.3f, test pixel accuracy %.3f; want the loss down to a quarter and 0.9", st.Losses[0], st.Losses[len(st.Losses)-1], acc)
+	}
+}
+
 // TestSegNetInit: every tensor is uniform in ±1/√fanIn with PyTorch's
 // fanIn (a transposed convolution's is its output channels × 4): its
 // largest magnitude lies within the bound and near it. n uniform draws on
@@ -158,6 +206,9 @@ func TestNewSegNetRefuses(t *testing.T) {
 		{"negative width", ref(func(c *SegNetConfig) { c.Widths[2] = -1 }), "width 2 is -1"},
 		{"negative deep level", ref(func(c *SegNetConfig) { c.Deep = -1 }), "deep level of -1 channels"},
 		{"deep, height not divisible by 8", ref(func(c *SegNetConfig) { c.Deep, c.Input[1] = 8, 124 }), "divisible by 8, e.g. 128×128"},
+		{"negative stem", ref(func(c *SegNetConfig) { c.Stem = -8 }), "stem of -8 channels"},
+		{"stem, width not divisible by 8", ref(func(c *SegNetConfig) { c.Stem, c.Input[2] = 8, 132 }), "divisible by 8, e.g. 128×136 (the net pools three times)"},
+		{"deep and stem, 8 but not 16", ref(func(c *SegNetConfig) { c.Deep, c.Stem, c.Input[1] = 128, 8, 120 }), "divisible by 16, e.g. 128×128 (the net pools four times)"},
 		{"too few class weights", ref(func(c *SegNetConfig) { c.ClassWeights = []float64{1, 2} }), "2 class weights for 13 classes"},
 		{"negative class weight", ref(func(c *SegNetConfig) { c.ClassWeights = slices.Repeat([]float64{-1}, 13) }), "class 0 has weight -1"},
 	}
