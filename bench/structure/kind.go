@@ -31,8 +31,8 @@ const SegNetArch = "segnet"
 // SegModel is a page-structure task's segmentation entry: the reference
 // U-Net (models.ReferenceSegNet) trained on the class masks, its masks
 // decoded into trees (DecodePage). In a suite file it is
-// {"name": "segnet", "arch": "segnet"}, with optional "class_weights"
-// and "deep" (see NetOptions) and "epochs", "batch", "lr" and "schedule" replacing
+// {"name": "segnet", "arch": "segnet"}, with optional "class_weights",
+// "deep" and "stem" (see NetOptions) and "epochs", "batch", "lr" and "schedule" replacing
 // the task budget's for this model: the
 // U-Net and the end-to-end captioner share a task and its pages, not their
 // best batch or rate. Its fields are part of every record's run key.
@@ -41,8 +41,8 @@ type SegModel struct {
 	Architecture string `json:"arch"`
 	bench.Overrides
 	// NetOptions are a suite file's optional "class_weights" ("none",
-	// the default, or "median") and "deep" (channels; 0, the default,
-	// none).
+	// the default, or "median"), "deep" and "stem" (channels; 0, the
+	// default, none).
 	NetOptions
 }
 
@@ -120,8 +120,9 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 		Schedule *string  `json:"schedule"`
 		Weights  *string  `json:"class_weights"`
 		Deep     *int     `json:"deep"`
+		Stem     *int     `json:"stem"`
 	}
-	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "class_weights", "deep"); err != nil {
+	if err := bench.DecodeStrict(raw, &f, "arch", "epochs", "batch", "lr", "schedule", "class_weights", "deep", "stem"); err != nil {
 		return nil, err
 	}
 	o, err := bench.DecodeOverrides(f.Epochs, f.Batch, f.LR, f.Schedule)
@@ -139,6 +140,12 @@ func (Kind) DecodeModel(raw []byte) (bench.ModelConfig, error) {
 			return nil, bench.Fieldf("deep", "%d: want 0 (no fourth level) or its channels, e.g. 128", *f.Deep)
 		}
 		m.Deep = *f.Deep
+	}
+	if f.Stem != nil {
+		if *f.Stem < 0 {
+			return nil, bench.Fieldf("stem", "%d: want 0 (no stem) or its channels, e.g. 16", *f.Stem)
+		}
+		m.Stem = *f.Stem
 	}
 	return m, nil
 }
@@ -168,21 +175,33 @@ var _ bench.SampleCoster = Kind{}
 // U-Net trained about 4 pages/s (hiddendim train segnet --deep 128) and
 // the captioner 31.5 (BenchmarkCaptionerPages256/conv=4), about 7.5
 // times as many: the U-Net's cost grows with the pixels, the
-// captioner's grid stays 8×8 (caption.MaxGrid).
+// captioner's grid stays 8×8 (caption.MaxGrid). A U-Net with a stem
+// costs stemPageCost of one without: its other levels run at half the
+// resolution.
 func (Kind) SampleCost(t bench.Task, spec bench.ModelSpec) float64 {
-	if _, isSeg := spec.Config.(SegModel); !isSeg {
+	m, isSeg := spec.Config.(SegModel)
+	if !isSeg {
 		return 1
+	}
+	stem := 1.0
+	if m.Stem > 0 {
+		stem = stemPageCost
 	}
 	side := webpages.Pages{}.DefaultConfig().(*webpages.Config).ImageSize
 	if v, err := strconv.Atoi(t.Dataset.Settings["image_size"]); err == nil && v > 0 {
 		side = v
 	}
-	return segNetPageCost * float64(side) / 128
+	return segNetPageCost * stem * float64(side) / 128
 }
 
 // segNetPageCost is a segnet page's cost against a captioner's at 128 px
 // (see SampleCost).
 const segNetPageCost = 3.2
+
+// stemPageCost is a segnet page's cost with a stem against one without:
+// on one core, 2026-12-03, BenchmarkSegNetPages256 trained the deep net
+// of 128 channels 4.82 pages/s without a stem and 7.47 with a stem of 16.
+const stemPageCost = 4.82 / 7.47
 
 // endToEnd returns the task as the captioning kind reads it: its
 // end-to-end models only, with the metrics and expectations captioning
@@ -411,17 +430,24 @@ type NetOptions struct {
 	// Deep is the channels of a fourth level (models.SegNetConfig.Deep);
 	// 0 has none.
 	Deep int `json:"deep,omitempty"`
+	// Stem is the channels of a full-resolution level over the others,
+	// which then run at half of it (models.SegNetConfig.Stem); 0 has
+	// none.
+	Stem int `json:"stem,omitempty"`
 }
 
 // ConfigFor returns the U-Net for the pages of set: the reference, one
-// output per webpages class, with o's deep level and its loss weighted as
+// output per webpages class, with o's deep level and stem and its loss weighted as
 // o says (the weights computed from set's masks).
 func ConfigFor(set *Set, o NetOptions, seed uint64) (models.SegNetConfig, error) {
 	cfg := models.ReferenceSegNet(numClasses, set.Shape[1], seed)
 	if o.Deep < 0 {
 		return cfg, bench.Mismatchf("structure: deep level of %d channels; want 0 (none) or more", o.Deep)
 	}
-	cfg.Deep = o.Deep
+	if o.Stem < 0 {
+		return cfg, bench.Mismatchf("structure: stem of %d channels; want 0 (none) or more", o.Stem)
+	}
+	cfg.Deep, cfg.Stem = o.Deep, o.Stem
 	switch w := o.ClassWeights; w {
 	case Unweighted:
 	case MedianFrequency:

@@ -137,10 +137,13 @@ func TestDecodeModel(t *testing.T) {
 		{`{"arch": "segnet", "class_weights": "none", "deep": 0}`, `{"arch":"segnet"}`, "", ""},
 		{`{"arch": "segnet", "class_weights": "inverse"}`, "", "class_weights", `"inverse": want none or median`},
 		{`{"arch": "segnet", "deep": -8}`, "", "deep", "-8: want 0 (no fourth level) or its channels"},
+		{`{"arch": "segnet", "deep": 128, "stem": 16}`, `{"arch":"segnet","deep":128,"stem":16}`, "", ""},
+		{`{"arch": "segnet", "stem": 0}`, `{"arch":"segnet"}`, "", ""},
+		{`{"arch": "segnet", "stem": -1}`, "", "stem", "-1: want 0 (no stem) or its channels"},
 		{`{}`, "", "arch", "missing; want segnet, or an end-to-end captioner: attention, no-attention"},
 		{`{"arch": "unet"}`, "", "arch", `"unet": want segnet, or an end-to-end captioner`},
 		{`{"arch": 3}`, "", "arch", "want string"},
-		{`{"arch": "segnet", "beam": 1}`, "", "beam", "unknown field; known: arch, epochs, batch, lr, schedule, class_weights, deep"},
+		{`{"arch": "segnet", "beam": 1}`, "", "beam", "unknown field; known: arch, epochs, batch, lr, schedule, class_weights, deep, stem"},
 		{`{"arch": "segnet", "epochs": 0}`, "", "epochs", "0: want at least 1"},
 		{`{"arch": "segnet", "batch": -2}`, "", "batch", "-2: want at least 1"},
 		{`{"arch": "segnet", "lr": 0}`, "", "lr", "0: want a rate above 0"},
@@ -243,18 +246,26 @@ func TestShardsKeepSharedTraining(t *testing.T) {
 
 // TestSampleCost weighs a segnet's page by the page's side (without
 // image_size, the generator's default 256) against a captioner's, which
-// costs 1 at any size.
+// costs 1 at any size; a stem makes it stemPageCost as costly.
 func TestSampleCost(t *testing.T) {
 	for _, tt := range []struct {
 		size string
+		stem int
 		seg  float64
-	}{{"128", segNetPageCost}, {"256", 2 * segNetPageCost}, {"", 2 * segNetPageCost}} {
+	}{{"128", 0, segNetPageCost}, {"256", 0, 2 * segNetPageCost}, {"", 0, 2 * segNetPageCost}, {"256", 16, 2 * segNetPageCost * stemPageCost}} {
 		s, err := harness().ReadSuite("x.json", suiteJSON(t, task(func(tk map[string]any) {
 			settings := map[string]string{"max_rows": "1", "max_header_buttons": "2", "pix2code": "true"}
 			if tt.size != "" {
 				settings["image_size"] = tt.size
 			}
 			tk["dataset"].(map[string]any)["settings"] = settings
+			if tt.stem > 0 {
+				for _, m := range tk["models"].([]map[string]any) {
+					if m["arch"] == "segnet" {
+						m["stem"] = tt.stem
+					}
+				}
+			}
 		})))
 		if err != nil {
 			t.Fatal(err)
@@ -265,8 +276,8 @@ func TestSampleCost(t *testing.T) {
 			if m.Name == "segnet" {
 				want = tt.seg
 			}
-			if got := (Kind{}).SampleCost(task, m); got != want {
-				t.Errorf("image_size %q, %s: cost %v, want %v", tt.size, m.Name, got, want)
+			if got := (Kind{}).SampleCost(task, m); math.Abs(got-want) > 1e-12*want {
+				t.Errorf("image_size %q, stem %d, %s: cost %v, want %v", tt.size, tt.stem, m.Name, got, want)
 			}
 		}
 	}

@@ -66,13 +66,16 @@ func TestConfigFor(t *testing.T) {
 		o       NetOptions
 		weights []float64
 		deep    int
+		stem    int
 		err     string
 	}{
-		{NetOptions{}, nil, 0, ""},
-		{NetOptions{ClassWeights: MedianFrequency}, median, 0, ""},
-		{NetOptions{Deep: 64}, nil, 64, ""},
-		{NetOptions{ClassWeights: "inverse"}, nil, 0, `class weights "inverse": want none or median`},
-		{NetOptions{Deep: -1}, nil, 0, "deep level of -1 channels"},
+		{NetOptions{}, nil, 0, 0, ""},
+		{NetOptions{ClassWeights: MedianFrequency}, median, 0, 0, ""},
+		{NetOptions{Deep: 64}, nil, 64, 0, ""},
+		{NetOptions{Deep: 64, Stem: 8}, nil, 64, 8, ""},
+		{NetOptions{ClassWeights: "inverse"}, nil, 0, 0, `class weights "inverse": want none or median`},
+		{NetOptions{Deep: -1}, nil, 0, 0, "deep level of -1 channels"},
+		{NetOptions{Stem: -2}, nil, 0, 0, "stem of -2 channels"},
 	}
 	for _, tt := range tests {
 		cfg, err := ConfigFor(set, tt.o, 3)
@@ -82,8 +85,8 @@ func TestConfigFor(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || !slices.Equal(cfg.ClassWeights, tt.weights) || cfg.Deep != tt.deep || cfg.Seed != 3 {
-			t.Errorf("%+v: config %+v (%v); want weights %v, deep %d, seed 3", tt.o, cfg, err, tt.weights, tt.deep)
+		if err != nil || !slices.Equal(cfg.ClassWeights, tt.weights) || cfg.Deep != tt.deep || cfg.Stem != tt.stem || cfg.Seed != 3 {
+			t.Errorf("%+v: config %+v (%v); want weights %v, deep %d, stem %d, seed 3", tt.o, cfg, err, tt.weights, tt.deep, tt.stem)
 		}
 	}
 	if slices.Equal(median, slices.Repeat([]float64{1}, numClasses)) {

@@ -151,6 +151,8 @@ func TestBadInvocations(t *testing.T) {
 		{"train segnet --class-weights x", []string{"train", "segnet", "--data", f.rel, "--out", x, "--class-weights", "inverse"}, 2, `--class-weights "inverse": want none or median`},
 		{"train segnet --deep -1", []string{"train", "segnet", "--data", f.rel, "--out", x, "--deep", "-1"}, 2, "--deep -1: want 0"},
 		{"train combo --deep", []string{"train", "combo", "--data", f.shapes, "--out", x, "--deep", "64"}, 2, "--deep is for segnet; combo does not take it"},
+		{"train segnet --stem -1", []string{"train", "segnet", "--data", f.rel, "--out", x, "--stem", "-1"}, 2, "--stem -1: want 0 (no stem)"},
+		{"train combo --stem", []string{"train", "combo", "--data", f.shapes, "--out", x, "--stem", "8"}, 2, "--stem is for segnet; combo does not take it"},
 		{"train segnet --curriculum", []string{"train", "segnet", "--data", f.shapes, "--out", x, "--curriculum", "count_color"}, 2, "--curriculum is for the text-question models (rn-lstm"},
 		{"train --aux-weight without --aux-args", []string{"train", "lstm", "--data", f.shapes, "--out", x, "--aux-weight", "0.5"}, 2, "--aux-weight 0.5: want a finite weight above 0, with --aux-args"},
 		{"train --forget-bias NaN", []string{"train", "lstm", "--data", f.shapes, "--out", x, "--forget-bias", "NaN"}, 2, "--forget-bias NaN: want a finite bias"},

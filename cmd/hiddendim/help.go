@@ -124,7 +124,7 @@ func helpEntries() map[string]helpEntry {
 				"                [--width 256] [--mask-absent] [--dropout 0.5] [--q-scale 1]   (text-question models)\n" +
 				"                [--gate] [--forget-bias 0] [--aux-args [--aux-weight 1]] [--balance-families]\n" +
 				"                [--curriculum FAMILIES[;FAMILIES…] --curriculum-questions N [--curriculum-share S]]\n" +
-				"                [--class-weights none|median] [--deep 0]                     (segnet)",
+				"                [--class-weights none|median] [--deep 0] [--stem 0]            (segnet)",
 			"train one model, saving DIR/model.ckpt after every epoch, and score it on the test split\n" +
 				"(DIR/metrics.json). Classifiers train on datasets with labels (shapes, counting), the VAE on\n" +
 				"shapes, relations and webpages, the captioners on relations, counting and webpages, the reasoners\n" +

@@ -47,7 +47,7 @@ Usage:
                   [--width 256] [--mask-absent] [--dropout 0.5] [--q-scale 1]  (text-question models)
                   [--gate] [--forget-bias 0] [--aux-args [--aux-weight 1]] [--balance-families]
                   [--curriculum FAMILIES[;FAMILIES…] --curriculum-questions N [--curriculum-share S]]
-                  [--class-weights none|median] [--deep 0]                     (segnet)
+                  [--class-weights none|median] [--deep 0] [--stem 0]            (segnet)
   hiddendim eval CHECKPOINT --data DIR [--split test]
   hiddendim inspect CHECKPOINT --data DIR --out DIR [--n 4] [--split test]
                                              first-layer filters and activation maps as PNGs

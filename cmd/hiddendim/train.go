@@ -70,6 +70,7 @@ func runTrain(ctx context.Context, args []string) error {
 	balance := fs.Bool("balance-families", false, "text-question models: draw every question family equally often (outside the curriculum), not as often as the data asks it")
 	dropout := fs.Float64("dropout", 0, "text-question models: f's dropout `RATE` (default: the reference's 0.5; negative for none)")
 	deep := fs.Int("deep", 0, "segnet: `CHANNELS` of a fourth U-Net level at an eighth of the resolution, which about doubles the receptive field (0: none, the reference)")
+	stem := fs.Int("stem", 0, "segnet: `CHANNELS` of a full-resolution level over the others, which then run at half the resolution: about double the receptive field in pixels, for 256-px pages (0: none, the reference)")
 	classWeights := fs.String("class-weights", "none", "segnet: how the loss weighs each class's pixels: `WEIGHTS` none, or median (median frequency balancing of the training masks, kept in the checkpoint)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -112,7 +113,7 @@ func runTrain(ctx context.Context, args []string) error {
 	run := bench.Training{Data: *data, Out: *out, Train: *trainSplit, Test: *testSplit,
 		Budget: bench.Budget{Epochs: *epochs, Batch: *batch, LR: *lr, Schedule: sched}, Seed: *seed, Overwrite: *overwrite}
 	err = trainModel(ctx, arch, run, trainFlags{resume: *resume, labels: *labels, beam: *beam, grammar: *grammar, lambda: *lambda,
-		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width, classWeights: *classWeights, deep: *deep,
+		latent: *latentSize, beta: *beta, likelihood: *likelihood, width: *width, classWeights: *classWeights, deep: *deep, stem: *stem,
 		tuning: questions.Tuning{MaskAbsent: *maskAbsent, Gate: *gate, ForgetBias: *forgetBias, Dropout: *dropout, AuxArgs: *auxArgs, AuxWeight: *auxWeight, QScale: *qScale,
 			Curriculum: first, CurriculumStages: later, CurriculumQuestions: *curriculumQ, CurriculumShare: *curriculumShare, BalanceFamilies: *balance}})
 	return onInterrupt(ctx, err, func() string { return trainInterrupted(*out, *overwrite) })
@@ -130,7 +131,7 @@ var modelFlags = []struct {
 	{[]string{"beam", "grammar", "lambda"}, "the captioners (attention, no-attention)", func(a string) bool { _, err := caption.ParseArch(a); return err == nil }},
 	{[]string{"width", "mask-absent", "gate", "forget-bias", "aux-args", "aux-weight", "q-scale", "curriculum", "curriculum-questions", "curriculum-share", "balance-families", "dropout"},
 		"the text-question models (" + strings.Join(questions.ArchNames(), ", ") + ")", func(a string) bool { _, ok := questions.ParseArch(a); return ok }},
-	{[]string{"class-weights", "deep"}, "segnet", func(a string) bool { return a == structure.SegNetArch }},
+	{[]string{"class-weights", "deep", "stem"}, "segnet", func(a string) bool { return a == structure.SegNetArch }},
 }
 
 // checkModelFlags refuses a flag given for a model that does not take it,
@@ -163,14 +164,14 @@ type trainFlags struct {
 	tuning     questions.Tuning
 	// classWeights is segnet's --class-weights; "none" unless given.
 	classWeights string
-	// deep is segnet's --deep.
-	deep int
+	// deep and stem are segnet's --deep and --stem.
+	deep, stem int
 }
 
 // trainModel trains arch with the flags that model takes.
 func trainModel(ctx context.Context, arch string, run bench.Training, f trainFlags) error {
-	if arch != structure.SegNetArch && (f.classWeights != "none" || f.deep != 0) {
-		return usageErrorf("train: --class-weights and --deep are segnet's; %s takes neither", arch)
+	if arch != structure.SegNetArch && (f.classWeights != "none" || f.deep != 0 || f.stem != 0) {
+		return usageErrorf("train: --class-weights, --deep and --stem are segnet's; %s takes none of them", arch)
 	}
 	if a, err := caption.ParseArch(arch); err == nil {
 		if f.beam < 1 {
@@ -219,7 +220,10 @@ func trainModel(ctx context.Context, arch string, run bench.Training, f trainFla
 		if f.deep < 0 {
 			return usageErrorf("train: --deep %d: want 0 (no fourth level) or its channels, e.g. 128", f.deep)
 		}
-		return trainSegNet(ctx, structure.TrainOptions{Training: run, Resume: f.resume, NetOptions: structure.NetOptions{ClassWeights: w, Deep: f.deep}})
+		if f.stem < 0 {
+			return usageErrorf("train: --stem %d: want 0 (no stem) or its channels, e.g. 16", f.stem)
+		}
+		return trainSegNet(ctx, structure.TrainOptions{Training: run, Resume: f.resume, NetOptions: structure.NetOptions{ClassWeights: w, Deep: f.deep, Stem: f.stem}})
 	}
 	if arch == vae.ModelName {
 		if err := vae.CheckLikelihood(f.likelihood); err != nil {
