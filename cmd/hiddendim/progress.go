@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -54,9 +56,28 @@ func (p *progress) Set(done, total int) {
 	}
 	if now := time.Now(); now.Sub(p.last) >= 2*time.Second {
 		p.last = now
-		fmt.Fprintf(p.w, "%s: %d/%d %s (%.0f%%), %.0f %s/s\n", p.what, done, total, p.unit,
-			100*float64(done)/float64(max(total, 1)), float64(done-p.from)/now.Sub(p.start).Seconds(), p.unit)
+		fmt.Fprintf(p.w, "%s: %d/%d %s (%.0f%%)%s\n", p.what, done, total, p.unit,
+			100*float64(done)/float64(max(total, 1)), rateAndLeft(float64(done-p.from)/now.Sub(p.start).Seconds(), total-done, p.unit))
 	}
+}
+
+// rateAndLeft says how fast the work goes and, at that rate, how long the
+// left units take: ", 0.85 steps/s, about 24m10s left". Slow rates keep
+// two significant digits, so that a job below 1 unit/s does not read 0;
+// nothing is said of a rate not yet measured.
+func rateAndLeft(rate float64, left int, unit string) string {
+	if !(rate > 0) || math.IsInf(rate, 0) {
+		return ""
+	}
+	r := fmt.Sprintf("%.0f", rate)
+	if rate < 10 {
+		r = strconv.FormatFloat(rate, 'g', 2, 64)
+	}
+	s := fmt.Sprintf(", %s %s/s", r, unit)
+	if left > 0 {
+		s += fmt.Sprintf(", about %s left", (time.Duration(float64(left) / rate * float64(time.Second))).Round(time.Second))
+	}
+	return s
 }
 
 // Clear takes the bar off the terminal so that a line can be printed; the
