@@ -5,10 +5,11 @@
 //
 //   - segmentation and tree decoding ("arch": "segnet"): a U-Net
 //     (models.SegNet at the reference's sizes, optionally with a fourth
-//     level, "deep", and a class-weighted loss, "class_weights"; see
-//     NetOptions) predicts each pixel's class; webpages.FitTree finds the page of the dataset's grammar
-//     (its manifest's config) whose laid-out class mask agrees best with
-//     the prediction, and webpages.RestoreStyles reads what a class mask
+//     level, "deep", a full-resolution level over the others, "stem",
+//     and a class-weighted loss, "class_weights"; see NetOptions)
+//     predicts each pixel's class; webpages.FitTree finds the page of the
+//     dataset's grammar (its manifest's config) whose laid-out class mask
+//     agrees best with the prediction, and webpages.RestoreStyles reads what a class mask
 //     cannot hold (button styles from the screenshot); the tree is then
 //     printed in both DSLs. Pages of an unknown config are decoded by
 //     connected components and containment (webpages.TreeFromClassMask);
